@@ -1,0 +1,124 @@
+"""What every trustcart HTTP service shares: problem+json errors and strict JSON bodies.
+
+``create_app`` installs the handlers; endpoints read their body with ``read_json_object`` (size
+cap, content type, JSON object only) so that malformed input always becomes a problem+json
+response with a stable code, never a 500 and never a partial write.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, TypeVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ValidationError as PydanticValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from trustcart.core.errors import ValidationError
+from trustcart.core.problem import (
+    PROBLEM_CONTENT_TYPE,
+    CommonProblem,
+    Problem,
+    ProblemError,
+)
+
+MAX_BODY_BYTES = 64 * 1024
+M = TypeVar("M", bound=BaseModel)
+
+
+def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(
+        problem.to_json(), status_code=problem.status, media_type=PROBLEM_CONTENT_TYPE,
+        headers=headers,
+    )
+
+
+def create_app(title: str) -> FastAPI:
+    """A FastAPI app whose every error is RFC 9457 problem+json."""
+    app = FastAPI(title=title, version="2026-11-29")
+
+    @app.exception_handler(ProblemError)
+    async def _problem(_request: Request, exc: ProblemError) -> JSONResponse:
+        return problem_response(exc.problem)
+
+    @app.exception_handler(ValidationError)
+    async def _validation(_request: Request, exc: ValidationError) -> JSONResponse:
+        return problem_response(
+            Problem(CommonProblem.INVALID_REQUEST, 400, "Invalid request", str(exc))
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _request_validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        return problem_response(
+            Problem(CommonProblem.INVALID_REQUEST, 400, "Invalid request", _describe(exc.errors()))
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: CommonProblem.NOT_FOUND, 405: CommonProblem.METHOD_NOT_ALLOWED}.get(
+            exc.status_code, CommonProblem.INVALID_REQUEST
+        )
+        return problem_response(Problem(code, exc.status_code, str(exc.detail)))
+
+    return app
+
+
+def _describe(errors: Any) -> str:
+    parts = []
+    for error in list(errors)[:5]:
+        where = ".".join(str(p) for p in error.get("loc", ()) if p != "body")
+        parts.append(f"{where or 'body'}: {error.get('msg', 'invalid')}")
+    return "; ".join(parts)
+
+
+async def read_body(request: Request, max_bytes: int = MAX_BODY_BYTES) -> bytes:
+    """Read the raw body, refusing more than ``max_bytes`` without buffering all of it."""
+    declared = request.headers.get("content-length")
+    if declared is not None and (not declared.isdigit() or int(declared) > max_bytes):
+        raise ProblemError(CommonProblem.BODY_TOO_LARGE, 413, f"body exceeds {max_bytes} bytes")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > max_bytes:
+            raise ProblemError(CommonProblem.BODY_TOO_LARGE, 413, f"body exceeds {max_bytes} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_json_object(body: bytes, content_type: str | None) -> dict[str, Any]:
+    """Parse a JSON object body; raise problem errors for anything else."""
+    media_type = (content_type or "").split(";")[0].strip().lower()
+    if media_type != "application/json":
+        raise ProblemError(
+            CommonProblem.UNSUPPORTED_MEDIA_TYPE, 415, "send Content-Type: application/json"
+        )
+    try:
+        value = json.loads(body, parse_float=_no_float, parse_constant=_no_constant)
+    except (ValueError, UnicodeDecodeError) as e:
+        raise ProblemError(CommonProblem.MALFORMED_JSON, 400, f"body is not valid JSON: {e}") from e
+    if not isinstance(value, dict):
+        raise ProblemError(CommonProblem.INVALID_REQUEST, 400, "body must be a JSON object")
+    return value
+
+
+def _no_float(text: str) -> Any:
+    raise ValueError(f"number {text} must be sent as a decimal string")
+
+
+def _no_constant(text: str) -> Any:
+    raise ValueError(f"{text} is not JSON")
+
+
+def validate_model(model: type[M], data: dict[str, Any]) -> M:
+    """Validate a parsed body with a pydantic model; errors become ``invalid-request``."""
+    try:
+        return model.model_validate(data, strict=False)
+    except PydanticValidationError as e:
+        raise ProblemError(CommonProblem.INVALID_REQUEST, 400, _describe(e.errors())) from e
+
+
+async def read_json_object(request: Request, max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
+    return parse_json_object(await read_body(request, max_bytes), request.headers.get("content-type"))

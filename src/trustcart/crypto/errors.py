@@ -1,0 +1,21 @@
+"""Exception tree of ``trustcart.crypto``.
+
+    TrustcartError
+    └── CryptoError
+        ├── KeyFormatError     a key could not be loaded, or has the wrong type
+        └── InvalidSignature   any failed signature or digest check (deliberately opaque)
+"""
+
+from trustcart.core.errors import TrustcartError
+
+
+class CryptoError(TrustcartError):
+    """Base of crypto errors."""
+
+
+class KeyFormatError(CryptoError):
+    """A key could not be parsed, or is of a type trustcart does not accept."""
+
+
+class InvalidSignature(CryptoError):  # noqa: N818 - mirrors cryptography's name on purpose
+    """A signature, MAC or digest did not verify. The reason goes to the audit log only."""
