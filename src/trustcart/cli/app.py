@@ -1,0 +1,13 @@
+"""The Typer application every command module registers on."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(
+    name="trustcart",
+    help="trustcart: agentic commerce with an ACT 2.1 trust layer.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
