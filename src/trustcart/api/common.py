@@ -13,7 +13,8 @@ from typing import Any, TypeVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ValidationError as PydanticValidationError
+from pydantic import BaseModel
+from pydantic import ValidationError as PydanticValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from trustcart.core.errors import ValidationError
@@ -30,7 +31,9 @@ M = TypeVar("M", bound=BaseModel)
 
 def problem_response(problem: Problem, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(
-        problem.to_json(), status_code=problem.status, media_type=PROBLEM_CONTENT_TYPE,
+        problem.to_json(),
+        status_code=problem.status,
+        media_type=PROBLEM_CONTENT_TYPE,
         headers=headers,
     )
 
@@ -121,4 +124,6 @@ def validate_model(model: type[M], data: dict[str, Any]) -> M:
 
 
 async def read_json_object(request: Request, max_bytes: int = MAX_BODY_BYTES) -> dict[str, Any]:
-    return parse_json_object(await read_body(request, max_bytes), request.headers.get("content-type"))
+    return parse_json_object(
+        await read_body(request, max_bytes), request.headers.get("content-type")
+    )

@@ -22,11 +22,40 @@ from trustcart.core.errors import MoneyError
 # ISO 4217 minor-unit exponents for the currencies trustcart handles. An unknown code is refused
 # rather than guessed: guessing the exponent of JPY as 2 would multiply prices by 100.
 CURRENCY_EXPONENTS: dict[str, int] = {
-    "CNY": 2, "USD": 2, "EUR": 2, "GBP": 2, "HKD": 2, "SGD": 2, "AUD": 2, "CAD": 2,
-    "CHF": 2, "TWD": 2, "INR": 2, "BRL": 2, "MXN": 2, "NZD": 2, "SEK": 2, "NOK": 2,
-    "DKK": 2, "PLN": 2, "THB": 2, "MYR": 2, "IDR": 2, "PHP": 2, "ZAR": 2, "AED": 2,
-    "JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0,
-    "KWD": 3, "BHD": 3, "JOD": 3, "OMR": 3, "TND": 3,
+    "CNY": 2,
+    "USD": 2,
+    "EUR": 2,
+    "GBP": 2,
+    "HKD": 2,
+    "SGD": 2,
+    "AUD": 2,
+    "CAD": 2,
+    "CHF": 2,
+    "TWD": 2,
+    "INR": 2,
+    "BRL": 2,
+    "MXN": 2,
+    "NZD": 2,
+    "SEK": 2,
+    "NOK": 2,
+    "DKK": 2,
+    "PLN": 2,
+    "THB": 2,
+    "MYR": 2,
+    "IDR": 2,
+    "PHP": 2,
+    "ZAR": 2,
+    "AED": 2,
+    "JPY": 0,
+    "KRW": 0,
+    "VND": 0,
+    "CLP": 0,
+    "ISK": 0,
+    "KWD": 3,
+    "BHD": 3,
+    "JOD": 3,
+    "OMR": 3,
+    "TND": 3,
 }
 
 _DECIMAL_RE = re.compile(r"^-?\d{1,15}(\.\d{1,4})?$")
@@ -78,7 +107,9 @@ class Money:
     def from_json(cls, obj: Any) -> Money:
         """Build from the wire shape ``{"amount": "29.90", "currency": "CNY"}``."""
         if not isinstance(obj, dict) or set(obj) != {"amount", "currency"}:
-            raise MoneyError('money must be {"amount": "<decimal string>", "currency": "<ISO 4217>"}')
+            raise MoneyError(
+                'money must be {"amount": "<decimal string>", "currency": "<ISO 4217>"}'
+            )
         return cls.parse(obj["amount"], obj["currency"])
 
     @classmethod

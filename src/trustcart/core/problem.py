@@ -66,7 +66,12 @@ class ProblemError(TrustcartError):
     """An error with a stable code that an HTTP shell turns into problem+json."""
 
     def __init__(
-        self, code: StrEnum | str, status: int, detail: str = "", *, title: str | None = None,
+        self,
+        code: StrEnum | str,
+        status: int,
+        detail: str = "",
+        *,
+        title: str | None = None,
         **extra: Any,
     ) -> None:
         code_text = str(code)

@@ -40,7 +40,11 @@ class VerifiedJWS:
 
 
 def sign_compact(
-    payload: Mapping[str, Any], key: SigningKey, *, typ: str, extra_header: Mapping[str, Any] | None = None
+    payload: Mapping[str, Any],
+    key: SigningKey,
+    *,
+    typ: str,
+    extra_header: Mapping[str, Any] | None = None,
 ) -> str:
     """Sign the JCS bytes of ``payload`` and return a compact JWS."""
     header: dict[str, Any] = {"alg": key.alg, "kid": key.kid, "typ": typ}

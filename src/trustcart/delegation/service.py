@@ -1,0 +1,271 @@
+"""The status service (ADD-IAC-LCM): registers credentials, applies lifecycle transitions,
+answers signed status, and reports each change as an attestation event.
+
+Who may cause a transition is decided by the transition table in ``lifecycle``; *that* the
+caller is who it claims is proved by a JWS (``typ: act-iac-transition+jwt``) signed by the
+delegator's key (principal) or by the agent's key (agent, revocation only), verified here.
+Expiry needs no request: any read at or after ``validity_end_time`` moves the credential to
+Expired first (and records it), so a stale Active is never served.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from sqlalchemy import select
+
+from trustcart.core.clock import Clock, format_instant, parse_instant
+from trustcart.core.errors import ValidationError
+from trustcart.core.problem import ProblemError
+from trustcart.crypto.errors import InvalidSignature
+from trustcart.crypto.jws import sign_compact, verify_compact
+from trustcart.crypto.keys import PublicKey, SigningKey
+from trustcart.delegation.errors import (
+    DelegationProblem,
+    IllegalTransition,
+    InvalidCredential,
+    UnknownDelegation,
+)
+from trustcart.delegation.iac import IAC, verify_iac
+from trustcart.delegation.lifecycle import (
+    TRANSITION_EVENTS,
+    Actor,
+    CredentialStatus,
+    Transition,
+    next_status,
+)
+from trustcart.delegation.status import StatusAttestation, sign_status
+from trustcart.store.db import Database
+from trustcart.store.delegation import DelegationRow, DelegationTransitionRow
+
+TRANSITION_TYP = "act-iac-transition+jwt"
+TRANSITION_REQUEST_MAX_AGE = timedelta(minutes=5)
+
+
+class EventSink(Protocol):
+    """Where lifecycle events go (the trust domain's attestation service, or a list in tests)."""
+
+    def __call__(self, event_type: str, chain: dict[str, str], body: dict[str, Any]) -> None: ...
+
+
+@dataclass(frozen=True)
+class TransitionResult:
+    delegation_id: str
+    from_status: CredentialStatus
+    to_status: CredentialStatus
+
+
+def sign_transition_request(
+    delegation_id: str, transition: Transition, *, key: SigningKey, actor: Actor, now: datetime
+) -> str:
+    """What a delegator's wallet (or the agent) sends to change a credential's state."""
+    payload = {
+        "delegation_id": delegation_id,
+        "transition": transition.value,
+        "actor": actor.value,
+        "requested_at": format_instant(now),
+    }
+    return sign_compact(payload, key, typ=TRANSITION_TYP)
+
+
+class DelegationService:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        status_key: SigningKey,
+        clock: Clock,
+        agent_keys: Callable[[str], Mapping[str, PublicKey]] | None = None,
+        events: EventSink | None = None,
+    ) -> None:
+        self._db = db
+        self._status_key = status_key
+        self._clock = clock
+        self._agent_keys = agent_keys or (lambda _agent_id: {})
+        self._events = events
+
+    @property
+    def status_public_key(self) -> PublicKey:
+        return self._status_key.public
+
+    # -- registration ----------------------------------------------------------------------
+
+    def register(self, token: str, delegator_jwk: Mapping[str, Any]) -> IAC:
+        """Register an IAC signed by ``delegator_jwk``; it starts Active."""
+        try:
+            key = PublicKey.from_jwk(delegator_jwk)
+            iac = verify_iac(token, {key.kid: key})
+        except (InvalidSignature, ValidationError) as e:
+            raise ProblemError(DelegationProblem.IAC_INVALID, 400, "IAC does not verify") from e
+        now = self._clock.now()
+        with self._db.transaction() as session:
+            if session.get(DelegationRow, iac.delegation_id) is not None:
+                raise ProblemError(
+                    DelegationProblem.IAC_INVALID, 409, "delegation_id already registered"
+                )
+            session.add(
+                DelegationRow(
+                    delegation_id=iac.delegation_id,
+                    intent_id=iac.intent_id,
+                    delegator_identity=iac.delegator_identity,
+                    delegator_jwk=json.dumps(key.to_jwk(), sort_keys=True),
+                    agent_id=iac.agent_id,
+                    token=token,
+                    status=CredentialStatus.ACTIVE.value,
+                    validity_end=iac.validity_end,
+                    version=0,
+                    updated_at=now,
+                )
+            )
+        return iac
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def status(self, delegation_id: str) -> StatusAttestation:
+        """A signed, current status (expiring the credential first if its time has come)."""
+        now = self._clock.now()
+        with self._db.transaction() as session:
+            row = self._locked(session, delegation_id)
+            self._expire_if_due(session, row, now)
+            status = CredentialStatus(row.status)
+        return sign_status(delegation_id, status, key=self._status_key, now=now)
+
+    def credential(self, delegation_id: str) -> tuple[IAC, CredentialStatus]:
+        with self._db.transaction() as session:
+            row = self._locked(session, delegation_id)
+            self._expire_if_due(session, row, self._clock.now())
+            key = PublicKey.from_jwk(json.loads(row.delegator_jwk))
+            return verify_iac(row.token, {key.kid: key}), CredentialStatus(row.status)
+
+    # -- transitions -----------------------------------------------------------------------
+
+    def apply(self, request_token: str) -> TransitionResult:
+        """Apply a signed transition request; unverifiable or illegal requests change nothing."""
+        now = self._clock.now()
+        with self._db.transaction() as session:
+            try:
+                claimed = _peek(request_token)
+                row = self._locked(session, claimed["delegation_id"])
+                actor = Actor(claimed["actor"])
+                keys = self._keys_for(row, actor)
+                payload = verify_compact(request_token, keys, typ=TRANSITION_TYP).payload
+                transition = Transition(payload["transition"])
+                requested_at = parse_instant(payload["requested_at"])
+            except (InvalidSignature, KeyError, ValueError, ValidationError) as e:
+                raise ProblemError(
+                    DelegationProblem.NOT_AUTHORIZED, 401, "transition request does not verify"
+                ) from e
+            if (
+                payload["delegation_id"] != row.delegation_id
+                or abs(now - requested_at) > TRANSITION_REQUEST_MAX_AGE
+            ):
+                raise ProblemError(DelegationProblem.NOT_AUTHORIZED, 401, "stale request")
+            self._expire_if_due(session, row, now)
+            current = CredentialStatus(row.status)
+            try:
+                target = next_status(current, transition, actor)
+            except IllegalTransition as e:
+                raise ProblemError(DelegationProblem.ILLEGAL_TRANSITION, 409, str(e)) from e
+            self._move(session, row, transition=transition, target=target, actor=actor, now=now)
+        return TransitionResult(row.delegation_id, current, target)
+
+    def expire_due(self) -> list[str]:
+        """Expire every credential whose validity has ended (a periodic sweep)."""
+        now = self._clock.now()
+        expired = []
+        with self._db.transaction() as session:
+            rows = session.scalars(
+                select(DelegationRow)
+                .where(
+                    DelegationRow.validity_end <= now,
+                    DelegationRow.status.in_([CredentialStatus.ACTIVE, CredentialStatus.SUSPENDED]),
+                )
+                .with_for_update()
+            ).all()
+            for row in rows:
+                self._expire_if_due(session, row, now)
+                expired.append(row.delegation_id)
+        return expired
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _locked(self, session: Any, delegation_id: str) -> DelegationRow:
+        row = session.scalars(
+            select(DelegationRow)
+            .where(DelegationRow.delegation_id == delegation_id)
+            .with_for_update()
+        ).one_or_none()
+        if row is None:
+            raise ProblemError(
+                DelegationProblem.UNKNOWN_DELEGATION, 404, f"no delegation {delegation_id}"
+            ) from UnknownDelegation(delegation_id)
+        assert isinstance(row, DelegationRow)
+        return row
+
+    def _keys_for(self, row: DelegationRow, actor: Actor) -> Mapping[str, PublicKey]:
+        if actor is Actor.PRINCIPAL:
+            key = PublicKey.from_jwk(json.loads(row.delegator_jwk))
+            return {key.kid: key}
+        if actor is Actor.AGENT:
+            return self._agent_keys(row.agent_id)
+        raise InvalidCredential(f"{actor} cannot send transition requests")
+
+    def _expire_if_due(self, session: Any, row: DelegationRow, now: datetime) -> None:
+        end = (
+            row.validity_end
+            if row.validity_end.tzinfo
+            else row.validity_end.replace(tzinfo=now.tzinfo)
+        )
+        if now >= end and row.status in (CredentialStatus.ACTIVE, CredentialStatus.SUSPENDED):
+            self._move(
+                session,
+                row,
+                transition=Transition.EXPIRE,
+                target=CredentialStatus.EXPIRED,
+                actor=Actor.SYSTEM,
+                now=now,
+            )
+
+    def _move(
+        self,
+        session: Any,
+        row: DelegationRow,
+        *,
+        transition: Transition,
+        target: CredentialStatus,
+        actor: Actor,
+        now: datetime,
+    ) -> None:
+        session.add(
+            DelegationTransitionRow(
+                delegation_id=row.delegation_id,
+                transition=transition.value,
+                from_status=row.status,
+                to_status=target.value,
+                actor=actor.value,
+                at=now,
+            )
+        )
+        from_status = row.status
+        row.status = target.value
+        row.version += 1
+        row.updated_at = now
+        if self._events is not None:
+            self._events(
+                TRANSITION_EVENTS[transition],
+                {"intent_id": row.intent_id, "delegation_id": row.delegation_id},
+                {"from": from_status, "to": target.value, "actor": actor.value},
+            )
+
+
+def _peek(token: str) -> dict[str, Any]:
+    from trustcart.crypto.jws import peek_payload
+
+    payload = peek_payload(token)
+    if not isinstance(payload.get("delegation_id"), str):
+        raise KeyError("delegation_id")
+    return payload
