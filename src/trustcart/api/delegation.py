@@ -1,0 +1,72 @@
+"""HTTP shell of the status service (ADD-IAC-LCM).
+
+    POST /delegations                        {"iac": "<jws>", "delegator_jwk": {...}} -> 201
+    GET  /delegations/{id}/status            {"status": "<act-iac-status+jwt>"}
+    POST /delegations/{id}/transitions       {"request": "<act-iac-transition+jwt>"}
+    GET  /.well-known/jwks.json              the status-signing key
+
+Transition requests authenticate themselves (a JWS by the delegator or the agent), so these
+routes need no RFC 9421 signature; registration is idempotent only in the sense that a second
+registration of the same delegation_id is refused (409).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+
+from trustcart.api.common import create_app, read_json_object
+from trustcart.core.problem import CommonProblem, ProblemError
+from trustcart.crypto.errors import InvalidSignature
+from trustcart.crypto.jws import peek_payload
+from trustcart.crypto.keys import jwks
+from trustcart.delegation.service import DelegationService
+
+
+def _string(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value:
+        raise ProblemError(CommonProblem.INVALID_REQUEST, 400, f"'{name}' must be a string")
+    return value
+
+
+def create_delegation_app(service: DelegationService) -> FastAPI:
+    app = create_app("trustcart status service (ADD-IAC-LCM)")
+
+    @app.get("/.well-known/jwks.json")
+    async def keys() -> dict[str, Any]:
+        return jwks([service.status_public_key])
+
+    @app.post("/delegations", status_code=201)
+    async def register(request: Request) -> dict[str, Any]:
+        body = await read_json_object(request)
+        jwk = body.get("delegator_jwk")
+        if not isinstance(jwk, dict):
+            raise ProblemError(CommonProblem.INVALID_REQUEST, 400, "'delegator_jwk' must be a JWK")
+        iac = service.register(_string(body, "iac"), jwk)
+        return {"delegation_id": iac.delegation_id, "status": "Active"}
+
+    @app.get("/delegations/{delegation_id}/status")
+    async def status(delegation_id: str) -> dict[str, str]:
+        return {"status": service.status(delegation_id).token}
+
+    @app.post("/delegations/{delegation_id}/transitions")
+    async def transition(delegation_id: str, request: Request) -> dict[str, str]:
+        body = await read_json_object(request)
+        token = _string(body, "request")
+        try:
+            named = peek_payload(token).get("delegation_id")
+        except InvalidSignature as e:
+            raise ProblemError(CommonProblem.INVALID_REQUEST, 400, "request is not a JWS") from e
+        if named != delegation_id:
+            # Checked before anything is applied: the URL and the signed request must agree.
+            raise ProblemError(CommonProblem.INVALID_REQUEST, 400, "delegation_id mismatch")
+        result = service.apply(token)
+        return {
+            "delegation_id": result.delegation_id,
+            "from": result.from_status.value,
+            "to": result.to_status.value,
+        }
+
+    return app
