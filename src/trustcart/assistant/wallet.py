@@ -1,0 +1,138 @@
+"""The person's wallet: the only place their private key is used.
+
+The wallet signs four things, each a JWS over JCS bytes, each after showing the person what it
+signs:
+
+* the IAC (``act-iac+jwt``), from an ISR the person confirmed;
+* the payment binding (``act-payment-binding+jwt``) that lets the payment provider issue a
+  restricted token to the agent (PSD-PMT-BND) — the agent never sees the account;
+* an L1 approval (``act-payment-approval+jwt``) of one exact merchant-confirmed cart;
+* lifecycle requests (``act-iac-transition+jwt``): suspend, resume, revoke.
+
+Signing functions are pure (key and time passed in); ``Wallet`` adds the HTTP calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+import httpx
+
+from trustcart.core.clock import Clock, format_instant
+from trustcart.core.ids import new_id
+from trustcart.core.money import Money
+from trustcart.crypto.jcs import jcs_digest
+from trustcart.crypto.jws import sign_compact, verify_compact
+from trustcart.crypto.keys import PublicKey, SigningKey
+from trustcart.delegation.iac import IAC, issue_iac
+from trustcart.delegation.isr import ISR
+from trustcart.delegation.lifecycle import Actor, Transition
+from trustcart.delegation.service import sign_transition_request
+
+APPROVAL_TYP = "act-payment-approval+jwt"
+BINDING_TYP = "act-payment-binding+jwt"
+CART_TYP = "act-cart+jwt"
+
+
+class WalletError(Exception):
+    """A wallet operation failed (a service refused, or a cart did not verify)."""
+
+
+def sign_binding(iac: IAC, *, account_id: str, key: SigningKey, now: datetime) -> str:
+    payload = {
+        "account_id": account_id,
+        "agent_id": iac.agent_id,
+        "iac": iac.token,
+        "requested_at": format_instant(now),
+    }
+    return sign_compact(payload, key, typ=BINDING_TYP)
+
+
+def sign_approval(cart_payload: Mapping[str, Any], *, key: SigningKey, now: datetime) -> str:
+    """Approve one exact cart: the approval names its digest, amount and order number."""
+    total = Money.from_json(cart_payload["total"])
+    payload = {
+        "out_trade_no": cart_payload["out_trade_no"],
+        "merchant_id": cart_payload["merchant_id"],
+        "cart_digest": jcs_digest(dict(cart_payload)),
+        "amount": total.to_json(),
+        "delegation_id": cart_payload["delegation_id"],
+        "agent_id": cart_payload["agent_id"],
+        "approved_at": format_instant(now),
+    }
+    return sign_compact(payload, key, typ=APPROVAL_TYP)
+
+
+class Wallet:
+    """A person's wallet talking to the status service and the payment provider."""
+
+    def __init__(
+        self,
+        *,
+        key: SigningKey,
+        identity: str,
+        account_id: str,
+        clock: Clock,
+        status_service: httpx.Client,
+        status_base_url: str,
+        psp: httpx.Client,
+    ) -> None:
+        self.key = key
+        self.identity = identity
+        self.account_id = account_id
+        self._clock = clock
+        self._status = status_service
+        self._status_base = status_base_url.rstrip("/")
+        self._psp = psp
+
+    def authorize(self, isr: ISR) -> IAC:
+        """Sign an IAC for a confirmed ISR and register it with the status service."""
+        delegation_id = new_id("dlg")
+        iac = issue_iac(
+            isr,
+            delegation_id=delegation_id,
+            delegator_identity=self.identity,
+            delegator_key=self.key,
+            now=self._clock.now(),
+            status_url=f"{self._status_base}/delegations/{delegation_id}/status",
+        )
+        self._post(
+            self._status,
+            "/delegations",
+            {"iac": iac.token, "delegator_jwk": self.key.public.to_jwk()},
+        )
+        return iac
+
+    def bind(self, iac: IAC) -> str:
+        """Ask the payment provider for a restricted token bound to this IAC and agent."""
+        binding = sign_binding(iac, account_id=self.account_id, key=self.key, now=self._clock.now())
+        answer = self._post(self._psp, "/bindings", {"binding": binding})
+        token = answer.get("payment_token")
+        if not isinstance(token, str):
+            raise WalletError("the payment provider issued no token")
+        return token
+
+    def approve(self, cart_token: str, merchant_keys: Mapping[str, PublicKey]) -> str:
+        """Verify the merchant's signature on the cart, then approve exactly that cart."""
+        cart = verify_compact(cart_token, merchant_keys, typ=CART_TYP).payload
+        return sign_approval(cart, key=self.key, now=self._clock.now())
+
+    def transition(self, delegation_id: str, transition: Transition) -> dict[str, Any]:
+        request = sign_transition_request(
+            delegation_id, transition, key=self.key, actor=Actor.PRINCIPAL, now=self._clock.now()
+        )
+        return self._post(
+            self._status, f"/delegations/{delegation_id}/transitions", {"request": request}
+        )
+
+    @staticmethod
+    def _post(client: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = client.post(path, json=body)
+        if response.status_code >= 400:
+            raise WalletError(f"{path}: {response.status_code} {response.text}")
+        answer = response.json()
+        if not isinstance(answer, dict):
+            raise WalletError(f"{path}: unexpected answer")
+        return answer
