@@ -1,3 +1,5 @@
 """Imports every command module so that each registers its commands on the app."""
 
 # ruff: noqa: F401
+from trustcart.cli import conformance
+from trustcart.cli import verify

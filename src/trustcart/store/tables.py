@@ -4,3 +4,8 @@ Each domain adds its own line here; nothing else lives in this file.
 """
 
 # ruff: noqa: F401
+import trustcart.store.commerce
+import trustcart.store.crypto
+import trustcart.store.delegation
+import trustcart.store.payments
+import trustcart.store.trust

@@ -1,0 +1,56 @@
+"""``trustcart conformance``: run every known-answer suite and print a table (or JSON).
+
+Exit status is 1 when any case failed or any suite could not run, so CI can gate on it.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from trustcart.cli.app import app
+from trustcart.conformance.runner import SUITES, run_all, summary
+
+
+@app.command()
+def conformance(
+    as_json: Annotated[
+        bool, typer.Option("--json", help='Print {"<suite>": {"passed": N, "failed": M}} only.')
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show every case and what it checked.")
+    ] = False,
+    suite: Annotated[
+        list[str] | None,
+        typer.Option("--suite", help=f"Run only these suites ({', '.join(SUITES)})."),
+    ] = None,
+) -> None:
+    """Run the conformance vectors (RFC 9421, Web Bot Auth, ...) against trustcart."""
+    try:
+        results = run_all(suite or None)
+    except KeyError as e:
+        raise typer.BadParameter(str(e.args[0]), param_hint="--suite") from e
+    failed = any(result.failed for result in results)
+    if as_json:
+        typer.echo(json.dumps(summary(results)))
+        raise typer.Exit(1 if failed else 0)
+    console = Console()
+    table = Table(title="trustcart conformance")
+    table.add_column("suite")
+    table.add_column("passed", justify="right", style="green")
+    table.add_column("failed", justify="right", style="red")
+    table.add_column("note")
+    for result in results:
+        table.add_row(result.name, str(result.passed), str(result.failed), result.error or "")
+    console.print(table)
+    for result in results:
+        for case in result.cases:
+            if verbose or not case.passed:
+                mark = "[green]ok[/green]" if case.passed else "[red]FAIL[/red]"
+                console.print(f"  {mark} {result.name} {case.case_id}: {case.detail}", markup=True,
+                              highlight=False)
+    raise typer.Exit(1 if failed else 0)
