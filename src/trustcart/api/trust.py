@@ -1,0 +1,107 @@
+"""HTTP shell of the trust service: the transparency log.
+
+    POST /records              {"record": "<act-attestation+jwt>"} -> 201 {leaf_index, record_id}
+    GET  /tree-head                  {"tree_head": "<act-sth+jwt>"}
+    GET  /proofs/inclusion           ?leaf_index=&tree_size= -> {"proof": [b64url, ...]}
+    GET  /proofs/consistency         ?old_size=&new_size=    -> {"proof": [b64url, ...]}
+    GET  /events                     ?intent_id=&delegation_id=&out_trade_no= -> {"events": [...]}
+    GET  /.well-known/jwks.json      the log key
+
+Records authenticate themselves: each is signed by its initiator, whose key must be in the key
+directory (known, not revoked, in its validity window). Anything else is refused and the log is
+not touched.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+
+from trustcart.api.common import create_app, read_json_object
+from trustcart.core.clock import Clock
+from trustcart.core.problem import CommonProblem, ProblemError
+from trustcart.crypto.errors import InvalidSignature
+from trustcart.crypto.jcs import b64url
+from trustcart.crypto.keys import PublicKey, jwks
+from trustcart.trust.directory import KeyDirectory, usable_key
+from trustcart.trust.errors import DuplicateRecord, TrustError
+from trustcart.trust.log import AttestationService
+
+
+def create_trust_app(
+    attestations: AttestationService, directory: KeyDirectory, clock: Clock
+) -> FastAPI:
+    app = create_app("trustcart trust service (TSD-ATT)")
+    log = attestations.log
+
+    def resolve(kid: str) -> PublicKey | None:
+        entry = usable_key(directory, kid, clock.now())
+        return entry.public_key if entry is not None else None
+
+    @app.get("/.well-known/jwks.json")
+    async def keys() -> dict[str, Any]:
+        return jwks([log.public_key])
+
+    @app.post("/records", status_code=201)
+    async def anchor(request: Request) -> dict[str, Any]:
+        body = await read_json_object(request)
+        token = body.get("record")
+        if not isinstance(token, str):
+            raise ProblemError(CommonProblem.INVALID_REQUEST, 400, "'record' must be a JWS")
+        try:
+            recorded = attestations.anchor(token, resolve)
+        except DuplicateRecord as e:
+            raise ProblemError(CommonProblem.IDEMPOTENCY_CONFLICT, 409, str(e)) from e
+        except (InvalidSignature, TrustError) as e:
+            raise ProblemError(
+                CommonProblem.SIGNATURE_INVALID,
+                401,
+                "the record does not verify against a registered key",
+            ) from e
+        return {"leaf_index": recorded.leaf_index, "record_id": recorded.record_id}
+
+    @app.get("/tree-head")
+    async def tree_head() -> dict[str, str]:
+        return {"tree_head": log.tree_head()}
+
+    @app.get("/proofs/inclusion")
+    async def inclusion(leaf_index: int, tree_size: int) -> dict[str, list[str]]:
+        try:
+            proof = log.inclusion_proof(leaf_index, tree_size)
+        except (TrustError, ValueError) as e:
+            raise ProblemError(CommonProblem.INVALID_REQUEST, 400, str(e)) from e
+        return {"proof": [b64url(node) for node in proof]}
+
+    @app.get("/proofs/consistency")
+    async def consistency(old_size: int, new_size: int) -> dict[str, list[str]]:
+        try:
+            proof = log.consistency_proof(old_size, new_size)
+        except (TrustError, ValueError) as e:
+            raise ProblemError(CommonProblem.INVALID_REQUEST, 400, str(e)) from e
+        return {"proof": [b64url(node) for node in proof]}
+
+    @app.get("/events")
+    async def events(
+        intent_id: str | None = None,
+        delegation_id: str | None = None,
+        out_trade_no: str | None = None,
+    ) -> dict[str, Any]:
+        try:
+            found = attestations.events_for(
+                intent_id=intent_id, delegation_id=delegation_id, out_trade_no=out_trade_no
+            )
+        except TrustError as e:
+            raise ProblemError(CommonProblem.INVALID_REQUEST, 400, str(e)) from e
+        return {
+            "events": [
+                {
+                    "record": e.record_jws,
+                    "leaf_index": e.leaf_index,
+                    "event_type": e.event_type.value,
+                }
+                for e in found
+            ]
+        }
+
+    return app
