@@ -1,0 +1,113 @@
+"""HTTP shell of the payment service provider (ACT PSD).
+
+    POST /bindings                 {"binding": "<act-payment-binding+jwt>"} -> 201
+                                   (the delegator's own signed request; no RFC 9421 needed)
+    POST /payments                 RFC 9421-signed by an agent, ``Idempotency-Key`` required
+    GET  /payments/{trade_no}      signed by the paying agent or the paid merchant
+    GET  /payments?merchant_id=&out_trade_no=   the same, by order number (ACT: after an
+                                   unknown result, query; never pay twice)
+    POST /refunds                  signed by the paid merchant, ``Idempotency-Key`` required
+    GET  /.well-known/jwks.json    the PSP's receipt-signing key
+
+Answers that were stored under an idempotency key are replayed byte for byte with
+``Idempotent-Replayed: true``. Refusals are problem+json with a ``PaymentProblem`` code.
+The service is synchronous (database), so it runs in the thread pool, not on the event loop.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from trustcart.api.agent_auth import (
+    RequestVerifier,
+    VerifiedRequest,
+    require_signed_get,
+    require_signed_request,
+)
+from trustcart.api.common import create_app, read_json_object
+from trustcart.core.problem import PROBLEM_CONTENT_TYPE, CommonProblem, ProblemError
+from trustcart.payments.errors import PaymentProblem, PaymentRefused
+from trustcart.payments.provider import PaymentOutcome, PaymentProvider
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+Signed = Annotated[VerifiedRequest, Depends(require_signed_request)]
+SignedGet = Annotated[VerifiedRequest, Depends(require_signed_get)]
+
+
+def _require_role(signed: VerifiedRequest, role: str) -> None:
+    if signed.role != role:
+        raise PaymentRefused(PaymentProblem.ROLE_NOT_ALLOWED, f"only a {role} may call this")
+
+
+def _idempotency_key(request: Request) -> str:
+    key = request.headers.get(IDEMPOTENCY_HEADER)
+    if not key:
+        raise PaymentRefused(PaymentProblem.IDEMPOTENCY_KEY_MISSING,
+                             f"send an {IDEMPOTENCY_HEADER} header")
+    return key
+
+
+def _render(outcome: PaymentOutcome) -> JSONResponse:
+    headers = {REPLAYED_HEADER: "true"} if outcome.replayed else None
+    media_type = "application/json" if outcome.ok else PROBLEM_CONTENT_TYPE
+    return JSONResponse(outcome.body, status_code=outcome.status, headers=headers,
+                        media_type=media_type)
+
+
+def create_psp_app(provider: PaymentProvider, request_verifier: RequestVerifier) -> FastAPI:
+    """The PSP's FastAPI app. ``request_verifier`` must accept the roles agent and merchant."""
+    app = create_app("trustcart payment service provider (ACT PSD)")
+    app.state.request_verifier = request_verifier
+
+    @app.get("/.well-known/jwks.json")
+    async def keys() -> dict[str, Any]:
+        return provider.jwks()
+
+    @app.post("/bindings", status_code=201)
+    async def bind(request: Request) -> dict[str, str]:
+        body = await read_json_object(request)
+        # "binding" is what trustcart's wallet sends; "binding_request" is accepted as well.
+        token = body.get("binding", body.get("binding_request"))
+        if not isinstance(token, str) or not token:
+            raise ProblemError(CommonProblem.INVALID_REQUEST, 400,
+                               "'binding' must be a JWS string")
+        result = await run_in_threadpool(provider.bind, token)
+        return result.to_json()
+
+    @app.post("/payments")
+    async def pay(request: Request, signed: Signed) -> JSONResponse:
+        _require_role(signed, "agent")
+        key = _idempotency_key(request)
+        outcome = await run_in_threadpool(
+            lambda: provider.submit_payment(agent_id=signed.party_id, idempotency_key=key,
+                                            request=signed.json))
+        return _render(outcome)
+
+    @app.get("/payments/{trade_no}")
+    async def payment_status(trade_no: str, signed: SignedGet) -> dict[str, Any]:
+        return await run_in_threadpool(
+            lambda: provider.payment_status(trade_no, requester_id=signed.party_id))
+
+    @app.get("/payments")
+    async def find_payment(merchant_id: str, out_trade_no: str,
+                           signed: SignedGet) -> dict[str, Any]:
+        return await run_in_threadpool(
+            lambda: provider.find_payment(merchant_id, out_trade_no,
+                                          requester_id=signed.party_id))
+
+    @app.post("/refunds")
+    async def refund(request: Request, signed: Signed) -> JSONResponse:
+        _require_role(signed, "merchant")
+        key = _idempotency_key(request)
+        outcome = await run_in_threadpool(
+            lambda: provider.submit_refund(merchant_id=signed.party_id, idempotency_key=key,
+                                           request=signed.json))
+        return _render(outcome)
+
+    return app
