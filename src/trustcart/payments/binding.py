@@ -53,7 +53,7 @@ def bind_token(
     binding_request: str,
     *,
     now: datetime,
-    check_status: Callable[[IAC, datetime], None],
+    check_status: Callable[[IAC, datetime], object],
     random_bytes: RandomBytes,
 ) -> BindingResult:
     """Verify the delegator's binding request and issue a token, or raise PaymentRefused."""

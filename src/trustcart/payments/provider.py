@@ -21,6 +21,7 @@ idempotency claim and the stored refusal (so a retry replays the same answer).
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -32,6 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from trustcart.core.clock import Clock, format_instant
+from trustcart.core.errors import TrustcartError
 from trustcart.core.ids import RandomBytes, new_id
 from trustcart.core.money import Money
 from trustcart.crypto.jcs import jcs_digest
@@ -51,6 +53,10 @@ from trustcart.payments.refunds import apply_refund, parse_refund_request
 from trustcart.store.db import Database
 from trustcart.store.payments import NoticeOutboxRow, PaymentRow
 from trustcart.trust.directory import KeyDirectory
+from trustcart.trust.events import Chain, EventType, Participant
+from trustcart.trust.recorder import EventRecorder
+
+log = logging.getLogger(__name__)
 
 _P = PaymentProblem
 
@@ -79,6 +85,7 @@ class _Checked:
     account: Account
     iac: IAC
     cart: checks.ConfirmedCart
+    status_token: str
 
     def facts(self, now: datetime) -> PurchaseFacts:
         return PurchaseFacts(merchant_id=self.cart.merchant_id, categories=self.cart.categories,
@@ -100,7 +107,9 @@ class PaymentProvider:
         notifier: MerchantNotifier,
         clock: Clock,
         random_bytes: RandomBytes = secrets.token_bytes,
+        events: EventRecorder | None = None,
     ) -> None:
+        self._events = events
         self._db = db
         self.psp_id = psp_id
         self._key = signing_key
@@ -179,12 +188,14 @@ class PaymentProvider:
         with self._db.transaction() as session:
             return tokens.revoke_token(session, token_id, self._clock.now())
 
-    def _check_status(self, iac: IAC, now: datetime) -> None:
+    def _check_status(self, iac: IAC, now: datetime) -> str:
+        """Refuse unless the credential is Active now; return the signed status relied on."""
         try:
             attestation = self._status.check(iac, now)
         except StatusUnavailable as e:
             raise PaymentRefused(_P.STATUS_UNAVAILABLE, "credential status unavailable") from e
         checks.check_status(attestation, iac, now)
+        return attestation.token
 
     # -- payments (PSD-PAY-INS / PSD-PAY-DEL) ----------------------------------------------
 
@@ -230,7 +241,7 @@ class PaymentProvider:
             raise PaymentRefused(_P.TOKEN_DELEGATION_MISMATCH,
                                  "the token is bound to another delegation")
         checks.check_window(iac, now)
-        self._check_status(iac, now)
+        status_token = self._check_status(iac, now)
         cart = checks.verify_cart(request.cart, self._directory, psp_id=self.psp_id, now=now)
         checks.check_cart_against(cart, iac, now)
         if request.amount is not None and request.amount != cart.total:
@@ -242,7 +253,7 @@ class PaymentProvider:
         elif iac.user_confirmation_method is None:
             # L2 pays without asking; only a credential the user confirmed may allow that.
             raise PaymentRefused(_P.MODE_NOT_ALLOWED, "this IAC does not allow delegated pay")
-        checked = _Checked(request.mode, token, account, iac, cart)
+        checked = _Checked(request.mode, token, account, iac, cart, status_token)
         self._check_limits(checked, spent, now)  # early answer; re-checked under lock
         return checked
 
@@ -296,7 +307,10 @@ class PaymentProvider:
                     cart_digest=cart.digest, status="SUCCESS", receipt=receipt,
                     entry_id=entry.entry_id, paid_at=now))
                 session.flush()
-                body = _payment_body(session.get(PaymentRow, trade_no))
+                # The signed status the decision relied on goes back to the agent, so that the
+                # evidence bundle can show the credential was Active at the time of use.
+                body = {**_payment_body(session.get(PaymentRow, trade_no)),
+                        "credential_status": checked.status_token}
                 session.add(NoticeOutboxRow(
                     notice_id=new_id("ntc", self._random), trade_no=trade_no,
                     merchant_id=cart.merchant_id, attempts=0, created_at=now,
@@ -306,7 +320,27 @@ class PaymentProvider:
                                      idempotency.StoredResponse(outcome.status, outcome.body))
         except IntegrityError as e:  # a concurrent payment of the same order won the race
             raise PaymentRefused(_P.ALREADY_PAID, "this order was already paid") from e
+        self._record_completed(checked, trade_no)
         return outcome
+
+    def _record_completed(self, checked: _Checked, trade_no: str) -> None:
+        """Report act:payment:transaction-completed (after commit: only for real payments)."""
+        if self._events is None:
+            return
+        cart = checked.cart
+        try:
+            self._events(
+                EventType.TRANSACTION_COMPLETED,
+                Chain(intent_id=checked.iac.intent_id, delegation_id=checked.iac.delegation_id,
+                      out_trade_no=cart.out_trade_no, trade_no=trade_no),
+                [Participant("psp", self.psp_id, self._key.kid)],
+                {"mode": checked.mode.value, "amount": cart.total.to_json(),
+                 "merchant_id": cart.merchant_id},
+                self._key,
+            )
+        except TrustcartError:
+            # The payment stands; a missing event shows up when its evidence is verified.
+            log.exception("could not record transaction-completed for %s", trade_no)
 
     # -- refunds ---------------------------------------------------------------------------
 
