@@ -66,6 +66,8 @@ MAX_MINOR = 10**15
 
 def currency_exponent(currency: str) -> int:
     """Return the number of minor-unit digits for an ISO 4217 code, or raise MoneyError."""
+    if not isinstance(currency, str):
+        raise MoneyError("currency must be an ISO 4217 code string")
     try:
         return CURRENCY_EXPONENTS[currency]
     except KeyError:
