@@ -34,8 +34,11 @@ from trustcart.delegation.constraints import (
     check_price_deviation,
     evaluate_purchase,
 )
+from trustcart.delegation.errors import StatusUnavailable
 from trustcart.delegation.iac import IAC
 from trustcart.delegation.isr import ISR
+from trustcart.delegation.lifecycle import CredentialStatus
+from trustcart.delegation.status import StatusChecker
 from trustcart.trust.events import Chain, EventType, Participant
 from trustcart.trust.recorder import EventRecorder
 
@@ -67,6 +70,7 @@ class Offer:
     total: Money
     coupons: tuple[str, ...]
     distance_km: str | None
+    score: float
 
     @classmethod
     def from_candidate(cls, candidate: Mapping[str, Any]) -> Offer:
@@ -85,6 +89,7 @@ class Offer:
             total=Money.from_json(offer["total"]),
             coupons=tuple(c.get("description", c.get("coupon_id", "")) for c in offer["coupons"]),
             distance_km=candidate.get("distance_km"),
+            score=float(candidate.get("score", 0)),
         )
 
 
@@ -148,8 +153,10 @@ class BuyerAgent:
         merchants: httpx.Client,
         psp: httpx.Client,
         events: EventRecorder,
+        status: StatusChecker,
         random_bytes: RandomBytes = secrets.token_bytes,
     ) -> None:
+        self._status = status
         self.key = key
         self.agent_id = agent_id
         self._clock = clock
@@ -175,9 +182,20 @@ class BuyerAgent:
             self.key,
         )
 
+    def check_status(self, iac: IAC) -> None:
+        """ACT: the credential's status is checked at every hop; anything but Active stops."""
+        try:
+            attestation = self._status.check(iac, self._clock.now())
+        except StatusUnavailable as e:
+            raise PurchaseRefused("status-unavailable", "the credential's status is unknown") from e
+        if attestation.status is not CredentialStatus.ACTIVE:
+            code = f"iac-{attestation.status.value.lower()}"
+            raise PurchaseRefused(code, f"the authorization is {attestation.status.value}")
+
     # -- discovery and decision (CID-INT-XFR) ----------------------------------------------
 
     def search(self, isr: ISR, iac: IAC, *, limit: int = 10) -> list[Offer]:
+        self.check_status(iac)
         item = isr.items[0]
         constraints: dict[str, Any] = {"max_total_amount": iac.max_total.to_json()}
         if item.max_unit_price is not None:
@@ -213,19 +231,26 @@ class BuyerAgent:
         return [Offer.from_candidate(c) for c in response.json()["candidates"]]
 
     def choose(self, offers: list[Offer], iac: IAC, spent: SpendSoFar) -> Offer:
-        """The cheapest offer (total after coupons) that the IAC allows; log the decision."""
+        """The best match for what was asked, then the cheapest total after coupons, among the
+        offers the IAC allows; the decision is logged (act:commerce:decision-logged)."""
         now = self._clock.now()
-        allowed = [
-            offer
-            for offer in offers
-            if evaluate_purchase(
+        top = max((offer.score for offer in offers), default=0.0)
+        # Relevance first: a cheaper product that is not what was asked for is no bargain.
+        relevant = [offer for offer in offers if offer.score >= top - 1e-9]
+        verdicts = [
+            (offer, evaluate_purchase(
                 iac,
                 self._facts(offer.merchant_id, (offer.category,), offer.total, offer.quantity, iac),
                 spent,
-            ).allowed
+            ))
+            for offer in relevant
         ]
+        allowed = [offer for offer, verdict in verdicts if verdict.allowed]
         if not allowed:
-            raise PurchaseRefused("no-allowed-offer", "no offer fits what was authorized")
+            if not verdicts:
+                raise PurchaseRefused("no-match", "nothing matches what was asked")
+            _, verdict = min(verdicts, key=lambda pair: pair[0].total.minor)
+            raise PurchaseRefused(str(verdict.reasons[0]), verdict.explain())
         best = min(allowed, key=lambda o: (o.total.minor, o.distance_km or "", o.product_id))
         self._events(
             EventType.DECISION_LOGGED,

@@ -1,5 +1,4 @@
 """Imports every command module so that each registers its commands on the app."""
 
 # ruff: noqa: F401
-from trustcart.cli import conformance
-from trustcart.cli import verify
+from trustcart.cli import conformance, demo, verify

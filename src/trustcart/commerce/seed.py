@@ -81,6 +81,11 @@ _DRINKS = (
     ("Matcha Latte", "抹茶拿铁", "drinks/coffee", 23),
     ("Iced Americano", "冰美式", "drinks/coffee", 14),
 )
+# Fixed-price signature drinks, no coupon reaches them: the delegated demo buys Lakeside's
+# (28.00) twice and is then refused, because a third would pass its 80 CNY budget.
+_SIGNATURES = (
+    ("m_lakeside_tea", "Lakeside Signature Cheese Tea", "湖畔招牌芝士茶", "28.00"),
+)
 _PEARL_PRICES = {"m_lakeside_tea": "18.00", "m_pearl_house": "16.00", "m_leaf_and_cup": "19.00",
                  "m_bobo_cha": "22.00", "m_bund_tea": "12.00"}
 
@@ -176,6 +181,8 @@ def _tea_menus(rng: random.Random) -> list[Product]:
     for merchant in MERCHANTS[:5]:
         mid = merchant.merchant_id
         menu = [(*PEARL_MILK_TEA, "drinks/milk-tea", _cny(_PEARL_PRICES[mid]))]
+        menu += [(t, zh, "drinks/milk-tea", _cny(price))
+                 for shop, t, zh, price in _SIGNATURES if shop == mid]
         menu += [(t, zh, c, _vary(rng, base)) for t, zh, c, base in _DRINKS]
         for title, title_zh, category, price in menu:
             for size, size_zh, extra in (("medium", "中杯", 0), ("large", "大杯", 300)):

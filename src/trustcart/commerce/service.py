@@ -71,6 +71,8 @@ from trustcart.crypto.jws import sign_compact
 from trustcart.crypto.keys import PublicKey, SigningKey, jwks
 from trustcart.store.commerce import IntentRequestRow, OrderItemRow, OrderRow, ProductRow
 from trustcart.store.db import Database
+from trustcart.trust.events import Chain, EventType, Participant
+from trustcart.trust.recorder import EventRecorder
 
 CART_TYP = "act-cart+jwt"
 PRICE_LOCK = timedelta(minutes=15)
@@ -109,8 +111,14 @@ class MerchantService:
         psp_id: str, random: RandomBytes = secrets.token_bytes,
         search: CatalogSearch | None = None, payment_methods: Mapping[str, str] | None = None,
         max_coupons: int = 3, price_lock: timedelta = PRICE_LOCK,
+        events: EventRecorder | None = None,
     ) -> None:
-        """``payment_methods`` maps method_id -> method_schema_url (default: trustcart-balance)."""
+        """``payment_methods`` maps method_id -> method_schema_url (default: trustcart-balance).
+
+        ``events`` receives act:commerce:cart-confirmed and fulfillment-completed, each signed
+        by the merchant's own key.
+        """
+        self._events = events
         self._db = db
         self._keys = dict(keys)
         self._clock = clock
@@ -309,7 +317,18 @@ class MerchantService:
                                    option=option, now=now)
         except OperationalError as e:  # lock timeout, deadlock, serialization failure
             raise LockFailed() from e
+        self._record(EventType.CART_CONFIRMED, parsed.merchant_id, Chain(
+            intent_id=parsed.intent_id, delegation_id=parsed.delegation_id,
+            out_trade_no=out_trade_no,
+        ), {"cart_digest": digest, "total": payload["total"], "items": len(payload["items"])})
         return ConfirmedCart(out_trade_no, token, digest, payload, locked_until)
+
+    def _record(self, kind: EventType, merchant_id: str, chain: Chain,
+                body: dict[str, Any]) -> None:
+        key = self._keys.get(merchant_id)
+        if self._events is None or key is None:
+            return
+        self._events(kind, chain, [Participant("merchant", merchant_id, key.kid)], body, key)
 
     @staticmethod
     def _record_order(session: Session, priced: PricedCart, payload: dict[str, Any], *,
@@ -378,7 +397,15 @@ class MerchantService:
             return order_from_row(session, row)
 
     def fulfil(self, out_trade_no: str) -> Order:
-        return self._change(out_trade_no, OrderEvent.FULFIL)
+        """Mark a paid order fulfilled (the goods were handed over) and report it."""
+        order = self._change(out_trade_no, OrderEvent.FULFIL)
+        with self._db.transaction() as session:
+            row = lock_order(session, out_trade_no)
+            chain = Chain(intent_id=row.intent_id, delegation_id=row.delegation_id,
+                          out_trade_no=out_trade_no, trade_no=row.trade_no)
+        self._record(EventType.FULFILLMENT_COMPLETED, order.merchant_id, chain,
+                     {"fulfilled": True})
+        return order
 
     def cancel(self, out_trade_no: str) -> Order:
         """Cancel an unpaid order and put its stock back."""

@@ -22,5 +22,5 @@ class KeyFormatError(CryptoError):
     """A key could not be parsed, or is of a type trustcart does not accept."""
 
 
-class InvalidSignature(CryptoError):  # noqa: N818 - mirrors cryptography's name on purpose
+class InvalidSignature(CryptoError):
     """A signature, MAC or digest did not verify. The reason goes to the audit log only."""

@@ -43,6 +43,7 @@ from trustcart.store.db import Database
 from trustcart.store.delegation import DelegationRow, DelegationTransitionRow
 
 TRANSITION_TYP = "act-iac-transition+jwt"
+PendingEvent = tuple[str, dict[str, str], dict[str, Any]]
 TRANSITION_REQUEST_MAX_AGE = timedelta(minutes=5)
 
 
@@ -127,24 +128,30 @@ class DelegationService:
 
     def status(self, delegation_id: str) -> StatusAttestation:
         """A signed, current status (expiring the credential first if its time has come)."""
+        pending: list[PendingEvent] = []
         now = self._clock.now()
         with self._db.transaction() as session:
             row = self._locked(session, delegation_id)
-            self._expire_if_due(session, row, now)
+            self._expire_if_due(session, row, now, pending)
             status = CredentialStatus(row.status)
+        self._emit(pending)
         return sign_status(delegation_id, status, key=self._status_key, now=now)
 
     def credential(self, delegation_id: str) -> tuple[IAC, CredentialStatus]:
+        pending: list[PendingEvent] = []
         with self._db.transaction() as session:
             row = self._locked(session, delegation_id)
-            self._expire_if_due(session, row, self._clock.now())
+            self._expire_if_due(session, row, self._clock.now(), pending)
             key = PublicKey.from_jwk(json.loads(row.delegator_jwk))
-            return verify_iac(row.token, {key.kid: key}), CredentialStatus(row.status)
+            found = verify_iac(row.token, {key.kid: key}), CredentialStatus(row.status)
+        self._emit(pending)
+        return found
 
     # -- transitions -----------------------------------------------------------------------
 
     def apply(self, request_token: str) -> TransitionResult:
         """Apply a signed transition request; unverifiable or illegal requests change nothing."""
+        pending: list[PendingEvent] = []
         now = self._clock.now()
         with self._db.transaction() as session:
             try:
@@ -164,17 +171,27 @@ class DelegationService:
                 or abs(now - requested_at) > TRANSITION_REQUEST_MAX_AGE
             ):
                 raise ProblemError(DelegationProblem.NOT_AUTHORIZED, 401, "stale request")
-            self._expire_if_due(session, row, now)
+            self._expire_if_due(session, row, now, pending)
             current = CredentialStatus(row.status)
             try:
                 target = next_status(current, transition, actor)
             except IllegalTransition as e:
                 raise ProblemError(DelegationProblem.ILLEGAL_TRANSITION, 409, str(e)) from e
-            self._move(session, row, transition=transition, target=target, actor=actor, now=now)
+            self._move(
+                session,
+                row,
+                transition=transition,
+                target=target,
+                actor=actor,
+                now=now,
+                pending=pending,
+            )
+        self._emit(pending)
         return TransitionResult(row.delegation_id, current, target)
 
     def expire_due(self) -> list[str]:
         """Expire every credential whose validity has ended (a periodic sweep)."""
+        pending: list[PendingEvent] = []
         now = self._clock.now()
         expired = []
         with self._db.transaction() as session:
@@ -187,8 +204,9 @@ class DelegationService:
                 .with_for_update()
             ).all()
             for row in rows:
-                self._expire_if_due(session, row, now)
+                self._expire_if_due(session, row, now, pending)
                 expired.append(row.delegation_id)
+        self._emit(pending)
         return expired
 
     # -- internals -------------------------------------------------------------------------
@@ -214,7 +232,9 @@ class DelegationService:
             return self._agent_keys(row.agent_id)
         raise InvalidCredential(f"{actor} cannot send transition requests")
 
-    def _expire_if_due(self, session: Any, row: DelegationRow, now: datetime) -> None:
+    def _expire_if_due(
+        self, session: Any, row: DelegationRow, now: datetime, pending: list[PendingEvent]
+    ) -> None:
         end = (
             row.validity_end
             if row.validity_end.tzinfo
@@ -228,6 +248,7 @@ class DelegationService:
                 target=CredentialStatus.EXPIRED,
                 actor=Actor.SYSTEM,
                 now=now,
+                pending=pending,
             )
 
     def _move(
@@ -239,6 +260,7 @@ class DelegationService:
         target: CredentialStatus,
         actor: Actor,
         now: datetime,
+        pending: list[PendingEvent],
     ) -> None:
         session.add(
             DelegationTransitionRow(
@@ -254,12 +276,21 @@ class DelegationService:
         row.status = target.value
         row.version += 1
         row.updated_at = now
-        if self._events is not None:
-            self._events(
+        # Reported after the commit (see _emit): the log is another party and another
+        # transaction, and an event must never describe a change that was rolled back.
+        pending.append(
+            (
                 TRANSITION_EVENTS[transition],
                 {"intent_id": row.intent_id, "delegation_id": row.delegation_id},
                 {"from": from_status, "to": target.value, "actor": actor.value},
             )
+        )
+
+    def _emit(self, pending: list[PendingEvent]) -> None:
+        if self._events is None:
+            return
+        for event_type, chain, body in pending:
+            self._events(event_type, chain, body)
 
 
 def _peek(token: str) -> dict[str, Any]:

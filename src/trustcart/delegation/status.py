@@ -6,10 +6,11 @@ trustcart uses a *signed status endpoint* (DESIGN leaves the choice open): the s
 per-credential signed answer can go into the evidence bundle as proof of status *at time of
 use*, and revocation takes effect within one TTL instead of one list publication.
 
-Caching and outage (ACT: "the last good result may be used temporarily during an outage"): a
-checker may reuse an attestation until its ``valid_until`` (TTL 60 s). Past that, if the
-endpoint cannot be reached or answers anything unverifiable, ``StatusUnavailable`` is raised and
-payment is refused: fail closed.
+Caching and outage (ACT: "query status_reference before deciding; the last good result may be
+used temporarily during an outage"): a checker asks every time; only when the endpoint cannot
+be reached or answers anything unverifiable does it reuse the last Active attestation, and only
+until its ``valid_until`` (TTL 60 s). Past that, ``StatusUnavailable`` is raised and payment is
+refused: fail closed. A non-Active answer is never replaced by a cached Active one.
 """
 
 from __future__ import annotations
@@ -118,9 +119,9 @@ class HttpStatusChecker:
         self._cache: dict[str, StatusAttestation] = {}
 
     def check(self, iac: IAC, now: datetime) -> StatusAttestation:
-        cached = self._cache.get(iac.delegation_id)
-        if cached is not None and cached.fresh_at(now) and cached.status is CredentialStatus.ACTIVE:
-            return cached
+        """Ask the status service; only when it cannot answer, fall back to the last good
+        (Active, still fresh) attestation. A revocation is therefore seen at the next check,
+        not after a cache expires."""
         if not iac.status_url.startswith(self._prefixes):
             raise StatusUnavailable(f"status URL {iac.status_url} is not a trusted status service")
         try:
@@ -129,8 +130,14 @@ class HttpStatusChecker:
             token = response.json()["status"]
             attestation = verify_status(token, self._keys, iac.delegation_id)
         except (httpx.HTTPError, ValueError, KeyError, TypeError, InvalidSignature) as e:
+            cached = self._cache.get(iac.delegation_id)
+            if cached is not None and cached.fresh_at(now):
+                return cached  # outage: the last good result, until its valid_until
             raise StatusUnavailable(f"status of {iac.delegation_id} unavailable: {e!r}") from e
         if not attestation.fresh_at(now):
             raise StatusUnavailable("status attestation is not fresh")
-        self._cache[iac.delegation_id] = attestation
+        if attestation.status is CredentialStatus.ACTIVE:
+            self._cache[iac.delegation_id] = attestation
+        else:
+            self._cache.pop(iac.delegation_id, None)
         return attestation

@@ -1,0 +1,261 @@
+"""The composition root: every role of one trustcart installation, wired together.
+
+Roles and who signs what:
+
+    status   the status service (ADD-IAC-LCM): signs credential status
+    trust    the transparency log (TSD-ATT): signs tree heads
+    merchant the marketplace (CID-*): each merchant signs its own carts
+    psp      the payment provider (PSD-*): signs receipts and payment notices
+    agent    the buyer agent: signs its HTTP requests (RFC 9421) and its events
+    alice    the person: signs IACs, approvals, bindings and lifecycle requests in her wallet
+
+Each role gets its own FastAPI app; ``Servers`` runs them as real uvicorn servers on loopback
+(``trustcart demo`` on free ports, ``trustcart serve`` on fixed ones). Services that report
+events use the log in this process (``LocalRecorder``); the agent and the wallet reach
+everything over HTTP only.
+"""
+
+from __future__ import annotations
+
+import random
+import socket
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from trustcart.api.agent_auth import AgentRequestSigner, RequestVerifier
+from trustcart.api.delegation import create_delegation_app
+from trustcart.api.merchant import create_merchant_app
+from trustcart.api.psp import create_psp_app
+from trustcart.api.trust import create_trust_app
+from trustcart.commerce.seed import DEMO_SEED, seed_catalog
+from trustcart.commerce.service import MerchantService
+from trustcart.core.clock import Clock, SystemClock
+from trustcart.crypto.keys import SigningKey
+from trustcart.crypto.nonces import SqlNonceCache
+from trustcart.delegation.service import DelegationService
+from trustcart.delegation.status import HttpStatusChecker
+from trustcart.keystore import KeyStore
+from trustcart.payments.notices import HttpMerchantNotifier
+from trustcart.payments.provider import PaymentProvider
+from trustcart.store.commerce import MerchantRow
+from trustcart.store.db import Database
+from trustcart.trust.directory import InMemoryKeyDirectory
+from trustcart.trust.events import Chain, EventType, Participant
+from trustcart.trust.log import AttestationService, TransparencyLog
+from trustcart.trust.recorder import LocalRecorder
+
+AGENT_ID = "agent:trustcart-assistant"
+PSP_ID = "psp:trustcart"
+STATUS_ID = "status:trustcart"
+LOG_ID = "log:trustcart"
+ROLE_NAMES = ("status", "trust", "merchant", "psp")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    status: str
+    trust: str
+    merchant: str
+    psp: str
+
+    @classmethod
+    def on_ports(cls, ports: dict[str, int], host: str = "127.0.0.1") -> Endpoints:
+        return cls(**{role: f"http://{host}:{ports[role]}" for role in ROLE_NAMES})
+
+
+@dataclass
+class Deployment:
+    db: Database
+    clock: Clock
+    keys: KeyStore
+    endpoints: Endpoints
+    directory: InMemoryKeyDirectory
+    status: DelegationService
+    log: TransparencyLog
+    attestations: AttestationService
+    merchants: MerchantService
+    psp: PaymentProvider
+    merchant_keys: dict[str, SigningKey]
+    apps: dict[str, FastAPI] = field(default_factory=dict)
+
+    @property
+    def agent_key(self) -> SigningKey:
+        return self.keys.get("agent")
+
+    def agent_client(self, base_url: str) -> httpx.Client:
+        """An HTTP client whose every request the agent signs (RFC 9421)."""
+        return httpx.Client(
+            base_url=base_url,
+            timeout=10.0,
+            auth=AgentRequestSigner(
+                self.agent_key,
+                clock=self.clock,
+                signature_agent=f"{self.endpoints.trust}/agents/jwks.json",
+            ),
+        )
+
+
+def seed_if_empty(db: Database, progress: Callable[[str], None] = lambda _m: None) -> int:
+    """Seed the demo catalog when the store has no merchants; return the merchant count."""
+    with db.transaction() as session:
+        count = session.scalar(select(func.count()).select_from(MerchantRow)) or 0
+    if count == 0:
+        progress("seeding the catalog (5+ merchants, 10,000+ products)")
+        seed_catalog(db, random.Random(DEMO_SEED))  # noqa: S311 - reproducible demo data, not secrets
+        with db.transaction() as session:
+            count = session.scalar(select(func.count()).select_from(MerchantRow)) or 0
+    return int(count)
+
+
+def build(db: Database, home: Path, endpoints: Endpoints, clock: Clock | None = None) -> Deployment:
+    """Construct every role against ``db``; keys live in ``home/keys.json``."""
+    clock = clock or SystemClock()
+    keys = KeyStore(home / "keys.json")
+    directory = InMemoryKeyDirectory()
+    log = TransparencyLog(db, keys.get("log"), LOG_ID, clock)
+    attestations = AttestationService(log, clock)
+    recorder = LocalRecorder(attestations)
+    with db.transaction() as session:
+        merchant_ids = list(session.scalars(select(MerchantRow.merchant_id)).all())
+    merchant_keys = {mid: keys.get(f"merchant:{mid}") for mid in sorted(merchant_ids)}
+    for name, party, role in (
+        ("agent", AGENT_ID, "agent"),
+        ("psp", PSP_ID, "psp"),
+        ("status", STATUS_ID, "status"),
+        ("log", LOG_ID, "log"),
+        ("alice", "user:alice", "delegator"),
+    ):
+        directory.register(keys.get(name).public, party_id=party, role=role)
+    for mid, key in merchant_keys.items():
+        directory.register(key.public, party_id=mid, role="merchant")
+
+    status_key = keys.get("status")
+
+    def lifecycle_event(event_type: str, chain: dict[str, str], body: dict[str, Any]) -> None:
+        recorder(
+            EventType(event_type),
+            Chain(**chain),
+            [Participant("status", STATUS_ID, status_key.kid)],
+            body,
+            status_key,
+        )
+
+    status = DelegationService(
+        db,
+        status_key=status_key,
+        clock=clock,
+        agent_keys=lambda agent_id: (
+            {keys.get("agent").kid: keys.get("agent").public} if agent_id == AGENT_ID else {}
+        ),
+        events=lifecycle_event,
+    )
+    merchants = MerchantService(
+        db,
+        merchant_keys,
+        clock,
+        psp_endpoint=f"{endpoints.psp}/payments",
+        psp_id=PSP_ID,
+        events=recorder,
+    )
+    status_checker = HttpStatusChecker(
+        httpx.Client(timeout=5.0),
+        {status_key.kid: status_key.public},
+        allowed_prefixes=(f"{endpoints.status}/delegations/",),
+        clock=clock,
+    )
+    notifier = HttpMerchantNotifier(
+        httpx.Client(timeout=5.0),
+        lambda merchant_id: f"{endpoints.merchant}/payment-notifications",
+        AgentRequestSigner(keys.get("psp"), clock=clock),
+    )
+    psp = PaymentProvider(
+        db,
+        psp_id=PSP_ID,
+        signing_key=keys.get("psp"),
+        directory=directory,
+        status_checker=status_checker,
+        notifier=notifier,
+        clock=clock,
+        events=recorder,
+    )
+    deployment = Deployment(
+        db=db,
+        clock=clock,
+        keys=keys,
+        endpoints=endpoints,
+        directory=directory,
+        status=status,
+        log=log,
+        attestations=attestations,
+        merchants=merchants,
+        psp=psp,
+        merchant_keys=merchant_keys,
+    )
+    nonces = SqlNonceCache(db)
+    deployment.apps = {
+        "status": create_delegation_app(status),
+        "trust": create_trust_app(attestations, directory, clock),
+        "merchant": create_merchant_app(
+            merchants, RequestVerifier(directory, nonces, clock, allowed_roles=("agent", "psp"))
+        ),
+        "psp": create_psp_app(
+            psp, RequestVerifier(directory, nonces, clock, allowed_roles=("agent", "merchant"))
+        ),
+    }
+    return deployment
+
+
+class Servers:
+    """Run apps as uvicorn servers on loopback, each in its own thread."""
+
+    def __init__(
+        self, apps: dict[str, FastAPI], ports: dict[str, int], host: str = "127.0.0.1"
+    ) -> None:
+        self._servers = {
+            role: uvicorn.Server(
+                uvicorn.Config(
+                    app, host=host, port=ports[role], log_level="warning", lifespan="off"
+                )
+            )
+            for role, app in apps.items()
+        }
+        self._threads: list[threading.Thread] = []
+
+    def start(self, timeout: float = 15.0) -> None:
+        for role, server in self._servers.items():
+            thread = threading.Thread(target=server.run, name=f"uvicorn-{role}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        deadline = time.monotonic() + timeout
+        while not all(server.started for server in self._servers.values()):
+            if time.monotonic() > deadline:
+                raise RuntimeError("servers did not start in time")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        for server in self._servers.values():
+            server.should_exit = True
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> Servers:
+        self.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
