@@ -92,6 +92,11 @@ class Deployment:
     psp: PaymentProvider
     merchant_keys: dict[str, SigningKey]
     apps: dict[str, FastAPI] = field(default_factory=dict)
+    clients: list[httpx.Client] = field(default_factory=list)
+
+    def close(self) -> None:
+        for client in self.clients:
+            client.close()
 
     @property
     def agent_key(self) -> SigningKey:
@@ -172,14 +177,15 @@ def build(db: Database, home: Path, endpoints: Endpoints, clock: Clock | None = 
         psp_id=PSP_ID,
         events=recorder,
     )
+    status_client, notice_client = httpx.Client(timeout=5.0), httpx.Client(timeout=5.0)
     status_checker = HttpStatusChecker(
-        httpx.Client(timeout=5.0),
+        status_client,
         {status_key.kid: status_key.public},
         allowed_prefixes=(f"{endpoints.status}/delegations/",),
         clock=clock,
     )
     notifier = HttpMerchantNotifier(
-        httpx.Client(timeout=5.0),
+        notice_client,
         lambda merchant_id: f"{endpoints.merchant}/payment-notifications",
         AgentRequestSigner(keys.get("psp"), clock=clock),
     )
@@ -205,6 +211,7 @@ def build(db: Database, home: Path, endpoints: Endpoints, clock: Clock | None = 
         merchants=merchants,
         psp=psp,
         merchant_keys=merchant_keys,
+        clients=[status_client, notice_client],
     )
     nonces = SqlNonceCache(db)
     deployment.apps = {
