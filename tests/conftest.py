@@ -68,8 +68,10 @@ def clock() -> FixedClock:
 def _postgres_database() -> Iterator[Database]:
     server = _postgres()
     name = "t_" + uuid.uuid4().hex[:16]
-    admin = create_engine(server.url_for("postgres").replace("postgresql://", "postgresql+psycopg://"),
-                          isolation_level="AUTOCOMMIT")
+    admin = create_engine(
+        server.url_for("postgres").replace("postgresql://", "postgresql+psycopg://"),
+        isolation_level="AUTOCOMMIT",
+    )
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     database = Database(server.url_for(name))

@@ -68,16 +68,46 @@ def start_postgres() -> tuple[PostgresServer | None, str]:
     data, port = workdir / "data", _free_port()
     try:
         subprocess.run(
-            [*prefix, initdb, "-D", str(data), "-A", "trust", "-U", "postgres", "--no-sync",
-             "-E", "UTF8", "--locale=C"],
-            check=True, capture_output=True, timeout=120,
+            [
+                *prefix,
+                initdb,
+                "-D",
+                str(data),
+                "-A",
+                "trust",
+                "-U",
+                "postgres",
+                "--no-sync",
+                "-E",
+                "UTF8",
+                "--locale=C",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=120,
         )
-        options = f"-c listen_addresses=127.0.0.1 -p {port} -k {workdir} -c fsync=off " \
-                  "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        options = (
+            f"-c listen_addresses=127.0.0.1 -p {port} -k {workdir} -c fsync=off "
+            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
+        )
         subprocess.run(
-            [*prefix, pg_ctl, "-D", str(data), "-o", options, "-l", str(workdir / "log"),
-             "-w", "-t", "60", "start"],
-            check=True, capture_output=True, timeout=90,
+            [
+                *prefix,
+                pg_ctl,
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-l",
+                str(workdir / "log"),
+                "-w",
+                "-t",
+                "60",
+                "start",
+            ],
+            check=True,
+            capture_output=True,
+            timeout=90,
         )
     except (subprocess.CalledProcessError, subprocess.TimeoutExpired, OSError) as e:
         detail = getattr(e, "stderr", b"") or b""
@@ -85,9 +115,15 @@ def start_postgres() -> tuple[PostgresServer | None, str]:
         return None, f"could not start PostgreSQL: {e} {detail.decode(errors='replace')[-300:]}"
 
     def stop() -> None:
-        subprocess.run([*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "stop"],
-                       capture_output=True, timeout=60, check=False)
+        subprocess.run(
+            [*prefix, pg_ctl, "-D", str(data), "-m", "immediate", "stop"],
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
         time.sleep(0.2)
         shutil.rmtree(workdir, ignore_errors=True)
 
-    return PostgresServer(admin_url=f"postgresql://postgres@127.0.0.1:{port}/postgres", stop=stop), ""
+    return PostgresServer(
+        admin_url=f"postgresql://postgres@127.0.0.1:{port}/postgres", stop=stop
+    ), ""

@@ -27,9 +27,12 @@ R = ConstraintReason
 
 def purchase(**overrides: object) -> PurchaseFacts:
     fields: dict[str, object] = {
-        "merchant_id": "m_teahouse", "categories": ("drinks/milk-tea",),
-        "amount": Money.parse("18.00", "CNY"), "quantity": 1,
-        "payment_method": "trustcart-balance", "at": T0 + timedelta(hours=1),
+        "merchant_id": "m_teahouse",
+        "categories": ("drinks/milk-tea",),
+        "amount": Money.parse("18.00", "CNY"),
+        "quantity": 1,
+        "payment_method": "trustcart-balance",
+        "at": T0 + timedelta(hours=1),
     }
     fields.update(overrides)
     return PurchaseFacts(**fields)  # type: ignore[arg-type]
@@ -37,7 +40,8 @@ def purchase(**overrides: object) -> PurchaseFacts:
 
 def test_allowed_purchase() -> None:
     result = evaluate_purchase(IAC, purchase(), SpendSoFar.zero("CNY"))
-    assert result.allowed and result.explain() == "allowed"
+    assert result.allowed
+    assert result.explain() == "allowed"
 
 
 @pytest.mark.parametrize(
@@ -64,15 +68,26 @@ def test_each_reason(facts: dict[str, object], spent: SpendSoFar | None, reason:
 
 
 def test_merchant_lists() -> None:
-    iac = make_iac(T0, commerce=CommerceConstraints(
-        allowed_merchants=("m_a", "m_b"), forbidden_merchants=("m_b",),
-        forbidden_categories=("drinks/alcohol",)))
+    iac = make_iac(
+        T0,
+        commerce=CommerceConstraints(
+            allowed_merchants=("m_a", "m_b"),
+            forbidden_merchants=("m_b",),
+            forbidden_categories=("drinks/alcohol",),
+        ),
+    )
     zero = SpendSoFar.zero("CNY")
-    assert R.MERCHANT_NOT_ALLOWED in evaluate_purchase(iac, purchase(merchant_id="m_c"), zero).reasons
+    assert (
+        R.MERCHANT_NOT_ALLOWED in evaluate_purchase(iac, purchase(merchant_id="m_c"), zero).reasons
+    )
     assert R.MERCHANT_FORBIDDEN in evaluate_purchase(iac, purchase(merchant_id="m_b"), zero).reasons
     assert evaluate_purchase(iac, purchase(merchant_id="m_a"), zero).allowed
-    assert R.CATEGORY_FORBIDDEN in evaluate_purchase(
-        iac, purchase(merchant_id="m_a", categories=("drinks/alcohol/beer",)), zero).reasons
+    assert (
+        R.CATEGORY_FORBIDDEN
+        in evaluate_purchase(
+            iac, purchase(merchant_id="m_a", categories=("drinks/alcohol/beer",)), zero
+        ).reasons
+    )
 
 
 def test_category_matching() -> None:
@@ -101,13 +116,26 @@ def test_never_allows_beyond_limits(amount: int, spent: int, count: int, quantit
 
 def test_price_deviation() -> None:
     expected = Money.parse("20.00", "CNY")
-    assert check_price_deviation(IAC, expected, Money.parse("21.00", "CNY")) is \
-        DeviationVerdict.WITHIN_TOLERANCE  # 5 %
-    assert check_price_deviation(IAC, expected, Money.parse("19.00", "CNY")) is \
-        DeviationVerdict.WITHIN_TOLERANCE
-    assert check_price_deviation(IAC, expected, Money.parse("21.01", "CNY")) is \
-        DeviationVerdict.PAUSE_AND_NOTIFY
-    cancel = make_iac(T0, behavior=AgentBehavior(
-        price_deviation_tolerance=Decimal("0"), price_deviation_action=DeviationAction.AUTO_CANCEL))
-    assert check_price_deviation(cancel, expected, Money.parse("20.01", "CNY")) is \
-        DeviationVerdict.AUTO_CANCEL
+    assert (
+        check_price_deviation(IAC, expected, Money.parse("21.00", "CNY"))
+        is DeviationVerdict.WITHIN_TOLERANCE
+    )  # 5 %
+    assert (
+        check_price_deviation(IAC, expected, Money.parse("19.00", "CNY"))
+        is DeviationVerdict.WITHIN_TOLERANCE
+    )
+    assert (
+        check_price_deviation(IAC, expected, Money.parse("21.01", "CNY"))
+        is DeviationVerdict.PAUSE_AND_NOTIFY
+    )
+    cancel = make_iac(
+        T0,
+        behavior=AgentBehavior(
+            price_deviation_tolerance=Decimal("0"),
+            price_deviation_action=DeviationAction.AUTO_CANCEL,
+        ),
+    )
+    assert (
+        check_price_deviation(cancel, expected, Money.parse("20.01", "CNY"))
+        is DeviationVerdict.AUTO_CANCEL
+    )

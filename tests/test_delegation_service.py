@@ -29,7 +29,9 @@ def events() -> list[tuple[str, dict[str, str], dict[str, Any]]]:
 @pytest.fixture
 def service(db: Database, clock: FixedClock, events: list[Any]) -> DelegationService:
     svc = DelegationService(
-        db, status_key=STATUS_KEY, clock=clock,
+        db,
+        status_key=STATUS_KEY,
+        clock=clock,
         agent_keys=lambda agent_id: {AGENT_KEY.kid: AGENT_KEY.public},
         events=lambda kind, chain, body: events.append((kind, chain, body)),
     )
@@ -43,14 +45,21 @@ def _status(service: DelegationService) -> CredentialStatus:
     return verified.status
 
 
-def _request(transition: Transition, clock: FixedClock, *, actor: Actor = Actor.PRINCIPAL,
-             key: SigningKey | None = None) -> str:
+def _request(
+    transition: Transition,
+    clock: FixedClock,
+    *,
+    actor: Actor = Actor.PRINCIPAL,
+    key: SigningKey | None = None,
+) -> str:
     return sign_transition_request(
-        "dlg_test1", transition, key=key or alice_key(), actor=actor, now=clock.now())
+        "dlg_test1", transition, key=key or alice_key(), actor=actor, now=clock.now()
+    )
 
 
-def test_lifecycle_through_the_service(service: DelegationService, clock: FixedClock,
-                                       events: list[Any]) -> None:
+def test_lifecycle_through_the_service(
+    service: DelegationService, clock: FixedClock, events: list[Any]
+) -> None:
     assert _status(service) is CredentialStatus.ACTIVE
     service.apply(_request(Transition.SUSPEND, clock))
     assert _status(service) is CredentialStatus.SUSPENDED
@@ -59,8 +68,10 @@ def test_lifecycle_through_the_service(service: DelegationService, clock: FixedC
     service.apply(_request(Transition.REVOKE, clock, actor=Actor.AGENT, key=AGENT_KEY))
     assert _status(service) is CredentialStatus.REVOKED
     assert [e[0] for e in events] == [
-        "act:delegation:delegation-suspended", "act:delegation:delegation-resumed",
-        "act:delegation:delegation-revoked"]
+        "act:delegation:delegation-suspended",
+        "act:delegation:delegation-resumed",
+        "act:delegation:delegation-revoked",
+    ]
     with pytest.raises(ProblemError) as caught:
         service.apply(_request(Transition.RESUME, clock))
     assert caught.value.code == "illegal-transition"
@@ -71,8 +82,12 @@ def test_refusals_change_nothing(service: DelegationService, clock: FixedClock) 
     mallory = SigningKey.generate()
     attempts = [
         _request(Transition.REVOKE, clock, key=mallory),  # not the delegator
-        _request(Transition.SUSPEND, clock, actor=Actor.AGENT, key=AGENT_KEY),  # agent can't suspend
-        _request(Transition.SUSPEND, clock, actor=Actor.AGENT, key=alice_key()),  # wrong key for role
+        _request(
+            Transition.SUSPEND, clock, actor=Actor.AGENT, key=AGENT_KEY
+        ),  # agent can't suspend
+        _request(
+            Transition.SUSPEND, clock, actor=Actor.AGENT, key=alice_key()
+        ),  # wrong key for role
         _request(Transition.EXPIRE, clock),  # only the clock expires
         "not-a-jws",
     ]
@@ -89,8 +104,9 @@ def test_refusals_change_nothing(service: DelegationService, clock: FixedClock) 
     assert _status(service) is CredentialStatus.ACTIVE
 
 
-def test_expires_at_validity_end(service: DelegationService, clock: FixedClock,
-                                 events: list[Any]) -> None:
+def test_expires_at_validity_end(
+    service: DelegationService, clock: FixedClock, events: list[Any]
+) -> None:
     clock.advance(timedelta(days=7))
     assert _status(service) is CredentialStatus.EXPIRED
     assert events[-1][0] == "act:delegation:delegation-expired"
@@ -122,8 +138,12 @@ class _StatusServer:
 
 def _checker(server: _StatusServer, clock: FixedClock) -> HttpStatusChecker:
     client = httpx.Client(transport=httpx.MockTransport(server.handler))
-    return HttpStatusChecker(client, {STATUS_KEY.kid: STATUS_KEY.public},
-                             allowed_prefixes=("http://status.test/",), clock=clock)
+    return HttpStatusChecker(
+        client,
+        {STATUS_KEY.kid: STATUS_KEY.public},
+        allowed_prefixes=("http://status.test/",),
+        clock=clock,
+    )
 
 
 def test_checker_caches_within_ttl_and_fails_closed_after(clock: FixedClock) -> None:
@@ -144,19 +164,30 @@ def test_checker_refuses_forged_and_foreign_status(clock: FixedClock) -> None:
     answers = [
         {"status": sign_status("dlg_test1", CredentialStatus.ACTIVE, key=mallory, now=T0).token},
         {"status": sign_status("dlg_other", CredentialStatus.ACTIVE, key=STATUS_KEY, now=T0).token},
-        {"status": sign_status("dlg_test1", CredentialStatus.ACTIVE, key=STATUS_KEY,
-                               now=T0 - timedelta(minutes=5)).token},  # stale
+        {
+            "status": sign_status(
+                "dlg_test1", CredentialStatus.ACTIVE, key=STATUS_KEY, now=T0 - timedelta(minutes=5)
+            ).token
+        },  # stale
         {"nothing": "here"},
     ]
     for answer in answers:
-        client = httpx.Client(transport=httpx.MockTransport(
-            lambda request, answer=answer: httpx.Response(200, json=answer)))
-        checker = HttpStatusChecker(client, {STATUS_KEY.kid: STATUS_KEY.public},
-                                    allowed_prefixes=("http://status.test/",), clock=clock)
+        client = httpx.Client(
+            transport=httpx.MockTransport(
+                lambda request, answer=answer: httpx.Response(200, json=answer)
+            )
+        )
+        checker = HttpStatusChecker(
+            client,
+            {STATUS_KEY.kid: STATUS_KEY.public},
+            allowed_prefixes=("http://status.test/",),
+            clock=clock,
+        )
         with pytest.raises(StatusUnavailable):
             checker.check(iac, clock.now())
-    other_host = HttpStatusChecker(httpx.Client(), {}, allowed_prefixes=("http://elsewhere/",),
-                                   clock=clock)
+    other_host = HttpStatusChecker(
+        httpx.Client(), {}, allowed_prefixes=("http://elsewhere/",), clock=clock
+    )
     with pytest.raises(StatusUnavailable):
         other_host.check(iac, clock.now())  # never fetch a URL the credential dictates
 

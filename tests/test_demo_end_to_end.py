@@ -33,9 +33,13 @@ def _tamper_signed_value(token: str) -> str:
     decoded = json.loads(base64.urlsafe_b64decode(payload + "=="))
     key = sorted(k for k, v in decoded.items() if isinstance(v, str))[0]
     decoded[key] = decoded[key] + "x"
-    forged = base64.urlsafe_b64encode(
-        json.dumps(decoded, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
-    ).decode().rstrip("=")
+    forged = (
+        base64.urlsafe_b64encode(
+            json.dumps(decoded, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
+        )
+        .decode()
+        .rstrip("=")
+    )
     return f"{header}.{forged}.{signature}"
 
 

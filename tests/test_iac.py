@@ -25,11 +25,23 @@ def test_issue_and_verify_round_trip() -> None:
     again = verify_iac(iac.token, KEYS)
     assert again == iac
     payload = iac.payload()
-    for field in ("delegation_id", "intent_id", "delegator_identity", "agent_id",
-                  "delegation_mode", "validity_start_time", "validity_end_time",
-                  "max_total_amount", "currency", "allowed_payment_methods",
-                  "user_confirmation_method", "user_confirmation_timestamp",
-                  "source_isr_digest", "status_reference", "ext"):
+    for field in (
+        "delegation_id",
+        "intent_id",
+        "delegator_identity",
+        "agent_id",
+        "delegation_mode",
+        "validity_start_time",
+        "validity_end_time",
+        "max_total_amount",
+        "currency",
+        "allowed_payment_methods",
+        "user_confirmation_method",
+        "user_confirmation_timestamp",
+        "source_isr_digest",
+        "status_reference",
+        "ext",
+    ):
         assert field in payload, field
     assert payload["max_total_amount"] == "80.00"  # a decimal string, never a JCS number
     assert payload["ext"]["commerce"]["max_single_amount"] == "30.00"
@@ -71,8 +83,16 @@ def _resign(payload: dict[str, object]) -> str:
 
 @pytest.mark.parametrize(
     "field",
-    ["delegation_id", "delegator_identity", "agent_id", "validity_start_time",
-     "validity_end_time", "max_total_amount", "status_reference", "source_isr_digest"],
+    [
+        "delegation_id",
+        "delegator_identity",
+        "agent_id",
+        "validity_start_time",
+        "validity_end_time",
+        "max_total_amount",
+        "status_reference",
+        "source_isr_digest",
+    ],
 )
 def test_missing_key_field_refused_even_when_signed(field: str) -> None:
     payload = make_iac(T0).payload()
@@ -114,9 +134,11 @@ def test_tampered_or_foreign_signature_refused() -> None:
     header, payload, signature = iac.token.split(".")
     raised = json.loads(base64.urlsafe_b64decode(payload + "=="))
     raised["max_total_amount"] = "800.00"
-    forged_payload = base64.urlsafe_b64encode(
-        json.dumps(raised, separators=(",", ":"), sort_keys=True).encode()
-    ).decode().rstrip("=")
+    forged_payload = (
+        base64.urlsafe_b64encode(json.dumps(raised, separators=(",", ":"), sort_keys=True).encode())
+        .decode()
+        .rstrip("=")
+    )
     with pytest.raises(InvalidSignature):
         verify_iac(f"{header}.{forged_payload}.{signature}", KEYS)
     mallory = SigningKey.generate()

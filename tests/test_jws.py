@@ -26,7 +26,10 @@ def test_ed25519_known_answer_is_deterministic() -> None:
     token = sign_compact({"b": "2", "a": "1"}, alice_key(), typ="t+jwt")
     header, payload, _ = token.split(".")
     assert json.loads(base64.urlsafe_b64decode(header + "==")) == {
-        "alg": "EdDSA", "kid": alice_key().kid, "typ": "t+jwt"}
+        "alg": "EdDSA",
+        "kid": alice_key().kid,
+        "typ": "t+jwt",
+    }
     assert payload == _b64(b'{"a":"1","b":"2"}')
     assert token == sign_compact({"a": "1", "b": "2"}, alice_key(), typ="t+jwt")
 
@@ -42,7 +45,9 @@ def test_jcs_known_answers() -> None:
 def test_round_trip_and_jwks(alg: str) -> None:
     key = SigningKey.generate(alg)  # type: ignore[arg-type]
     keys = keys_from_jwks(jwks([key.public]))
-    assert verify_compact(sign_compact({"x": "1"}, key, typ="t"), keys, typ="t").payload == {"x": "1"}
+    assert verify_compact(sign_compact({"x": "1"}, key, typ="t"), keys, typ="t").payload == {
+        "x": "1"
+    }
 
 
 def _tamper_payload(token: str, payload: bytes) -> str:

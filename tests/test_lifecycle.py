@@ -35,9 +35,7 @@ def test_allowed(start: S, transition: T, actor: A) -> None:
     assert next_status(start, transition, actor) is ALLOWED[(start, transition, actor)]
 
 
-FORBIDDEN = [
-    combo for combo in itertools.product(S, T, A) if combo not in ALLOWED
-]
+FORBIDDEN = [combo for combo in itertools.product(S, T, A) if combo not in ALLOWED]
 
 
 @pytest.mark.parametrize(("start", "transition", "actor"), FORBIDDEN)

@@ -8,8 +8,14 @@ from trustcart.core.money import Money, sum_money
 
 @pytest.mark.parametrize(
     ("text", "currency", "minor"),
-    [("29.90", "CNY", 2990), ("29.9", "CNY", 2990), ("0", "CNY", 0), ("1000", "JPY", 1000),
-     ("1.234", "KWD", 1234), ("-5.00", "USD", -500)],
+    [
+        ("29.90", "CNY", 2990),
+        ("29.9", "CNY", 2990),
+        ("0", "CNY", 0),
+        ("1000", "JPY", 1000),
+        ("1.234", "KWD", 1234),
+        ("-5.00", "USD", -500),
+    ],
 )
 def test_parse(text: str, currency: str, minor: int) -> None:
     assert Money.parse(text, currency) == Money(minor, currency)
