@@ -86,7 +86,7 @@ class Demo:
             psp=self._keep(httpx.Client(base_url=endpoints.psp, timeout=10.0)),
         )
         status_keys = keys_from_jwks(self.wallet_status_client.get("/.well-known/jwks.json").json())
-        self.agent = self._agent(
+        self.agent = self.agent_with(
             HttpStatusChecker(
                 self._keep(httpx.Client(timeout=10.0)),
                 status_keys,
@@ -99,7 +99,7 @@ class Demo:
         self._clients.append(client)
         return client
 
-    def _agent(self, status: StatusChecker) -> BuyerAgent:
+    def agent_with(self, status: StatusChecker) -> BuyerAgent:
         endpoints = self.d.endpoints
         return BuyerAgent(
             key=self.d.agent_key,
@@ -298,7 +298,7 @@ class Demo:
 
     def bypass(self, isr: ISR, iac: IAC, token: str, spent: SpendSoFar) -> None:
         """Show that the PSP refuses on its own, even if an agent skipped its own checks."""
-        rogue = self._agent(_BlindStatus())
+        rogue = self.agent_with(CarelessStatusChecker())
         best = rogue.choose(rogue.search(isr, iac), iac, SpendSoFar.zero(iac.currency))
         cart = rogue.confirm(best, iac, rogue.negotiate(best, iac))
         balance = self.d.psp.balance(ACCOUNT_ID)
@@ -339,7 +339,7 @@ class Demo:
             )
 
 
-class _BlindStatus:
+class CarelessStatusChecker:
     """What a careless or compromised agent does: assume every credential is Active.
 
     Used only to show that the payment provider's own checks hold without the agent's.

@@ -1,0 +1,170 @@
+"""Foundation issue, point 8: every refusal over real HTTP, with a stable problem+json code, and
+nothing written to the ledger. All roles run as uvicorn servers on loopback (as in the demo),
+on SQLite and on PostgreSQL; the clock is fixed so credentials can be made to expire."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import pytest
+from rich.console import Console
+from sqlalchemy import func, select
+
+from trustcart.assistant.agent import Cart, PurchaseRefused
+from trustcart.core.clock import FixedClock
+from trustcart.core.money import Money
+from trustcart.delegation.constraints import SpendSoFar
+from trustcart.delegation.lifecycle import Transition
+from trustcart.demo import ACCOUNT_ID, Demo, CarelessStatusChecker, ensure_account
+from trustcart.deployment import Deployment, Endpoints, Servers, build, free_port, seed_if_empty
+from trustcart.payments.ledger_store import check_balanced
+from trustcart.store.db import Database
+from trustcart.store.payments import PaymentRow
+
+ROLES = ("status", "trust", "merchant", "psp")
+
+
+@pytest.fixture
+def world(db: Database, tmp_path: Path) -> Iterator[tuple[Deployment, Demo]]:
+    clock = FixedClock(datetime.now(UTC).replace(microsecond=0))
+    seed_if_empty(db)
+    ports = {role: free_port() for role in ROLES}
+    deployment = build(db, tmp_path / "home", Endpoints.on_ports(ports), clock)
+    ensure_account(deployment)
+    with Servers(deployment.apps, ports):
+        demo = Demo(deployment, tmp_path, Console(file=io.StringIO()))
+        # A careless agent: it skips its own checks, so only the services' checks stand.
+        demo.agent = demo.agent_with(CarelessStatusChecker())
+        try:
+            yield deployment, demo
+        finally:
+            demo.close()
+            deployment.close()
+
+
+def _ledger(deployment: Deployment) -> tuple[Money, int]:
+    with deployment.db.transaction() as session:
+        check_balanced(session)
+        payments = session.scalar(select(func.count()).select_from(PaymentRow)) or 0
+    return deployment.psp.balance(ACCOUNT_ID), int(payments)
+
+
+def _problem(response: httpx.Response) -> str:
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert body["type"].endswith("/" + body["code"])
+    assert body["status"] == response.status_code
+    return str(body["code"])
+
+
+def _prepared(demo: Demo, text: str = "order me a pearl milk tea under 30 CNY"):  # type: ignore[no-untyped-def]
+    isr, iac, token = demo.authorize(text)
+    _, cart = demo.shop(isr, iac, SpendSoFar.zero(iac.currency))
+    return isr, iac, token, cart
+
+
+def test_bad_http_input(world: tuple[Deployment, Demo]) -> None:
+    deployment, _ = world
+    before = _ledger(deployment)
+    psp = deployment.agent_client(deployment.endpoints.psp)
+    plain = httpx.Client(base_url=deployment.endpoints.psp)
+    json_type = {"Content-Type": "application/json", "Idempotency-Key": "k-bad-input"}
+    try:
+        cases = {
+            "malformed-json": psp.post("/payments", content=b'{"mode": "L1",', headers=json_type),
+            "body-too-large": psp.post("/payments", content=b'{"a":"' + b"x" * 70_000 + b'"}',
+                                       headers=json_type),
+            "signature-missing": plain.post("/payments", json={"mode": "L2"}),
+        }
+        for expected, response in cases.items():
+            assert _problem(response) == expected
+        wrong_types = psp.post("/payments", json={"mode": 2, "payment_token": ["x"], "iac": 1,
+                                                  "cart": None, "request_id": 5},
+                               headers={"Idempotency-Key": "k-types"})
+        assert _problem(wrong_types) == "payment-request-invalid"
+        assert wrong_types.status_code == 400
+
+        # A signed request whose body is changed in transit; one whose signature is altered.
+        request = psp.build_request("POST", "/payments", json={"mode": "L2"},
+                                    headers={"Idempotency-Key": "k-sig"})
+        signed = next(psp.auth.sync_auth_flow(request))
+        tampered = plain.post("/payments", content=b'{"mode":"L1"}', headers=dict(signed.headers))
+        assert _problem(tampered) == "digest-mismatch"
+        headers = dict(signed.headers)
+        headers["signature"] = headers["signature"][:-6] + "AAAA:"
+        assert _problem(plain.post("/payments", content=signed.content, headers=headers)) == (
+            "signature-invalid")
+        # The same signed request twice: the second is a replay.
+        first = plain.post("/payments", content=signed.content, headers=dict(signed.headers))
+        assert first.status_code == 400  # accepted as signed, refused as a payment request
+        replay = plain.post("/payments", content=signed.content, headers=dict(signed.headers))
+        assert _problem(replay) == "nonce-replayed"
+    finally:
+        psp.close()
+        plain.close()
+    assert _ledger(deployment) == before
+
+
+@pytest.mark.parametrize("transition", [Transition.SUSPEND, Transition.REVOKE])
+def test_suspended_and_revoked_credentials(world: tuple[Deployment, Demo],
+                                           transition: Transition) -> None:
+    deployment, demo = world
+    _, iac, token, cart = _prepared(demo)
+    demo.wallet.transition(iac.delegation_id, transition)
+    before = _ledger(deployment)
+    approval = demo.wallet.approve(cart.token, demo.agent._keys_of(cart.merchant_id))
+    with pytest.raises(PurchaseRefused) as refused:
+        demo.agent.pay(mode="L1", payment_token=token, iac=iac, cart=cart, approval=approval)
+    assert refused.value.code == {Transition.SUSPEND: "iac-suspended",
+                                  Transition.REVOKE: "iac-revoked"}[transition]
+    assert _ledger(deployment) == before
+
+
+def test_expired_credential(world: tuple[Deployment, Demo]) -> None:
+    deployment, demo = world
+    _, iac, token, cart = _prepared(demo)
+    approval = demo.wallet.approve(cart.token, demo.agent._keys_of(cart.merchant_id))
+    assert isinstance(deployment.clock, FixedClock)
+    deployment.clock.advance(timedelta(hours=2))  # the instant IAC is valid for one hour
+    before = _ledger(deployment)
+    with pytest.raises(PurchaseRefused) as refused:
+        demo.agent.pay(mode="L1", payment_token=token, iac=iac, cart=cart, approval=approval)
+    assert refused.value.code in {"iac-expired", "token-invalid"}
+    assert _ledger(deployment) == before
+
+
+def test_cart_changed_after_approval(world: tuple[Deployment, Demo]) -> None:
+    deployment, demo = world
+    isr, iac, token, cart = _prepared(demo)
+    approval = demo.wallet.approve(cart.token, demo.agent._keys_of(cart.merchant_id))
+    # The agent (or anyone) swaps in another confirmed cart, for another amount, after approval.
+    offers = demo.agent.search(isr, iac)
+    other = next(o for o in offers if o.total != cart.total)
+    swapped: Cart = demo.agent.confirm(other, iac, demo.agent.negotiate(other, iac))
+    before = _ledger(deployment)
+    with pytest.raises(PurchaseRefused) as refused:
+        demo.agent.pay(mode="L1", payment_token=token, iac=iac, cart=swapped, approval=approval)
+    assert refused.value.code == "approval-mismatch"
+    assert _ledger(deployment) == before
+
+
+def test_payment_over_budget(world: tuple[Deployment, Demo]) -> None:
+    deployment, demo = world
+    isr, iac, token = demo.authorize("up to 3 milk teas this week, at most 30 CNY each, "
+                                     "40 CNY in total")
+    codes = []
+    for _ in range(3):
+        offers = demo.agent.search(isr, iac)
+        best = max(offers, key=lambda o: o.total.minor)  # the dearest: reach the cap sooner
+        cart = demo.agent.confirm(best, iac, demo.agent.negotiate(best, iac))
+        before = _ledger(deployment)
+        try:
+            demo.agent.pay(mode="L2", payment_token=token, iac=iac, cart=cart)
+        except PurchaseRefused as refused:
+            codes.append(refused.code)
+            assert _ledger(deployment) == before
+    assert "over-budget" in codes
