@@ -130,6 +130,14 @@ class Merchant:
         }
 
 
+TRYON_CATEGORIES = ("upper", "eyewear", "headwear")
+TRYON_BY_CATEGORY = (
+    ("apparel/t-shirt", "upper"), ("apparel/shirt", "upper"), ("apparel/hoodie", "upper"),
+    ("apparel/jacket", "upper"), ("apparel/sweater", "upper"), ("apparel/polo", "upper"),
+    ("accessories/eyewear", "eyewear"), ("accessories/hat", "headwear"),
+)
+
+
 @dataclass(frozen=True, slots=True)
 class Product:
     product_id: str
@@ -169,6 +177,22 @@ class Product:
             raise ValidationError("image_url must be an http(s) URL")
         if self.price_valid_until is not None and self.price_valid_until.tzinfo is None:
             raise ValidationError("price_valid_until must be timezone-aware")
+        marked = self.attributes.get("tryon")
+        if marked is not None and marked not in (*TRYON_CATEGORIES, "none"):
+            raise ValidationError(f"attributes.tryon must be one of {TRYON_CATEGORIES} or none")
+
+    @property
+    def tryon_category(self) -> str | None:
+        """Which virtual try-on applies: ``upper``, ``eyewear``, ``headwear`` or None.
+
+        A merchant marks a product with ``attributes["tryon"]`` (``none`` opts out); unmarked
+        products follow their category (t-shirts, shirts and jackets: upper; eyewear; hats).
+        """
+        marked = self.attributes.get("tryon")
+        if marked is not None:
+            return None if marked == "none" else marked
+        return next((kind for prefix, kind in TRYON_BY_CATEGORY
+                     if self.category == prefix or self.category.startswith(prefix + "/")), None)
 
     def in_stock(self, quantity: int = 1) -> bool:
         return self.stock >= quantity
@@ -192,6 +216,8 @@ class Product:
             body["price_valid_until"] = format_instant(self.price_valid_until)
         if self.gtin is not None:
             body["gtin"] = self.gtin
+        if self.tryon_category is not None:
+            body["tryon_category"] = self.tryon_category
         if self.image_url is not None:
             body["image_url"] = self.image_url
         return body
