@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from tests.delegation_helpers import alice_key, make_isr
 from trustcart.core.clock import FixedClock, format_instant
 from trustcart.core.money import Money
+from trustcart.core.typs import APPROVAL_TYP, BINDING_TYP, CART_TYP
 from trustcart.crypto.jcs import jcs_digest
 from trustcart.crypto.jws import peek_payload, sign_compact
 from trustcart.crypto.keys import SigningKey
@@ -25,7 +26,6 @@ from trustcart.delegation.iac import IAC, issue_iac
 from trustcart.delegation.lifecycle import CredentialStatus
 from trustcart.delegation.status import StatusAttestation, sign_status
 from trustcart.payments import ledger_store
-from trustcart.payments.checks import APPROVAL_TYP, BINDING_TYP, CART_TYP
 from trustcart.payments.notices import RecordingNotifier
 from trustcart.payments.provider import PaymentProvider
 from trustcart.store.db import Database

@@ -9,11 +9,12 @@ import pytest
 from tests.conftest import T0
 from tests.delegation_helpers import alice_key, make_iac, make_isr
 from trustcart.core.money import Money
+from trustcart.core.typs import IAC_TYP
 from trustcart.crypto.errors import InvalidSignature
 from trustcart.crypto.jws import sign_compact
 from trustcart.crypto.keys import SigningKey
 from trustcart.delegation.errors import InvalidCredential
-from trustcart.delegation.iac import IAC_TYP, verify_iac
+from trustcart.delegation.iac import verify_iac
 from trustcart.delegation.isr import ISR
 from trustcart.delegation.terms import CommerceConstraints
 

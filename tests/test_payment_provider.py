@@ -25,6 +25,7 @@ from tests.payment_helpers import (
 )
 from trustcart.core.clock import FixedClock, format_instant
 from trustcart.core.money import Money
+from trustcart.core.typs import BINDING_TYP
 from trustcart.crypto.errors import InvalidSignature
 from trustcart.crypto.jcs import jcs_digest
 from trustcart.crypto.jws import peek_payload, sign_compact
@@ -34,7 +35,7 @@ from trustcart.delegation.lifecycle import CredentialStatus
 from trustcart.delegation.status import sign_status
 from trustcart.delegation.terms import CommerceConstraints
 from trustcart.payments import idempotency, ledger_store
-from trustcart.payments.checks import BINDING_TYP, check_status
+from trustcart.payments.checks import check_status
 from trustcart.payments.errors import PaymentProblem, PaymentRefused
 from trustcart.payments.receipts import verify_receipt
 from trustcart.store.db import Database

@@ -36,6 +36,7 @@ from trustcart.api.common import create_app
 from trustcart.commerce.errors import CommerceError, CommerceProblem, NotFound
 from trustcart.commerce.requests import PaymentNotice, parse_payment_notice, receipt_agrees
 from trustcart.commerce.service import MerchantService
+from trustcart.core.typs import RECEIPT_TYP
 from trustcart.crypto.errors import InvalidSignature
 from trustcart.crypto.jws import verify_compact
 from trustcart.crypto.keys import PublicKey
@@ -43,7 +44,6 @@ from trustcart.trust.directory import usable_key
 
 AGENT_ROLE = "agent"
 PSP_ROLE = "psp"
-RECEIPT_TYP = "act-payment-receipt+jwt"
 
 
 def _require_role(verified: VerifiedRequest, role: str) -> None:

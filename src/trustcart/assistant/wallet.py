@@ -23,6 +23,7 @@ import httpx
 from trustcart.core.clock import Clock, format_instant
 from trustcart.core.ids import new_id
 from trustcart.core.money import Money
+from trustcart.core.typs import APPROVAL_TYP, BINDING_TYP, CART_TYP
 from trustcart.crypto.jcs import jcs_digest
 from trustcart.crypto.jws import sign_compact, verify_compact
 from trustcart.crypto.keys import PublicKey, SigningKey
@@ -30,10 +31,6 @@ from trustcart.delegation.iac import IAC, issue_iac
 from trustcart.delegation.isr import ISR
 from trustcart.delegation.lifecycle import Actor, Transition
 from trustcart.delegation.service import sign_transition_request
-
-APPROVAL_TYP = "act-payment-approval+jwt"
-BINDING_TYP = "act-payment-binding+jwt"
-CART_TYP = "act-cart+jwt"
 
 
 class WalletError(Exception):

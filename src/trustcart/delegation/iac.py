@@ -23,13 +23,13 @@ from typing import Any
 from trustcart.core.clock import format_instant, parse_instant
 from trustcart.core.errors import ValidationError
 from trustcart.core.money import Money
+from trustcart.core.typs import IAC_TYP
 from trustcart.crypto.jws import sign_compact, verify_compact
 from trustcart.crypto.keys import PublicKey, SigningKey
 from trustcart.delegation.errors import InvalidCredential
 from trustcart.delegation.isr import ISR
 from trustcart.delegation.terms import AgentBehavior, CommerceConstraints, DelegationMode
 
-IAC_TYP = "act-iac+jwt"
 STATUS_REFERENCE_TYPE = "TrustcartSignedStatus/1"
 CONFIRMATION_METHODS = frozenset({"DEVICE_SIGNATURE", "PASSKEY", "EXPLICIT_CLICK"})
 

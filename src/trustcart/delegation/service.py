@@ -21,6 +21,7 @@ from sqlalchemy import select
 from trustcart.core.clock import Clock, format_instant, parse_instant
 from trustcart.core.errors import ValidationError
 from trustcart.core.problem import ProblemError
+from trustcart.core.typs import TRANSITION_TYP
 from trustcart.crypto.errors import InvalidSignature
 from trustcart.crypto.jws import sign_compact, verify_compact
 from trustcart.crypto.keys import PublicKey, SigningKey
@@ -42,7 +43,6 @@ from trustcart.delegation.status import StatusAttestation, sign_status
 from trustcart.store.db import Database
 from trustcart.store.delegation import DelegationRow, DelegationTransitionRow
 
-TRANSITION_TYP = "act-iac-transition+jwt"
 PendingEvent = tuple[str, dict[str, str], dict[str, Any]]
 TRANSITION_REQUEST_MAX_AGE = timedelta(minutes=5)
 

@@ -24,6 +24,7 @@ import httpx
 
 from trustcart.core.clock import Clock, format_instant, parse_instant
 from trustcart.core.errors import ValidationError
+from trustcart.core.typs import STATUS_TYP
 from trustcart.crypto.errors import InvalidSignature
 from trustcart.crypto.jws import sign_compact, verify_compact
 from trustcart.crypto.keys import PublicKey, SigningKey
@@ -31,7 +32,6 @@ from trustcart.delegation.errors import StatusUnavailable
 from trustcart.delegation.iac import IAC
 from trustcart.delegation.lifecycle import CredentialStatus
 
-STATUS_TYP = "act-iac-status+jwt"
 STATUS_TTL = timedelta(seconds=60)
 
 

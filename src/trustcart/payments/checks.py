@@ -18,6 +18,7 @@ from typing import Any
 from trustcart.core.clock import parse_instant
 from trustcart.core.errors import ValidationError
 from trustcart.core.money import Money
+from trustcart.core.typs import APPROVAL_TYP, BINDING_TYP, CART_TYP
 from trustcart.crypto.errors import InvalidSignature
 from trustcart.crypto.jcs import jcs_digest
 from trustcart.crypto.jws import peek_header, verify_compact
@@ -30,9 +31,6 @@ from trustcart.delegation.status import StatusAttestation
 from trustcart.payments.errors import PaymentProblem, PaymentRefused
 from trustcart.trust.directory import KeyDirectory, usable_key
 
-CART_TYP = "act-cart+jwt"
-APPROVAL_TYP = "act-payment-approval+jwt"
-BINDING_TYP = "act-payment-binding+jwt"
 # How far a signed request's own timestamp may be from the PSP's clock.
 CLOCK_SKEW = timedelta(minutes=5)
 

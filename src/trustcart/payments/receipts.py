@@ -16,11 +16,10 @@ from typing import Any
 
 from trustcart.core.clock import format_instant
 from trustcart.core.money import Money
+from trustcart.core.typs import RECEIPT_TYP
 from trustcart.crypto.jws import sign_compact, verify_compact
 from trustcart.crypto.keys import PublicKey, SigningKey
 from trustcart.delegation.constraints import SpendSoFar
-
-RECEIPT_TYP = "act-payment-receipt+jwt"
 
 
 @dataclass(frozen=True)

@@ -18,21 +18,17 @@ from typing import Any
 
 from trustcart.core.clock import parse_instant
 from trustcart.core.money import Money
+from trustcart.core.typs import APPROVAL_TYP, CART_TYP, IAC_TYP, RECEIPT_TYP, STATUS_TYP
 from trustcart.crypto.jcs import b64url, jcs_digest
 from trustcart.crypto.jws import peek_header, verify_compact
 from trustcart.crypto.keys import PublicKey, keys_from_jwks
 from trustcart.trust.bundle_format import (
-    APPROVAL_TYP,
     BUNDLE_FIELDS,
     BUNDLE_FORMAT,
-    CART_TYP,
     COMMERCE_FIELDS,
-    IAC_TYP,
-    RECEIPT_TYP,
     REQUIRED_EVENTS,
     REQUIRED_ROLES,
     ROLES,
-    STATUS_TYP,
     CheckFailed,
     category_within,
     equal,

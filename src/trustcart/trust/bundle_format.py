@@ -16,11 +16,6 @@ from trustcart.crypto.jcs import b64url, b64url_decode
 from trustcart.trust.events import EventType
 
 BUNDLE_FORMAT = "trustcart-evidence/1"
-IAC_TYP = "act-iac+jwt"
-STATUS_TYP = "act-iac-status+jwt"
-CART_TYP = "act-cart+jwt"
-APPROVAL_TYP = "act-payment-approval+jwt"
-RECEIPT_TYP = "act-payment-receipt+jwt"
 ROLES = ("delegator", "status", "merchant", "psp", "log", "agent")
 REQUIRED_ROLES = ("delegator", "status", "merchant", "psp", "log")
 BUNDLE_FIELDS = {"format", "kind", "created_at", "keys", "isr", "iac", "status", "cart",

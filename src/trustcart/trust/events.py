@@ -45,6 +45,7 @@ from typing import Any
 from trustcart.core.clock import format_instant, parse_instant
 from trustcart.core.errors import ValidationError
 from trustcart.core.ids import RandomBytes, new_id
+from trustcart.core.typs import ATTESTATION_TYP
 from trustcart.crypto.jcs import b64url, b64url_decode, canonicalize
 from trustcart.crypto.jws import KeyResolver, peek_header, sign_compact, verify_compact
 from trustcart.crypto.keys import PublicKey, SigningKey
@@ -55,7 +56,6 @@ __all__ = [
     "check_event_body", "compute_payload_hash", "parse_record", "sign_record", "verify_record",
 ]
 
-ATTESTATION_TYP = "act-attestation+jwt"
 RECORD_VERSION = "1"
 HASH_ALG = "sha-256"
 SALT_BYTES = 16  # ACT: at least 128 bits

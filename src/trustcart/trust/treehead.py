@@ -22,13 +22,13 @@ from typing import Any
 
 from trustcart.core.clock import parse_instant
 from trustcart.core.errors import ValidationError
+from trustcart.core.typs import STH_TYP
 from trustcart.crypto.jcs import b64url, b64url_decode
 from trustcart.crypto.jws import KeyResolver, sign_compact, verify_compact
 from trustcart.crypto.keys import PublicKey, SigningKey
 from trustcart.trust.errors import InvalidTreeHead
 from trustcart.trust.merkle import EMPTY_ROOT, HASH_SIZE
 
-STH_TYP = "act-sth+jwt"
 _FIELDS = {"log_id", "tree_size", "root_hash", "timestamp"}
 
 __all__ = ["EMPTY_ROOT", "STH_TYP", "TreeHead", "sign_tree_head", "verify_tree_head"]
