@@ -407,6 +407,55 @@ class BuyerAgent:
             str(answer["trade_no"]), answer["receipt"], receipt, str(answer["credential_status"])
         )
 
+    # -- for the assistant's planner and tools ---------------------------------------------
+
+    def discover(
+        self,
+        context: Mapping[str, Any],
+        *,
+        intent_id: str | None = None,
+        delegation_id: str | None = None,
+        limit: int = 50,
+    ) -> list[dict[str, Any]]:
+        """Raw CID-INT-XFR candidates for ``context`` (no credential needed to look).
+
+        A ``no-match`` answer is an empty list; any other refusal raises ``PurchaseRefused``.
+        """
+        body: dict[str, Any] = {
+            "request_id": new_id("xfr", self._random),
+            "agent_id": self.agent_id,
+            "context": dict(context),
+            "limit": limit,
+        }
+        if intent_id is not None:
+            body["intent_id"] = intent_id
+        if delegation_id is not None:
+            body["delegation_id"] = delegation_id
+        response = self._merchants.post("/intent-context", json=body)
+        if response.status_code != 200:
+            refusal = _problem(response)
+            if refusal.code == "no-match":
+                return []
+            raise refusal
+        return list(response.json()["candidates"])
+
+    def merchant_directory(self) -> list[dict[str, Any]]:
+        response = self._merchants.get("/merchants")
+        if response.status_code != 200:
+            raise _problem(response)
+        return list(response.json()["merchants"])
+
+    def order_status(self, out_trade_no: str) -> dict[str, Any]:
+        """The merchant's view of one of this agent's orders (a signed GET)."""
+        response = self._merchants.get(f"/orders/{out_trade_no}")
+        if response.status_code != 200:
+            raise _problem(response)
+        answer: dict[str, Any] = response.json()
+        return answer
+
+    def merchant_keys(self, merchant_id: str) -> dict[str, PublicKey]:
+        return dict(self._keys_of(merchant_id))
+
     # -- keys ------------------------------------------------------------------------------
 
     def _keys_of(self, merchant_id: str) -> dict[str, PublicKey]:

@@ -1,22 +1,42 @@
-"""Deterministic intent parsing: a sentence in, an ``IntentDraft`` out (no model needed).
+"""Intent structuring (ACT ADD-INT-ICS), deterministic: a message in, an ``IntentDraft`` out.
 
-It recognizes, in English and Chinese: the item (against a small lexicon of categories),
-quantity ("2 milk teas", "up to 3", "两杯"), a per-item price cap ("under 30 CNY", "at most 30
-each", "30元以内"), a total cap ("80 CNY in total", "总共80元"), a period ("this week", "本周",
-"today") and whether the person is pre-authorizing ("up to", "this week", "每周" ...) or buying
-now. What it cannot find it lists in ``missing`` so the caller can ask instead of guessing.
+Strategy: normalize (NFKC, lower case), take out the phrases whose meaning does not depend on
+an item (price caps, delivery time, merchants, delegation words), then find the items with the
+lexicon (``lexicon.ITEMS``, longest phrase first) and give each item the quantity and attributes
+written in its own stretch of the sentence (stretches are cut at the last separator between two
+items: "a black t-shirt, size M, and a white cap"). What cannot be settled becomes a question
+(``questions``) rather than a guess: no item, a T-shirt without a size, "the cheap one" with
+nothing shown, "a hat or sunglasses", a standing order without a budget.
+
+It never raises on odd input; ``build_isr`` turns a complete draft into the ISR the person
+confirms. An LLM back end may produce the same draft better (``assistant.llm``); the checks
+after it are the same.
 
 >>> parse_intent("order me a pearl milk tea under 30 CNY").item
 'pearl milk tea'
+>>> parse_intent("两件M码的黑色T恤，每件不超过100元").items[0].attributes
+(('colour', 'black'), ('size', 'M'))
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from itertools import pairwise
 
+from trustcart.assistant.intent_words import (
+    Mention,
+    attributes_in,
+    find_items,
+    free_text_item,
+    quantity_around,
+)
+from trustcart.assistant.lexicon import cn_number
+from trustcart.assistant.questions import Question, ask
 from trustcart.core.money import Money
 from trustcart.delegation.errors import InvalidCredential
 from trustcart.delegation.isr import ISR, ItemIntent, Location
@@ -27,79 +47,82 @@ from trustcart.delegation.terms import (
     DeviationAction,
 )
 
-# (phrases, canonical item, category). Longest phrase wins.
-LEXICON: tuple[tuple[tuple[str, ...], str, str], ...] = (
-    (
-        ("pearl milk tea", "bubble tea", "boba", "珍珠奶茶", "波霸奶茶"),
-        "pearl milk tea",
-        "drinks/milk-tea",
-    ),
-    (("milk tea", "milk teas", "奶茶"), "milk tea", "drinks/milk-tea"),
-    (("coffee", "latte", "americano", "咖啡", "拿铁"), "coffee", "drinks/coffee"),
-    (("fruit tea", "果茶"), "fruit tea", "drinks/fruit-tea"),
-    (("t-shirt", "tshirt", "tee", "t恤", "短袖"), "t-shirt", "apparel/t-shirt"),
-    (("sunglasses", "glasses", "eyewear", "眼镜", "墨镜"), "sunglasses", "apparel/eyewear"),
-    (("hat", "cap", "帽子"), "hat", "apparel/headwear"),
-    (("printer paper", "打印纸"), "printer paper", "office/paper"),
-)
-
-_CN_DIGITS = {
-    "一": 1,
-    "两": 2,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-    "十": 10,
-}
 _NUMBER = r"(\d+(?:\.\d{1,2})?)"
-_CURRENCY = r"(?:\s*(?:cny|rmb|yuan|元|块|¥))"
-
+_CURRENCY = r"(?:\s*(?:cny|rmb|yuan|元|块钱|块|¥|kuai))"
 _TOTAL_PATTERNS = (
-    re.compile(_NUMBER + _CURRENCY + r"?\s*(?:in total|total|overall|altogether)", re.I),
-    re.compile(r"(?:total(?: of)?|in total|budget(?: of)?)\s*(?:of\s*)?¥?\s*" + _NUMBER, re.I),
-    re.compile(r"(?:总共|一共|总计|总额)\s*(?:不超过)?\s*¥?" + _NUMBER),
+    re.compile(_NUMBER + _CURRENCY + r"?\s*(?:in total|total|overall|altogether|all in)", re.I),
+    re.compile(r"(?:total(?: budget)?(?: of)?|in total|budget(?: of| is)?|spend(?:ing)? at most"
+               r"|altogether)\s*(?:of\s*|is\s*|under\s*|below\s*|at most\s*)?¥?\s*" + _NUMBER,
+               re.I),
+    re.compile(r"(?:总共|一共|总计|总额|总价|预算|合计)\s*(?:不超过|不要超过|最多|在|是)?\s*¥?"
+               + _NUMBER),
 )
 _EACH_PATTERNS = (
-    re.compile(
-        r"(?:at most|max(?:imum)?|no more than|up to)\s*¥?\s*"
-        + _NUMBER
-        + _CURRENCY
-        + r"?\s*(?:each|apiece|per (?:cup|item|one))",
-        re.I,
-    ),
-    re.compile(
-        r"(?:under|below|less than|at most|max(?:imum)?|no more than|within|<)\s*¥?\s*" + _NUMBER,
-        re.I,
-    ),
-    re.compile(r"(?:每杯|每件|每个|单价)\s*(?:不超过|最多)?\s*¥?" + _NUMBER),
-    re.compile(_NUMBER + r"\s*(?:元|块)\s*(?:以内|以下|之内)"),
-    re.compile(r"(?:不超过|低于|少于)\s*¥?" + _NUMBER),
+    re.compile(r"(?:at most|max(?:imum)?|no more than|up to|under|below)\s*¥?\s*" + _NUMBER
+               + _CURRENCY + r"?\s*(?:each|apiece|a piece|per (?:cup|item|one|piece|unit))",
+               re.I),
+    re.compile(r"(?:under|below|less than|cheaper than|at most|max(?:imum)?|no more than|"
+               r"within|not more than|not over|<|≤)\s*¥?\s*" + _NUMBER, re.I),
+    re.compile(r"(?:每杯|每件|每个|每顶|每副|单价|一杯|一件)\s*(?:不超过|最多|不要超过|低于)?\s*¥?"
+               + _NUMBER),
+    re.compile(_NUMBER + r"\s*(?:元|块钱|块|rmb|cny)?\s*(?:以内|以下|之内|内)"),
+    re.compile(r"(?:不超过|不要超过|低于|少于|最多|不高于)\s*¥?" + _NUMBER),
+    re.compile(_NUMBER + r"\s*(?:cny|rmb|yuan|元|块)\s*(?:max|or less|tops)", re.I),
 )
-_QUANTITY_PATTERNS = (
-    re.compile(r"(?:up to|at most|no more than)\s+(\d+)\s+(?!cny|rmb|yuan)", re.I),
-    re.compile(r"\b(\d+)\s+(?!cny|rmb|yuan|each|in total)(?:cups? of |x\s*)?[a-z]", re.I),
-    re.compile(r"(?:最多)?([一两二三四五六七八九十\d]+)\s*(?:杯|件|个|顶|副)"),
+_DELIVERY_PATTERNS = (
+    (re.compile(r"(?:within|in|under)\s*(\d{1,3})\s*(?:min(?:ute)?s?)\b", re.I), 1),
+    (re.compile(r"(\d{1,3})\s*分钟\s*(?:内|以内|之内|送达|到)"), 1),
+    (re.compile(r"(?:within|in) (?:an|one|1) hour", re.I), 60),
+    (re.compile(r"一(?:个)?小时(?:内|以内|之内)"), 60),
 )
 _PERIODS = (
-    (re.compile(r"this week|per week|every week|weekly|本周|这周|每周", re.I), timedelta(days=7)),
-    (re.compile(r"this month|monthly|every month|本月|每月", re.I), timedelta(days=30)),
-    (re.compile(r"today|今天", re.I), timedelta(days=1)),
+    (re.compile(r"this week|per week|every week|weekly|each week|本周|这周|每周|每星期|一周内",
+                re.I), timedelta(days=7)),
+    (re.compile(r"this month|monthly|every month|per month|本月|这个月|每月", re.I),
+     timedelta(days=30)),
+    (re.compile(r"today|tonight|今天|今晚", re.I), timedelta(days=1)),
 )
+_RECURRING = re.compile(r"every|weekly|monthly|each (?:week|month|day)|daily|每周|每月|每天|每星期",
+                        re.I)
 _DELEGATION_HINTS = re.compile(
-    r"up to \d+|pre-?authori[sz]e|without asking|every week|this week|weekly|monthly|"
-    r"each time|最多\s*[一两二三四五六七八九十\d]+|本周|每周|每月|不用问",
+    r"up to \d+|pre-?authori[sz]e|without asking|don'?t ask|no need to ask|every week|this week|"
+    r"weekly|monthly|every month|each time|daily|every day|on my behalf|"
+    r"最多\s*[一两二三四五六七八九十\d]+|本周|每周|每月|每天|不用问|不必问|直接买|自动",
     re.I,
 )
+_UP_TO = re.compile(r"(?:up to|at most|no more than|最多)\s*([一两二三四五六七八九十\d]+)\s*"
+                    r"(?!\s*(?:cny|rmb|yuan|元|块|¥|min|分钟))", re.I)
+_PREFERENCES = (
+    (re.compile(r"cheapest|cheap|lowest price|best price|budget|便宜|最低价|实惠", re.I),
+     "cheapest"),
+    (re.compile(r"closest|nearest|nearby|最近|离我近", re.I), "closest"),
+    (re.compile(r"fastest|quickest|asap|as soon as possible|最快|尽快|马上", re.I), "fastest"),
+)
+_NEAR = re.compile(r"near (?:me|here|west lake|the lake)|nearby|around here|附近|西湖|周边", re.I)
+_NEGATION = re.compile(r"(?:not|no|except|avoid|without|but not|anything but|不要|别|不去|除了|"
+                       r"不买)\s*(?:from|at|in|the)?\s*$", re.I)
+
+
+@dataclass(frozen=True)
+class ItemRequest:
+    """One line of what was asked: words to search with, category, quantity, attributes."""
+
+    description: str
+    category: str | None
+    quantity: int
+    attributes: tuple[tuple[str, str], ...] = ()
+
+    def attribute(self, name: str) -> str | None:
+        return dict(self.attributes).get(name)
+
+    def to_json(self) -> dict[str, object]:
+        return {"description": self.description, "category": self.category,
+                "quantity": self.quantity, "attributes": dict(self.attributes)}
 
 
 @dataclass(frozen=True)
 class IntentDraft:
-    """What the words said. ``missing`` names what must be asked before an ISR can be built."""
+    """What the words said. ``missing`` names what must be asked before buying."""
 
     text: str
     item: str | None
@@ -111,83 +134,171 @@ class IntentDraft:
     delegated: bool
     currency: str = "CNY"
     missing: tuple[str, ...] = field(default=())
+    items: tuple[ItemRequest, ...] = ()
+    questions: tuple[Question, ...] = ()
+    allowed_merchants: tuple[str, ...] = ()
+    forbidden_merchants: tuple[str, ...] = ()
+    max_delivery_minutes: int | None = None
+    near: bool = False
+    recurring: bool = False
+    preference: str | None = None
+    language: str = "en"
+    max_quantity: int | None = None
 
     @property
     def complete(self) -> bool:
         return not self.missing
 
+    def to_json(self) -> dict[str, object]:
+        """The structured intent as ``chat --once --json`` prints it."""
+        return {
+            "text": self.text,
+            "language": self.language,
+            "items": [item.to_json() for item in self.items],
+            "max_unit_price": None if self.max_unit_price is None
+            else self.max_unit_price.to_json(),
+            "max_total": None if self.max_total is None else self.max_total.to_json(),
+            "delegation": {
+                "delegated": self.delegated, "recurring": self.recurring,
+                "period_days": None if self.period is None else self.period.days,
+                "max_quantity": self.max_quantity if self.delegated else None,
+            },
+            "merchants": {"allowed": list(self.allowed_merchants),
+                          "forbidden": list(self.forbidden_merchants)},
+            "near": self.near,
+            "max_delivery_minutes": self.max_delivery_minutes,
+            "preference": self.preference,
+            "missing": list(self.missing),
+        }
 
-def _number(text: str) -> int:
-    if text.isdigit():
-        return int(text)
-    if text == "十":
-        return 10
-    if text.startswith("十"):
-        return 10 + _CN_DIGITS[text[1]]
-    if len(text) == 2 and text[1] == "十":
-        return _CN_DIGITS[text[0]] * 10
-    return _CN_DIGITS.get(text, 1)
+
+def _money(text: str | None, currency: str) -> Money | None:
+    if text is None:
+        return None
+    return Money.parse(Decimal(text).quantize(Decimal("0.01")).to_eng_string(), currency)
 
 
-def _first(patterns: tuple[re.Pattern[str], ...], text: str) -> str | None:
+def _take(patterns: Sequence[re.Pattern[str]], text: str) -> tuple[str | None, str]:
+    """The first pattern's number, and the text with every match of every pattern blanked."""
+    found = None
     for pattern in patterns:
         match = pattern.search(text)
+        if match and found is None:
+            found = match.group(1)
+        text = pattern.sub(lambda m: " " * len(m.group(0)), text)
+    return found, text
+
+
+def _merchant_names(name: str) -> tuple[str, ...]:
+    """'Leaf & Cup 叶与杯' -> ('leaf & cup', 'leaf and cup', '叶与杯')."""
+    latin = re.sub(r"[\u3400-\u9fff]+", " ", name).strip().lower()
+    cjk = "".join(re.findall(r"[\u3400-\u9fff]+", name))
+    names = {n for n in (latin, latin.replace("&", "and"), cjk) if len(n) >= 2}
+    return tuple(sorted(names, key=len, reverse=True))
+
+
+def _merchants(text: str, merchants: Sequence[tuple[str, str]]
+               ) -> tuple[tuple[str, ...], tuple[str, ...], str]:
+    allowed: list[str] = []
+    forbidden: list[str] = []
+    for merchant_id, name in merchants:
+        for phrase in _merchant_names(name):
+            index = text.find(phrase)
+            if index < 0:
+                continue
+            before = text[max(0, index - 16):index]
+            (forbidden if _NEGATION.search(before) else allowed).append(merchant_id)
+            text = text.replace(phrase, " " * len(phrase))
+            break
+    return tuple(allowed), tuple(forbidden), text
+
+
+def parse_intent(text: str, currency: str = "CNY", *,
+                 merchants: Sequence[tuple[str, str]] = (),
+                 options_shown: bool = False) -> IntentDraft:
+    """Parse one message. Never raises on odd input: what is unclear becomes a question.
+
+    ``merchants`` are (merchant_id, display name) pairs to recognize preferences ("from Leaf &
+    Cup", "不要波波茶"); ``options_shown`` says whether "the cheap one" can refer to anything.
+    """
+    normalized = unicodedata.normalize("NFKC", text)
+    lowered = normalized.lower()
+    language = "zh" if re.search(r"[\u3400-\u9fff]", normalized) else "en"
+    rest = lowered
+    minutes: int | None = None
+    for pattern, scale in _DELIVERY_PATTERNS:  # first: "within 30 minutes" is not a price
+        match = pattern.search(rest)
         if match:
-            return match.group(1)
-    return None
-
-
-def parse_intent(text: str, currency: str = "CNY") -> IntentDraft:
-    """Parse one message. Never raises on odd input: unknown parts end up in ``missing``."""
-    lowered = text.lower()
-    item = category = None
-    best = 0
-    for phrases, canonical, cat in LEXICON:
-        for phrase in phrases:
-            if phrase in lowered and len(phrase) > best:
-                item, category, best = canonical, cat, len(phrase)
-    total_text = _first(_TOTAL_PATTERNS, lowered)
-    remaining = lowered
-    if total_text is not None:
-        # Remove the total phrase so "80 CNY in total" is not read as a per-item cap too.
-        for pattern in _TOTAL_PATTERNS:
-            remaining = pattern.sub(" ", remaining)
-    each_text = _first(_EACH_PATTERNS, remaining)
-    for pattern in _EACH_PATTERNS:
-        remaining = pattern.sub(" ", remaining)
-    quantity_text = _first(_QUANTITY_PATTERNS, remaining)
-    quantity = max(1, min(_number(quantity_text), 1000)) if quantity_text else 1
-    period = next((delta for pattern, delta in _PERIODS if pattern.search(lowered)), None)
+            minutes = int(match.group(1)) if match.groups() else scale
+            rest = pattern.sub(lambda m: " " * len(m.group(0)), rest)
+            break
+    total_text, rest = _take(_TOTAL_PATTERNS, rest)
+    each_text, rest = _take(_EACH_PATTERNS, rest)
+    allowed, forbidden, rest = _merchants(rest, merchants)
     delegated = bool(_DELEGATION_HINTS.search(lowered))
-    max_unit = (
-        Money.parse(Decimal(each_text).quantize(Decimal("0.01")).to_eng_string(), currency)
-        if each_text
-        else None
-    )
-    max_total = (
-        Money.parse(Decimal(total_text).quantize(Decimal("0.01")).to_eng_string(), currency)
-        if total_text
-        else None
-    )
+    recurring = bool(_RECURRING.search(lowered))
+    period = next((delta for pattern, delta in _PERIODS if pattern.search(lowered)), None)
+    preference = next((name for pattern, name in _PREFERENCES if pattern.search(lowered)), None)
+    up_to = _UP_TO.search(rest)
+    # The original case tells a size "M" from the word "m"; offsets agree unless lower() changed
+    # the length (rare letters such as "İ"), and then case is simply not used.
+    original = normalized if len(normalized) == len(lowered) else lowered
+    mentions = find_items(rest)
+    items = _items(rest, original, mentions)
+    if not items:
+        free = free_text_item(rest)
+        if free is not None:
+            items = [ItemRequest(free, None, 1, ())]
+    max_quantity = None
+    if up_to is not None and len(items) == 1:
+        count = cn_number(up_to.group(1)) or items[0].quantity
+        max_quantity = max(1, min(count, 1000))
+        items = [ItemRequest(items[0].description, items[0].category, max(1, min(count, 1000)),
+                             items[0].attributes)]
+    max_unit = _money(each_text, currency)
+    max_total = _money(total_text, currency)
+    quantity = sum(item.quantity for item in items) if items else 1
     if max_total is None and max_unit is not None:
         max_total = max_unit * quantity
-    missing = []
-    if item is None:
-        missing.append("item")
-    if max_total is None:
-        missing.append("budget")
+    if max_unit is not None and max_total is not None and max_unit > max_total:
+        max_unit = max_total  # "under 30 each, 20 in total": the total binds every item too
+    questions = ask(lowered, rest, mentions, items, delegated=delegated,
+                    has_budget=max_total is not None, options_shown=options_shown,
+                    language=language)
+    first = items[0] if items else None
     return IntentDraft(
-        text=text,
-        item=item,
-        category=category,
-        quantity=quantity,
-        max_unit_price=max_unit,
-        max_total=max_total,
-        period=period,
-        delegated=delegated,
-        currency=currency,
-        missing=tuple(missing),
+        text=text, item=first.description if first else None,
+        category=first.category if first else None, quantity=quantity,
+        max_unit_price=max_unit, max_total=max_total, period=period, delegated=delegated,
+        currency=currency, missing=tuple(q.code for q in questions), items=tuple(items),
+        questions=questions, allowed_merchants=allowed, forbidden_merchants=forbidden,
+        max_delivery_minutes=minutes, near=bool(_NEAR.search(lowered)), recurring=recurring,
+        preference=preference, language=language, max_quantity=max_quantity,
     )
+
+
+def _items(rest: str, original: str, mentions: list[Mention]) -> list[ItemRequest]:
+    """Each mention with the quantity and attributes of its own stretch of the sentence."""
+    items: list[ItemRequest] = []
+    bounds = _stretches(rest, mentions)
+    for mention, (start, end) in zip(mentions, bounds, strict=True):
+        quantity = quantity_around(rest[start:mention.start], rest[mention.end:end])
+        attributes = attributes_in(rest[start:end], original[start:end], mention.word.category)
+        items.append(ItemRequest(mention.word.query, mention.word.category, quantity,
+                                 attributes))
+    return items
+
+
+_SEPARATOR = re.compile(r",|;|\band\b|\bplus\b|\balso\b|\bwith\b|和|还有|以及|、|再来|外加|另外|跟")
+
+
+def _stretches(text: str, mentions: list[Mention]) -> list[tuple[int, int]]:
+    cuts = [0]
+    for left, right in pairwise(mentions):
+        between = list(_SEPARATOR.finditer(text, left.end, right.start))
+        cuts.append(between[-1].start() if between else left.end)
+    cuts.append(len(text))
+    return [(cuts[i], cuts[i + 1]) for i in range(len(mentions))]
 
 
 def build_isr(
@@ -199,21 +310,39 @@ def build_isr(
     location: Location | None = None,
     payment_methods: tuple[str, ...] = ("trustcart-balance",),
     price_tolerance_percent: Decimal = Decimal("5"),
+    max_total: Money | None = None,
+    allowed_merchants: tuple[str, ...] | None = None,
+    deviation_action: DeviationAction = DeviationAction.PAUSE_AND_NOTIFY,
 ) -> ISR:
     """Turn a complete draft into an ISR for the person to confirm.
 
     A delegated draft ("up to 3 ... this week") becomes a BOUNDED ISR whose quantity is a total
     over many purchases (``max_total_quantity``) and whose per-item cap is the per-purchase limit;
-    an instant draft becomes a SPECIFIED ISR valid for one hour.
+    an instant draft becomes a SPECIFIED ISR valid for one hour. ``max_total`` and
+    ``allowed_merchants`` narrow it to a chosen option (a request without a stated budget is
+    authorized for exactly the option the person picked).
     """
-    if not draft.complete or draft.item is None or draft.max_total is None:
-        raise InvalidCredential(f"the intent is incomplete: missing {list(draft.missing)}")
+    budget = draft.max_total or max_total
+    if max_total is not None and draft.max_total is not None:
+        budget = min(draft.max_total, max_total)
+    if not draft.complete or not draft.items or budget is None:
+        missing = list(draft.missing) or (["budget"] if budget is None else ["item"])
+        raise InvalidCredential(f"the intent is incomplete: missing {missing}")
     delegated = draft.delegated
     lifetime = draft.period or (timedelta(days=7) if delegated else timedelta(hours=1))
+    categories = tuple(sorted({i.category for i in draft.items if i.category}))
+    if any(item.category is None for item in draft.items):
+        categories = ()  # a free-text item has no known category: do not exclude its own
+    merchants = draft.allowed_merchants if allowed_merchants is None else allowed_merchants
+    max_single = draft.max_unit_price if delegated else budget
+    if max_single is not None and max_single > budget:
+        max_single = budget
     commerce = CommerceConstraints(
-        max_single=draft.max_unit_price if delegated else draft.max_total,
-        allowed_categories=(draft.category,) if draft.category else (),
-        max_total_quantity=draft.quantity if delegated else None,
+        max_single=max_single,
+        allowed_categories=categories,
+        allowed_merchants=merchants,
+        forbidden_merchants=draft.forbidden_merchants,
+        max_total_quantity=draft.max_quantity if delegated else None,
     )
     return ISR(
         intent_id=intent_id,
@@ -222,14 +351,16 @@ def build_isr(
         delegation_mode=DelegationMode.BOUNDED if delegated else DelegationMode.SPECIFIED,
         validity_start=now,
         validity_end=now + lifetime,
-        max_total=draft.max_total,
-        items=(
+        max_total=budget,
+        items=tuple(
             ItemIntent(
-                description=draft.item,
-                quantity=1 if delegated else draft.quantity,
-                category=draft.category,
+                description=item.description,
+                quantity=1 if delegated else item.quantity,
+                category=item.category,
+                attributes=item.attributes,
                 max_unit_price=draft.max_unit_price,
-            ),
+            )
+            for item in draft.items
         ),
         allowed_payment_methods=payment_methods,
         created_at=now,
@@ -237,6 +368,6 @@ def build_isr(
         commerce=commerce,
         behavior=AgentBehavior(
             price_deviation_tolerance=price_tolerance_percent,
-            price_deviation_action=DeviationAction.PAUSE_AND_NOTIFY,
+            price_deviation_action=deviation_action,
         ),
     )

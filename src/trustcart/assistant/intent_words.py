@@ -1,0 +1,164 @@
+"""Finding items, quantities and attributes in (already lower-cased) text, for ``intent``.
+
+Latin phrases match on word boundaries ("cap" is not in "capital", "tee" not in "teeth");
+Chinese phrases match anywhere, since Chinese has no spaces. Attributes are kept only where the
+category has them: a colour for clothes and accessories, a size for clothes and drinks, sugar and
+ice for drinks (so "黑糖" in a drink's name is not read as the colour black).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from trustcart.assistant.lexicon import (
+    CN_CLASSIFIERS,
+    COLOURS,
+    DRINK_SIZES,
+    ENGLISH_NUMBERS,
+    ICE,
+    ITEMS,
+    MATERIALS,
+    SIZE_WORDS,
+    SUGAR,
+    ItemWord,
+    cn_number,
+)
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_PHRASES: list[tuple[str, ItemWord]] = sorted(
+    ((phrase, word) for word in ITEMS for phrase in word.phrases),
+    key=lambda pair: len(pair[0]), reverse=True,
+)
+_UNIT = r"(?:kg|g|l|ml|mah|w|cm|mm|km|min|minutes?|pack|gb|%|元|块|分钟|小时|码)"
+_DIGIT_BEFORE = re.compile(r"(?<![\d.])(\d{1,4})(?![\d.])\s*(?!" + _UNIT + r"\b)(?:x|×|pcs|"
+                           r"cups? of|bottles? of|packs? of|boxes of|bags? of|pairs? of)?"
+                           r"[^\d]{0,24}$", re.I)
+_CN_NUMBER = r"([一两二三四五六七八九十\d]{1,3})\s*[" + CN_CLASSIFIERS + r"]"
+_CN_BEFORE = re.compile(_CN_NUMBER + r"[^\d]{0,12}$")
+_CN_AFTER = re.compile(r"^[^\d,，]{0,6}?" + _CN_NUMBER)
+_TIMES_AFTER = re.compile(r"^\s*(?:x|×)\s*(\d{1,4})\b", re.I)
+_APPAREL_SIZE = (
+    re.compile(r"\bsize\s*(xxs|xs|s|m|l|xl|xxl)\b", re.I),
+    re.compile(r"\b(xxs|xs|s|m|l|xl|xxl)\s*(?:码|号|size)", re.I),
+    re.compile(r"(?<![a-z])(xxs|xs|s|m|l|xl|xxl)码", re.I),
+)
+_UPPER_SIZE = re.compile(r"(?<![A-Za-z'])(XXS|XS|S|M|L|XL|XXL)(?![A-Za-z'])")
+_PACK = re.compile(r"(?<![\d.])(\d+(?:\.\d)?)\s*(kg|g|ml|l|pack)\b", re.I)
+_STOP = frozenset((  # noqa: SIM905 - a word list reads best as words
+    "a an the some me my i we us you please order buy get find want need would like to for of "
+    "and or with in on at from under below less than cny yuan rmb kuai each per one ones can "
+    "could help looking look search show give send deliver bring pick up it its is are be this "
+    "that these those new good nice best cheap cheapest quick quickly now today also just any "
+    "anything something stuff thing things item items"
+).split())
+_VERBS_ZH = re.compile(r"帮我|给我|我想|我要|想要|请|买|订|点|来|要|一下|个|杯|件|的|吧|呢|吗|"
+                       r"。|!|！|\?|？")
+
+
+@dataclass(frozen=True)
+class Mention:
+    word: ItemWord
+    start: int
+    end: int
+
+
+def _phrase_at(text: str, phrase: str, start: int) -> tuple[int, int]:
+    """(start, end) of the next occurrence of ``phrase`` at or after ``start``, or (-1, 0)."""
+    if _CJK.search(phrase):
+        index = text.find(phrase, start)
+        return (index, index + len(phrase)) if index >= 0 else (-1, 0)
+    # A plural ("oolongs", "lattes") is the same item.
+    match = re.compile(r"(?<![a-z0-9])" + re.escape(phrase) + r"(?:e?s)?(?![a-z0-9])").search(
+        text, start)
+    return (-1, 0) if match is None else (match.start(), match.end())
+
+
+def find_items(text: str) -> list[Mention]:
+    """Non-overlapping item mentions, longest phrase first, in order of appearance."""
+    taken = [False] * len(text)
+    mentions: list[Mention] = []
+    for phrase, word in _PHRASES:
+        start = 0
+        while True:
+            index, end = _phrase_at(text, phrase, start)
+            if index < 0:
+                break
+            if not any(taken[index:end]):
+                mentions.append(Mention(word, index, end))
+                for i in range(index, end):
+                    taken[i] = True
+            start = end
+    mentions.sort(key=lambda m: m.start)
+    return mentions
+
+
+def quantity_around(before: str, after: str) -> int:
+    """The quantity written just before ("2 large pearl milk teas", "两杯") or after ("x3")."""
+    value: int | None = None
+    match = _CN_BEFORE.search(before) or _CN_AFTER.search(after)
+    if match:
+        value = cn_number(match.group(1))
+    if value is None and (match := _TIMES_AFTER.search(after)):
+        value = int(match.group(1))
+    if value is None and (match := _DIGIT_BEFORE.search(before)):
+        value = int(match.group(1))
+    if value is None:
+        tail = before.strip().split()
+        words = " ".join(tail[-3:])
+        for phrase, number in sorted(ENGLISH_NUMBERS.items(), key=lambda p: -len(p[0])):
+            if re.search(r"(?<![a-z])" + re.escape(phrase) + r"(?![a-z])", words):
+                value = number
+                break
+    return max(1, min(value or 1, 1000))
+
+
+def _lookup(table: dict[str, str], text: str) -> str | None:
+    for phrase in sorted(table, key=len, reverse=True):
+        if _CJK.search(phrase):
+            if phrase in text:
+                return table[phrase]
+        elif re.search(r"(?<![a-z])" + re.escape(phrase) + r"(?![a-z])", text):
+            return table[phrase]
+    return None
+
+
+def attributes_in(lowered: str, original: str, category: str) -> tuple[tuple[str, str], ...]:
+    found: dict[str, str] = {}
+    family = category.split("/", maxsplit=1)[0]
+    if family == "apparel":
+        size = next((m.group(1).upper() for p in _APPAREL_SIZE if (m := p.search(lowered))),
+                    None)
+        if size is None and (upper := _UPPER_SIZE.search(original)):
+            size = upper.group(1)
+        size = size or _lookup(SIZE_WORDS, lowered)
+        if size:
+            found["size"] = size
+        if material := _lookup(MATERIALS, lowered):
+            found["material"] = material
+    if family in ("apparel", "accessories", "electronics") and (colour := _lookup(COLOURS,
+                                                                                   lowered)):
+        found["colour"] = colour
+    if family == "grocery" and (pack := _PACK.search(lowered)):
+        number, unit = pack.group(1), pack.group(2).lower()
+        found["pack"] = f"{number} pack" if unit == "pack" else number + (
+            "L" if unit == "l" else unit)
+    if family == "drinks":
+        if size := _lookup(DRINK_SIZES, lowered):
+            found["size"] = size
+        if sugar := _lookup(SUGAR, lowered):
+            found["sugar"] = sugar
+        if ice := _lookup(ICE, lowered):
+            found["ice"] = ice
+    return tuple(sorted(found.items()))
+
+
+def free_text_item(text: str) -> str | None:
+    """What is left once shopping words are removed: "a salon chair" -> "salon chair"."""
+    latin = [w for w in re.findall(r"[a-z][a-z0-9'&-]*", text) if w not in _STOP]
+    chinese = "".join(_VERBS_ZH.sub(" ", "".join(_CJK.findall(text)) and text).split())
+    chinese = "".join(_CJK.findall(chinese))
+    words = " ".join(latin[:6])
+    if len(chinese) >= 2:
+        words = (words + " " + chinese[:12]).strip()
+    return words or None
