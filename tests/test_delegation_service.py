@@ -199,3 +199,13 @@ def test_revoked_status_is_reported_not_cached_as_active(clock: FixedClock) -> N
     assert checker.check(iac, clock.now()).status is CredentialStatus.REVOKED
     assert checker.check(iac, clock.now()).status is CredentialStatus.REVOKED
     assert server.calls == 2
+
+
+def test_freshness_tolerates_second_precision_but_not_the_future() -> None:
+    # Regression: a status signed just after the verifier read its clock says a later second.
+    signed = sign_status(
+        "dlg_test1", CredentialStatus.ACTIVE, key=STATUS_KEY, now=T0 + timedelta(seconds=1)
+    )
+    assert signed.fresh_at(T0 + timedelta(milliseconds=999) - timedelta(seconds=1))
+    assert not signed.fresh_at(T0 - timedelta(seconds=10))
+    assert not signed.fresh_at(T0 + timedelta(seconds=62))

@@ -33,6 +33,9 @@ from trustcart.delegation.iac import IAC
 from trustcart.delegation.lifecycle import CredentialStatus
 
 STATUS_TTL = timedelta(seconds=60)
+# Instants on the wire have second precision and parties' clocks differ a little: a status
+# signed a moment after the verifier read its clock may say a later second. Accept that much.
+STATUS_CLOCK_SKEW = timedelta(seconds=5)
 
 
 @dataclass(frozen=True)
@@ -44,7 +47,7 @@ class StatusAttestation:
     token: str
 
     def fresh_at(self, now: datetime) -> bool:
-        return self.checked_at <= now <= self.valid_until
+        return self.checked_at - STATUS_CLOCK_SKEW <= now <= self.valid_until
 
 
 def sign_status(

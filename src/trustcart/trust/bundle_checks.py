@@ -22,6 +22,7 @@ from trustcart.core.typs import APPROVAL_TYP, CART_TYP, IAC_TYP, RECEIPT_TYP, ST
 from trustcart.crypto.jcs import b64url, jcs_digest
 from trustcart.crypto.jws import peek_header, verify_compact
 from trustcart.crypto.keys import PublicKey, keys_from_jwks
+from trustcart.delegation.status import STATUS_CLOCK_SKEW
 from trustcart.trust.bundle_format import (
     BUNDLE_FIELDS,
     BUNDLE_FORMAT,
@@ -224,7 +225,8 @@ class BundleChecks:
         paid_at = need(self.paid_at, "receipt-signature")
         equal("status delegation_id", status["delegation_id"], iac["delegation_id"])
         equal("credential status", status["status"], "Active")
-        if not instant(status, "checked_at") <= paid_at <= instant(status, "valid_until"):
+        checked_at = instant(status, "checked_at") - STATUS_CLOCK_SKEW
+        if not checked_at <= paid_at <= instant(status, "valid_until"):
             raise CheckFailed("the Active status does not cover the payment time")
         return f"Active from {status['checked_at']} until {status['valid_until']}"
 
