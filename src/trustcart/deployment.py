@@ -36,6 +36,11 @@ from trustcart.api.delegation import create_delegation_app
 from trustcart.api.merchant import create_merchant_app
 from trustcart.api.psp import create_psp_app
 from trustcart.api.trust import create_trust_app
+from trustcart.commerce.indexed_search import (
+    IndexedCatalogSearch,
+    ensure_indexed,
+    open_embedded_index,
+)
 from trustcart.commerce.seed import DEMO_SEED, seed_catalog
 from trustcart.commerce.service import MerchantService
 from trustcart.core.clock import Clock, SystemClock
@@ -169,6 +174,9 @@ def build(db: Database, home: Path, endpoints: Endpoints, clock: Clock | None = 
         ),
         events=lifecycle_event,
     )
+    # The embedded search index lives beside the keys; built from the catalog on first use.
+    catalog_index = open_embedded_index(home)
+    ensure_indexed(db, catalog_index)
     merchants = MerchantService(
         db,
         merchant_keys,
@@ -176,6 +184,7 @@ def build(db: Database, home: Path, endpoints: Endpoints, clock: Clock | None = 
         psp_endpoint=f"{endpoints.psp}/payments",
         psp_id=PSP_ID,
         events=recorder,
+        search=IndexedCatalogSearch(db, catalog_index),
     )
     status_client, notice_client = httpx.Client(timeout=5.0), httpx.Client(timeout=5.0)
     status_checker = HttpStatusChecker(

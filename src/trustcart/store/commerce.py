@@ -122,3 +122,18 @@ class IntentRequestRow(Base):
     previous_request_id: Mapped[str | None] = mapped_column(String(_ID))
     context: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[str] = mapped_column(String(_INSTANT))
+
+
+class PriceHistoryRow(Base):
+    """One observed price of a product offer: written when it first appears and whenever an
+    import changes its price, so "is today's price good?" can be answered from its own past."""
+
+    __tablename__ = "commerce_price_history"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    product_id: Mapped[str] = mapped_column(
+        ForeignKey("commerce_products.product_id"), index=True
+    )
+    observed_at: Mapped[str] = mapped_column(String(_INSTANT))
+    price_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))

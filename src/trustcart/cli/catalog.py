@@ -1,0 +1,153 @@
+"""``trustcart import | search | compare``: the catalog on the default store ($TRUSTCART_HOME).
+
+The store is migrated and seeded with the demo catalog when empty, and the embedded search
+index under ``$TRUSTCART_HOME/index/catalog`` is brought up to date (built on first use,
+updated incrementally by each import), so every command works on a fresh folder.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress
+
+from trustcart.cli.app import app
+from trustcart.core.home import default_database_url, trustcart_home
+
+if TYPE_CHECKING:
+    from trustcart.commerce.search_index import CatalogIndex
+    from trustcart.store.db import Database
+
+_err = Console(stderr=True)
+
+
+def _open() -> tuple[Database, CatalogIndex]:
+    from trustcart.commerce.indexed_search import ensure_indexed, open_embedded_index
+    from trustcart.deployment import seed_if_empty
+    from trustcart.store.db import Database
+
+    home = trustcart_home()
+    home.mkdir(parents=True, exist_ok=True)
+    db = Database(default_database_url(home))
+    db.migrate()
+    seed_if_empty(db, lambda m: _err.print(m, markup=False, highlight=False))
+    index = open_embedded_index(home)
+    ensure_indexed(db, index)
+    return db, index
+
+
+def _fail(message: str) -> typer.Exit:
+    _err.print(f"error: {message}", markup=False, highlight=False)
+    return typer.Exit(2)
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    merchant: Annotated[str | None, typer.Option(help="Merchant id for every row.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Import a catalog (CSV, JSONL, Parquet or an ACP feed); bad rows are reported."""
+    from trustcart.commerce.indexed_search import index_catalog
+    from trustcart.commerce.ingest import import_catalog
+    from trustcart.core.clock import SystemClock
+    from trustcart.core.errors import ValidationError
+
+    db, index = _open()
+    try:
+        with Progress(console=_err, transient=True) as progress:
+            task = progress.add_task(f"importing {file.name}", total=None)
+            report = import_catalog(db, file, now=SystemClock().now(), merchant_id=merchant,
+                                    progress=lambda n: progress.advance(task, n))
+            if report.changed_ids:
+                index_catalog(db, index, report.changed_ids)
+    except ValidationError as e:
+        raise _fail(str(e)) from e
+    finally:
+        index.close()
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(f"{report.inserted} inserted, {report.updated} updated, "
+                   f"{report.unchanged} unchanged, {len(report.issues)} rejected")
+        for issue in report.issues:
+            typer.echo(f"  line {issue.line}: {issue.reason}")
+    if report.issues and not (report.inserted or report.updated or report.unchanged):
+        raise typer.Exit(1)
+
+
+@app.command("search")
+def search_command(  # noqa: PLR0917 - one parameter per CLI option
+    query: Annotated[str, typer.Argument(help='What to look for: "pearl milk tea", "珍珠奶茶".')],
+    max_price: Annotated[str | None, typer.Option(help="Highest price, e.g. 30 or 29.90.")] = None,
+    currency: Annotated[str, typer.Option(help="Currency of --max-price.")] = "CNY",
+    category: Annotated[str | None, typer.Option(help="Category prefix, e.g. drinks.")] = None,
+    near: Annotated[str | None, typer.Option(help="LAT,LON of the buyer.")] = None,
+    radius_km: Annotated[str | None, typer.Option(help="Only offers within R km.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=200)] = 10,
+    mode: Annotated[str, typer.Option(help="hybrid, lexical or semantic.")] = "hybrid",
+    as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
+) -> None:
+    """Hybrid (BM25 + embeddings) search with exact filters."""
+    from trustcart.commerce.catalog import GeoPoint
+    from trustcart.commerce.search import SearchQuery
+    from trustcart.commerce.search_index import SearchMode
+    from trustcart.core.errors import ValidationError
+    from trustcart.core.money import Money
+
+    try:
+        location = None
+        if near is not None:
+            lat, _, lon = near.partition(",")
+            location = GeoPoint.parse(lat.strip(), lon.strip())
+        search_query = SearchQuery(
+            query, max_price=Money.parse(max_price, currency) if max_price else None,
+            category_prefix=category, location=location,
+            radius_km=Decimal(radius_km) if radius_km is not None else None, limit=limit)
+        search_mode = SearchMode(mode)
+    except (ValidationError, ValueError, InvalidOperation) as e:
+        raise _fail(str(e)) from e
+    _db, index = _open()
+    try:
+        result = index.search(search_query, search_mode)
+    finally:
+        index.close()
+    if as_json:
+        typer.echo(json.dumps([h.to_json() for h in result.hits], ensure_ascii=False, indent=2))
+        return
+    for hit in result.hits:
+        typer.echo(f"{hit.score:.4f}  {hit.price.amount_str():>9} {hit.price.currency}  "
+                   f"{hit.title}  [{hit.merchant_id}] {hit.product_id}")
+    if result.facets.get("category"):
+        typer.echo("categories: " + ", ".join(f"{c} ({n})" for c, n in
+                                              result.facets["category"].items()))
+
+
+@app.command("compare")
+def compare_command(
+    product_id: Annotated[str, typer.Argument(help="A product id, e.g. from search.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print offers as JSON.")] = False,
+) -> None:
+    """The same product across merchants: total after shipping and best coupons, best first."""
+    from trustcart.commerce.compare import compare_offers
+    from trustcart.commerce.errors import NotFound
+    from trustcart.core.clock import SystemClock
+
+    db, index = _open()
+    index.close()
+    try:
+        offers = compare_offers(db, product_id, now=SystemClock().now())
+    except NotFound as e:
+        raise _fail(f"no product {product_id}") from e
+    if as_json:
+        typer.echo(json.dumps([o.to_json() for o in offers], ensure_ascii=False, indent=2))
+        return
+    for offer in offers:
+        typer.echo(f"{offer.total.amount_str():>9} {offer.total.currency}  "
+                   f"{offer.merchant.name}  {offer.product.title}  "
+                   f"({offer.product.delivery_minutes} min, {offer.price_verdict.verdict})")

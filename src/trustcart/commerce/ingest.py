@@ -1,0 +1,295 @@
+"""Bulk catalog import: CSV, JSONL, Parquet and ACP product feeds, with per-row reports.
+
+Every format is read as a stream of (line, record) pairs; each record becomes a ``Product``
+(which validates itself) or an ``ImportIssue`` naming its line and the reason, and the good
+rows are kept. Lines are physical line numbers for CSV and JSONL, row numbers (1-based) for
+Parquet and product ordinals for an ACP feed. Writing is an upsert by product id: a product
+whose fields did not change is not written at all, so importing the same file twice changes
+nothing (not even the price history, which gets a row only when a price is new or changed).
+
+Flat formats (CSV, JSONL, Parquet) use the columns of ``FLAT_FIELDS``; ``price`` is a decimal
+string in major units ("19.90") with ``currency`` beside it, ``attributes`` a JSON object.
+An ACP feed (``{"products": [...]}``, schema.feed.json 2026-04-17) gives one product per
+variant: id ``p_<variant id>``, price from minor units, GTIN/EAN/UPC barcode, first category
+path slugified ("Apparel > Shirts" -> ``apparel/shirts``), variant options as attributes and
+the ACP product id as the ``item_group_id`` attribute (variants of one product share it). A
+feed has no stock count: an available variant is imported with stock 1, others with 0.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from trustcart.commerce.catalog import Product
+from trustcart.commerce.repository import product_mapping
+from trustcart.core.clock import format_instant
+from trustcart.core.errors import TrustcartError, ValidationError
+from trustcart.core.money import Money
+from trustcart.store.commerce import MerchantRow, PriceHistoryRow, ProductRow
+from trustcart.store.db import Database
+
+FLAT_FIELDS = ("product_id", "merchant_id", "title", "title_zh", "brand", "category", "price",
+               "currency", "stock", "delivery_minutes", "gtin", "image_url", "attributes")
+DEFAULT_DELIVERY_MINUTES = 2 * 24 * 60
+WRITE_BATCH = 1_000
+_SLUG = re.compile(r"[^a-z0-9]+")
+
+
+class ImportFormatError(ValidationError):
+    """The file as a whole cannot be read (unknown extension, not a feed, bad header)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportIssue:
+    line: int
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"line": self.line, "reason": self.reason}
+
+
+@dataclass
+class ImportReport:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    issues: list[ImportIssue] = field(default_factory=list)
+    changed_ids: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged,
+                "rejected": len(self.issues), "issues": [i.to_json() for i in self.issues]}
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+def _csv_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        reader = csv.DictReader(handle)
+        if reader.fieldnames is None or "product_id" not in reader.fieldnames:
+            raise ImportFormatError("a CSV catalog needs a header with product_id")
+        for record in reader:
+            yield reader.line_num, dict(record)
+
+
+def _jsonl_records(path: Path) -> Iterator[tuple[int, Any]]:
+    with path.open(encoding="utf-8") as handle:
+        for number, text in enumerate(handle, start=1):
+            if not text.strip():
+                continue
+            try:
+                yield number, json.loads(text)
+            except json.JSONDecodeError as e:
+                yield number, ValidationError(f"not JSON: {e.msg}")
+
+
+def _parquet_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
+    number = 0
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=10_000):
+        for record in batch.to_pylist():
+            number += 1
+            yield number, record
+
+
+def _slug_category(value: str) -> str:
+    parts = [_SLUG.sub("-", p.strip().lower()).strip("-") for p in re.split(r">|/", value)]
+    return "/".join(p for p in parts if p) or "uncategorized"
+
+
+def _acp_records(path: Path) -> Iterator[tuple[int, Any]]:
+    try:
+        feed = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as e:
+        raise ImportFormatError(f"not a JSON feed: {e.msg}") from e
+    if not isinstance(feed, dict) or not isinstance(feed.get("products"), list):
+        raise ImportFormatError("an ACP feed is an object with a products array")
+    for number, product in enumerate(feed["products"], start=1):
+        if not isinstance(product, dict) or not isinstance(product.get("variants"), list):
+            yield number, ValidationError("an ACP product needs an id and variants")
+            continue
+        for variant in product["variants"]:
+            try:
+                yield number, _acp_variant(product, variant)
+            except (ValidationError, KeyError, TypeError, AttributeError) as e:
+                yield number, ValidationError(f"variant: {e}")
+
+
+def _acp_variant(product: Mapping[str, Any], variant: Mapping[str, Any]) -> dict[str, Any]:
+    price = variant.get("price")
+    if not isinstance(price, dict):
+        raise ValidationError(f"variant {variant.get('id')!r} has no price")
+    amount = price["amount"]
+    if isinstance(amount, bool) or not isinstance(amount, int):
+        raise ValidationError("price.amount must be an integer of minor units")
+    money = Money(amount, price["currency"])
+    gtins = [b["value"] for b in variant.get("barcodes", [])
+             if str(b.get("type", "")).upper() in {"GTIN", "EAN", "UPC"}]
+    categories = variant.get("categories") or []
+    images = [m["url"] for m in [*variant.get("media", []), *product.get("media", [])]
+              if m.get("type") == "image"]
+    available = (variant.get("availability") or {}).get("available", True)
+    options = variant.get("variant_options", [])
+    attributes = {str(o["name"]).lower(): str(o["value"]) for o in options}
+    attributes["item_group_id"] = str(product["id"])
+    return {
+        "product_id": f"p_{variant['id']}", "title": variant["title"],
+        "brand": (variant.get("seller") or {}).get("name", ""),
+        "category": _slug_category(categories[0]["value"]) if categories else "uncategorized",
+        "price": money.to_json()["amount"], "currency": money.currency,
+        "stock": 1 if available else 0, "gtin": gtins[0] if gtins else None,
+        "image_url": images[0] if images else None, "attributes": attributes,
+    }
+
+
+def read_records(path: Path) -> Iterator[tuple[int, Any]]:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _csv_records(path)
+    if suffix in {".jsonl", ".ndjson"}:
+        return _jsonl_records(path)
+    if suffix == ".parquet":
+        return _parquet_records(path)
+    if suffix == ".json":
+        return _acp_records(path)
+    raise ImportFormatError(f"unknown catalog format {suffix!r}: csv, jsonl, parquet or json")
+
+
+# -- validating ------------------------------------------------------------------------------
+
+def _text(record: Mapping[str, Any], name: str, default: str = "") -> str:
+    value = record.get(name)
+    if value is None or value == "":
+        return default
+    if not isinstance(value, str):
+        raise ValidationError(f"{name} must be text")
+    return value
+
+
+def _int(record: Mapping[str, Any], name: str, default: int | None = None) -> int:
+    value = record.get(name)
+    if value is None or value == "":
+        if default is None:
+            raise ValidationError(f"{name} is required")
+        return default
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValidationError(f"{name} must be an integer")
+    try:
+        return int(value)
+    except ValueError as e:
+        raise ValidationError(f"{name} {value!r} is not an integer") from e
+
+
+def product_from_record(record: Any, merchant_id: str | None) -> Product:
+    """One record (a flat row or a converted ACP variant) as a validated ``Product``."""
+    if isinstance(record, Exception):
+        raise record
+    if not isinstance(record, dict):
+        raise ValidationError("a record must be an object")
+    merchant = merchant_id or _text(record, "merchant_id")
+    if merchant_id and record.get("merchant_id") not in (None, "", merchant_id):
+        raise ValidationError(f"merchant_id {record['merchant_id']!r} differs from --merchant")
+    attributes = record.get("attributes") or {}
+    if isinstance(attributes, str):
+        try:
+            attributes = json.loads(attributes)
+        except json.JSONDecodeError as e:
+            raise ValidationError("attributes must be a JSON object") from e
+    if not isinstance(attributes, dict):
+        raise ValidationError("attributes must be an object")
+    price = record.get("price")
+    if isinstance(price, dict):  # {"amount": "19.90", "currency": "CNY"}
+        money = Money.parse(_text(price, "amount"), _text(price, "currency"))
+    elif price is None or isinstance(price, str):
+        money = Money.parse(_text(record, "price"), _text(record, "currency"))
+    else:
+        raise ValidationError("price must be a decimal string such as '19.90', never a number")
+    return Product(
+        product_id=_text(record, "product_id"), merchant_id=merchant,
+        title=_text(record, "title"), title_zh=_text(record, "title_zh"),
+        brand=_text(record, "brand"), category=_text(record, "category"), price=money,
+        stock=_int(record, "stock"),
+        delivery_minutes=_int(record, "delivery_minutes", DEFAULT_DELIVERY_MINUTES),
+        attributes={str(k): str(v) for k, v in attributes.items()},
+        gtin=_text(record, "gtin") or None, image_url=_text(record, "image_url") or None,
+    )
+
+
+# -- writing ---------------------------------------------------------------------------------
+
+def _write_batch(db: Database, batch: list[Product], now: datetime, report: ImportReport) -> None:
+    rows = {p.product_id: product_mapping(p) for p in batch}
+    with db.transaction() as session:
+        existing = {r.product_id: r for r in session.scalars(
+            select(ProductRow).where(ProductRow.product_id.in_(list(rows))))}
+        new, changed, prices = [], [], []
+        for product_id, mapping in rows.items():
+            row = existing.get(product_id)
+            if row is None:
+                new.append(mapping)
+            elif any(getattr(row, k) != v for k, v in mapping.items()):
+                changed.append(mapping)
+                if (row.price_minor, row.currency) == (mapping["price_minor"],
+                                                       mapping["currency"]):
+                    continue
+            else:
+                report.unchanged += 1
+                continue
+            prices.append({"product_id": product_id, "observed_at": format_instant(now),
+                           "price_minor": mapping["price_minor"],
+                           "currency": mapping["currency"]})
+        if new:
+            session.execute(insert(ProductRow), new)
+        if changed:
+            session.execute(update(ProductRow), changed)
+        if prices:
+            session.execute(insert(PriceHistoryRow), prices)
+    report.inserted += len(new)
+    report.updated += len(changed)
+    report.changed_ids += [m["product_id"] for m in (*new, *changed)]
+
+
+def import_catalog(db: Database, path: Path, *, now: datetime, merchant_id: str | None = None,
+                   progress: Callable[[int], None] = lambda _n: None) -> ImportReport:
+    """Read ``path``, keep the good rows (upserted), report the bad ones with their line."""
+    with db.transaction() as session:
+        merchants = set(session.scalars(select(MerchantRow.merchant_id)))
+    if merchant_id is not None and merchant_id not in merchants:
+        raise ValidationError(f"unknown merchant {merchant_id!r}")
+    report = ImportReport()
+    seen: dict[str, int] = {}
+    batch: list[Product] = []
+    for line, record in read_records(path):
+        try:
+            product = product_from_record(record, merchant_id)
+        except TrustcartError as e:
+            report.issues.append(ImportIssue(line, str(e)))
+            continue
+        if product.merchant_id not in merchants:
+            report.issues.append(ImportIssue(line, f"unknown merchant {product.merchant_id!r}"))
+            continue
+        if product.product_id in seen:
+            report.issues.append(ImportIssue(
+                line, f"duplicate product_id {product.product_id} (first on line "
+                      f"{seen[product.product_id]})"))
+            continue
+        seen[product.product_id] = line
+        batch.append(product)
+        if len(batch) >= WRITE_BATCH:
+            _write_batch(db, batch, now, report)
+            progress(len(batch))
+            batch = []
+    if batch:
+        _write_batch(db, batch, now, report)
+        progress(len(batch))
+    return report
