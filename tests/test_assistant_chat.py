@@ -10,11 +10,10 @@ from typer.testing import CliRunner
 from tests.assistant_market import market, market_home, tools  # noqa: F401 (fixtures)
 from trustcart.assistant.conversation import Conversation
 from trustcart.assistant.errors import ToolRefused
-from trustcart.assistant.session import ACCOUNT_ID
 from trustcart.assistant.tools import ShoppingTools
 from trustcart.cli import commands  # noqa: F401  (registers the commands)
 from trustcart.cli.app import app
-from trustcart.deployment import Deployment
+from trustcart.deployment import ACCOUNT_ID, Deployment
 
 
 def once(home: Path, text: str, monkeypatch: pytest.MonkeyPatch) -> dict:  # type: ignore[type-arg]

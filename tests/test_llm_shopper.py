@@ -17,9 +17,8 @@ from tests.assistant_market import market, market_home, tools  # noqa: F401 (fix
 from trustcart.assistant.errors import LLMError
 from trustcart.assistant.llm.agent import LLMShopper
 from trustcart.assistant.llm.client import ChatClient
-from trustcart.assistant.session import ACCOUNT_ID
 from trustcart.assistant.tools import ShoppingTools
-from trustcart.deployment import Deployment, Servers, free_port
+from trustcart.deployment import ACCOUNT_ID, Deployment, Servers, free_port
 
 Step = Callable[[list[dict[str, Any]]], dict[str, Any]]
 

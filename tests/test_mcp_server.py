@@ -13,9 +13,8 @@ import mcp_types as types
 from mcp import Client, StdioServerParameters
 
 from tests.assistant_market import market, market_home, tools  # noqa: F401 (fixtures)
-from trustcart.assistant.session import ACCOUNT_ID
 from trustcart.assistant.tools import ShoppingTools
-from trustcart.deployment import Deployment, free_port
+from trustcart.deployment import ACCOUNT_ID, Deployment, free_port
 from trustcart.mcp.server import create_server
 
 LAUNCH = "from trustcart.cli.main import main; main()"

@@ -19,8 +19,17 @@ from trustcart.core.clock import FixedClock
 from trustcart.core.money import Money
 from trustcart.delegation.constraints import SpendSoFar
 from trustcart.delegation.lifecycle import Transition
-from trustcart.demo import ACCOUNT_ID, CarelessStatusChecker, Demo, ensure_account
-from trustcart.deployment import Deployment, Endpoints, Servers, build, free_port, seed_if_empty
+from trustcart.demo import CarelessStatusChecker, Demo
+from trustcart.deployment import (
+    ACCOUNT_ID,
+    Deployment,
+    Endpoints,
+    Servers,
+    build,
+    ensure_account,
+    free_port,
+    seed_if_empty,
+)
 from trustcart.payments.ledger_store import check_balanced
 from trustcart.store.db import Database
 from trustcart.store.payments import PaymentRow

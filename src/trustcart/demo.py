@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -21,26 +20,27 @@ from rich.table import Table
 from trustcart.assistant.agent import BuyerAgent, Cart, Offer, Payment, PurchaseRefused
 from trustcart.assistant.intent import build_isr, parse_intent
 from trustcart.assistant.wallet import Wallet
-from trustcart.commerce.seed import DEMO_LOCATION
 from trustcart.core.clock import SystemClock
 from trustcart.core.ids import new_id
 from trustcart.core.money import Money
 from trustcart.crypto.keys import jwks, keys_from_jwks
 from trustcart.delegation.constraints import SpendSoFar
 from trustcart.delegation.iac import IAC
-from trustcart.delegation.isr import ISR, Location
+from trustcart.delegation.isr import ISR
 from trustcart.delegation.lifecycle import CredentialStatus, Transition
 from trustcart.delegation.status import HttpStatusChecker, StatusAttestation, StatusChecker
 from trustcart.deployment import (
+    ACCOUNT_ID,
     AGENT_ID,
+    LOCATION,
     Deployment,
     Endpoints,
     Servers,
     build,
+    ensure_account,
     free_port,
     seed_if_empty,
 )
-from trustcart.payments.errors import PaymentRefused
 from trustcart.store.db import Database
 from trustcart.trust.events import Chain, EventType, Participant
 from trustcart.trust.evidence import verify_bundle
@@ -50,8 +50,6 @@ from trustcart.trust.recorder import HttpRecorder
 INSTANT_REQUEST = "order me a pearl milk tea under 30 CNY"
 DELEGATED_REQUEST = "up to 3 milk teas this week, at most 30 CNY each, 80 CNY in total"
 DELEGATED_ORDER = "Lakeside Signature Cheese Tea"
-ACCOUNT_ID = "acct_alice"
-LOCATION = Location(DEMO_LOCATION.lat, DEMO_LOCATION.lon, Decimal("5"))
 
 
 @dataclass
@@ -349,16 +347,6 @@ class CarelessStatusChecker:
         return StatusAttestation(iac.delegation_id, CredentialStatus.ACTIVE, now, now, token="")
 
 
-def ensure_account(deployment: Deployment) -> None:
-    try:
-        deployment.psp.balance(ACCOUNT_ID)
-    except PaymentRefused:  # first run: the account does not exist yet
-        deployment.psp.open_account(
-            ACCOUNT_ID,
-            "user:alice",
-            deployment.keys.get("alice").public,
-            Money.parse("500.00", "CNY"),
-        )
 
 
 def run_demo(*, home: Path, database_url: str, out: Path, console: Console) -> DemoResult:

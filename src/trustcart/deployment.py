@@ -23,6 +23,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -41,14 +42,17 @@ from trustcart.commerce.indexed_search import (
     ensure_indexed,
     open_embedded_index,
 )
-from trustcart.commerce.seed import DEMO_SEED, seed_catalog
+from trustcart.commerce.seed import DEMO_LOCATION, DEMO_SEED, seed_catalog
 from trustcart.commerce.service import MerchantService
 from trustcart.core.clock import Clock, SystemClock
+from trustcart.core.money import Money
 from trustcart.crypto.keys import SigningKey
 from trustcart.crypto.nonces import SqlNonceCache
+from trustcart.delegation.isr import Location
 from trustcart.delegation.service import DelegationService
 from trustcart.delegation.status import HttpStatusChecker
 from trustcart.keystore import KeyStore
+from trustcart.payments.errors import PaymentRefused
 from trustcart.payments.notices import HttpMerchantNotifier
 from trustcart.payments.provider import PaymentProvider
 from trustcart.store.commerce import MerchantRow
@@ -63,6 +67,12 @@ PSP_ID = "psp:trustcart"
 STATUS_ID = "status:trustcart"
 LOG_ID = "log:trustcart"
 ROLE_NAMES = ("status", "trust", "merchant", "psp")
+
+# The demo's person (the demo, chat and the MCP server shop as her): Alice, with a wallet at the
+# payment provider, at West Lake, whose drinks come from shops within 5 km.
+ACCOUNT_ID = "acct_alice"
+OPENING_BALANCE = "500.00"
+LOCATION = Location(DEMO_LOCATION.lat, DEMO_LOCATION.lon, Decimal("5"))
 
 
 def free_port() -> int:
@@ -118,6 +128,15 @@ class Deployment:
                 signature_agent=f"{self.endpoints.trust}/agents/jwks.json",
             ),
         )
+
+
+def ensure_account(deployment: Deployment) -> None:
+    """Open Alice's wallet (funded through a balanced ledger entry) unless it exists."""
+    try:
+        deployment.psp.balance(ACCOUNT_ID)
+    except PaymentRefused:  # first run: the account does not exist yet
+        deployment.psp.open_account(ACCOUNT_ID, "user:alice", deployment.keys.get("alice").public,
+                                    Money.parse(OPENING_BALANCE, "CNY"))
 
 
 def seed_if_empty(db: Database, progress: Callable[[str], None] = lambda _m: None) -> int:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -18,39 +17,24 @@ import httpx
 from trustcart.assistant.agent import BuyerAgent
 from trustcart.assistant.tools import Approver, ShoppingTools, deny_all
 from trustcart.assistant.wallet import Wallet
-from trustcart.commerce.seed import DEMO_LOCATION
 from trustcart.core.clock import Clock, SystemClock
-from trustcart.core.money import Money
 from trustcart.crypto.keys import keys_from_jwks
-from trustcart.delegation.isr import Location
 from trustcart.delegation.status import HttpStatusChecker
 from trustcart.deployment import (
+    ACCOUNT_ID,
     AGENT_ID,
+    LOCATION,
     ROLE_NAMES,
     Deployment,
     Endpoints,
     Servers,
     build,
+    ensure_account,
     free_port,
     seed_if_empty,
 )
-from trustcart.payments.errors import PaymentRefused
 from trustcart.store.db import Database
 from trustcart.trust.recorder import HttpRecorder
-
-# The same person and place as ``trustcart demo`` (kept here so the assistant does not import
-# the demo): Alice, at West Lake, whose drinks come from shops within 5 km.
-ACCOUNT_ID = "acct_alice"
-LOCATION = Location(DEMO_LOCATION.lat, DEMO_LOCATION.lon, Decimal("5"))
-OPENING_BALANCE = "500.00"
-
-
-def ensure_account(deployment: Deployment) -> None:
-    try:
-        deployment.psp.balance(ACCOUNT_ID)
-    except PaymentRefused:  # first run: the account does not exist yet
-        deployment.psp.open_account(ACCOUNT_ID, "user:alice", deployment.keys.get("alice").public,
-                                    Money.parse(OPENING_BALANCE, "CNY"))
 
 
 def tools_for(deployment: Deployment, clients: list[httpx.Client],
