@@ -22,6 +22,7 @@ import httpx
 from trustcart.core.clock import Clock
 from trustcart.core.ids import RandomBytes, new_id
 from trustcart.core.money import Money
+from trustcart.core.typs import CART_TYP, RECEIPT_TYP
 from trustcart.crypto.errors import InvalidSignature
 from trustcart.crypto.jcs import jcs_digest
 from trustcart.crypto.jws import peek_header, verify_compact
@@ -41,9 +42,6 @@ from trustcart.delegation.lifecycle import CredentialStatus
 from trustcart.delegation.status import StatusChecker
 from trustcart.trust.events import Chain, EventType, Participant
 from trustcart.trust.recorder import EventRecorder
-
-CART_TYP = "act-cart+jwt"
-RECEIPT_TYP = "act-payment-receipt+jwt"
 
 
 class PurchaseRefused(Exception):

@@ -66,6 +66,7 @@ from trustcart.core.clock import Clock, format_instant
 from trustcart.core.errors import ValidationError
 from trustcart.core.ids import RandomBytes, new_id
 from trustcart.core.money import Money
+from trustcart.core.typs import CART_TYP
 from trustcart.crypto.jcs import jcs_digest
 from trustcart.crypto.jws import sign_compact
 from trustcart.crypto.keys import PublicKey, SigningKey, jwks
@@ -74,7 +75,6 @@ from trustcart.store.db import Database
 from trustcart.trust.events import Chain, EventType, Participant
 from trustcart.trust.recorder import EventRecorder
 
-CART_TYP = "act-cart+jwt"
 PRICE_LOCK = timedelta(minutes=15)
 # A PSP clock slightly ahead of ours is tolerated; a notice dated further ahead is refused.
 PAYMENT_CLOCK_SKEW = timedelta(seconds=60)
