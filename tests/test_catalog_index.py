@@ -1,4 +1,4 @@
-"""One search test suite, run against both back ends: embedded (tantivy + usearch) and Milvus.
+"""One search test suite, run against both back ends: embedded (tantivy + IVF) and Milvus.
 
 Milvus runs as Milvus Lite (the PyPI package starts its server on a local file) on a small
 catalog; the same pymilvus code targets a Milvus cluster. Filters are checked for exactness
@@ -27,6 +27,7 @@ from trustcart.commerce.search_index import (
     offer_passes,
 )
 from trustcart.commerce.seed import DEMO_LOCATION, generate_catalog
+from trustcart.commerce.vector_index import TRAIN_MIN
 from trustcart.core.money import Money
 
 MODES = tuple(SearchMode)
@@ -211,13 +212,15 @@ def test_embedded_index_reopens_from_disk(offers: list[IndexedOffer], tmp_path: 
 
 def test_selective_filters_use_an_exact_scan_and_stay_exact(offers: list[IndexedOffer],
                                                             tmp_path: Path) -> None:
-    # More offers than the exact-scan limit, so the unfiltered path uses the HNSW graph and
-    # a selective filter (one merchant) uses the exact scan; both must obey the filter.
+    # Enough offers for inverted lists (and more than the exact-scan limit), so the unfiltered
+    # path probes lists, a selective filter (one merchant) uses the exact scan and a broad one
+    # (max price) the masked lists; all must obey the filter.
     many = [replace(o, product_id=f"{o.product_id}x{i}") for i in range(
-        EXACT_SCAN_LIMIT // len(offers) + 2) for o in offers]
+        max(EXACT_SCAN_LIMIT, TRAIN_MIN) // len(offers) + 2) for o in offers]
     index = EmbeddedCatalogIndex(tmp_path / "big", default_embedder())
     index.upsert(many)
     index.commit()
+    assert index.debug_state()["lists"] > 0
     query = SearchQuery("fruit tea", merchant_ids=("m_lakeside_tea",), limit=20)
     hits = index.search(query, SearchMode.SEMANTIC).hits
     assert len(hits) == 20

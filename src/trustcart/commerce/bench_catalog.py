@@ -7,7 +7,7 @@ a Chinese title beside them, like the demo catalog, and many products are sold b
 merchants under the same title (as on a real marketplace).
 
 ``run_search_bench`` ingests the offers (embeddings included, timed end to end), then times
-lexical, semantic, filtered and hybrid queries, measures the recall@10 of the HNSW search
+lexical, semantic, filtered and hybrid queries, measures the recall@10 of the IVF search
 against an exact scan of the same vectors (a result counts when its similarity reaches the
 exact 10th best, so ties between identical titles do not count as misses), and reports peak
 memory (``ru_maxrss``).
@@ -125,14 +125,12 @@ def _timed(run: Callable[[SearchQuery], object], queries: list[SearchQuery]) -> 
 def _recall_at_10(index: EmbeddedCatalogIndex, texts: list[str]) -> float:
     vectors = index._embedder.encode(texts)
     vectors = vectors[np.linalg.norm(vectors, axis=1) > 0]
-    matrix = index._matrix[: index._size]
-    exact = np.concatenate([(matrix[i:i + 100_000].astype(np.float32) @ vectors.T)
-                            for i in range(0, len(matrix), 100_000)])
-    tenth = np.sort(exact, axis=0)[-10]
     found = 0
-    for column, vector in enumerate(vectors):
+    for vector in vectors:
+        exact = index.exact_nearest(vector, 10)
+        tenth = float(index._vectors.vectors(exact[-1:])[0] @ vector)
         keys = index.nearest(vector, 10)
-        found += int((exact[keys, column] >= tenth[column] - 1e-6).sum())
+        found += int((index._vectors.vectors(keys) @ vector >= tenth - 1e-6).sum())
     return found / (10 * len(vectors))
 
 

@@ -1,21 +1,23 @@
-"""The embedded search back end: tantivy (BM25) + usearch (HNSW) + numpy columns, on local disk.
+"""The embedded search back end: tantivy (BM25) + IVF-Flat vectors + numpy columns, on disk.
 
 Layout under one folder (``$TRUSTCART_HOME/index/catalog`` by default):
 
     lexical/        tantivy index: analyzed terms (BM25, frequencies only), price, stock,
                     category prefixes, merchant, currency, zone; ``key`` as a fast field
-    vectors.usearch HNSW graph over float16 unit vectors (inner product = cosine)
-    vectors.npy     the same vectors, float16, for exact search on small filtered subsets
+    vectors/        ``vector_index.IvfFlatIndex``: float32 unit vectors in k-means lists
+                    (inner product = cosine), plus the not-yet-listed tail
     columns.npz     per-key price, currency, category, merchant, stock, zone, text hash, alive
     strings.arrow   per-key product id and title (Arrow IPC)
-    meta.json       dictionaries (categories, merchants, currencies, zones) and the model name
+    meta.json       dictionaries (categories, merchants, currencies, zones), model, format
 
 Every offer has a stable integer ``key`` (its row). Filters run twice over: inside tantivy as
 query clauses (exact) and, for the vector side, as a numpy mask over the columns (exact). The
-vector side uses the HNSW graph, over-fetching as the filter gets more selective, and switches
-to an exact scan when the filter leaves at most ``EXACT_SCAN_LIMIT`` offers, so a selective
-filter never starves the semantic list. Upserts replace by product id; an offer whose text did
-not change keeps its vector (no re-embedding, no graph update).
+vector side probes the nearest inverted lists and applies the mask to the rows it scans,
+probing further lists until enough offers pass; when the filter leaves at most
+``EXACT_SCAN_LIMIT`` offers it scans exactly those, so a selective filter never starves the
+semantic list. Upserts replace by product id; an offer whose text did not change keeps its
+vector, and a text already embedded for another offer (the same product sold by several
+merchants) reuses that vector instead of being embedded again.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -31,7 +34,6 @@ import numpy as np
 import numpy.typing as npt
 import pyarrow as pa  # type: ignore[import-untyped]
 import tantivy
-from usearch.index import Index as VectorIndex
 
 from trustcart.commerce.analysis import query_terms
 from trustcart.commerce.catalog import GeoPoint
@@ -48,15 +50,14 @@ from trustcart.commerce.search_index import (
     reachable_zones,
     reciprocal_rank_fusion,
 )
+from trustcart.commerce.vector_index import IvfFlatIndex
 from trustcart.core.money import Money
 
-EXACT_SCAN_LIMIT = 20_000
-# Tuned on the benchmark catalog (docs/benchmarks.md): int8 graph vectors build ≈ 2x faster
-# than float16 at the same recall once candidates are re-ranked with the float16 copy.
-HNSW_CONNECTIVITY = 16
-HNSW_EXPANSION_ADD = 64
-HNSW_EXPANSION_SEARCH = 256
-ANN_FETCH = 100  # graph candidates re-ranked exactly per query
+# A filter leaving at most this many offers is scanned exactly (gathering their rows); above
+# it the probed lists, masked, hold enough passing offers at less cost (docs/search.md).
+EXACT_SCAN_LIMIT = 5_000
+TERMS_CACHE = 500_000  # entries (≈ 150 MB at most) before the analysis cache starts over
+FORMAT = 2  # 1: usearch graph + float16 vectors.npy (converted on open, without re-embedding)
 _COLUMNS = {"price": np.int64, "currency": np.int16, "category": np.int32,
             "merchant": np.int32, "stock": np.int32, "zone": np.int32,
             "text_hash": np.uint64, "alive": np.bool_}
@@ -112,13 +113,17 @@ class EmbeddedCatalogIndex:
         self._lexical = tantivy.Index(self._schema, path=str(path / "lexical"), reuse=True)
         self._writer: tantivy.IndexWriter | None = None
         self._writer_heap = writer_heap
-        self._vectors = VectorIndex(ndim=embedder.dimensions, metric="ip", dtype="i8",
-                                    connectivity=HNSW_CONNECTIVITY,
-                                    expansion_add=HNSW_EXPANSION_ADD,
-                                    expansion_search=HNSW_EXPANSION_SEARCH)
+        self._vectors = IvfFlatIndex(embedder.dimensions)
         self._size = 0
         self._columns = {name: np.zeros(0, dtype=dtype) for name, dtype in _COLUMNS.items()}
-        self._matrix = np.zeros((0, embedder.dimensions), dtype=np.float16)
+        self._embedded: dict[int, int] | None = None  # text hash -> a key with that vector
+        self._terms: dict[tuple[str, str], str] = {}  # (title, text) -> BM25 terms
+        self._prefixes: dict[str, list[str]] = {}
+        # One batch is embedded in a worker thread while the caller analyses the next one
+        # (the tokenizer and numpy release the GIL); its vectors land before anything reads.
+        self._pool: ThreadPoolExecutor | None = None
+        self._pending: tuple[Future[npt.NDArray[np.float32]], npt.NDArray[np.int64],
+                             npt.NDArray[np.int64], list[int]] | None = None
         self._product_ids: list[str] = []
         self._titles: list[str] = []
         self._keys: dict[str, int] = {}
@@ -138,7 +143,6 @@ class EmbeddedCatalogIndex:
         self._size = int(meta["size"])
         with np.load(self._path / "columns.npz") as stored:
             self._columns = {name: stored[name].copy() for name in _COLUMNS}
-        self._matrix = np.load(self._path / "vectors.npy")
         with pa.memory_map(str(self._path / "strings.arrow")) as source:
             table = pa.ipc.open_file(source).read_all()
         self._product_ids = table.column("product_id").to_pylist()
@@ -151,9 +155,39 @@ class EmbeddedCatalogIndex:
         self._zones = [DeliveryZone(GeoPoint.parse(z[0], z[1]), Decimal(z[2]))
                        for z in meta["zones"]]
         self._zone_ids = {z.key(): i for i, z in enumerate(self._zones)}
-        self._vectors.load(str(self._path / "vectors.usearch"))
+        if meta.get("format", 1) == FORMAT:
+            self._vectors = IvfFlatIndex.load(self._path / "vectors")
+            return
+        # Format 1 kept every vector as float16 in vectors.npy: list those, drop the graph.
+        old = np.load(self._path / "vectors.npy")
+        alive = np.flatnonzero(self._columns["alive"][: self._size])
+        self._vectors.add(alive, old[alive].astype(np.float32))
+        self._vectors.flush()
+        self._vectors.save(self._path / "vectors")
+        meta["format"] = FORMAT
+        (self._path / "meta.json").write_text(json.dumps(meta))
+        for stale in ("vectors.npy", "vectors.usearch"):
+            (self._path / stale).unlink(missing_ok=True)
+
+    def _drain(self) -> None:
+        """Add the vectors of the batch being embedded, if any."""
+        if self._pending is None:
+            return
+        future, keys, counts, hashes = self._pending
+        self._pending = None
+        self._store_vectors(keys, np.repeat(future.result(), counts, axis=0),
+                            np.repeat(np.asarray(hashes, dtype=np.uint64), counts).tolist())
+
+    def _store_vectors(self, keys: npt.NDArray[np.int64], vectors: npt.NDArray[np.float32],
+                       hashes: list[int]) -> None:
+        """Add vectors, remembering which text each came from (the hash at embedding time:
+        the offer may have changed text since, and then the check on use rejects it)."""
+        self._vectors.add(keys, vectors)
+        if self._embedded is not None:
+            self._embedded.update(zip(hashes, keys.tolist(), strict=True))
 
     def commit(self) -> None:
+        self._drain()
         if self._writer is not None:
             self._writer.commit()
             self._writer.wait_merging_threads()
@@ -161,13 +195,13 @@ class EmbeddedCatalogIndex:
         self._lexical.reload()
         n = self._size
         np.savez(self._path / "columns.npz", **{k: v[:n] for k, v in self._columns.items()})
-        np.save(self._path / "vectors.npy", self._matrix[:n])
+        self._vectors.flush()
+        self._vectors.save(self._path / "vectors")
         table = pa.table({"product_id": self._product_ids, "title": self._titles})
         with pa.OSFile(str(self._path / "strings.arrow"), "wb") as sink, \
                 pa.ipc.new_file(sink, table.schema) as writer:
             writer.write_table(table)
-        self._vectors.save(str(self._path / "vectors.usearch"))
-        meta = {"model": self._embedder.name, "size": n,
+        meta = {"model": self._embedder.name, "format": FORMAT, "size": n,
                 "categories": self._categories.values, "merchants": self._merchants.values,
                 "currencies": self._currencies.values,
                 "zones": [[str(z.origin.lat), str(z.origin.lon), str(z.radius_km)]
@@ -175,6 +209,10 @@ class EmbeddedCatalogIndex:
         (self._path / "meta.json").write_text(json.dumps(meta))
 
     def close(self) -> None:
+        if self._pool is not None:
+            self._pending = None
+            self._pool.shutdown(wait=True)
+            self._pool = None
         if self._writer is not None:
             self._writer.rollback()
             self._writer = None
@@ -193,9 +231,6 @@ class EmbeddedCatalogIndex:
             grown = np.zeros(new_capacity, dtype=column.dtype)
             grown[:capacity] = column
             self._columns[name] = grown
-        matrix = np.zeros((new_capacity, self._matrix.shape[1]), dtype=np.float16)
-        matrix[: len(self._matrix)] = self._matrix
-        self._matrix = matrix
 
     def _zone_id(self, zone: DeliveryZone) -> int:
         key = zone.key()
@@ -216,8 +251,9 @@ class EmbeddedCatalogIndex:
         self._grow(self._size + len(offers))
         columns = self._columns
         to_embed: list[tuple[int, str]] = []
-        replaced: list[int] = []
         batch_keys: dict[str, int] = {}
+        if len(self._terms) > TERMS_CACHE:
+            self._terms.clear()
         for offer in offers:
             key = self._keys.get(offer.product_id)
             if key is None:
@@ -234,11 +270,10 @@ class EmbeddedCatalogIndex:
                 self._titles[key] = offer.title
                 old_hash = int(columns["text_hash"][key])
             batch_keys[offer.product_id] = key
-            text_hash = _text_hash(offer.embedding_text)
+            embedding_text = offer.embedding_text
+            text_hash = _text_hash(embedding_text)
             if old_hash != text_hash:
-                to_embed.append((key, offer.embedding_text))
-                if old_hash is not None:
-                    replaced.append(key)
+                to_embed.append((key, embedding_text))
             category = self._categories.id(offer.category)
             merchant = self._merchants.id(offer.merchant_id)
             currency = self._currencies.id(offer.price.currency)
@@ -251,20 +286,66 @@ class EmbeddedCatalogIndex:
             columns["zone"][key] = zone
             columns["text_hash"][key] = text_hash
             columns["alive"][key] = True
-            writer.add_document(tantivy.Document(
-                key=key, terms=offer.index_terms, price=offer.price.minor,
-                stock=offer.stock, zone=zone, category=_category_prefixes(offer.category),
-                merchant=offer.merchant_id, currency=offer.price.currency,
-            ))
+            writer.add_document(self._document(offer, key, zone))
         if to_embed:
-            keys = np.fromiter((k for k, _ in to_embed), dtype=np.uint64, count=len(to_embed))
-            vectors = self._embedder.encode([t for _, t in to_embed]).astype(np.float16)
-            self._matrix[keys.astype(np.int64)] = vectors
-            if replaced:
-                self._vectors.remove(np.asarray(sorted(set(replaced)), dtype=np.uint64))
-            self._vectors.add(keys, vectors, threads=self._threads)
+            self._add_vectors(to_embed)
+
+    def _document(self, offer: IndexedOffer, key: int, zone: int) -> tantivy.Document:
+        # Many offers share a title (one product, many merchants): analyse each text once.
+        terms = self._terms.get((offer.title, offer.text))
+        if terms is None:
+            terms = self._terms[(offer.title, offer.text)] = offer.index_terms
+        categories = self._prefixes.get(offer.category)
+        if categories is None:
+            categories = self._prefixes[offer.category] = _category_prefixes(offer.category)
+        return tantivy.Document(
+            key=key, terms=terms, price=offer.price.minor, stock=offer.stock, zone=zone,
+            category=categories, merchant=offer.merchant_id, currency=offer.price.currency)
+
+    def _add_vectors(self, to_embed: list[tuple[int, str]]) -> None:
+        """Embed each distinct new text once, reusing the vector of an offer that already has
+        the same text (checked against its current hash, so a stale entry is never used)."""
+        self._drain()  # earlier batches first: a key's last text must win
+        columns = self._columns
+        if self._embedded is None:
+            alive = np.flatnonzero(columns["alive"][: self._size])
+            self._embedded = dict(zip(columns["text_hash"][alive].tolist(), alive.tolist(),
+                                      strict=True))
+        embedded = self._embedded
+        latest = dict(to_embed)  # the last upsert of a key wins
+        pending = set(latest)
+        reuse_keys: list[int] = []
+        reuse_from: list[int] = []
+        fresh: dict[int, list[int]] = {}  # text hash -> keys to give the new vector
+        texts: list[str] = []
+        for key, text in latest.items():
+            text_hash = int(columns["text_hash"][key])
+            source = embedded.get(text_hash)
+            if (source is not None and source not in pending and columns["alive"][source]
+                    and int(columns["text_hash"][source]) == text_hash):
+                reuse_keys.append(key)
+                reuse_from.append(source)
+                continue
+            if text_hash not in fresh:
+                fresh[text_hash] = []
+                texts.append(text)
+            fresh[text_hash].append(key)
+        if reuse_keys:
+            self._store_vectors(np.asarray(reuse_keys, dtype=np.int64),
+                                self._vectors.vectors(np.asarray(reuse_from, dtype=np.int64)),
+                                [int(columns["text_hash"][k]) for k in reuse_from])
+        if texts:
+            groups = list(fresh.values())
+            counts = np.fromiter((len(g) for g in groups), dtype=np.int64, count=len(groups))
+            keys = np.fromiter((k for g in groups for k in g), dtype=np.int64,
+                               count=int(counts.sum()))
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed")
+            self._pending = (self._pool.submit(self._embedder.encode, texts), keys, counts,
+                             list(fresh))
 
     def delete(self, product_ids: Sequence[str]) -> None:
+        self._drain()
         keys = [self._keys.pop(pid) for pid in product_ids if pid in self._keys]
         if not keys:
             return
@@ -275,7 +356,7 @@ class EmbeddedCatalogIndex:
             self._writer.delete_documents_by_term("key", key)
             self._columns["alive"][key] = False
             self._columns["text_hash"][key] = 0
-        self._vectors.remove(np.asarray(keys, dtype=np.uint64))
+        self._vectors.remove(np.asarray(keys, dtype=np.int64))
 
     # -- searching -------------------------------------------------------------------------
 
@@ -369,25 +450,24 @@ class EmbeddedCatalogIndex:
         if allowed == 0:
             return []
         if allowed <= EXACT_SCAN_LIMIT:
-            rows = np.flatnonzero(mask)
-            similarity = self._matrix[rows].astype(np.float32) @ vector
-            top = np.argsort(-similarity, kind="stable")[:depth]
-            return [int(k) for k in rows[top]]
-        # Over-fetch in proportion to how much the filter removes, then filter exactly.
-        fetch = min(len(self._vectors), max(depth, int(depth * self._size / allowed * 1.5)),
-                    8 * depth + 4000)
-        matches = self._vectors.search(vector, fetch, threads=1)
-        keys = matches.keys.astype(np.int64)
-        return [int(k) for k in keys[mask[keys]][:depth]]
+            keys = self._vectors.exact_among(vector, depth, np.flatnonzero(mask))
+        else:
+            keys = self._vectors.search(vector, depth, mask=mask)
+        return [int(k) for k in keys]
 
     def nearest(self, vector: npt.NDArray[np.float32], count: int) -> npt.NDArray[np.int64]:
-        """Approximate nearest keys: graph candidates, re-ranked with the float16 vectors."""
-        keys = self._vectors.search(vector, max(count, ANN_FETCH), threads=1).keys
-        keys = keys.astype(np.int64)
-        similarity = self._matrix[keys].astype(np.float32) @ vector
-        return np.asarray(keys[np.argsort(-similarity, kind="stable")[:count]], dtype=np.int64)
+        """Approximate nearest keys (exact within the probed lists)."""
+        self._drain()
+        return self._vectors.search(vector, count)
+
+    def exact_nearest(self, vector: npt.NDArray[np.float32],
+                      count: int) -> npt.NDArray[np.int64]:
+        """Nearest keys by brute force over every vector: the reference for recall."""
+        self._drain()
+        return self._vectors.exact(vector, count)
 
     def search(self, query: SearchQuery, mode: SearchMode = SearchMode.HYBRID) -> IndexResult:
+        self._drain()
         zones = reachable_zones(self._zones, query) if query.location is not None else None
         clauses = self._filter_clauses(query, zones)
         if clauses is None or self._size == 0:
@@ -423,4 +503,5 @@ class EmbeddedCatalogIndex:
 
     def debug_state(self) -> dict[str, Any]:
         """Sizes, for the benchmark report."""
-        return {"offers": self.count(), "vectors": len(self._vectors), "zones": len(self._zones)}
+        return {"offers": self.count(), "vectors": len(self._vectors), "zones": len(self._zones),
+                "lists": self._vectors.nlist}
