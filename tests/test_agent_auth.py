@@ -4,16 +4,12 @@ ASGITransport and over a real uvicorn server on loopback."""
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Annotated, Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import Depends, FastAPI
 
 from trustcart.api.agent_auth import (
@@ -28,6 +24,7 @@ from trustcart.api.common import create_app
 from trustcart.core.clock import Clock, FixedClock, SystemClock
 from trustcart.crypto.keys import SigningKey
 from trustcart.crypto.nonces import InMemoryNonceCache
+from trustcart.deployment import Servers, free_port
 from trustcart.trust.directory import InMemoryKeyDirectory
 
 AGENT = "agent:trustcart-assistant"
@@ -222,30 +219,14 @@ def test_received_url_keeps_the_raw_path() -> None:
 # --- a real server on loopback -------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 @pytest.fixture
 def live_server(directory: InMemoryKeyDirectory) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     app = build_app(directory, SystemClock())
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
-    try:
+    # The same loopback servers the demo runs (trustcart.deployment.Servers).
+    with Servers({"app": app}, {"app": port}):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def test_real_server_round_trip_and_replay(live_server: str, directory: InMemoryKeyDirectory,

@@ -4,16 +4,12 @@ merchant notice delivered to a real server on loopback, signed by the PSP."""
 from __future__ import annotations
 
 import asyncio
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Annotated, Any
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import Depends, FastAPI
 
 from tests.payment_helpers import (
@@ -37,6 +33,7 @@ from trustcart.core.clock import FixedClock
 from trustcart.core.money import Money
 from trustcart.crypto.keys import SigningKey, keys_from_jwks
 from trustcart.crypto.nonces import InMemoryNonceCache
+from trustcart.deployment import Servers, free_port
 from trustcart.payments.notices import HttpMerchantNotifier
 from trustcart.payments.provider import PaymentProvider
 from trustcart.payments.receipts import verify_receipt
@@ -178,11 +175,6 @@ def test_binding_over_http_returns_the_token_once(world: World) -> None:
 # -- the merchant notice over a real loopback server --------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
 
 @pytest.fixture
 def merchant_server(world: World) -> Iterator[tuple[str, list[dict[str, Any]]]]:
@@ -198,21 +190,10 @@ def merchant_server(world: World) -> Iterator[tuple[str, list[dict[str, Any]]]]:
         received.append({"from": signed.party_id, **signed.json})
         return {"ok": "true"}
 
-    port = _free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.02)
-    try:
+    port = free_port()
+    # The same loopback servers the demo runs (trustcart.deployment.Servers).
+    with Servers({"app": app}, {"app": port}):
         yield f"http://127.0.0.1:{port}", received
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def test_psp_signed_notice_reaches_the_merchant_server(
