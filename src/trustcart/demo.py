@@ -42,7 +42,6 @@ from trustcart.deployment import (
     seed_if_empty,
 )
 from trustcart.store.db import Database
-from trustcart.trust.events import Chain, EventType, Participant
 from trustcart.trust.evidence import verify_bundle
 from trustcart.trust.packaging import package_purchase
 from trustcart.trust.recorder import HttpRecorder
@@ -82,6 +81,7 @@ class Demo:
             status_service=self._keep(httpx.Client(base_url=endpoints.status, timeout=10.0)),
             status_base_url=endpoints.status,
             psp=self._keep(httpx.Client(base_url=endpoints.psp, timeout=10.0)),
+            events=self.events,
         )
         status_keys = keys_from_jwks(self.wallet_status_client.get("/.well-known/jwks.json").json())
         self.agent = self.agent_with(
@@ -158,16 +158,6 @@ class Demo:
             + f", valid until {isr.validity_end:%Y-%m-%d %H:%M} UTC"
         )
         iac = self.wallet.authorize(isr)
-        self.events(
-            EventType.DELEGATION_ISSUED,
-            Chain(intent_id=iac.intent_id, delegation_id=iac.delegation_id),
-            [Participant("delegator", "user:alice", self.alice.kid)],
-            {
-                "delegation_mode": iac.delegation_mode.value,
-                "max_total_amount": iac.max_total.to_json(),
-            },
-            self.alice,
-        )
         self.step(
             f"Alice signs IAC {iac.delegation_id} with her own key "
             f"(kid {self.alice.kid[:10]}…); the status service registers it as Active"

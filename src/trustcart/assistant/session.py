@@ -48,11 +48,12 @@ def tools_for(deployment: Deployment, clients: list[httpx.Client],
         return client
 
     status = keep(httpx.Client(base_url=endpoints.status, timeout=10.0))
+    events = HttpRecorder(keep(httpx.Client(base_url=endpoints.trust, timeout=10.0)), clock)
     agent = BuyerAgent(
         key=deployment.agent_key, agent_id=AGENT_ID, clock=clock,
         merchants=keep(deployment.agent_client(endpoints.merchant)),
         psp=keep(deployment.agent_client(endpoints.psp)),
-        events=HttpRecorder(keep(httpx.Client(base_url=endpoints.trust, timeout=10.0)), clock),
+        events=events,
         status=HttpStatusChecker(
             keep(httpx.Client(timeout=10.0)),
             keys_from_jwks(status.get("/.well-known/jwks.json").json()),
@@ -62,7 +63,7 @@ def tools_for(deployment: Deployment, clients: list[httpx.Client],
     wallet = Wallet(
         key=deployment.keys.get("alice"), identity="user:alice", account_id=ACCOUNT_ID,
         clock=clock, status_service=status, status_base_url=endpoints.status,
-        psp=keep(httpx.Client(base_url=endpoints.psp, timeout=10.0)),
+        psp=keep(httpx.Client(base_url=endpoints.psp, timeout=10.0)), events=events,
     )
     return ShoppingTools(agent=agent, wallet=wallet, clock=clock, location=LOCATION,
                          approver=approver)

@@ -31,6 +31,8 @@ from trustcart.delegation.iac import IAC, issue_iac
 from trustcart.delegation.isr import ISR
 from trustcart.delegation.lifecycle import Actor, Transition
 from trustcart.delegation.service import sign_transition_request
+from trustcart.trust.events import Chain, EventType, Participant
+from trustcart.trust.recorder import EventRecorder
 
 
 class WalletError(Exception):
@@ -75,7 +77,9 @@ class Wallet:
         status_service: httpx.Client,
         status_base_url: str,
         psp: httpx.Client,
+        events: EventRecorder | None = None,
     ) -> None:
+        self._events = events
         self.key = key
         self.identity = identity
         self.account_id = account_id
@@ -100,6 +104,16 @@ class Wallet:
             "/delegations",
             {"iac": iac.token, "delegator_jwk": self.key.public.to_jwk()},
         )
+        if self._events is not None:
+            # The delegator issued the credential, so the delegator's key attests it.
+            self._events(
+                EventType.DELEGATION_ISSUED,
+                Chain(intent_id=iac.intent_id, delegation_id=iac.delegation_id),
+                [Participant("delegator", self.identity, self.key.kid)],
+                {"delegation_mode": iac.delegation_mode.value,
+                 "max_total_amount": iac.max_total.to_json()},
+                self.key,
+            )
         return iac
 
     def bind(self, iac: IAC) -> str:
