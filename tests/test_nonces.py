@@ -9,8 +9,9 @@ import pytest
 
 from tests.conftest import T0
 from trustcart.core.errors import ValidationError
-from trustcart.crypto.nonces import InMemoryNonceCache, NonceCache, SqlNonceCache
+from trustcart.crypto.nonces import InMemoryNonceCache, NonceCache
 from trustcart.store.db import Database
+from trustcart.store.nonces import SqlNonceCache
 
 LATER = T0 + timedelta(minutes=5)
 

@@ -47,7 +47,6 @@ from trustcart.commerce.service import MerchantService
 from trustcart.core.clock import Clock, SystemClock
 from trustcart.core.money import Money
 from trustcart.crypto.keys import SigningKey
-from trustcart.crypto.nonces import SqlNonceCache
 from trustcart.delegation.isr import Location
 from trustcart.delegation.service import DelegationService
 from trustcart.delegation.status import HttpStatusChecker
@@ -57,6 +56,7 @@ from trustcart.payments.notices import HttpMerchantNotifier
 from trustcart.payments.provider import PaymentProvider
 from trustcart.store.commerce import MerchantRow
 from trustcart.store.db import Database
+from trustcart.store.nonces import SqlNonceCache
 from trustcart.trust.directory import InMemoryKeyDirectory
 from trustcart.trust.events import Chain, EventType, Participant
 from trustcart.trust.log import AttestationService, TransparencyLog

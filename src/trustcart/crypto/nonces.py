@@ -7,8 +7,9 @@ atomic: it answers "already seen" or records the pair, never both and never neit
 * ``InMemoryNonceCache``: one process; bounded. When full of unexpired entries it refuses new
   ones (reports them as seen) instead of evicting: evicting an unexpired nonce would let that
   nonce be replayed, and the cache must fail closed.
-* ``SqlNonceCache``: the ``signature_nonces`` table; the primary key ``(keyid, nonce)`` makes the
-  insert itself the check, so replays are refused across processes and servers.
+* ``trustcart.store.nonces.SqlNonceCache``: the ``signature_nonces`` table; the primary key
+  ``(keyid, nonce)`` makes the insert itself the check, so replays are refused across processes
+  and servers. It lives in ``store`` so that this module stays free of I/O.
 
 >>> from datetime import UTC, datetime, timedelta
 >>> cache = InMemoryNonceCache()
@@ -26,12 +27,7 @@ import threading
 from datetime import UTC, datetime
 from typing import Protocol
 
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
-
 from trustcart.core.errors import ValidationError
-from trustcart.store.crypto import SignatureNonceRow
-from trustcart.store.db import Database
 
 DEFAULT_MAX_ENTRIES = 100_000
 MAX_KEY_LENGTH = 128
@@ -44,13 +40,13 @@ class NonceCache(Protocol):
         ...
 
 
-def _utc(instant: datetime) -> datetime:
+def utc(instant: datetime) -> datetime:
     if instant.tzinfo is None:
         raise ValidationError("naive datetimes are not allowed")
     return instant.astimezone(UTC)
 
 
-def _check_sizes(key: str, nonce: str) -> None:
+def check_sizes(key: str, nonce: str) -> None:
     if not key or not nonce or len(key) > MAX_KEY_LENGTH or len(nonce) > MAX_NONCE_LENGTH:
         raise ValidationError("nonce cache key or nonce is empty or too long")
 
@@ -76,8 +72,8 @@ class InMemoryNonceCache:
                 del self._expiry[entry]
 
     def seen_or_add(self, key: str, nonce: str, expires_at: datetime, now: datetime) -> bool:
-        _check_sizes(key, nonce)
-        now, expires_at = _utc(now), _utc(expires_at)
+        check_sizes(key, nonce)
+        now, expires_at = utc(now), utc(expires_at)
         entry = (key, nonce)
         with self._lock:
             self._prune(now)
@@ -88,37 +84,3 @@ class InMemoryNonceCache:
             self._expiry[entry] = expires_at
             heapq.heappush(self._heap, (expires_at, entry))
             return False
-
-
-class SqlNonceCache:
-    """A replay cache shared by every process that uses the same database."""
-
-    def __init__(self, db: Database, *, prune_every: int = 100) -> None:
-        self._db = db
-        self._prune_every = max(1, prune_every)
-        self._calls = 0
-        self._lock = threading.Lock()
-
-    def prune(self, now: datetime) -> int:
-        """Delete entries that expired before ``now``; return how many."""
-        with self._db.transaction() as session:
-            result = session.execute(
-                delete(SignatureNonceRow).where(SignatureNonceRow.expires_at <= _utc(now))
-            )
-            return int(getattr(result, "rowcount", 0) or 0)
-
-    def seen_or_add(self, key: str, nonce: str, expires_at: datetime, now: datetime) -> bool:
-        _check_sizes(key, nonce)
-        now, expires_at = _utc(now), _utc(expires_at)
-        with self._lock:
-            self._calls += 1
-            due = self._calls % self._prune_every == 0
-        if due:
-            self.prune(now)
-        try:
-            with self._db.transaction() as session:
-                session.add(SignatureNonceRow(keyid=key, nonce=nonce, expires_at=expires_at))
-                session.flush()
-        except IntegrityError:
-            return True  # the primary key already holds this (keyid, nonce): a replay
-        return False
