@@ -177,3 +177,15 @@ def test_payment_over_budget(world: tuple[Deployment, Demo]) -> None:
             codes.append(refused.code)
             assert _ledger(deployment) == before
     assert "over-budget" in codes
+
+
+def test_revoked_status_key_is_not_trusted_even_from_cache(world: tuple[Deployment, Demo]) -> None:
+    deployment, demo = world
+    _, iac, token, cart = _prepared(demo)  # the PSP has just seen (and cached) an Active status
+    approval = demo.wallet.approve(cart.token, demo.agent._keys_of(cart.merchant_id))
+    deployment.directory.revoke(deployment.keys.get("status").kid)
+    before = _ledger(deployment)
+    with pytest.raises(PurchaseRefused) as refused:
+        demo.agent.pay(mode="L1", payment_token=token, iac=iac, cart=cart, approval=approval)
+    assert refused.value.code == "status-unavailable"
+    assert _ledger(deployment) == before

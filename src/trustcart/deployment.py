@@ -46,7 +46,7 @@ from trustcart.commerce.seed import DEMO_LOCATION, DEMO_SEED, seed_catalog
 from trustcart.commerce.service import MerchantService
 from trustcart.core.clock import Clock, SystemClock
 from trustcart.core.money import Money
-from trustcart.crypto.keys import SigningKey
+from trustcart.crypto.keys import PublicKey, SigningKey
 from trustcart.delegation.isr import Location
 from trustcart.delegation.service import DelegationService
 from trustcart.delegation.status import HttpStatusChecker
@@ -57,7 +57,7 @@ from trustcart.payments.provider import PaymentProvider
 from trustcart.store.commerce import MerchantRow
 from trustcart.store.db import Database
 from trustcart.store.nonces import SqlNonceCache
-from trustcart.trust.directory import InMemoryKeyDirectory
+from trustcart.trust.directory import InMemoryKeyDirectory, usable_key
 from trustcart.trust.events import Chain, EventType, Participant
 from trustcart.trust.log import AttestationService, TransparencyLog
 from trustcart.trust.recorder import LocalRecorder
@@ -206,9 +206,14 @@ def build(db: Database, home: Path, endpoints: Endpoints, clock: Clock | None = 
         search=IndexedCatalogSearch(db, catalog_index),
     )
     status_client, notice_client = httpx.Client(timeout=5.0), httpx.Client(timeout=5.0)
+    def status_signer(kid: str) -> PublicKey | None:
+        # Asked of the directory at each check, so revoking the status key takes effect.
+        entry = usable_key(directory, kid, clock.now(), roles=("status",))
+        return entry.public_key if entry is not None else None
+
     status_checker = HttpStatusChecker(
         status_client,
-        {status_key.kid: status_key.public},
+        status_signer,
         allowed_prefixes=(f"{endpoints.status}/delegations/",),
         clock=clock,
     )

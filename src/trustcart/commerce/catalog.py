@@ -23,8 +23,8 @@ from trustcart.core.clock import format_instant
 from trustcart.core.errors import ValidationError
 from trustcart.core.money import Money
 
-_ID_RE = re.compile(r"^[a-z][a-z0-9]{0,15}_[A-Za-z0-9_-]{1,64}$")
-_CATEGORY_RE = re.compile(r"^[a-z0-9-]+(/[a-z0-9-]+)*$")
+_ID_RE = re.compile(r"^[a-z][a-z0-9]{0,15}_[A-Za-z0-9_-]{1,64}\Z")
+_CATEGORY_RE = re.compile(r"^[a-z0-9-]+(/[a-z0-9-]+)*\Z")
 EARTH_RADIUS_KM = 6371.0088
 
 

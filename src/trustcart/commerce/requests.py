@@ -20,7 +20,7 @@ from trustcart.core.clock import parse_instant
 from trustcart.core.errors import ValidationError
 from trustcart.core.money import Money
 
-_TOKEN_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@/-]{0,127}$")
+_TOKEN_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@/-]{0,127}\Z")
 
 
 def only_keys(obj: Mapping[str, Any], allowed: set[str], where: str) -> None:

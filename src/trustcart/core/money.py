@@ -58,7 +58,8 @@ CURRENCY_EXPONENTS: dict[str, int] = {
     "TND": 3,
 }
 
-_DECIMAL_RE = re.compile(r"^-?\d{1,15}(\.\d{1,4})?$")
+# ASCII digits only and nothing after them: "\d" would take "１８.００" and "$" a final "\n".
+_DECIMAL_RE = re.compile(r"^-?[0-9]{1,15}(\.[0-9]{1,4})?\Z")
 # Amounts beyond this are refused: no purchase is this large and it keeps sums far inside int64,
 # which PostgreSQL BIGINT columns require.
 MAX_MINOR = 10**15

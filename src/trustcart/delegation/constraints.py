@@ -20,7 +20,7 @@ from enum import StrEnum
 
 from trustcart.core.money import Money
 from trustcart.delegation.iac import IAC
-from trustcart.delegation.terms import DeviationAction
+from trustcart.delegation.terms import DeviationAction, is_canonical_category
 
 
 class ConstraintReason(StrEnum):
@@ -90,8 +90,14 @@ class ConstraintResult:
 
 
 def category_matches(category: str, pattern: str) -> bool:
-    """``drinks`` covers ``drinks/milk-tea``; ``drinks/milk-tea`` covers only itself and below."""
-    return category == pattern or category.startswith(pattern.rstrip("/") + "/")
+    """``drinks`` covers ``drinks/milk-tea``; ``drinks/milk-tea`` covers only itself and below.
+
+    Only canonical categories (``terms.is_canonical_category``) match anything: a string
+    prefix test says nothing about ``drinks/milk-tea/../alcohol``.
+    """
+    if not (is_canonical_category(category) and is_canonical_category(pattern)):
+        return False
+    return category == pattern or category.startswith(pattern + "/")
 
 
 def evaluate_purchase(iac: IAC, purchase: PurchaseFacts, spent: SpendSoFar) -> ConstraintResult:
@@ -120,14 +126,14 @@ def evaluate_purchase(iac: IAC, purchase: PurchaseFacts, spent: SpendSoFar) -> C
         reasons.append(ConstraintReason.MERCHANT_NOT_ALLOWED)
     if purchase.merchant_id in terms.forbidden_merchants:
         reasons.append(ConstraintReason.MERCHANT_FORBIDDEN)
-    if not purchase.categories and terms.allowed_categories:
+    allowed = terms.allowed_categories
+    if not all(is_canonical_category(c) for c in purchase.categories) or (allowed and (
+        not purchase.categories
+        or not all(any(category_matches(c, a) for a in allowed) for c in purchase.categories)
+    )):
+        # A category in another spelling cannot be compared with the forbidden list either:
+        # it is refused even when nothing is restricted, rather than guessed at.
         reasons.append(ConstraintReason.CATEGORY_NOT_ALLOWED)
-    for category in purchase.categories:
-        if terms.allowed_categories and not any(
-            category_matches(category, allowed) for allowed in terms.allowed_categories
-        ):
-            reasons.append(ConstraintReason.CATEGORY_NOT_ALLOWED)
-            break
     if any(category_matches(c, f) for c in purchase.categories for f in terms.forbidden_categories):
         reasons.append(ConstraintReason.CATEGORY_FORBIDDEN)
     if iac.allowed_payment_methods and purchase.payment_method not in iac.allowed_payment_methods:

@@ -4,6 +4,7 @@ answers signed status, and reports each change as an attestation event.
 Who may cause a transition is decided by the transition table in ``lifecycle``; *that* the
 caller is who it claims is proved by a JWS (``typ: act-iac-transition+jwt``) signed by the
 delegator's key (principal) or by the agent's key (agent, revocation only), verified here.
+A transition request is fresh for five minutes and accepted once (replay cache).
 Expiry needs no request: any read at or after ``validity_end_time`` moves the credential to
 Expired first (and records it), so a stale Active is never served.
 """
@@ -11,6 +12,7 @@ Expired first (and records it), so a stale Active is never served.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,8 +25,10 @@ from trustcart.core.errors import ValidationError
 from trustcart.core.problem import ProblemError
 from trustcart.core.typs import TRANSITION_TYP
 from trustcart.crypto.errors import InvalidSignature
+from trustcart.crypto.jcs import jcs_digest
 from trustcart.crypto.jws import sign_compact, verify_compact
 from trustcart.crypto.keys import PublicKey, SigningKey
+from trustcart.crypto.nonces import NonceCache
 from trustcart.delegation.errors import (
     DelegationProblem,
     IllegalTransition,
@@ -42,9 +46,12 @@ from trustcart.delegation.lifecycle import (
 from trustcart.delegation.status import StatusAttestation, sign_status
 from trustcart.store.db import Database
 from trustcart.store.delegation import DelegationRow, DelegationTransitionRow
+from trustcart.store.nonces import SqlNonceCache
 
 PendingEvent = tuple[str, dict[str, str], dict[str, Any]]
 TRANSITION_REQUEST_MAX_AGE = timedelta(minutes=5)
+# Keep a used request a little past the instant it turns stale, so no boundary lets it back in.
+_REPLAY_MARGIN = timedelta(seconds=1)
 
 
 class EventSink(Protocol):
@@ -61,14 +68,24 @@ class TransitionResult:
 
 
 def sign_transition_request(
-    delegation_id: str, transition: Transition, *, key: SigningKey, actor: Actor, now: datetime
+    delegation_id: str,
+    transition: Transition,
+    *,
+    key: SigningKey,
+    actor: Actor,
+    now: datetime,
+    nonce: str | None = None,
 ) -> str:
-    """What a delegator's wallet (or the agent) sends to change a credential's state."""
+    """What a delegator's wallet (or the agent) sends to change a credential's state.
+
+    The random ``nonce`` makes two requests in one second distinct: each is accepted once.
+    """
     payload = {
         "delegation_id": delegation_id,
         "transition": transition.value,
         "actor": actor.value,
         "requested_at": format_instant(now),
+        "nonce": nonce if nonce is not None else secrets.token_urlsafe(16),
     }
     return sign_compact(payload, key, typ=TRANSITION_TYP)
 
@@ -82,8 +99,11 @@ class DelegationService:
         clock: Clock,
         agent_keys: Callable[[str], Mapping[str, PublicKey]] | None = None,
         events: EventSink | None = None,
+        replay_cache: NonceCache | None = None,
     ) -> None:
         self._db = db
+        # Shared by every process on this database, like the RFC 9421 nonce cache.
+        self._replays: NonceCache = replay_cache or SqlNonceCache(db)
         self._status_key = status_key
         self._clock = clock
         self._agent_keys = agent_keys or (lambda _agent_id: {})
@@ -150,27 +170,42 @@ class DelegationService:
     # -- transitions -----------------------------------------------------------------------
 
     def apply(self, request_token: str) -> TransitionResult:
-        """Apply a signed transition request; unverifiable or illegal requests change nothing."""
-        pending: list[PendingEvent] = []
+        """Apply a signed transition request; unverifiable or illegal requests change nothing.
+
+        Each request is accepted once: its digest goes into the replay cache (its own
+        transaction, committed before the state is touched) until it would be stale anyway.
+        Without that, a copied "resume" could re-activate a credential its owner had suspended
+        again, for as long as the request is fresh. A request refused later (illegal
+        transition) stays used up: the owner signs a new one, with a new nonce.
+        """
         now = self._clock.now()
-        with self._db.transaction() as session:
-            try:
-                claimed = _peek(request_token)
+        try:
+            claimed = _peek(request_token)
+            with self._db.transaction() as session:
                 row = self._locked(session, claimed["delegation_id"])
                 actor = Actor(claimed["actor"])
                 keys = self._keys_for(row, actor)
-                payload = verify_compact(request_token, keys, typ=TRANSITION_TYP).payload
-                transition = Transition(payload["transition"])
-                requested_at = parse_instant(payload["requested_at"])
-            except (InvalidSignature, KeyError, ValueError, ValidationError) as e:
-                raise ProblemError(
-                    DelegationProblem.NOT_AUTHORIZED, 401, "transition request does not verify"
-                ) from e
-            if (
-                payload["delegation_id"] != row.delegation_id
-                or abs(now - requested_at) > TRANSITION_REQUEST_MAX_AGE
-            ):
-                raise ProblemError(DelegationProblem.NOT_AUTHORIZED, 401, "stale request")
+            verified = verify_compact(request_token, keys, typ=TRANSITION_TYP)
+            payload = verified.payload
+            transition = Transition(payload["transition"])
+            requested_at = parse_instant(payload["requested_at"])
+        except (InvalidSignature, KeyError, ValueError, ValidationError) as e:
+            raise ProblemError(
+                DelegationProblem.NOT_AUTHORIZED, 401, "transition request does not verify"
+            ) from e
+        if (
+            payload["delegation_id"] != claimed["delegation_id"]
+            or abs(now - requested_at) > TRANSITION_REQUEST_MAX_AGE
+        ):
+            raise ProblemError(DelegationProblem.NOT_AUTHORIZED, 401, "stale request")
+        if self._replays.seen_or_add(
+            f"{TRANSITION_TYP}:{verified.header['kid']}", jcs_digest(payload),
+            requested_at + TRANSITION_REQUEST_MAX_AGE + _REPLAY_MARGIN, now,
+        ):
+            raise ProblemError(DelegationProblem.NOT_AUTHORIZED, 401, "request already used")
+        pending: list[PendingEvent] = []
+        with self._db.transaction() as session:
+            row = self._locked(session, claimed["delegation_id"])
             self._expire_if_due(session, row, now, pending)
             current = CredentialStatus(row.status)
             try:

@@ -110,13 +110,14 @@ class HttpStatusChecker:
     def __init__(
         self,
         client: httpx.Client,
-        status_keys: Mapping[str, PublicKey],
+        status_keys: Mapping[str, PublicKey] | Callable[[str], PublicKey | None],
         *,
         allowed_prefixes: tuple[str, ...],
         clock: Clock,
     ) -> None:
         self._client = client
-        self._keys = dict(status_keys)
+        # A resolver (e.g. the key directory) sees revocations; a mapping is a pinned set.
+        self._keys = dict(status_keys) if isinstance(status_keys, Mapping) else status_keys
         self._prefixes = allowed_prefixes
         self._clock = clock
         self._cache: dict[str, StatusAttestation] = {}
@@ -134,7 +135,7 @@ class HttpStatusChecker:
             attestation = verify_status(token, self._keys, iac.delegation_id)
         except (httpx.HTTPError, ValueError, KeyError, TypeError, InvalidSignature) as e:
             cached = self._cache.get(iac.delegation_id)
-            if cached is not None and cached.fresh_at(now):
+            if cached is not None and cached.fresh_at(now) and self._still_trusted(cached):
                 return cached  # outage: the last good result, until its valid_until
             raise StatusUnavailable(f"status of {iac.delegation_id} unavailable: {e!r}") from e
         if not attestation.fresh_at(now):
@@ -144,3 +145,11 @@ class HttpStatusChecker:
         else:
             self._cache.pop(iac.delegation_id, None)
         return attestation
+
+    def _still_trusted(self, cached: StatusAttestation) -> bool:
+        """A cached answer counts only while its signing key is still trusted (not revoked)."""
+        try:
+            verify_status(cached.token, self._keys, cached.delegation_id)
+        except InvalidSignature:
+            return False
+        return True

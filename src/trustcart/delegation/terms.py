@@ -7,6 +7,7 @@ Empty ``allowed_*`` tuples mean "no restriction of that kind"; ``forbidden_*`` a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
@@ -29,6 +30,20 @@ class DeviationAction(StrEnum):
 class FailureAction(StrEnum):
     AUTO_RETRY = "AUTO_RETRY"
     CANCEL = "CANCEL"
+
+
+# A category has one spelling: a lowercase ASCII slash path such as "drinks/milk-tea" (the
+# catalog's own rule). Allowed and forbidden lists are compared as strings, so any other
+# spelling ("Drinks/Alcohol", "drinks/alcohol ", "drinks/milk-tea/../alcohol", fullwidth
+# look-alikes) could slip past a forbidden category; such a category is refused instead.
+_CATEGORY_RE = re.compile(r"[a-z0-9-]+(?:/[a-z0-9-]+)*", re.ASCII)
+MAX_CATEGORY_LENGTH = 200
+
+
+def is_canonical_category(value: object) -> bool:
+    """True for ``drinks/milk-tea``; False for anything a string comparison could misjudge."""
+    return (isinstance(value, str) and len(value) <= MAX_CATEGORY_LENGTH
+            and _CATEGORY_RE.fullmatch(value) is not None)
 
 
 def _strings(value: Any, name: str) -> tuple[str, ...]:
@@ -76,6 +91,9 @@ class CommerceConstraints:
             or self.max_total_quantity < 1
         ):
             raise InvalidCredential("max_total_quantity must be a positive integer")
+        for name in ("allowed_categories", "forbidden_categories"):
+            if not all(is_canonical_category(c) for c in getattr(self, name)):
+                raise InvalidCredential(f"{name} must be lowercase paths such as 'drinks/tea'")
 
     def check_against_total(self, total: Money) -> None:
         """ACT: min single <= max single <= total, all >= 0."""

@@ -162,8 +162,10 @@ def verify_cart(
 
 
 def check_cart_against(cart: ConfirmedCart, iac: IAC, now: datetime) -> None:
-    """The cart must be for this delegation and agent, in its currency, and still locked."""
-    if cart.delegation_id != iac.delegation_id or cart.agent_id != iac.agent_id:
+    """The cart must be for this delegation, intent and agent, in its currency, still locked."""
+    if cart.delegation_id != iac.delegation_id or cart.agent_id != iac.agent_id or (
+        cart.intent_id != iac.intent_id  # else the purchase's evidence could never verify
+    ):
         raise PaymentRefused(_P.CART_INVALID, "the cart was confirmed for another delegation")
     if now >= cart.price_locked_until:
         raise PaymentRefused(_P.CART_EXPIRED, "the cart's price lock has expired")

@@ -39,7 +39,7 @@ from trustcart.payments.errors import PaymentProblem, PaymentRefused
 from trustcart.store.payments import IdempotencyKeyRow
 
 DEFAULT_LEASE = timedelta(seconds=60)
-_KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}$")
+_KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}\Z")
 
 
 class KeyState(StrEnum):

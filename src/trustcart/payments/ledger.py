@@ -57,7 +57,7 @@ NORMAL_SIDE: dict[AccountKind, Side] = {
     AccountKind.MERCHANT: Side.CREDIT,
 }
 
-_OWNER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}$")
+_OWNER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@-]{0,127}\Z")
 
 
 def account_code(kind: AccountKind, owner: str) -> str:

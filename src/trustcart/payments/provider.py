@@ -9,10 +9,11 @@ Strategy. A payment request is decided in two phases:
    account's registered delegator key, be in its window and be Active *now* (status service,
    fail closed), the merchant-signed cart must verify and belong to this delegation, and in L1
    the delegator's approval must name exactly this cart. Constraints are pre-checked too.
-2. *One transaction*: lock the wallet and the delegation's budget row, re-check the order was
-   not paid, re-evaluate every constraint against the locked spend, check funds, post the
-   balanced ledger entry, record the payment and the new spend, store the idempotent answer
-   and the merchant notice; commit. Any refusal raises inside it and rolls everything back.
+2. *One transaction*: lock the wallet, the delegation's budget row and the token (still
+   usable: a revocation since phase 1 wins), re-check the order was not paid, re-evaluate
+   every constraint against the locked spend, check funds, post the balanced ledger entry,
+   record the payment and the new spend, store the idempotent answer and the merchant
+   notice; commit. Any refusal raises inside it and rolls everything back.
 
 A refusal therefore never writes to the ledger. The only writes outside phase 2 are the
 idempotency claim and the stored refusal (so a retry replays the same answer).
@@ -271,9 +272,11 @@ class PaymentProvider:
         cart, iac, account = checked.cart, checked.iac, checked.account
         try:
             with self._db.transaction() as session:
-                # Lock order everywhere: wallet, then budget. No deadlocks between payments.
+                # Lock order everywhere: wallet, budget, token. No deadlocks between payments.
                 get_account(session, account.account_id, lock=True)
                 spent = budget.lock_budget(session, iac.delegation_id, iac.currency, now)
+                # The token was checked in phase 1; a revocation since then must still win.
+                tokens.lock_usable_token(session, checked.token.token_id, now)
                 paid = session.execute(select(PaymentRow.trade_no).where(
                     PaymentRow.merchant_id == cart.merchant_id,
                     PaymentRow.out_trade_no == cart.out_trade_no)).first()

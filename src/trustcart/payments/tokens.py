@@ -139,6 +139,20 @@ def resolve_token(session: Session, value: str, now: datetime) -> PaymentToken:
     return token
 
 
+def lock_usable_token(session: Session, token_id: str, now: datetime) -> PaymentToken:
+    """Re-read a token under a row lock in the paying transaction; refuse it if it is no longer
+    usable. A revocation that lands between a payment's checks and its ledger write therefore
+    either commits first (and is seen here) or waits for the payment to finish."""
+    row = session.execute(
+        select(PaymentTokenRow).where(PaymentTokenRow.token_id == token_id)
+        .with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    token = _from_row(row) if row is not None else None
+    if token is None or not token.usable_at(now):
+        raise PaymentRefused(PaymentProblem.TOKEN_INVALID, "payment token is not valid")
+    return token
+
+
 def get_token(session: Session, token_id: str) -> PaymentToken | None:
     row = session.get(PaymentTokenRow, token_id)
     return _from_row(row) if row is not None else None

@@ -23,6 +23,7 @@ from trustcart.crypto.jcs import b64url, jcs_digest
 from trustcart.crypto.jws import peek_header, verify_compact
 from trustcart.crypto.keys import PublicKey, keys_from_jwks
 from trustcart.delegation.status import STATUS_CLOCK_SKEW
+from trustcart.delegation.terms import is_canonical_category
 from trustcart.trust.bundle_format import (
     BUNDLE_FIELDS,
     BUNDLE_FORMAT,
@@ -232,7 +233,8 @@ class BundleChecks:
 
     def check_iac_validity(self) -> str:
         iac, paid_at = need(self.iac, "iac-signature"), need(self.paid_at, "receipt-signature")
-        if not instant(iac, "validity_start_time") <= paid_at <= instant(iac, "validity_end_time"):
+        # Half open, as at the PSP: at validity_end_time the credential is already Expired.
+        if not instant(iac, "validity_start_time") <= paid_at < instant(iac, "validity_end_time"):
             raise CheckFailed("payment time is outside the IAC validity window")
         return "payment inside the validity window"
 
@@ -260,6 +262,8 @@ class BundleChecks:
         currency = field(need(self.iac, "iac-signature"), "currency", str)
         allowed = strings(commerce, "allowed_categories")
         forbidden = strings(commerce, "forbidden_categories")
+        if not all(is_canonical_category(c) for c in (*allowed, *forbidden)):
+            raise CheckFailed("the IAC's category lists are not canonical category paths")
         items = field(cart, "items", list)
         if not items:
             raise CheckFailed("cart has no items")
@@ -268,6 +272,8 @@ class BundleChecks:
             category, count = field(item, "category", str), field(item, "quantity", int)
             if count < 1:
                 raise CheckFailed("item quantity must be positive")
+            if not is_canonical_category(category):
+                raise CheckFailed(f"category {category!r} is not a canonical category path")
             if any(category_within(category, c) for c in forbidden) or (
                 allowed and not any(category_within(category, c) for c in allowed)
             ):
