@@ -5,7 +5,8 @@
     POST /delegations/{id}/transitions       {"request": "<act-iac-transition+jwt>"}
     GET  /.well-known/jwks.json              the status-signing key
 
-Transition requests authenticate themselves (a JWS by the delegator or the agent), so these
+Database work runs in the thread pool, never on the event loop. Transition requests
+authenticate themselves (a JWS by the delegator or the agent), so these
 routes need no RFC 9421 signature; registration is idempotent only in the sense that a second
 registration of the same delegation_id is refused (409).
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI, Request
+from starlette.concurrency import run_in_threadpool
 
 from trustcart.api.common import create_app, read_json_object
 from trustcart.core.problem import CommonProblem, ProblemError
@@ -44,11 +46,11 @@ def create_delegation_app(service: DelegationService) -> FastAPI:
         jwk = body.get("delegator_jwk")
         if not isinstance(jwk, dict):
             raise ProblemError(CommonProblem.INVALID_REQUEST, 400, "'delegator_jwk' must be a JWK")
-        iac = service.register(_string(body, "iac"), jwk)
+        iac = await run_in_threadpool(service.register, _string(body, "iac"), jwk)
         return {"delegation_id": iac.delegation_id, "status": "Active"}
 
     @app.get("/delegations/{delegation_id}/status")
-    async def status(delegation_id: str) -> dict[str, str]:
+    def status(delegation_id: str) -> dict[str, str]:  # sync: FastAPI runs it in a thread
         return {"status": service.status(delegation_id).token}
 
     @app.post("/delegations/{delegation_id}/transitions")
@@ -62,7 +64,7 @@ def create_delegation_app(service: DelegationService) -> FastAPI:
         if named != delegation_id:
             # Checked before anything is applied: the URL and the signed request must agree.
             raise ProblemError(CommonProblem.INVALID_REQUEST, 400, "delegation_id mismatch")
-        result = service.apply(token)
+        result = await run_in_threadpool(service.apply, token)
         return {
             "delegation_id": result.delegation_id,
             "from": result.from_status.value,

@@ -7,9 +7,10 @@
     GET  /events                     ?intent_id=&delegation_id=&out_trade_no= -> {"events": [...]}
     GET  /.well-known/jwks.json      the log key
 
-Records authenticate themselves: each is signed by its initiator, whose key must be in the key
-directory (known, not revoked, in its validity window). Anything else is refused and the log is
-not touched.
+Database work runs in the thread pool (sync handlers, or ``run_in_threadpool``), never on the
+event loop. Records authenticate themselves: each is signed by its initiator, whose key must be
+in the key directory (known, not revoked, in its validity window). Anything else is refused
+and the log is not touched.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import FastAPI, Request
+from starlette.concurrency import run_in_threadpool
 
 from trustcart.api.common import create_app, read_json_object
 from trustcart.core.clock import Clock
@@ -50,7 +52,7 @@ def create_trust_app(
         if not isinstance(token, str):
             raise ProblemError(CommonProblem.INVALID_REQUEST, 400, "'record' must be a JWS")
         try:
-            recorded = attestations.anchor(token, resolve)
+            recorded = await run_in_threadpool(attestations.anchor, token, resolve)
         except DuplicateRecord as e:
             raise ProblemError(CommonProblem.IDEMPOTENCY_CONFLICT, 409, str(e)) from e
         except (InvalidSignature, TrustError) as e:
@@ -62,11 +64,11 @@ def create_trust_app(
         return {"leaf_index": recorded.leaf_index, "record_id": recorded.record_id}
 
     @app.get("/tree-head")
-    async def tree_head() -> dict[str, str]:
+    def tree_head() -> dict[str, str]:
         return {"tree_head": log.tree_head()}
 
     @app.get("/proofs/inclusion")
-    async def inclusion(leaf_index: int, tree_size: int) -> dict[str, list[str]]:
+    def inclusion(leaf_index: int, tree_size: int) -> dict[str, list[str]]:
         try:
             proof = log.inclusion_proof(leaf_index, tree_size)
         except (TrustError, ValueError) as e:
@@ -74,7 +76,7 @@ def create_trust_app(
         return {"proof": [b64url(node) for node in proof]}
 
     @app.get("/proofs/consistency")
-    async def consistency(old_size: int, new_size: int) -> dict[str, list[str]]:
+    def consistency(old_size: int, new_size: int) -> dict[str, list[str]]:
         try:
             proof = log.consistency_proof(old_size, new_size)
         except (TrustError, ValueError) as e:
@@ -82,7 +84,7 @@ def create_trust_app(
         return {"proof": [b64url(node) for node in proof]}
 
     @app.get("/events")
-    async def events(
+    def events(
         intent_id: str | None = None,
         delegation_id: str | None = None,
         out_trade_no: str | None = None,
