@@ -47,8 +47,11 @@ def main() -> None:
     # Only what loading needs is kept; the generated README names a hub repo we do not use.
     config = args.output / "config.json"
     # The config records the teacher's absolute path on the build machine; keep a stable name.
-    config.write_text(re.sub(r'"tokenizer_name": "[^"]*"', '"tokenizer_name": "all-MiniLM-L6-v2"',
-                             config.read_text()))
+    config.write_text(
+        re.sub(
+            r'"tokenizer_name": "[^"]*"', '"tokenizer_name": "all-MiniLM-L6-v2"', config.read_text()
+        )
+    )
     for extra in ("README.md",):
         (args.output / extra).unlink(missing_ok=True)
     size = sum(p.stat().st_size for p in args.output.iterdir())

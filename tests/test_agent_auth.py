@@ -40,12 +40,18 @@ def build_app(directory: InMemoryKeyDirectory, clock: Clock, *, configured: bool
     async def create_order(
         signed: Annotated[VerifiedRequest, Depends(require_signed_request)],
     ) -> dict[str, Any]:
-        return {"party": signed.party_id, "kid": signed.kid, "role": signed.role,
-                "json": signed.json, "bytes": len(signed.body)}
+        return {
+            "party": signed.party_id,
+            "kid": signed.kid,
+            "role": signed.role,
+            "json": signed.json,
+            "bytes": len(signed.body),
+        }
 
     @app.get("/orders/{order_id}")
     async def get_order(
-        order_id: str, signed: Annotated[VerifiedRequest, Depends(require_signed_get)],
+        order_id: str,
+        signed: Annotated[VerifiedRequest, Depends(require_signed_get)],
     ) -> dict[str, Any]:
         return {"order": order_id, "party": signed.party_id}
 
@@ -64,14 +70,19 @@ def agent_key(request: pytest.FixtureRequest, directory: InMemoryKeyDirectory) -
     return key
 
 
-def call(app: FastAPI, key: SigningKey | None, clock: Clock, method: str, path: str,
-         **kwargs: Any) -> httpx.Response:
-    auth = AgentRequestSigner(key, clock=clock, signature_agent="https://agent.test/jwks.json") \
-        if key else None
+def call(
+    app: FastAPI, key: SigningKey | None, clock: Clock, method: str, path: str, **kwargs: Any
+) -> httpx.Response:
+    auth = (
+        AgentRequestSigner(key, clock=clock, signature_agent="https://agent.test/jwks.json")
+        if key
+        else None
+    )
 
     async def go() -> httpx.Response:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE,
-                                     auth=auth) as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url=BASE, auth=auth
+        ) as client:
             return await client.request(method, path, **kwargs)
 
     return asyncio.run(go())
@@ -83,17 +94,24 @@ def assert_problem(response: httpx.Response, status: int, code: str) -> None:
     assert response.json()["code"] == code
 
 
-def test_signed_post(directory: InMemoryKeyDirectory, agent_key: SigningKey,
-                     clock: FixedClock) -> None:
+def test_signed_post(
+    directory: InMemoryKeyDirectory, agent_key: SigningKey, clock: FixedClock
+) -> None:
     app = build_app(directory, clock)
     response = call(app, agent_key, clock, "POST", "/orders?currency=CNY", json={"item": "p_1"})
     assert response.status_code == 200, response.text
-    assert response.json() == {"party": AGENT, "kid": agent_key.kid, "role": "agent",
-                               "json": {"item": "p_1"}, "bytes": len(b'{"item":"p_1"}')}
+    assert response.json() == {
+        "party": AGENT,
+        "kid": agent_key.kid,
+        "role": "agent",
+        "json": {"item": "p_1"},
+        "bytes": len(b'{"item":"p_1"}'),
+    }
 
 
-def test_signed_get(directory: InMemoryKeyDirectory, agent_key: SigningKey,
-                    clock: FixedClock) -> None:
+def test_signed_get(
+    directory: InMemoryKeyDirectory, agent_key: SigningKey, clock: FixedClock
+) -> None:
     response = call(build_app(directory, clock), agent_key, clock, "GET", "/orders/o%201")
     assert response.status_code == 200, response.text
     assert response.json() == {"order": "o 1", "party": AGENT}
@@ -111,8 +129,9 @@ def test_unknown_agent(directory: InMemoryKeyDirectory, clock: FixedClock) -> No
     assert_problem(response, 401, "unknown-agent")
 
 
-def test_revoked_agent(directory: InMemoryKeyDirectory, agent_key: SigningKey,
-                       clock: FixedClock) -> None:
+def test_revoked_agent(
+    directory: InMemoryKeyDirectory, agent_key: SigningKey, clock: FixedClock
+) -> None:
     directory.revoke(agent_key.kid)
     response = call(build_app(directory, clock), agent_key, clock, "POST", "/orders", json={})
     assert_problem(response, 401, "unknown-agent")
@@ -125,24 +144,29 @@ def test_key_of_another_role(directory: InMemoryKeyDirectory, clock: FixedClock)
     assert_problem(response, 401, "unknown-agent")
 
 
-def test_expired_on_arrival(directory: InMemoryKeyDirectory, agent_key: SigningKey,
-                            clock: FixedClock) -> None:
+def test_expired_on_arrival(
+    directory: InMemoryKeyDirectory, agent_key: SigningKey, clock: FixedClock
+) -> None:
     server_clock = FixedClock(clock.now() + timedelta(minutes=5))
-    response = call(build_app(directory, server_clock), agent_key, clock, "POST", "/orders",
-                    json={})
+    response = call(
+        build_app(directory, server_clock), agent_key, clock, "POST", "/orders", json={}
+    )
     assert_problem(response, 401, "signature-expired")
 
 
-def test_created_in_the_future(directory: InMemoryKeyDirectory, agent_key: SigningKey,
-                               clock: FixedClock) -> None:
+def test_created_in_the_future(
+    directory: InMemoryKeyDirectory, agent_key: SigningKey, clock: FixedClock
+) -> None:
     client_clock = FixedClock(clock.now() + timedelta(minutes=1))
-    response = call(build_app(directory, clock), agent_key, client_clock, "POST", "/orders",
-                    json={})
+    response = call(
+        build_app(directory, clock), agent_key, client_clock, "POST", "/orders", json={}
+    )
     assert_problem(response, 401, "signature-invalid")
 
 
-def _signed_request(key: SigningKey, clock: Clock, method: str, url: str,
-                    **kwargs: Any) -> httpx.Request:
+def _signed_request(
+    key: SigningKey, clock: Clock, method: str, url: str, **kwargs: Any
+) -> httpx.Request:
     request = httpx.Request(method, url, **kwargs)
     next(AgentRequestSigner(key, clock=clock).auth_flow(request))
     return request
@@ -156,54 +180,75 @@ def _send(app: FastAPI, request: httpx.Request) -> httpx.Response:
     return asyncio.run(go())
 
 
-def test_replayed_request(directory: InMemoryKeyDirectory, agent_key: SigningKey,
-                          clock: FixedClock) -> None:
+def test_replayed_request(
+    directory: InMemoryKeyDirectory, agent_key: SigningKey, clock: FixedClock
+) -> None:
     app = build_app(directory, clock)
     request = _signed_request(agent_key, clock, "POST", f"{BASE}/orders", json={"item": "p_1"})
     assert _send(app, request).status_code == 200
     assert_problem(_send(app, request), 401, "nonce-replayed")
 
 
-def test_tampered_body(directory: InMemoryKeyDirectory, agent_key: SigningKey,
-                       clock: FixedClock) -> None:
+def test_tampered_body(
+    directory: InMemoryKeyDirectory, agent_key: SigningKey, clock: FixedClock
+) -> None:
     signed = _signed_request(agent_key, clock, "POST", f"{BASE}/orders", json={"qty": "1"})
     headers = {k: v for k, v in signed.headers.items() if k.lower() != "content-length"}
     tampered = httpx.Request("POST", f"{BASE}/orders", headers=headers, content=b'{"qty":"9"}')
     assert_problem(_send(build_app(directory, clock), tampered), 400, "digest-mismatch")
 
 
-def test_tampered_header(directory: InMemoryKeyDirectory, agent_key: SigningKey,
-                         clock: FixedClock) -> None:
+def test_tampered_header(
+    directory: InMemoryKeyDirectory, agent_key: SigningKey, clock: FixedClock
+) -> None:
     signed = _signed_request(agent_key, clock, "POST", f"{BASE}/orders", json={"qty": "1"})
     signed.headers["Content-Type"] = "application/json; charset=latin-1"
     assert_problem(_send(build_app(directory, clock), signed), 401, "signature-invalid")
 
 
-def test_retargeted_request(directory: InMemoryKeyDirectory, agent_key: SigningKey,
-                            clock: FixedClock) -> None:
+def test_retargeted_request(
+    directory: InMemoryKeyDirectory, agent_key: SigningKey, clock: FixedClock
+) -> None:
     signed = _signed_request(agent_key, clock, "POST", f"{BASE}/orders", json={"qty": "1"})
-    moved = httpx.Request("POST", f"{BASE}/orders?admin=1", headers=signed.headers,
-                          content=signed.content)
+    moved = httpx.Request(
+        "POST", f"{BASE}/orders?admin=1", headers=signed.headers, content=signed.content
+    )
     assert_problem(_send(build_app(directory, clock), moved), 401, "signature-invalid")
 
 
-def test_json_is_parsed_only_after_the_signature(directory: InMemoryKeyDirectory,
-                                                 agent_key: SigningKey, clock: FixedClock) -> None:
+def test_json_is_parsed_only_after_the_signature(
+    directory: InMemoryKeyDirectory, agent_key: SigningKey, clock: FixedClock
+) -> None:
     app = build_app(directory, clock)
-    response = call(app, agent_key, clock, "POST", "/orders", content=b"[1, 2",
-                    headers={"Content-Type": "application/json"})
+    response = call(
+        app,
+        agent_key,
+        clock,
+        "POST",
+        "/orders",
+        content=b"[1, 2",
+        headers={"Content-Type": "application/json"},
+    )
     assert_problem(response, 400, "malformed-json")
 
 
-def test_body_too_large(directory: InMemoryKeyDirectory, agent_key: SigningKey,
-                        clock: FixedClock) -> None:
-    response = call(build_app(directory, clock), agent_key, clock, "POST", "/orders",
-                    json={"blob": "x" * 70_000})
+def test_body_too_large(
+    directory: InMemoryKeyDirectory, agent_key: SigningKey, clock: FixedClock
+) -> None:
+    response = call(
+        build_app(directory, clock),
+        agent_key,
+        clock,
+        "POST",
+        "/orders",
+        json={"blob": "x" * 70_000},
+    )
     assert_problem(response, 413, "body-too-large")
 
 
-def test_unconfigured_app_refuses(directory: InMemoryKeyDirectory, agent_key: SigningKey,
-                                  clock: FixedClock) -> None:
+def test_unconfigured_app_refuses(
+    directory: InMemoryKeyDirectory, agent_key: SigningKey, clock: FixedClock
+) -> None:
     app = build_app(directory, clock, configured=False)
     assert_problem(call(app, agent_key, clock, "POST", "/orders", json={}), 500, "internal-error")
 
@@ -211,13 +256,19 @@ def test_unconfigured_app_refuses(directory: InMemoryKeyDirectory, agent_key: Si
 def test_received_url_keeps_the_raw_path() -> None:
     from starlette.requests import Request
 
-    scope = {"type": "http", "scheme": "http", "path": "/a b", "raw_path": b"/a%20b",
-             "query_string": b"x=1", "headers": [(b"host", b"m.test:8080")], "method": "GET"}
+    scope = {
+        "type": "http",
+        "scheme": "http",
+        "path": "/a b",
+        "raw_path": b"/a%20b",
+        "query_string": b"x=1",
+        "headers": [(b"host", b"m.test:8080")],
+        "method": "GET",
+    }
     assert received_url(Request(scope)) == "http://m.test:8080/a%20b?x=1"
 
 
 # --- a real server on loopback -------------------------------------------------------------
-
 
 
 @pytest.fixture
@@ -229,8 +280,9 @@ def live_server(directory: InMemoryKeyDirectory) -> Iterator[str]:
         yield f"http://127.0.0.1:{port}"
 
 
-def test_real_server_round_trip_and_replay(live_server: str, directory: InMemoryKeyDirectory,
-                                           agent_key: SigningKey) -> None:
+def test_real_server_round_trip_and_replay(
+    live_server: str, directory: InMemoryKeyDirectory, agent_key: SigningKey
+) -> None:
     signer = AgentRequestSigner(agent_key, signature_agent="https://agent.test/jwks.json")
     with httpx.Client(base_url=live_server, auth=signer, timeout=10) as client:
         created = client.post("/orders", json={"item": "p_1"})

@@ -24,14 +24,21 @@ def once(home: Path, text: str, monkeypatch: pytest.MonkeyPatch) -> dict:  # typ
     return json.loads(result.output)  # type: ignore[no-any-return]
 
 
-@pytest.mark.parametrize(("text", "unit_cap", "quantity"), [
-    ("order me a pearl milk tea under 30 CNY", "30", 1),
-    ("帮我点两杯芋泥奶茶，每杯不超过25元", "25", 2),
-    ("3 black t-shirts size L under 150 each", "150", 3),
-])
+@pytest.mark.parametrize(
+    ("text", "unit_cap", "quantity"),
+    [
+        ("order me a pearl milk tea under 30 CNY", "30", 1),
+        ("帮我点两杯芋泥奶茶，每杯不超过25元", "25", 2),
+        ("3 black t-shirts size L under 150 each", "150", 3),
+    ],
+)
 def test_once_json_options_keep_caps_and_quantity(
-    market: tuple[ShoppingTools, Deployment], market_home: Path,  # noqa: F811
-    monkeypatch: pytest.MonkeyPatch, text: str, unit_cap: str, quantity: int,
+    market: tuple[ShoppingTools, Deployment],  # noqa: F811
+    market_home: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    text: str,
+    unit_cap: str,
+    quantity: int,
 ) -> None:
     answer = once(market_home, text, monkeypatch)
     assert answer["questions"] == []
@@ -48,16 +55,20 @@ def test_once_json_options_keep_caps_and_quantity(
 
 @pytest.mark.parametrize("text", ["buy a t-shirt", "the cheap one", "每周帮我买一杯奶茶"])
 def test_once_json_ambiguous_request_asks(
-    market: tuple[ShoppingTools, Deployment], market_home: Path,  # noqa: F811
-    monkeypatch: pytest.MonkeyPatch, text: str,
+    market: tuple[ShoppingTools, Deployment],  # noqa: F811
+    market_home: Path,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
+    text: str,
 ) -> None:
     answer = once(market_home, text, monkeypatch)
     assert answer["questions"]
     assert answer["options"] == []
 
 
-def test_instant_purchase_asks_then_pays(tools: ShoppingTools,  # noqa: F811
-                                         market: tuple[ShoppingTools, Deployment]) -> None:  # noqa: F811
+def test_instant_purchase_asks_then_pays(
+    tools: ShoppingTools,  # noqa: F811
+    market: tuple[ShoppingTools, Deployment],  # noqa: F811
+) -> None:
     deployment = market[1]
     before = deployment.psp.balance(ACCOUNT_ID)
     chat = Conversation(tools)
@@ -95,9 +106,14 @@ def test_standing_order_buys_again_without_asking_and_stops_when_revoked(
     again = chat.say("再来一杯")
     assert again.orders, again.message
     assert again.orders[0]["mode"] == "L2"
-    delegation_id = next(iter(d for d in tools.delegations
-                              if tools.delegations[d].isr.delegation_mode.value == "BOUNDED"
-                              and tools.delegations[d].spent.count == 2))
+    delegation_id = next(
+        iter(
+            d
+            for d in tools.delegations
+            if tools.delegations[d].isr.delegation_mode.value == "BOUNDED"
+            and tools.delegations[d].spent.count == 2
+        )
+    )
     tools.revoke(delegation_id)
     refused = chat.say("one more")
     assert refused.refusal is not None
@@ -119,10 +135,12 @@ def test_pay_without_the_persons_approval_is_refused(tools: ShoppingTools) -> No
 
 def test_a_purchase_outside_a_standing_order_is_refused(tools: ShoppingTools) -> None:  # noqa: F811
     tools.approver = lambda _request: True
-    standing = tools.compare("up to 2 pearl milk teas from Leaf & Cup this week, at most 25 "
-                             "each, 50 in total")
-    granted = tools.request_approval(tools.propose_cart(
-        standing["options"][0]["option_id"])["proposal_id"])
+    standing = tools.compare(
+        "up to 2 pearl milk teas from Leaf & Cup this week, at most 25 each, 50 in total"
+    )
+    granted = tools.request_approval(
+        tools.propose_cart(standing["options"][0]["option_id"])["proposal_id"]
+    )
     delegation_id = granted["delegation_id"]
     elsewhere = tools.compare("a pearl milk tea from Pearl House under 30")
     other = tools.propose_cart(elsewhere["options"][0]["option_id"])

@@ -22,8 +22,7 @@ def cny(amount: str) -> Money:
 
 def test_single_item_with_cap() -> None:
     draft = parse_intent("order me a pearl milk tea under 30 CNY")
-    assert (draft.item, draft.category, draft.quantity) == ("pearl milk tea",
-                                                            "drinks/milk-tea", 1)
+    assert (draft.item, draft.category, draft.quantity) == ("pearl milk tea", "drinks/milk-tea", 1)
     assert draft.max_unit_price == cny("30")
     assert draft.max_total == cny("30")
     assert draft.complete
@@ -42,10 +41,14 @@ def test_chinese_quantity_attributes_and_cap() -> None:
 def test_several_items_keep_their_own_attributes() -> None:
     draft = parse_intent("a black t-shirt, size M, and a white cap under 100")
     assert [(i.description, dict(i.attributes)) for i in draft.items] == [
-        ("t-shirt", {"colour": "black", "size": "M"}), ("baseball cap", {"colour": "white"})]
+        ("t-shirt", {"colour": "black", "size": "M"}),
+        ("baseball cap", {"colour": "white"}),
+    ]
     drinks = parse_intent("2 large taro milk teas half sugar and a mango pomelo sago")
     assert [(i.quantity, i.attribute("size"), i.attribute("sugar")) for i in drinks.items] == [
-        (2, "large", "half"), (1, None, None)]
+        (2, "large", "half"),
+        (1, None, None),
+    ]
 
 
 def test_delegation_words() -> None:
@@ -71,11 +74,18 @@ def test_merchants_and_delivery_time() -> None:
     assert fast.max_unit_price == cny("25")
 
 
-@pytest.mark.parametrize(("text", "code"), [
-    ("buy a t-shirt", "size"), ("the cheap one", "reference"), ("选它", "reference"),
-    ("a hat or sunglasses", "choice"), ("buy something nice", "item"), ("买点东西", "item"),
-    ("every week buy me a milk tea", "budget"),
-])
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("buy a t-shirt", "size"),
+        ("the cheap one", "reference"),
+        ("选它", "reference"),
+        ("a hat or sunglasses", "choice"),
+        ("buy something nice", "item"),
+        ("买点东西", "item"),
+        ("every week buy me a milk tea", "budget"),
+    ],
+)
 def test_what_is_missing_becomes_a_question(text: str, code: str) -> None:
     draft = parse_intent(text)
     assert code in draft.missing
@@ -89,20 +99,32 @@ def test_reference_is_not_a_question_once_options_are_shown() -> None:
 
 def test_build_isr_instant_and_delegated() -> None:
     now = datetime(2026, 11, 29, 8, tzinfo=UTC)
-    instant = build_isr(parse_intent("2 pearl milk teas under 30 each"), intent_id="int_1",
-                        agent_id="agent:a", now=now)
+    instant = build_isr(
+        parse_intent("2 pearl milk teas under 30 each"),
+        intent_id="int_1",
+        agent_id="agent:a",
+        now=now,
+    )
     assert instant.delegation_mode is DelegationMode.SPECIFIED
     assert instant.max_total == cny("60")
     assert instant.items[0].quantity == 2
-    bounded = build_isr(parse_intent("up to 3 milk teas this week, at most 30 CNY each, "
-                                     "80 CNY in total"), intent_id="int_2", agent_id="agent:a",
-                        now=now)
+    bounded = build_isr(
+        parse_intent("up to 3 milk teas this week, at most 30 CNY each, 80 CNY in total"),
+        intent_id="int_2",
+        agent_id="agent:a",
+        now=now,
+    )
     assert bounded.delegation_mode is DelegationMode.BOUNDED
     assert bounded.commerce.max_total_quantity == 3
     assert bounded.commerce.max_single == cny("30")
-    narrowed = build_isr(parse_intent("a pearl milk tea"), intent_id="int_3",
-                         agent_id="agent:a", now=now, max_total=cny("13"),
-                         allowed_merchants=("m_leaf_and_cup",))
+    narrowed = build_isr(
+        parse_intent("a pearl milk tea"),
+        intent_id="int_3",
+        agent_id="agent:a",
+        now=now,
+        max_total=cny("13"),
+        allowed_merchants=("m_leaf_and_cup",),
+    )
     assert narrowed.max_total == cny("13")
     assert narrowed.commerce.allowed_merchants == ("m_leaf_and_cup",)
 

@@ -25,9 +25,15 @@ T0 = datetime(2026, 11, 29, 8, tzinfo=UTC)
 
 def product(**changes: Any) -> Product:
     fields: dict[str, Any] = {
-        "product_id": "p_tea1", "merchant_id": "m_shop", "title": "Pearl Milk Tea",
-        "title_zh": "珍珠奶茶", "brand": "Leaf", "category": "drinks/milk-tea",
-        "price": Money(1800, "CNY"), "stock": 5, "delivery_minutes": 30,
+        "product_id": "p_tea1",
+        "merchant_id": "m_shop",
+        "title": "Pearl Milk Tea",
+        "title_zh": "珍珠奶茶",
+        "brand": "Leaf",
+        "category": "drinks/milk-tea",
+        "price": Money(1800, "CNY"),
+        "stock": 5,
+        "delivery_minutes": 30,
         "attributes": {"size": "medium"},
     }
     fields.update(changes)
@@ -36,8 +42,12 @@ def product(**changes: Any) -> Product:
 
 def merchant(**changes: Any) -> Merchant:
     fields: dict[str, Any] = {
-        "merchant_id": "m_shop", "name": "Shop", "location": GeoPoint.parse("30.2590", "120.1300"),
-        "delivery_radius_km": Decimal(5), "categories": ("drinks/milk-tea",), "currency": "CNY",
+        "merchant_id": "m_shop",
+        "name": "Shop",
+        "location": GeoPoint.parse("30.2590", "120.1300"),
+        "delivery_radius_km": Decimal(5),
+        "categories": ("drinks/milk-tea",),
+        "currency": "CNY",
         "delivery_fee": Money(0, "CNY"),
     }
     fields.update(changes)
@@ -46,9 +56,14 @@ def merchant(**changes: Any) -> Merchant:
 
 def coupon(**changes: Any) -> Coupon:
     fields: dict[str, Any] = {
-        "coupon_id": "c_one", "merchant_id": "m_shop", "kind": CouponKind.FIXED, "value": 500,
-        "threshold": Money(1500, "CNY"), "description": "5 off from 15",
-        "valid_from": T0 - timedelta(days=1), "valid_until": T0 + timedelta(days=1),
+        "coupon_id": "c_one",
+        "merchant_id": "m_shop",
+        "kind": CouponKind.FIXED,
+        "value": 500,
+        "threshold": Money(1500, "CNY"),
+        "description": "5 off from 15",
+        "valid_from": T0 - timedelta(days=1),
+        "valid_until": T0 + timedelta(days=1),
     }
     fields.update(changes)
     return Coupon(**fields)

@@ -58,8 +58,9 @@ def test_max_price_is_exact(home: Path, text: str) -> None:
 
 def test_near_is_exact(home: Path) -> None:
     near = f"{DEMO_LOCATION.lat},{DEMO_LOCATION.lon}"
-    hits = _json(["search", "milk tea", "--near", near, "--radius-km", "1.4", "--limit", "200",
-                  "--json"])
+    hits = _json(
+        ["search", "milk tea", "--near", near, "--radius-km", "1.4", "--limit", "200", "--json"]
+    )
     assert hits
     locations = {m.merchant_id: m.location for m in MERCHANTS}
     for hit in hits:
@@ -78,28 +79,34 @@ def test_import_then_compare(home: Path, tmp_path: Path) -> None:
         "product_id,title,brand,category,price,currency,stock,gtin\n"
         "p_cli_a,Voltly Power Bank 10000mAh,Voltly,electronics/accessories,99.00,CNY,5,"
         "6901234567892\n"
-        "p_cli_b,Voltly Power Bank,Voltly,electronics/accessories,nope,CNY,5,\n")
+        "p_cli_b,Voltly Power Bank,Voltly,electronics/accessories,nope,CNY,5,\n"
+    )
     first = runner.invoke(app, ["import", str(path), "--merchant", "m_digital_hub", "--json"])
     assert first.exit_code == 0, first.output
     report = json.loads(first.stdout)
     assert (report["inserted"], report["rejected"]) == (1, 1)
     assert report["issues"][0]["line"] == 3
-    again = json.loads(runner.invoke(app, ["import", str(path), "--merchant", "m_digital_hub",
-                                           "--json"]).stdout)
+    again = json.loads(
+        runner.invoke(app, ["import", str(path), "--merchant", "m_digital_hub", "--json"]).stdout
+    )
     assert (again["inserted"], again["updated"], again["unchanged"]) == (0, 0, 1)
     found = _json(["search", "voltly power bank 10000mah", "--limit", "3", "--json"])
     assert found[0]["product_id"] == "p_cli_a"
 
-    path.write_text("product_id,title,brand,category,price,currency,stock,gtin\n"
-                    "p_cli_c,Power Bank (Voltly),Voltly,electronics/accessories,89.00,CNY,5,"
-                    "6901234567892\n")
+    path.write_text(
+        "product_id,title,brand,category,price,currency,stock,gtin\n"
+        "p_cli_c,Power Bank (Voltly),Voltly,electronics/accessories,89.00,CNY,5,"
+        "6901234567892\n"
+    )
     assert runner.invoke(app, ["import", str(path), "--merchant", "m_fresh_mart"]).exit_code == 0
     offers = _json(["compare", "p_cli_a", "--json"])
     # 89 + 5 shipping (- Fresh Mart's 8 off from 88 while it is valid) < 99 + 10 shipping
     assert [o["product_id"] for o in offers] == ["p_cli_c", "p_cli_a"]
     for offer in offers:
-        parts = [Decimal(str(offer[k]["amount"]))  # type: ignore[index]
-                 for k in ("price", "shipping", "coupon_discount", "total")]
+        parts = [
+            Decimal(str(offer[k]["amount"]))  # type: ignore[index]
+            for k in ("price", "shipping", "coupon_discount", "total")
+        ]
         assert parts[0] + parts[1] - parts[2] == parts[3]
     assert offers[0]["shipping"] == {"amount": "5.00", "currency": "CNY"}
     assert runner.invoke(app, ["compare", "p_nothing"]).exit_code == 2

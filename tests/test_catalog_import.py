@@ -19,12 +19,14 @@ from trustcart.core.money import Money
 from trustcart.store.commerce import PriceHistoryRow, ProductRow
 from trustcart.store.db import Database
 
-ACP_FEED = (Path(__file__).resolve().parents[2] / "shared/conformance/acp/examples/2026-04-17"
-            / "examples.feed.json")
-HEADER = ("product_id,merchant_id,title,title_zh,brand,category,price,currency,stock,gtin,"
-          "attributes")
+ACP_FEED = (
+    Path(__file__).resolve().parents[2]
+    / "shared/conformance/acp/examples/2026-04-17"
+    / "examples.feed.json"
+)
+HEADER = "product_id,merchant_id,title,title_zh,brand,category,price,currency,stock,gtin,attributes"
 GOOD = [
-    'p_tea1,m_pearl_house,Pearl Milk Tea,珍珠奶茶,Pearl,drinks/milk-tea,16.00,CNY,10,,'
+    "p_tea1,m_pearl_house,Pearl Milk Tea,珍珠奶茶,Pearl,drinks/milk-tea,16.00,CNY,10,,"
     '"{""size"": ""m""}"',
     "p_tea2,m_pearl_house,Taro Milk Tea,芋泥奶茶,Pearl,drinks/milk-tea,17.50,CNY,5,,",
     "p_cap1,m_clear_view,Baseball Cap - black,棒球帽,Clear View,accessories/hat,69.00,CNY,3,"
@@ -58,10 +60,12 @@ def _products(db: Database) -> int:
 
 
 def test_csv_bad_rows_are_reported_good_rows_kept_and_reimport_changes_nothing(
-        catalog_db: Database, tmp_path: Path, clock: FixedClock) -> None:
+    catalog_db: Database, tmp_path: Path, clock: FixedClock
+) -> None:
     path = tmp_path / "catalog.csv"
-    path.write_text("\n".join([HEADER, *GOOD[:2], *(b for b, _ in BAD), GOOD[2]]) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        "\n".join([HEADER, *GOOD[:2], *(b for b, _ in BAD), GOOD[2]]) + "\n", encoding="utf-8"
+    )
     report = import_catalog(catalog_db, path, now=clock.now())
     assert (report.inserted, report.updated, report.unchanged) == (3, 0, 0)
     assert [i.line for i in report.issues] == [4, 5, 6, 7, 8, 9]  # header is line 1
@@ -81,47 +85,73 @@ def test_csv_bad_rows_are_reported_good_rows_kept_and_reimport_changes_nothing(
     assert _products(catalog_db) == 3
     assert _history(catalog_db) == 3
 
-    path.write_text("\n".join([HEADER, GOOD[0].replace("16.00", "14.00"), GOOD[1]]) + "\n",
-                    encoding="utf-8")
+    path.write_text(
+        "\n".join([HEADER, GOOD[0].replace("16.00", "14.00"), GOOD[1]]) + "\n", encoding="utf-8"
+    )
     changed = import_catalog(catalog_db, path, now=clock.now() + timedelta(days=2))
     assert (changed.inserted, changed.updated, changed.unchanged) == (0, 1, 1)
     assert changed.changed_ids == ["p_tea1"]
     assert _history(catalog_db) == 4
 
 
-def test_jsonl_reports_lines_that_are_not_json(catalog_db: Database, tmp_path: Path,
-                                               clock: FixedClock) -> None:
-    good = {"product_id": "p_j1", "merchant_id": "m_fresh_mart", "title": "Whole Milk 1L",
-            "category": "grocery/dairy", "price": {"amount": "12.00", "currency": "CNY"},
-            "stock": 4}
+def test_jsonl_reports_lines_that_are_not_json(
+    catalog_db: Database, tmp_path: Path, clock: FixedClock
+) -> None:
+    good = {
+        "product_id": "p_j1",
+        "merchant_id": "m_fresh_mart",
+        "title": "Whole Milk 1L",
+        "category": "grocery/dairy",
+        "price": {"amount": "12.00", "currency": "CNY"},
+        "stock": 4,
+    }
     path = tmp_path / "catalog.jsonl"
-    path.write_text("\n".join([json.dumps(good), "{not json", "",
-                               json.dumps({**good, "product_id": "p_j2", "price": 12.0})]) + "\n")
+    path.write_text(
+        "\n".join(
+            [
+                json.dumps(good),
+                "{not json",
+                "",
+                json.dumps({**good, "product_id": "p_j2", "price": 12.0}),
+            ]
+        )
+        + "\n"
+    )
     report = import_catalog(catalog_db, path, now=clock.now())
     assert report.inserted == 1
-    explained = [(i.line, "JSON" in i.reason or "decimal string" in i.reason)
-                 for i in report.issues]
+    explained = [
+        (i.line, "JSON" in i.reason or "decimal string" in i.reason) for i in report.issues
+    ]
     assert explained == [(2, True), (4, True)]
 
 
-def test_parquet_with_a_merchant_for_every_row(catalog_db: Database, tmp_path: Path,
-                                               clock: FixedClock) -> None:
-    table = pa.table({
-        "product_id": ["p_q1", "p_q2", "p_q3"], "title": ["Latte", "Mocha", "Americano"],
-        "category": ["drinks/coffee"] * 3, "price": ["22.00", "oops", "14.00"],
-        "currency": ["CNY"] * 3, "stock": [5, 5, 5],
-    })
+def test_parquet_with_a_merchant_for_every_row(
+    catalog_db: Database, tmp_path: Path, clock: FixedClock
+) -> None:
+    table = pa.table(
+        {
+            "product_id": ["p_q1", "p_q2", "p_q3"],
+            "title": ["Latte", "Mocha", "Americano"],
+            "category": ["drinks/coffee"] * 3,
+            "price": ["22.00", "oops", "14.00"],
+            "currency": ["CNY"] * 3,
+            "stock": [5, 5, 5],
+        }
+    )
     path = tmp_path / "catalog.parquet"
     pq.write_table(table, path)
     report = import_catalog(catalog_db, path, now=clock.now(), merchant_id="m_lakeside_tea")
     assert report.inserted == 2
     assert [i.line for i in report.issues] == [2]
-    assert import_catalog(catalog_db, path, now=clock.now(),
-                          merchant_id="m_lakeside_tea").unchanged == 2
+    assert (
+        import_catalog(catalog_db, path, now=clock.now(), merchant_id="m_lakeside_tea").unchanged
+        == 2
+    )
 
 
-def test_acp_feed_imports_each_variant(catalog_db: Database, clock: FixedClock,
-                                       tmp_path: Path) -> None:
+def test_acp_feed_imports_each_variant(
+    catalog_db: Database, clock: FixedClock, tmp_path: Path
+) -> None:
     examples = json.loads(ACP_FEED.read_text())
     feed = examples["upsert_products_request_single_product"]
     broken = {"id": "prod_broken", "variants": [{"id": "v1", "title": "No price"}]}
@@ -141,8 +171,9 @@ def test_acp_feed_imports_each_variant(catalog_db: Database, clock: FixedClock,
     assert tee.image_url is not None
 
 
-def test_unreadable_files_fail_as_a_whole(catalog_db: Database, tmp_path: Path,
-                                          clock: FixedClock) -> None:
+def test_unreadable_files_fail_as_a_whole(
+    catalog_db: Database, tmp_path: Path, clock: FixedClock
+) -> None:
     for name, text in (("x.txt", "hello"), ("x.json", "[1, 2]"), ("x.csv", "a,b\n1,2\n")):
         path = tmp_path / name
         path.write_text(text)

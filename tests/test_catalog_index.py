@@ -50,8 +50,11 @@ def _open(kind: str, folder: Path) -> CatalogIndex:
 
 
 @pytest.fixture(scope="module", params=["embedded", "milvus"])
-def index(request: pytest.FixtureRequest, offers: list[IndexedOffer],
-          tmp_path_factory: pytest.TempPathFactory) -> Iterator[CatalogIndex]:
+def index(
+    request: pytest.FixtureRequest,
+    offers: list[IndexedOffer],
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[CatalogIndex]:
     opened = _open(request.param, tmp_path_factory.mktemp(request.param))
     opened.upsert(offers)
     opened.commit()
@@ -76,8 +79,9 @@ def test_english_query_ranks_the_drink_first(index: CatalogIndex, mode: SearchMo
     assert scores == sorted(scores, reverse=True)
 
 
-def test_chinese_query_finds_the_same_products(index: CatalogIndex,
-                                               offers: list[IndexedOffer]) -> None:
+def test_chinese_query_finds_the_same_products(
+    index: CatalogIndex, offers: list[IndexedOffer]
+) -> None:
     hits = index.search(SearchQuery("珍珠奶茶", limit=50, in_stock_only=False)).hits
     pearl = {o.product_id for o in offers if o.title.startswith("Pearl Milk Tea")}
     assert pearl <= {h.product_id for h in hits}
@@ -96,10 +100,12 @@ def test_chinese_has_no_semantic_signal_but_hybrid_still_finds_it(index: Catalog
 
 
 @pytest.mark.parametrize("mode", MODES)
-@pytest.mark.parametrize(("text", "cap_minor"),
-                         [("tea", 2000), ("t-shirt", 6000), ("sunglasses", 20000), ("milk", 1500)])
-def test_max_price_is_exact(index: CatalogIndex, offers: list[IndexedOffer], mode: SearchMode,
-                            text: str, cap_minor: int) -> None:
+@pytest.mark.parametrize(
+    ("text", "cap_minor"), [("tea", 2000), ("t-shirt", 6000), ("sunglasses", 20000), ("milk", 1500)]
+)
+def test_max_price_is_exact(
+    index: CatalogIndex, offers: list[IndexedOffer], mode: SearchMode, text: str, cap_minor: int
+) -> None:
     cap = Money(cap_minor, "CNY")
     unfiltered = index.search(SearchQuery(text, limit=100), mode).hits
     assert any(h.price.minor > cap.minor for h in unfiltered)  # the cap has work to do
@@ -107,13 +113,13 @@ def test_max_price_is_exact(index: CatalogIndex, offers: list[IndexedOffer], mod
     assert hits
     assert all(h.price.currency == "CNY" and h.price.minor <= cap.minor for h in hits)
     everything = _by_id(offers)
-    assert all(offer_passes(everything[h.product_id], SearchQuery(text, max_price=cap))
-               for h in hits)
+    assert all(
+        offer_passes(everything[h.product_id], SearchQuery(text, max_price=cap)) for h in hits
+    )
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_radius_is_exact(index: CatalogIndex, offers: list[IndexedOffer],
-                         mode: SearchMode) -> None:
+def test_radius_is_exact(index: CatalogIndex, offers: list[IndexedOffer], mode: SearchMode) -> None:
     query = SearchQuery("milk tea", location=DEMO_LOCATION, radius_km=Decimal("1.4"), limit=100)
     hits = index.search(query, mode).hits
     assert hits
@@ -146,9 +152,9 @@ def test_nothing_within_reach_returns_nothing(index: CatalogIndex) -> None:
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_category_merchant_and_stock_filters_are_exact(index: CatalogIndex,
-                                                       offers: list[IndexedOffer],
-                                                       mode: SearchMode) -> None:
+def test_category_merchant_and_stock_filters_are_exact(
+    index: CatalogIndex, offers: list[IndexedOffer], mode: SearchMode
+) -> None:
     query = SearchQuery("black", category_prefix="apparel", limit=100)
     hits = index.search(query, mode).hits
     assert hits
@@ -210,13 +216,17 @@ def test_embedded_index_reopens_from_disk(offers: list[IndexedOffer], tmp_path: 
     assert again.search(query) == before
 
 
-def test_selective_filters_use_an_exact_scan_and_stay_exact(offers: list[IndexedOffer],
-                                                            tmp_path: Path) -> None:
+def test_selective_filters_use_an_exact_scan_and_stay_exact(
+    offers: list[IndexedOffer], tmp_path: Path
+) -> None:
     # Enough offers for inverted lists (and more than the exact-scan limit), so the unfiltered
     # path probes lists, a selective filter (one merchant) uses the exact scan and a broad one
     # (max price) the masked lists; all must obey the filter.
-    many = [replace(o, product_id=f"{o.product_id}x{i}") for i in range(
-        max(EXACT_SCAN_LIMIT, TRAIN_MIN) // len(offers) + 2) for o in offers]
+    many = [
+        replace(o, product_id=f"{o.product_id}x{i}")
+        for i in range(max(EXACT_SCAN_LIMIT, TRAIN_MIN) // len(offers) + 2)
+        for o in offers
+    ]
     index = EmbeddedCatalogIndex(tmp_path / "big", default_embedder())
     index.upsert(many)
     index.commit()
@@ -225,8 +235,9 @@ def test_selective_filters_use_an_exact_scan_and_stay_exact(offers: list[Indexed
     hits = index.search(query, SearchMode.SEMANTIC).hits
     assert len(hits) == 20
     assert {h.merchant_id for h in hits} == {"m_lakeside_tea"}
-    wide = index.search(SearchQuery("fruit tea", max_price=Money(10_000, "CNY"), limit=20),
-                        SearchMode.SEMANTIC).hits
+    wide = index.search(
+        SearchQuery("fruit tea", max_price=Money(10_000, "CNY"), limit=20), SearchMode.SEMANTIC
+    ).hits
     assert len(wide) == 20
     assert all(h.price.minor <= 10_000 for h in wide)
     index.close()

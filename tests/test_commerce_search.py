@@ -91,17 +91,21 @@ def test_max_price_is_exact(engine: CatalogSearch) -> None:
 
 def test_radius_is_exact(engine: CatalogSearch) -> None:
     for radius in ("1.2", "1.4", "3", "500"):
-        hits = engine.search(SearchQuery("milk tea", location=DEMO_LOCATION,
-                                         radius_km=Decimal(radius), limit=200))
+        hits = engine.search(
+            SearchQuery("milk tea", location=DEMO_LOCATION, radius_km=Decimal(radius), limit=200)
+        )
         assert all(h.distance_km is not None and h.distance_km <= float(radius) for h in hits)
-        assert all(h.distance_km == round(DEMO_LOCATION.distance_km(h.merchant.location), 3)
-                   for h in hits)
-    near = engine.search(SearchQuery("milk tea", location=DEMO_LOCATION,
-                                     radius_km=Decimal("1.2"), limit=200))
+        assert all(
+            h.distance_km == round(DEMO_LOCATION.distance_km(h.merchant.location), 3) for h in hits
+        )
+    near = engine.search(
+        SearchQuery("milk tea", location=DEMO_LOCATION, radius_km=Decimal("1.2"), limit=200)
+    )
     assert {h.merchant.merchant_id for h in near} == {"m_lakeside_tea"}
     # The Shanghai shop is cheapest but does not deliver to West Lake, whatever the radius.
-    far = engine.search(SearchQuery("pearl milk tea", location=DEMO_LOCATION,
-                                    radius_km=Decimal("500"), limit=200))
+    far = engine.search(
+        SearchQuery("pearl milk tea", location=DEMO_LOCATION, radius_km=Decimal("500"), limit=200)
+    )
     assert "m_bund_tea" not in {h.merchant.merchant_id for h in far}
     shanghai = GeoPoint.parse("31.2304", "121.4737")
     there = engine.search(SearchQuery("pearl milk tea", location=shanghai, limit=200))
@@ -127,16 +131,21 @@ def test_out_of_stock_is_filtered(catalog_db: Database, engine: CatalogSearch) -
     with catalog_db.transaction() as session:
         session.execute(update(ProductRow).where(ProductRow.product_id == target).values(stock=0))
     try:
-        again = engine.search(SearchQuery("pearl milk tea", merchant_ids=("m_bobo_cha",),
-                                          limit=200))
+        again = engine.search(
+            SearchQuery("pearl milk tea", merchant_ids=("m_bobo_cha",), limit=200)
+        )
         assert target not in {h.product.product_id for h in again}
-        anyway = engine.search(SearchQuery("pearl milk tea", merchant_ids=("m_bobo_cha",),
-                                           in_stock_only=False, limit=200))
+        anyway = engine.search(
+            SearchQuery(
+                "pearl milk tea", merchant_ids=("m_bobo_cha",), in_stock_only=False, limit=200
+            )
+        )
         assert target in {h.product.product_id for h in anyway}
     finally:
         with catalog_db.transaction() as session:
-            session.execute(update(ProductRow).where(ProductRow.product_id == target)
-                            .values(stock=10))
+            session.execute(
+                update(ProductRow).where(ProductRow.product_id == target).values(stock=10)
+            )
 
 
 def test_like_wildcards_in_queries_are_literal(engine: CatalogSearch) -> None:
@@ -147,8 +156,13 @@ def test_like_wildcards_in_queries_are_literal(engine: CatalogSearch) -> None:
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"limit": 0}, {"limit": 1000}, {"radius_km": Decimal(3)},
-     {"location": DEMO_LOCATION, "radius_km": Decimal(0)}, {"text": "x" * 501}],
+    [
+        {"limit": 0},
+        {"limit": 1000},
+        {"radius_km": Decimal(3)},
+        {"location": DEMO_LOCATION, "radius_km": Decimal(0)},
+        {"text": "x" * 501},
+    ],
 )
 def test_invalid_queries_are_refused(kwargs: dict[str, object]) -> None:
     fields: dict[str, object] = {"text": "tea", **kwargs}
@@ -159,10 +173,12 @@ def test_invalid_queries_are_refused(kwargs: dict[str, object]) -> None:
 def test_search_on_both_databases(db: Database) -> None:
     seed_catalog(db, random.Random(2), product_count=200)
     engine = SqlCatalogSearch(db)
-    english = engine.search(SearchQuery("Pearl Milk Tea", location=DEMO_LOCATION,
-                                        radius_km=Decimal(3), limit=5))
-    chinese = engine.search(SearchQuery("珍珠奶茶", location=DEMO_LOCATION,
-                                        radius_km=Decimal(3), limit=5))
+    english = engine.search(
+        SearchQuery("Pearl Milk Tea", location=DEMO_LOCATION, radius_km=Decimal(3), limit=5)
+    )
+    chinese = engine.search(
+        SearchQuery("珍珠奶茶", location=DEMO_LOCATION, radius_km=Decimal(3), limit=5)
+    )
     assert [h.product.product_id for h in english] == [h.product.product_id for h in chinese]
     assert english[0].product.title == "Pearl Milk Tea"
     assert all(h.distance_km is not None and h.distance_km <= 3 for h in english)

@@ -19,11 +19,29 @@ from trustcart.core.money import Money
 from trustcart.store.db import Database
 
 
-def _product(product_id: str, title: str, *, brand: str = "Voltly", gtin: str | None = None,
-             merchant: str = "m_digital_hub", model: str | None = None) -> Product:
+def _product(
+    product_id: str,
+    title: str,
+    *,
+    brand: str = "Voltly",
+    gtin: str | None = None,
+    merchant: str = "m_digital_hub",
+    model: str | None = None,
+) -> Product:
     attributes = {"model": model} if model else {}
-    return Product(product_id, merchant, title, "", brand, "electronics/accessories",
-                   Money(9900, "CNY"), 5, 60, attributes, gtin=gtin)
+    return Product(
+        product_id,
+        merchant,
+        title,
+        "",
+        brand,
+        "electronics/accessories",
+        Money(9900, "CNY"),
+        5,
+        60,
+        attributes,
+        gtin=gtin,
+    )
 
 
 def test_gtin_decides_when_both_have_one() -> None:
@@ -37,8 +55,10 @@ def test_brand_model_and_title_similarity_without_gtin() -> None:
     assert same_product(a, _product("p_b", "VOLTLY USB-C Charger 65W (white)", brand="voltly"))
     assert not same_product(a, _product("p_c", "Voltly USB-C Charger 65W", brand="Anchor"))
     assert not same_product(a, _product("p_d", "Voltly Wireless Earbuds - black"))
-    assert not same_product(_product("p_e", "Voltly Charger", model="V65"),
-                            _product("p_f", "Voltly Charger", model="V30"))
+    assert not same_product(
+        _product("p_e", "Voltly Charger", model="V65"),
+        _product("p_f", "Voltly Charger", model="V30"),
+    )
 
 
 def test_judge_price_against_its_own_history() -> None:
@@ -49,8 +69,9 @@ def test_judge_price_against_its_own_history() -> None:
     assert judge_price(Money(1250, "CNY"), history[:1]).verdict == "no-history"
 
 
-def test_offers_rank_by_total_after_shipping_and_best_coupons(db: Database, tmp_path: Path,
-                                                              clock: FixedClock) -> None:
+def test_offers_rank_by_total_after_shipping_and_best_coupons(
+    db: Database, tmp_path: Path, clock: FixedClock
+) -> None:
     catalog = generate_catalog(random.Random(5), product_count=0)
     with db.transaction() as session:
         insert_catalog(session, MERCHANTS, [], catalog.coupons)
@@ -69,8 +90,12 @@ def test_offers_rank_by_total_after_shipping_and_best_coupons(db: Database, tmp_
     import_catalog(db, path, now=clock.now() + timedelta(days=1))
 
     offers = compare_offers(db, "p_pm_lake", now=clock.now())
-    assert [o.product.product_id for o in offers] == ["p_pm_leaf", "p_pm_pearl", "p_pm_lake",
-                                                      "p_pm_bobo"]  # out of stock last
+    assert [o.product.product_id for o in offers] == [
+        "p_pm_leaf",
+        "p_pm_pearl",
+        "p_pm_lake",
+        "p_pm_bobo",
+    ]  # out of stock last
     best = offers[0]
     assert best.total == Money(1300, "CNY")
     assert best.coupons.coupon_ids == ("c_leafcup_6off",)

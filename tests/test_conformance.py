@@ -62,8 +62,9 @@ def _mutated_rfc_vectors(mutate: Any) -> dict[str, Any]:
         (0, "signature_input", 'sig-b21=();created=1618884474;keyid="test-key-rsa-pss"'),
     ],
 )
-def test_rfc9421_suite_can_fail(monkeypatch: pytest.MonkeyPatch, case_index: int, field: str,
-                                value: str) -> None:
+def test_rfc9421_suite_can_fail(
+    monkeypatch: pytest.MonkeyPatch, case_index: int, field: str, value: str
+) -> None:
     def mutate(vectors: dict[str, Any]) -> None:
         vectors["cases"][case_index][field] = value
 
@@ -81,8 +82,9 @@ def test_rfc9421_digest_cases_can_fail(monkeypatch: pytest.MonkeyPatch) -> None:
     assert rfc9421.run().failed == 1
 
 
-def test_missing_shared_folder_fails_clearly(monkeypatch: pytest.MonkeyPatch,
-                                             tmp_path: Path) -> None:
+def test_missing_shared_folder_fails_clearly(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setenv(web_bot_auth.ENV_VAR, str(tmp_path / "nowhere"))
     result = web_bot_auth.run()
     assert result.failed == 1
@@ -109,8 +111,14 @@ def _copy_vectors(tmp_path: Path) -> Path:
         ("web_bot_auth_signature_agent_card_v1.json", 3, "error", "some other reason"),
     ],
 )
-def test_web_bot_auth_suite_can_fail(monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
-                                     filename: str, index: int, field: str, value: str) -> None:
+def test_web_bot_auth_suite_can_fail(
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    filename: str,
+    index: int,
+    field: str,
+    value: str,
+) -> None:
     data = _copy_vectors(tmp_path)
     path = data / filename
     vectors = json.loads(path.read_text())
@@ -135,9 +143,12 @@ def test_parsers() -> None:
     assert web_bot_auth.validate_signature_agent_card(card, "https://a.test/bot") == (
         "jwks_uri must be an https URL"
     )
-    assert web_bot_auth.validate_signature_agent_card(
-        {"client_id": "https://a.test/bot"}, "https://a.test/bot"
-    ) == "card must contain jwks or jwks_uri"
+    assert (
+        web_bot_auth.validate_signature_agent_card(
+            {"client_id": "https://a.test/bot"}, "https://a.test/bot"
+        )
+        == "card must contain jwks or jwks_uri"
+    )
 
 
 def test_summary_shape() -> None:
@@ -164,8 +175,11 @@ def test_command_is_registered_on_the_shared_app() -> None:
     import trustcart.cli.commands  # noqa: F401
     from trustcart.cli.app import app
 
-    names = {command.name or command.callback.__name__ for command in app.registered_commands
-             if command.callback is not None}
+    names = {
+        command.name or command.callback.__name__
+        for command in app.registered_commands
+        if command.callback is not None
+    }
     assert "conformance" in names
 
 

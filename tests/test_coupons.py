@@ -25,18 +25,35 @@ def cny(minor: int) -> Money:
 
 
 def fixed(cid: str, value: int, threshold: int, **kw: object) -> Coupon:
-    return Coupon(f"c_{cid}", "m_shop", CouponKind.FIXED, value, cny(threshold), cid,
-                  NOW - timedelta(days=1), NOW + timedelta(days=1), **kw)  # type: ignore[arg-type]
+    return Coupon(
+        f"c_{cid}",
+        "m_shop",
+        CouponKind.FIXED,
+        value,
+        cny(threshold),
+        cid,
+        NOW - timedelta(days=1),
+        NOW + timedelta(days=1),
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def percent(cid: str, value: int, threshold: int, **kw: object) -> Coupon:
-    return Coupon(f"c_{cid}", "m_shop", CouponKind.PERCENT, value, cny(threshold), cid,
-                  NOW - timedelta(days=1), NOW + timedelta(days=1), **kw)  # type: ignore[arg-type]
+    return Coupon(
+        f"c_{cid}",
+        "m_shop",
+        CouponKind.PERCENT,
+        value,
+        cny(threshold),
+        cid,
+        NOW - timedelta(days=1),
+        NOW + timedelta(days=1),
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def best(coupons: Sequence[Coupon], subtotal: int, **kw: object):  # type: ignore[no-untyped-def]
-    return best_coupon_combination(coupons, cny(subtotal), categories=CATS, now=NOW,
-                                   **kw)  # type: ignore[arg-type]
+    return best_coupon_combination(coupons, cny(subtotal), categories=CATS, now=NOW, **kw)  # type: ignore[arg-type]
 
 
 def test_no_coupons_no_discount() -> None:
@@ -109,15 +126,44 @@ def test_ties_break_deterministically() -> None:
 
 
 def test_inapplicable_coupons_are_ignored() -> None:
-    expired = Coupon("c_old", "m_shop", CouponKind.FIXED, 900, cny(0), "old",
-                     NOW - timedelta(days=9), NOW - timedelta(days=1))
-    other_shop = Coupon("c_else", "m_else", CouponKind.FIXED, 900, cny(0), "else",
-                        NOW - timedelta(days=1), NOW + timedelta(days=1))
-    usd = Coupon("c_usd", "m_shop", CouponKind.FIXED, 900, Money(0, "USD"), "usd",
-                 NOW - timedelta(days=1), NOW + timedelta(days=1))
+    expired = Coupon(
+        "c_old",
+        "m_shop",
+        CouponKind.FIXED,
+        900,
+        cny(0),
+        "old",
+        NOW - timedelta(days=9),
+        NOW - timedelta(days=1),
+    )
+    other_shop = Coupon(
+        "c_else",
+        "m_else",
+        CouponKind.FIXED,
+        900,
+        cny(0),
+        "else",
+        NOW - timedelta(days=1),
+        NOW + timedelta(days=1),
+    )
+    usd = Coupon(
+        "c_usd",
+        "m_shop",
+        CouponKind.FIXED,
+        900,
+        Money(0, "USD"),
+        "usd",
+        NOW - timedelta(days=1),
+        NOW + timedelta(days=1),
+    )
     apparel = fixed("tee", 900, 0, category_scope="apparel")
-    choice = best_coupon_combination([expired, other_shop, usd, apparel], cny(5000),
-                                     categories=CATS, now=NOW, merchant_id="m_shop")
+    choice = best_coupon_combination(
+        [expired, other_shop, usd, apparel],
+        cny(5000),
+        categories=CATS,
+        now=NOW,
+        merchant_id="m_shop",
+    )
     assert choice.applied == ()
     scoped = fixed("tea", 300, 0, category_scope="drinks")
     assert best([scoped], 5000).coupon_ids == ("c_tea",)
@@ -127,8 +173,12 @@ def test_named_coupons_must_apply() -> None:
     coupons = [fixed("a", 600, 1500), fixed("x", 1000, 0, exclusive=True)]
     choice = choose_coupons(coupons, ["c_a"], cny(1900), categories=CATS, now=NOW)
     assert choice.discount == cny(600)
-    for ids, subtotal in ((["c_a"], 1400), (["c_nope"], 5000), (["c_a", "c_x"], 5000),
-                          (["c_a", "c_a"], 5000)):
+    for ids, subtotal in (
+        (["c_a"], 1400),
+        (["c_nope"], 5000),
+        (["c_a", "c_x"], 5000),
+        (["c_a", "c_a"], 5000),
+    ):
         with pytest.raises(PrecheckFailed) as caught:
             choose_coupons(coupons, ids, cny(subtotal), categories=CATS, now=NOW)
         assert caught.value.code == CommerceProblem.COUPON_NOT_APPLICABLE
@@ -157,8 +207,11 @@ def brute_force(coupons: Sequence[Coupon], subtotal: int, max_coupons: int) -> R
                 if running < c.threshold.minor:
                     ok = False
                     break
-                off = min(c.value, running) if c.kind is CouponKind.FIXED else (
-                    running * c.value // 100)
+                off = (
+                    min(c.value, running)
+                    if c.kind is CouponKind.FIXED
+                    else (running * c.value // 100)
+                )
                 running -= off
             if not ok:
                 continue
@@ -181,12 +234,21 @@ def test_matches_brute_force(
     coupons = []
     for n, (is_percent, value, threshold, exclusive) in enumerate(specs):
         make = percent if is_percent else fixed
-        coupons.append(make(f"k{n}", value if is_percent else value * 20, threshold,
-                            exclusive=exclusive and n % 2 == 0))
+        coupons.append(
+            make(
+                f"k{n}",
+                value if is_percent else value * 20,
+                threshold,
+                exclusive=exclusive and n % 2 == 0,
+            )
+        )
     choice = best(coupons, subtotal, max_coupons=max_coupons)
     expected = brute_force(coupons, subtotal, max_coupons)
-    assert (-choice.discount.minor, len(choice.applied),
-            tuple(sorted(choice.coupon_ids))) == expected
+    assert (
+        -choice.discount.minor,
+        len(choice.applied),
+        tuple(sorted(choice.coupon_ids)),
+    ) == expected
     assert 0 <= choice.discount.minor <= subtotal
     assert sum(a.amount.minor for a in choice.applied) == choice.discount.minor
 

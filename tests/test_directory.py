@@ -69,8 +69,11 @@ def test_role_filter(directory: InMemoryKeyDirectory) -> None:
 def test_validity_window(directory: InMemoryKeyDirectory) -> None:
     key = SigningKey.generate()
     directory.register(
-        key.public, party_id=AGENT, role="agent",
-        not_before=T0, not_after=T0 + timedelta(days=1),
+        key.public,
+        party_id=AGENT,
+        role="agent",
+        not_before=T0,
+        not_after=T0 + timedelta(days=1),
     )
     assert usable_key(directory, key.kid, T0 - timedelta(seconds=1)) is None
     assert usable_key(directory, key.kid, T0) is not None
@@ -102,7 +105,9 @@ def test_jwks_for_publishes_only_the_partys_live_keys(directory: InMemoryKeyDire
 )
 def test_entries_validate_when_built(changes: dict[str, object]) -> None:
     fields: dict[str, object] = {
-        "party_id": AGENT, "role": "agent", "public_key": SigningKey.generate().public,
+        "party_id": AGENT,
+        "role": "agent",
+        "public_key": SigningKey.generate().public,
     }
     fields.update(changes)
     with pytest.raises(ValidationError):

@@ -56,30 +56,49 @@ def _record(**overrides: Any) -> dict[str, Any]:
 
 def test_exactly_acts_ten_event_types() -> None:
     assert {e.value for e in EventType} == {
-        "act:delegation:intent-created", "act:delegation:delegation-issued",
-        "act:delegation:delegation-suspended", "act:delegation:delegation-resumed",
-        "act:delegation:delegation-revoked", "act:delegation:delegation-expired",
-        "act:commerce:decision-logged", "act:commerce:cart-confirmed",
-        "act:payment:transaction-completed", "act:commerce:fulfillment-completed",
+        "act:delegation:intent-created",
+        "act:delegation:delegation-issued",
+        "act:delegation:delegation-suspended",
+        "act:delegation:delegation-resumed",
+        "act:delegation:delegation-revoked",
+        "act:delegation:delegation-expired",
+        "act:commerce:decision-logged",
+        "act:commerce:cart-confirmed",
+        "act:payment:transaction-completed",
+        "act:commerce:fulfillment-completed",
     }
 
 
 def test_record_shape_and_known_hash() -> None:
     record = _record(event_time=T0 - timedelta(seconds=5))
-    assert set(record) == {"record_id", "version", "event_type", "event_time", "created_at",
-                           "chain", "participants", "salt", "hash_alg", "payload_hash",
-                           "event_body"}
+    assert set(record) == {
+        "record_id",
+        "version",
+        "event_type",
+        "event_time",
+        "created_at",
+        "chain",
+        "participants",
+        "salt",
+        "hash_alg",
+        "payload_hash",
+        "event_body",
+    }
     assert record["version"] == "1"
     assert record["event_type"] == "act:commerce:cart-confirmed"
     assert record["event_time"] == "2026-11-29T07:59:55Z"
     assert record["created_at"] == "2026-11-29T08:00:00Z"
-    assert record["chain"] == {"intent_id": "int_1", "delegation_id": "dlg_1",
-                               "out_trade_no": "ord_1"}
+    assert record["chain"] == {
+        "intent_id": "int_1",
+        "delegation_id": "dlg_1",
+        "out_trade_no": "ord_1",
+    }
     salt = b64url_decode(record["salt"])
     assert salt == bytes([1]) * 16  # the first draw from the passed-in random source
     # Recompute by hand, independently of compute_payload_hash.
-    canonical = rfc8785.dumps({"event_body": record["event_body"],
-                               "participants": record["participants"]})
+    canonical = rfc8785.dumps(
+        {"event_body": record["event_body"], "participants": record["participants"]}
+    )
     expected = base64.urlsafe_b64encode(hashlib.sha256(canonical + salt).digest()).rstrip(b"=")
     assert record["payload_hash"] == expected.decode()
 
@@ -166,11 +185,22 @@ def test_salt_hash_matches_helper() -> None:
 @pytest.mark.parametrize(
     "body",
     [
-        {"name": "Alice"}, {"buyer_name": "x"}, {"Full-Name": "x"}, {"phone": "138"},
-        {"buyer_phone": "138"}, {"email": "a"}, {"contact": {"x": "1"}},
-        {"shipping": {"address": "1 Main St"}}, {"card_number": "4111"}, {"PAN": "4111"},
-        {"account_number": "1"}, {"bank_account": "1"}, {"iban": "DE..."},
-        {"passport": "E1"}, {"id_number": "1"}, {"items": [{"recipient": "x"}]},
+        {"name": "Alice"},
+        {"buyer_name": "x"},
+        {"Full-Name": "x"},
+        {"phone": "138"},
+        {"buyer_phone": "138"},
+        {"email": "a"},
+        {"contact": {"x": "1"}},
+        {"shipping": {"address": "1 Main St"}},
+        {"card_number": "4111"},
+        {"PAN": "4111"},
+        {"account_number": "1"},
+        {"bank_account": "1"},
+        {"iban": "DE..."},
+        {"passport": "E1"},
+        {"id_number": "1"},
+        {"items": [{"recipient": "x"}]},
         {"note": "mail me at alice@example.com"},
     ],
 )
@@ -180,9 +210,13 @@ def test_personal_data_is_refused(body: dict[str, Any]) -> None:
 
 
 def test_ordinary_commerce_body_is_accepted() -> None:
-    body = {"merchant_id": "m_1", "total": {"amount": "18.00", "currency": "CNY"},
-            "items": [{"product_id": "p_1", "category": "drinks/milk-tea", "quantity": 1}],
-            "status": "SUCCESS", "cart_digest": "sha-256:abc"}
+    body = {
+        "merchant_id": "m_1",
+        "total": {"amount": "18.00", "currency": "CNY"},
+        "items": [{"product_id": "p_1", "category": "drinks/milk-tea", "quantity": 1}],
+        "status": "SUCCESS",
+        "cart_digest": "sha-256:abc",
+    }
     assert _record(event_body=body)["event_body"] == body
 
 

@@ -40,19 +40,45 @@ from trustcart.trust.treehead import TreeHead, sign_tree_head
 Payload = dict[str, Any]
 Mutator = Callable[[Payload], None]
 
-KEYS = {role: SigningKey.generate("ES256" if role == "psp" else "EdDSA")
-        for role in ("delegator", "status", "merchant", "psp", "log", "agent")}
-IDS = {"delegator": "user:alice", "status": "status:trustcart", "merchant": "m_tea",
-       "psp": "psp:trustcart", "log": "log:trustcart", "agent": "agent:trustcart-assistant"}
-TYPS = {"iac": "act-iac+jwt", "status": "act-iac-status+jwt", "cart": "act-cart+jwt",
-        "approval": "act-payment-approval+jwt", "receipt": "act-payment-receipt+jwt",
-        "tree_head": "act-sth+jwt", "record": "act-attestation+jwt"}
-SIGNER = {"iac": "delegator", "status": "status", "cart": "merchant", "approval": "delegator",
-          "receipt": "psp", "tree_head": "log"}
+KEYS = {
+    role: SigningKey.generate("ES256" if role == "psp" else "EdDSA")
+    for role in ("delegator", "status", "merchant", "psp", "log", "agent")
+}
+IDS = {
+    "delegator": "user:alice",
+    "status": "status:trustcart",
+    "merchant": "m_tea",
+    "psp": "psp:trustcart",
+    "log": "log:trustcart",
+    "agent": "agent:trustcart-assistant",
+}
+TYPS = {
+    "iac": "act-iac+jwt",
+    "status": "act-iac-status+jwt",
+    "cart": "act-cart+jwt",
+    "approval": "act-payment-approval+jwt",
+    "receipt": "act-payment-receipt+jwt",
+    "tree_head": "act-sth+jwt",
+    "record": "act-attestation+jwt",
+}
+SIGNER = {
+    "iac": "delegator",
+    "status": "status",
+    "cart": "merchant",
+    "approval": "delegator",
+    "receipt": "psp",
+    "tree_head": "log",
+}
 PAID_AT = T0 + timedelta(minutes=4, seconds=30)
-SIGNATURE_CHECK = {"iac": "iac-signature", "status": "status-signature",
-                   "cart": "cart-signature", "receipt": "receipt-signature",
-                   "approval": "approval", "tree_head": "tree-head", "events": "events"}
+SIGNATURE_CHECK = {
+    "iac": "iac-signature",
+    "status": "status-signature",
+    "cart": "cart-signature",
+    "receipt": "receipt-signature",
+    "approval": "approval",
+    "tree_head": "tree-head",
+    "events": "events",
+}
 
 
 def at(minutes: float) -> str:
@@ -65,14 +91,24 @@ def cny(amount: str) -> dict[str, str]:
 
 def _isr() -> Payload:
     return {
-        "intent_id": "int_1", "agent_id": IDS["agent"], "delegation_mode": "SPECIFIED",
-        "conversation_history": {"user_intent_raw": "order me a pearl milk tea under 30 CNY",
-                                 "input_mode": ["TEXT"]},
-        "validity_start_time": at(0), "validity_end_time": at(60),
-        "max_total_amount": "80.00", "currency": "CNY",
+        "intent_id": "int_1",
+        "agent_id": IDS["agent"],
+        "delegation_mode": "SPECIFIED",
+        "conversation_history": {
+            "user_intent_raw": "order me a pearl milk tea under 30 CNY",
+            "input_mode": ["TEXT"],
+        },
+        "validity_start_time": at(0),
+        "validity_end_time": at(60),
+        "max_total_amount": "80.00",
+        "currency": "CNY",
         "allowed_payment_methods": ["trustcart-balance"],
-        "item": {"description": "pearl milk tea", "category": "drinks/milk-tea", "quantity": 1,
-                 "attributes": {}},
+        "item": {
+            "description": "pearl milk tea",
+            "category": "drinks/milk-tea",
+            "quantity": 1,
+            "attributes": {},
+        },
         "location": {"lat": "30.2590", "lon": "120.1300", "radius_km": "3"},
         "ext": {"commerce": {}, "agent_behavior": {}},
     }
@@ -80,55 +116,103 @@ def _isr() -> Payload:
 
 def _iac(isr: Payload) -> Payload:
     return {
-        "delegation_id": "dlg_1", "intent_id": "int_1", "delegator_identity": IDS["delegator"],
-        "agent_id": IDS["agent"], "delegation_mode": "SPECIFIED",
-        "validity_start_time": at(0), "validity_end_time": at(60),
-        "max_total_amount": "80.00", "currency": "CNY",
+        "delegation_id": "dlg_1",
+        "intent_id": "int_1",
+        "delegator_identity": IDS["delegator"],
+        "agent_id": IDS["agent"],
+        "delegation_mode": "SPECIFIED",
+        "validity_start_time": at(0),
+        "validity_end_time": at(60),
+        "max_total_amount": "80.00",
+        "currency": "CNY",
         "allowed_payment_methods": ["trustcart-balance"],
-        "user_confirmation_method": "DEVICE_SIGNATURE", "user_confirmation_timestamp": at(0),
+        "user_confirmation_method": "DEVICE_SIGNATURE",
+        "user_confirmation_timestamp": at(0),
         "source_isr_digest": jcs_digest(isr),
-        "status_reference": {"type": "TrustcartSignedStatus/1",
-                             "url": "http://127.0.0.1:8001/delegations/dlg_1/status"},
+        "status_reference": {
+            "type": "TrustcartSignedStatus/1",
+            "url": "http://127.0.0.1:8001/delegations/dlg_1/status",
+        },
         "iat": at(0),
-        "ext": {"commerce": {"max_single_amount": "30.00", "min_single_amount": "0.00",
-                             "allowed_categories": ["drinks/milk-tea"],
-                             "forbidden_categories": ["drinks/alcohol"],
-                             "allowed_merchants": [], "forbidden_merchants": ["m_bad"],
-                             "max_total_quantity": 3},
-                "agent_behavior": {"price_deviation_tolerance": "5",
-                                   "price_deviation_action": "PAUSE_AND_NOTIFY",
-                                   "on_payment_failure": "CANCEL", "max_retry_count": 0}},
+        "ext": {
+            "commerce": {
+                "max_single_amount": "30.00",
+                "min_single_amount": "0.00",
+                "allowed_categories": ["drinks/milk-tea"],
+                "forbidden_categories": ["drinks/alcohol"],
+                "allowed_merchants": [],
+                "forbidden_merchants": ["m_bad"],
+                "max_total_quantity": 3,
+            },
+            "agent_behavior": {
+                "price_deviation_tolerance": "5",
+                "price_deviation_action": "PAUSE_AND_NOTIFY",
+                "on_payment_failure": "CANCEL",
+                "max_retry_count": 0,
+            },
+        },
     }
 
 
 def _cart() -> Payload:
     return {
-        "out_trade_no": "ord_1", "merchant_id": IDS["merchant"], "merchant_name": "Tea House",
-        "items": [{"product_id": "p_1", "title": "Pearl milk tea", "category": "drinks/milk-tea",
-                   "quantity": 2, "unit_price": cny("9.00"), "line_total": cny("18.00")}],
-        "subtotal": cny("18.00"), "discount": cny("2.00"), "shipping": cny("3.00"),
+        "out_trade_no": "ord_1",
+        "merchant_id": IDS["merchant"],
+        "merchant_name": "Tea House",
+        "items": [
+            {
+                "product_id": "p_1",
+                "title": "Pearl milk tea",
+                "category": "drinks/milk-tea",
+                "quantity": 2,
+                "unit_price": cny("9.00"),
+                "line_total": cny("18.00"),
+            }
+        ],
+        "subtotal": cny("18.00"),
+        "discount": cny("2.00"),
+        "shipping": cny("3.00"),
         "total": cny("19.00"),
         "coupons": [{"coupon_id": "c_1", "description": "2 off", "amount": cny("2.00")}],
-        "intent_id": "int_1", "delegation_id": "dlg_1", "agent_id": IDS["agent"],
-        "payment": {"method_id": "trustcart-balance", "psp_id": IDS["psp"],
-                    "endpoint": "http://127.0.0.1:8003/payments"},
-        "confirmed_at": at(3), "price_locked_until": at(13),
+        "intent_id": "int_1",
+        "delegation_id": "dlg_1",
+        "agent_id": IDS["agent"],
+        "payment": {
+            "method_id": "trustcart-balance",
+            "psp_id": IDS["psp"],
+            "endpoint": "http://127.0.0.1:8003/payments",
+        },
+        "confirmed_at": at(3),
+        "price_locked_until": at(13),
     }
 
 
 def _receipt(cart: Payload, mode: str) -> Payload:
     return {
-        "trade_no": "tr_1", "out_trade_no": "ord_1", "merchant_id": IDS["merchant"],
-        "amount": cny("19.00"), "mode": mode, "delegation_id": "dlg_1", "agent_id": IDS["agent"],
-        "cart_digest": jcs_digest(cart), "status": "SUCCESS", "paid_at": format_instant(PAID_AT),
+        "trade_no": "tr_1",
+        "out_trade_no": "ord_1",
+        "merchant_id": IDS["merchant"],
+        "amount": cny("19.00"),
+        "mode": mode,
+        "delegation_id": "dlg_1",
+        "agent_id": IDS["agent"],
+        "cart_digest": jcs_digest(cart),
+        "status": "SUCCESS",
+        "paid_at": format_instant(PAID_AT),
         "budget": {"spent": cny("19.00"), "remaining": cny("61.00"), "count": 1, "quantity": 2},
     }
 
 
 def _approval(cart: Payload) -> Payload:
-    return {"out_trade_no": "ord_1", "merchant_id": IDS["merchant"],
-            "cart_digest": jcs_digest(cart), "amount": cny("19.00"), "delegation_id": "dlg_1",
-            "agent_id": IDS["agent"], "approved_at": at(4)}
+    return {
+        "out_trade_no": "ord_1",
+        "merchant_id": IDS["merchant"],
+        "cart_digest": jcs_digest(cart),
+        "amount": cny("19.00"),
+        "delegation_id": "dlg_1",
+        "agent_id": IDS["agent"],
+        "approved_at": at(4),
+    }
 
 
 def _participant(role: str) -> Participant:
@@ -140,8 +224,14 @@ def _noop(_: Payload) -> None:
 
 
 def build_bundle(
-    *, mode: str = "L1", isr: Mutator = _noop, iac: Mutator = _noop, status: Mutator = _noop,
-    cart: Mutator = _noop, receipt: Mutator = _noop, approval: Mutator = _noop,
+    *,
+    mode: str = "L1",
+    isr: Mutator = _noop,
+    iac: Mutator = _noop,
+    status: Mutator = _noop,
+    cart: Mutator = _noop,
+    receipt: Mutator = _noop,
+    approval: Mutator = _noop,
     extra_events: tuple[tuple[EventType, Chain, str, float], ...] = (),
 ) -> Payload:
     """A purchase bundle; each mutator edits a payload *before* its party signs it."""
@@ -149,8 +239,12 @@ def build_bundle(
     isr(isr_payload)
     iac_payload = _iac(isr_payload)
     iac(iac_payload)
-    status_payload = {"delegation_id": "dlg_1", "status": "Active", "checked_at": at(4),
-                      "valid_until": at(5)}
+    status_payload = {
+        "delegation_id": "dlg_1",
+        "status": "Active",
+        "checked_at": at(4),
+        "valid_until": at(5),
+    }
     status(status_payload)
     cart_payload = _cart()
     cart(cart_payload)
@@ -175,27 +269,47 @@ def build_bundle(
         paid = Chain("int_1", "dlg_1", "ord_1", "tr_1")
         plan = [
             (EventType.INTENT_CREATED, base, "agent", 0.0, {"input_mode": ["TEXT"]}),
-            (EventType.DELEGATION_ISSUED, with_dlg, "delegator", 0.5,
-             {"max_total_amount": cny("80.00"), "iac_digest": jcs_digest(iac_payload)}),
-            (EventType.CART_CONFIRMED, with_order, "merchant", 3.0,
-             {"cart_digest": jcs_digest(cart_payload), "total": cny("19.00")}),
-            (EventType.TRANSACTION_COMPLETED, paid, "psp", 4.5,
-             {"amount": cny("19.00"), "status": "SUCCESS"}),
+            (
+                EventType.DELEGATION_ISSUED,
+                with_dlg,
+                "delegator",
+                0.5,
+                {"max_total_amount": cny("80.00"), "iac_digest": jcs_digest(iac_payload)},
+            ),
+            (
+                EventType.CART_CONFIRMED,
+                with_order,
+                "merchant",
+                3.0,
+                {"cart_digest": jcs_digest(cart_payload), "total": cny("19.00")},
+            ),
+            (
+                EventType.TRANSACTION_COMPLETED,
+                paid,
+                "psp",
+                4.5,
+                {"amount": cny("19.00"), "status": "SUCCESS"},
+            ),
             *[(kind, chain, role, minutes, {}) for kind, chain, role, minutes in extra_events],
         ]
         events = []
         for kind, chain, role, minutes, body in plan:
             clock.set(T0 + timedelta(minutes=minutes))
             others = [_participant(r) for r in ("agent", "delegator") if r != role]
-            events.append(service.record(kind, chain, [_participant(role), *others], body,
-                                         KEYS[role]))
+            events.append(
+                service.record(kind, chain, [_participant(role), *others], body, KEYS[role])
+            )
         clock.set(T0 + timedelta(minutes=10))
         return build_purchase_bundle(
             keys=[BundleKey(KEYS[role].public, role, IDS[role]) for role in KEYS],
-            isr=isr_payload, iac=sign(iac_payload, "iac"), status=sign(status_payload, "status"),
+            isr=isr_payload,
+            iac=sign(iac_payload, "iac"),
+            status=sign(status_payload, "status"),
             cart=sign(cart_payload, "cart"),
             approval=sign(approval_payload, "approval") if mode == "L1" else None,
-            receipt=sign(receipt_payload, "receipt"), events=events, log=log,
+            receipt=sign(receipt_payload, "receipt"),
+            events=events,
+            log=log,
             now=T0 + timedelta(minutes=10),
         )
     finally:
@@ -239,8 +353,20 @@ def test_valid_l2_bundle_without_approval_verifies() -> None:
 
 def test_bundle_shape_follows_the_wire_format() -> None:
     bundle = valid_bundle()
-    assert set(bundle) == {"format", "kind", "created_at", "keys", "isr", "iac", "status",
-                           "cart", "approval", "receipt", "events", "tree_head"}
+    assert set(bundle) == {
+        "format",
+        "kind",
+        "created_at",
+        "keys",
+        "isr",
+        "iac",
+        "status",
+        "cart",
+        "approval",
+        "receipt",
+        "events",
+        "tree_head",
+    }
     assert bundle["format"] == "trustcart-evidence/1"
     assert {v["role"] for v in bundle["keys"]["roles"].values()} == set(KEYS)
     assert [set(e) for e in bundle["events"]] == [{"record", "leaf_index", "inclusion_proof"}] * 4
@@ -265,8 +391,9 @@ def test_substituted_delegator_key_fails_against_trusted_keys() -> None:
     for name in ("iac", "approval"):
         _, payload, _ = bundle[name].split(".")
         bundle[name] = sign_compact(json.loads(b64url_decode(payload)), attacker, typ=TYPS[name])
-    bundle["keys"]["jwks"]["keys"] = [k for k in bundle["keys"]["jwks"]["keys"]
-                                      if k["kid"] != real.kid] + [attacker.public.to_jwk()]
+    bundle["keys"]["jwks"]["keys"] = [
+        k for k in bundle["keys"]["jwks"]["keys"] if k["kid"] != real.kid
+    ] + [attacker.public.to_jwk()]
     bundle["keys"]["roles"][attacker.kid] = bundle["keys"]["roles"].pop(real.kid)
     trusted = {key.kid: key.public for key in KEYS.values()}
     assert_fails(bundle, trusted_keys=trusted)
@@ -423,8 +550,14 @@ def test_swapping_proofs_or_indexes_fails(a: int, b: int) -> None:
 @pytest.mark.parametrize("index", range(4))
 def test_tampered_inclusion_proofs_fail(index: int) -> None:
     proof = valid_bundle()["events"][index]["inclusion_proof"]
-    variants = [proof[:-1], [*proof, proof[0]], [proof[-1], *proof[:-1]], "not-a-list",
-                [b64url(b"\x00" * 32)] * len(proof), [*proof[:-1], proof[-1] + "="]]
+    variants = [
+        proof[:-1],
+        [*proof, proof[0]],
+        [proof[-1], *proof[:-1]],
+        "not-a-list",
+        [b64url(b"\x00" * 32)] * len(proof),
+        [*proof[:-1], proof[-1] + "="],
+    ]
     for variant in variants:
         bundle = valid_bundle()
         bundle["events"][index]["inclusion_proof"] = variant
@@ -441,8 +574,7 @@ def test_tampered_inclusion_proofs_fail(index: int) -> None:
 def test_tree_head_of_another_size_fails_even_when_signed_by_the_log(size: int) -> None:
     bundle = valid_bundle()
     header = json.loads(b64url_decode(bundle["tree_head"].split(".")[1]))
-    head = TreeHead(header["log_id"], size, b64url_decode(header["root_hash"]),
-                    header["timestamp"])
+    head = TreeHead(header["log_id"], size, b64url_decode(header["root_hash"]), header["timestamp"])
     bundle["tree_head"] = sign_tree_head(head, KEYS["log"])
     assert_fails(bundle)
 
@@ -462,10 +594,13 @@ def test_tree_head_of_another_size_fails_even_when_signed_by_the_log(size: int) 
         pytest.param(lambda b: b["keys"]["jwks"]["keys"].pop(), id="jwk-removed"),
         pytest.param(lambda b: b["keys"]["jwks"]["keys"][0].update(kid="other"), id="bad-kid"),
         pytest.param(lambda b: b["keys"]["jwks"]["keys"][0].pop("kid"), id="no-kid"),
-        pytest.param(lambda b: next(iter(b["keys"]["roles"].values())).update(role="psp"),
-                     id="role-swapped"),
-        pytest.param(lambda b: next(iter(b["keys"]["roles"].values())).update(id="user:bob"),
-                     id="party-renamed"),
+        pytest.param(
+            lambda b: next(iter(b["keys"]["roles"].values())).update(role="psp"), id="role-swapped"
+        ),
+        pytest.param(
+            lambda b: next(iter(b["keys"]["roles"].values())).update(id="user:bob"),
+            id="party-renamed",
+        ),
     ],
 )
 def test_structural_tampering_fails(mutate: Callable[[Payload], Any]) -> None:
@@ -485,6 +620,7 @@ def test_garbage_never_raises(garbage: Any) -> None:
 def _set_path(path: str, value: Any) -> Mutator:
     def mutate(payload: Payload) -> None:
         _set(payload, tuple(int(p) if p.isdigit() else p for p in path.split(".")), value)
+
     return mutate
 
 
@@ -498,10 +634,16 @@ SEMANTIC_CASES: dict[str, tuple[str, str, str, Any]] = {
     "paid-after-iac-validity": ("iac-validity", "iac", "validity_end_time", at(4)),
     "paid-before-iac-validity": ("iac-validity", "iac", "validity_start_time", at(4.6)),
     "amount-over-max-single": (
-        "amount-within-limits", "iac", "ext.commerce.max_single_amount", "18.99"
+        "amount-within-limits",
+        "iac",
+        "ext.commerce.max_single_amount",
+        "18.99",
     ),
     "amount-under-min-single": (
-        "amount-within-limits", "iac", "ext.commerce.min_single_amount", "20.00"
+        "amount-within-limits",
+        "iac",
+        "ext.commerce.min_single_amount",
+        "20.00",
     ),
     "spent-over-max-total": ("amount-within-limits", "receipt", "budget.spent", cny("81.00")),
     "spent-below-amount": ("amount-within-limits", "receipt", "budget.spent", cny("10.00")),
@@ -520,11 +662,17 @@ SEMANTIC_CASES: dict[str, tuple[str, str, str, Any]] = {
     "cart-line-total-wrong": ("cart-items", "cart", "items.0.line_total", cny("1.00")),
     "cart-total-wrong": ("cart-items", "cart", "total", cny("1.00")),
     "cart-currency-other": (
-        "cart-items", "cart", "shipping", {"amount": "3.00", "currency": "USD"}
+        "cart-items",
+        "cart",
+        "shipping",
+        {"amount": "3.00", "currency": "USD"},
     ),
     "receipt-amount-differs": ("receipt-matches-cart", "receipt", "amount", cny("9.00")),
     "receipt-cart-digest": (
-        "receipt-matches-cart", "receipt", "cart_digest", jcs_digest({"x": "1"})
+        "receipt-matches-cart",
+        "receipt",
+        "cart_digest",
+        jcs_digest({"x": "1"}),
     ),
     "receipt-other-order": ("receipt-matches-cart", "receipt", "out_trade_no", "ord_2"),
     "receipt-other-merchant": ("receipt-matches-cart", "receipt", "merchant_id", "m_other"),
@@ -558,16 +706,25 @@ def test_l2_with_a_bad_approval_fails() -> None:
 @pytest.mark.parametrize(
     "extra",
     [
-        pytest.param((EventType.DELEGATION_REVOKED, Chain("int_1", "dlg_1"), "delegator", 2.0),
-                     id="revoked-before-payment"),
-        pytest.param((EventType.DELEGATION_EXPIRED, Chain("int_1", "dlg_1"), "agent", 2.0),
-                     id="expired-before-payment"),
-        pytest.param((EventType.DELEGATION_SUSPENDED, Chain("int_1", "dlg_1"), "delegator", 2.0),
-                     id="suspended-before-payment"),
-        pytest.param((EventType.DECISION_LOGGED, Chain("int_2"), "agent", 2.0),
-                     id="event-of-another-intent"),
-        pytest.param((EventType.DECISION_LOGGED, Chain("int_1", "dlg_1", "ord_9"), "agent", 2.0),
-                     id="event-of-another-order"),
+        pytest.param(
+            (EventType.DELEGATION_REVOKED, Chain("int_1", "dlg_1"), "delegator", 2.0),
+            id="revoked-before-payment",
+        ),
+        pytest.param(
+            (EventType.DELEGATION_EXPIRED, Chain("int_1", "dlg_1"), "agent", 2.0),
+            id="expired-before-payment",
+        ),
+        pytest.param(
+            (EventType.DELEGATION_SUSPENDED, Chain("int_1", "dlg_1"), "delegator", 2.0),
+            id="suspended-before-payment",
+        ),
+        pytest.param(
+            (EventType.DECISION_LOGGED, Chain("int_2"), "agent", 2.0), id="event-of-another-intent"
+        ),
+        pytest.param(
+            (EventType.DECISION_LOGGED, Chain("int_1", "dlg_1", "ord_9"), "agent", 2.0),
+            id="event-of-another-order",
+        ),
     ],
 )
 def test_events_that_contradict_the_purchase_fail(extra: Any) -> None:
@@ -576,12 +733,14 @@ def test_events_that_contradict_the_purchase_fail(extra: Any) -> None:
 
 def test_lifecycle_events_that_allow_the_payment_pass() -> None:
     dlg = Chain("int_1", "dlg_1")
-    bundle = build_bundle(extra_events=(
-        (EventType.DELEGATION_SUSPENDED, dlg, "delegator", 1.0),
-        (EventType.DELEGATION_RESUMED, dlg, "delegator", 2.0),
-        (EventType.DELEGATION_REVOKED, dlg, "delegator", 6.0),  # after the payment
-        (EventType.DECISION_LOGGED, Chain("int_1", "dlg_1", "ord_1"), "agent", 2.5),
-    ))
+    bundle = build_bundle(
+        extra_events=(
+            (EventType.DELEGATION_SUSPENDED, dlg, "delegator", 1.0),
+            (EventType.DELEGATION_RESUMED, dlg, "delegator", 2.0),
+            (EventType.DELEGATION_REVOKED, dlg, "delegator", 6.0),  # after the payment
+            (EventType.DECISION_LOGGED, Chain("int_1", "dlg_1", "ord_1"), "agent", 2.5),
+        )
+    )
     report = verify_bundle(bundle)
     assert report.ok, report.reason
 
@@ -642,8 +801,9 @@ def test_cli_json_and_trusted_keys(tmp_path: Path) -> None:
     trusted = _write(tmp_path, "trusted.json", jwks(k.public for k in KEYS.values()))
     result = runner.invoke(app, ["verify", str(bundle), "--trusted-keys", str(trusted)])
     assert result.exit_code == 0
-    partial = _write(tmp_path, "partial.json",
-                     jwks(k.public for r, k in KEYS.items() if r != "merchant"))
+    partial = _write(
+        tmp_path, "partial.json", jwks(k.public for r, k in KEYS.items() if r != "merchant")
+    )
     result = runner.invoke(app, ["verify", str(bundle), "--trusted-keys", str(partial)])
     assert result.exit_code == 1
     assert "trusted-keys" in result.stderr

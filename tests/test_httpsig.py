@@ -37,7 +37,8 @@ HEADERS = {"Content-Type": "application/json", "Idempotency-Key": "idem-1"}
 NONCE = "bm9uY2Utbm9uY2Utbm9uY2Utbm9uY2U"
 # RFC 9421 Appendix B.1.4 test-key-ed25519, as a JWK (RFC 8037).
 RFC_ED25519 = {
-    "kty": "OKP", "crv": "Ed25519",
+    "kty": "OKP",
+    "crv": "Ed25519",
     "x": "JrQLj5P_89iXES9-vFgrIy29clF9CC_oPPsw3c5D0bs",
     "d": "n4Ni-HpISpVObnQMW0wOhCKROaIKqKtW_2ZYb2p9KcU",
 }
@@ -53,40 +54,86 @@ def resolver(*keys: SigningKey) -> Callable[[str], PublicKey | None]:
     return table.get
 
 
-def signed(key: SigningKey, *, method: str = "POST", url: str = URL, body: bytes = BODY,
-           headers: dict[str, str] | None = None, now: datetime = T0, nonce: str = NONCE,
-           **options: Any) -> dict[str, str]:
+def signed(
+    key: SigningKey,
+    *,
+    method: str = "POST",
+    url: str = URL,
+    body: bytes = BODY,
+    headers: dict[str, str] | None = None,
+    now: datetime = T0,
+    nonce: str = NONCE,
+    **options: Any,
+) -> dict[str, str]:
     base = dict(HEADERS if headers is None else headers)
     return {**base, **sign_request(method, url, base, body, key, now, nonce, **options)}
 
 
-def verify(key: SigningKey, headers: dict[str, str], *, method: str = "POST", url: str = URL,
-           body: bytes = BODY, now: datetime = T0 + timedelta(seconds=2),
-           cache: InMemoryNonceCache | None = None,
-           resolve: Callable[[str], PublicKey | None] | None = None) -> Any:
-    return verify_request(method, url, headers, body, resolve or resolver(key), now,
-                          cache if cache is not None else InMemoryNonceCache())
+def verify(
+    key: SigningKey,
+    headers: dict[str, str],
+    *,
+    method: str = "POST",
+    url: str = URL,
+    body: bytes = BODY,
+    now: datetime = T0 + timedelta(seconds=2),
+    cache: InMemoryNonceCache | None = None,
+    resolve: Callable[[str], PublicKey | None] | None = None,
+) -> Any:
+    return verify_request(
+        method,
+        url,
+        headers,
+        body,
+        resolve or resolver(key),
+        now,
+        cache if cache is not None else InMemoryNonceCache(),
+    )
 
 
-def craft(key: SigningKey, *, components: list[str], body: bytes = BODY, url: str = URL,
-          created: datetime = T0, expires: datetime | None = T0 + timedelta(seconds=60),
-          nonce: str | None = NONCE, tag: str | None = "web-bot-auth", key_id: str | None = None,
-          label: str = "sig1", headers: dict[str, str] | None = None) -> dict[str, str]:
+def craft(
+    key: SigningKey,
+    *,
+    components: list[str],
+    body: bytes = BODY,
+    url: str = URL,
+    created: datetime = T0,
+    expires: datetime | None = T0 + timedelta(seconds=60),
+    nonce: str | None = NONCE,
+    tag: str | None = "web-bot-auth",
+    key_id: str | None = None,
+    label: str = "sig1",
+    headers: dict[str, str] | None = None,
+) -> dict[str, str]:
     """A signature made directly with the library, to build what sign_request never would."""
     lines = FieldLines({**HEADERS, "Content-Digest": make_content_digest(body), **(headers or {})})
     message = HttpRequestView("POST", url, lines)
     signer = HTTPMessageSigner(signature_algorithm=algorithm_for(key.public))
     prepared = signer.prepare(
-        message, key_id=key_id or key.kid, created=created, expires=expires, nonce=nonce,
-        label=label, tag=tag, include_alg=False, covered_component_ids=components,
+        message,
+        key_id=key_id or key.kid,
+        created=created,
+        expires=expires,
+        nonce=nonce,
+        label=label,
+        tag=tag,
+        include_alg=False,
+        covered_component_ids=components,
         use_existing_digest=True,
     )
     signer.apply(message, prepared, key.sign(prepared.signature_base))
     return dict(lines.items())
 
 
-FULL = ['"@method"', '"@authority"', '"@path"', '"@query"', '"idempotency-key"',
-        '"content-digest"', '"content-type"']
+FULL = [
+    '"@method"',
+    '"@authority"',
+    '"@path"',
+    '"@query"',
+    '"idempotency-key"',
+    '"content-digest"',
+    '"content-type"',
+]
 
 
 def test_round_trip(key: SigningKey) -> None:
@@ -100,18 +147,30 @@ def test_round_trip(key: SigningKey) -> None:
     assert result.algorithm == {"EdDSA": "ed25519", "ES256": "ecdsa-p256-sha256"}[key.alg]
     assert result.signature_agent == "https://agent.example/.well-known/jwks.json"
     assert result.covered_components == (
-        '"@method"', '"@authority"', '"@path"', '"@query"', '"signature-agent";key="sig1"',
-        '"idempotency-key"', '"content-digest"', '"content-type"',
+        '"@method"',
+        '"@authority"',
+        '"@path"',
+        '"@query"',
+        '"signature-agent";key="sig1"',
+        '"idempotency-key"',
+        '"content-digest"',
+        '"content-type"',
     )
 
 
 def test_signature_base_and_ed25519_signature_are_exact() -> None:
     key = SigningKey.from_jwk(RFC_ED25519)
-    headers = signed(key, url="https://merchant.example/orders",
-                     headers={"Content-Type": "application/json"}, body=b'{"hello": "world"}')
+    headers = signed(
+        key,
+        url="https://merchant.example/orders",
+        headers={"Content-Type": "application/json"},
+        body=b'{"hello": "world"}',
+    )
     assert headers["Content-Digest"] == "sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:"
-    params = (f'("@method" "@authority" "@path" "content-digest" "content-type");created=1795939200'
-              f';keyid="{key.kid}";expires=1795939260;nonce="{NONCE}";tag="web-bot-auth"')
+    params = (
+        f'("@method" "@authority" "@path" "content-digest" "content-type");created=1795939200'
+        f';keyid="{key.kid}";expires=1795939260;nonce="{NONCE}";tag="web-bot-auth"'
+    )
     assert headers["Signature-Input"] == f"sig1={params}"
     base = (
         '"@method": POST\n"@authority": merchant.example\n"@path": /orders\n'
@@ -133,7 +192,9 @@ def test_alg_parameter_when_sent_is_accepted(key: SigningKey) -> None:
 
 
 def test_get_without_body(key: SigningKey) -> None:
-    headers = signed(key, method="GET", body=b"", headers={}, url="https://merchant.example/orders/1")
+    headers = signed(
+        key, method="GET", body=b"", headers={}, url="https://merchant.example/orders/1"
+    )
     assert "Content-Digest" not in headers
     verify(key, headers, method="GET", body=b"", url="https://merchant.example/orders/1")
 
@@ -154,8 +215,11 @@ def test_body_smuggled_into_a_get(key: SigningKey) -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("Content-Type", "text/plain"), ("Idempotency-Key", "idem-2"),
-     ("Content-Digest", make_content_digest(b"other"))],
+    [
+        ("Content-Type", "text/plain"),
+        ("Idempotency-Key", "idem-2"),
+        ("Content-Digest", make_content_digest(b"other")),
+    ],
 )
 def test_tampered_header(key: SigningKey, name: str, value: str) -> None:
     headers = signed(key)
@@ -166,11 +230,13 @@ def test_tampered_header(key: SigningKey, name: str, value: str) -> None:
 
 @pytest.mark.parametrize(
     ("method", "url"),
-    [("PUT", URL),
-     ("POST", "https://evil.example/checkout-sessions?currency=CNY"),
-     ("POST", "https://merchant.example/refunds?currency=CNY"),
-     ("POST", "https://merchant.example/checkout-sessions?currency=USD"),
-     ("POST", "https://merchant.example/checkout-sessions")],
+    [
+        ("PUT", URL),
+        ("POST", "https://evil.example/checkout-sessions?currency=CNY"),
+        ("POST", "https://merchant.example/refunds?currency=CNY"),
+        ("POST", "https://merchant.example/checkout-sessions?currency=USD"),
+        ("POST", "https://merchant.example/checkout-sessions"),
+    ],
 )
 def test_tampered_target(key: SigningKey, method: str, url: str) -> None:
     with pytest.raises(InvalidSignature):
@@ -197,8 +263,10 @@ def test_content_digest_not_covered(key: SigningKey) -> None:
         verify(key, verify_headers)
 
 
-@pytest.mark.parametrize("dropped", ['"@method"', '"@authority"', '"@path"', '"@query"',
-                                     '"idempotency-key"', '"content-type"'])
+@pytest.mark.parametrize(
+    "dropped",
+    ['"@method"', '"@authority"', '"@path"', '"@query"', '"idempotency-key"', '"content-type"'],
+)
 def test_every_required_component_must_be_covered(key: SigningKey, dropped: str) -> None:
     with pytest.raises(InvalidSignature, match="does not cover"):
         verify(key, craft(key, components=[c for c in FULL if c != dropped]))
@@ -328,8 +396,12 @@ def test_missing_signature_headers(key: SigningKey, dropped: str) -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("Signature-Input", "sig1=(("), ("Signature", "sig1=:%%%:"), ("Signature", "sig2=:AAAA:"),
-     ("Signature-Input", "sig1=\"not a list\";tag=\"web-bot-auth\"")],
+    [
+        ("Signature-Input", "sig1=(("),
+        ("Signature", "sig1=:%%%:"),
+        ("Signature", "sig2=:AAAA:"),
+        ("Signature-Input", 'sig1="not a list";tag="web-bot-auth"'),
+    ],
 )
 def test_malformed_signature_headers(key: SigningKey, name: str, value: str) -> None:
     headers = signed(key)

@@ -38,8 +38,9 @@ def cny(minor: int) -> Money:
 
 
 def test_payment_entry_debits_wallet_and_credits_merchant() -> None:
-    entry = payment_entry("je_1", wallet="acc_1", merchant="m_1", amount=cny(1800),
-                          reference="trd_1")
+    entry = payment_entry(
+        "je_1", wallet="acc_1", merchant="m_1", amount=cny(1800), reference="trd_1"
+    )
     assert [(p.account, p.side, p.amount) for p in entry.postings] == [
         ("wallet:acc_1", Side.DEBIT, cny(1800)),
         ("merchant:m_1", Side.CREDIT, cny(1800)),
@@ -49,20 +50,30 @@ def test_payment_entry_debits_wallet_and_credits_merchant() -> None:
 
 def test_unbalanced_entry_cannot_be_built() -> None:
     with pytest.raises(UnbalancedEntry):
-        JournalEntry("je_1", EntryKind.PAYMENT, "trd_1", (
-            Posting("wallet:acc_1", Side.DEBIT, cny(1800)),
-            Posting("merchant:m_1", Side.CREDIT, cny(1799)),
-        ))
+        JournalEntry(
+            "je_1",
+            EntryKind.PAYMENT,
+            "trd_1",
+            (
+                Posting("wallet:acc_1", Side.DEBIT, cny(1800)),
+                Posting("merchant:m_1", Side.CREDIT, cny(1799)),
+            ),
+        )
 
 
 def test_entry_must_balance_per_currency_not_in_total() -> None:
     # 10 CNY debit against 10 USD credit sums to zero minor units but moves money between
     # currencies out of thin air.
     with pytest.raises(UnbalancedEntry):
-        JournalEntry("je_1", EntryKind.PAYMENT, "x", (
-            Posting("wallet:acc_1", Side.DEBIT, cny(1000)),
-            Posting("merchant:m_1", Side.CREDIT, Money(1000, "USD")),
-        ))
+        JournalEntry(
+            "je_1",
+            EntryKind.PAYMENT,
+            "x",
+            (
+                Posting("wallet:acc_1", Side.DEBIT, cny(1000)),
+                Posting("merchant:m_1", Side.CREDIT, Money(1000, "USD")),
+            ),
+        )
 
 
 def test_single_posting_entry_is_refused() -> None:
@@ -82,8 +93,7 @@ def test_posting_account_names_are_checked(account: str) -> None:
         Posting(account, Side.DEBIT, cny(1))
 
 
-@given(st.lists(st.tuples(st.integers(1, 10**6), st.integers(1, 10**6)), min_size=2,
-                max_size=6))
+@given(st.lists(st.tuples(st.integers(1, 10**6), st.integers(1, 10**6)), min_size=2, max_size=6))
 def test_random_postings_balance_only_when_sums_match(pairs: list[tuple[int, int]]) -> None:
     debits = [Posting(f"wallet:a{i}", Side.DEBIT, cny(d)) for i, (d, _) in enumerate(pairs)]
     credits = [Posting(f"merchant:m{i}", Side.CREDIT, cny(c)) for i, (_, c) in enumerate(pairs)]
@@ -102,8 +112,9 @@ MERCHANTS = ("m_1", "m_2")
 
 operation = st.one_of(
     st.tuples(st.just("fund"), st.sampled_from(WALLETS), st.just(""), st.integers(1, 50_000)),
-    st.tuples(st.just("pay"), st.sampled_from(WALLETS), st.sampled_from(MERCHANTS),
-              st.integers(1, 50_000)),
+    st.tuples(
+        st.just("pay"), st.sampled_from(WALLETS), st.sampled_from(MERCHANTS), st.integers(1, 50_000)
+    ),
     st.tuples(st.just("refund"), st.integers(0, 20), st.just(""), st.integers(1, 50_000)),
 )
 
@@ -122,8 +133,13 @@ def build_history(ops: list[tuple[str, object, str, int]]) -> list[JournalEntry]
             have = -balances.get((ledger.wallet_account(str(who)), CNY), 0)
             if minor > have:
                 continue
-            entry = payment_entry(entry_id, wallet=str(who), merchant=merchant,
-                                  amount=cny(minor), reference=f"trd_{index}")
+            entry = payment_entry(
+                entry_id,
+                wallet=str(who),
+                merchant=merchant,
+                amount=cny(minor),
+                reference=f"trd_{index}",
+            )
             payments.append([who, merchant, minor])
         else:
             if not payments:
@@ -133,8 +149,13 @@ def build_history(ops: list[tuple[str, object, str, int]]) -> list[JournalEntry]
             if amount <= 0:
                 continue
             target[2] = int(str(target[2])) - amount
-            entry = refund_entry(entry_id, wallet=str(target[0]), merchant=str(target[1]),
-                                 amount=cny(amount), reference="rfd")
+            entry = refund_entry(
+                entry_id,
+                wallet=str(target[0]),
+                merchant=str(target[1]),
+                amount=cny(amount),
+                reference="rfd",
+            )
         balances = apply_entry(balances, entry)
         entries.append(entry)
     return entries
@@ -154,11 +175,13 @@ def test_any_valid_history_keeps_the_pure_ledger_balanced(
         assert ledger.owner_balance(ledger.account_kind(account), signed) >= 0
 
 
-@settings(max_examples=15, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(st.lists(operation, min_size=1, max_size=15))
 def test_any_valid_history_keeps_the_stored_ledger_balanced(
-    db: Database, ops: list[tuple[str, object, str, int]],
+    db: Database,
+    ops: list[tuple[str, object, str, int]],
 ) -> None:
     # The database outlives one Hypothesis example, so compare deltas, not absolute balances.
     entries = build_history(ops)
@@ -170,26 +193,44 @@ def test_any_valid_history_keeps_the_stored_ledger_balanced(
         before = {key: ledger_store.account_balance(session, *key).minor for key in expected}
     with db.transaction() as session:
         for entry in entries:
-            ledger_store.post_entry(session, JournalEntry(
-                f"h{count}_{entry.entry_id}", entry.kind, entry.reference, entry.postings), at=AT)
+            ledger_store.post_entry(
+                session,
+                JournalEntry(
+                    f"h{count}_{entry.entry_id}", entry.kind, entry.reference, entry.postings
+                ),
+                at=AT,
+            )
     with db.transaction() as session:
         ledger_store.check_balanced(session)
         assert all(total == 0 for total in ledger_store.net_by_currency(session).values())
         assert ledger_store.entry_count(session) == count + len(entries)
         for (account, currency), signed in expected.items():
-            delta = ledger_store.account_balance(session, account, currency).minor - before[
-                (account, currency)]
+            delta = (
+                ledger_store.account_balance(session, account, currency).minor
+                - before[(account, currency)]
+            )
             assert delta == ledger.owner_balance(ledger.account_kind(account), signed)
 
 
 def test_stored_balances_follow_postings(db: Database) -> None:
     with db.transaction() as session:
-        ledger_store.post_entry(session, funding_entry("je_1", wallet="acc_1",
-                                                       amount=cny(10_000), reference="top"), at=AT)
-        ledger_store.post_entry(session, payment_entry("je_2", wallet="acc_1", merchant="m_1",
-                                                       amount=cny(1800), reference="trd"), at=AT)
-        ledger_store.post_entry(session, refund_entry("je_3", wallet="acc_1", merchant="m_1",
-                                                      amount=cny(500), reference="trd"), at=AT)
+        ledger_store.post_entry(
+            session,
+            funding_entry("je_1", wallet="acc_1", amount=cny(10_000), reference="top"),
+            at=AT,
+        )
+        ledger_store.post_entry(
+            session,
+            payment_entry(
+                "je_2", wallet="acc_1", merchant="m_1", amount=cny(1800), reference="trd"
+            ),
+            at=AT,
+        )
+        ledger_store.post_entry(
+            session,
+            refund_entry("je_3", wallet="acc_1", merchant="m_1", amount=cny(500), reference="trd"),
+            at=AT,
+        )
     with db.transaction() as session:
         assert ledger_store.account_balance(session, "wallet:acc_1", CNY) == cny(8700)
         assert ledger_store.account_balance(session, "merchant:m_1", CNY) == cny(1300)
@@ -200,8 +241,9 @@ def test_stored_balances_follow_postings(db: Database) -> None:
 
 def test_invariant_check_catches_a_tampered_posting(db: Database) -> None:
     with db.transaction() as session:
-        ledger_store.post_entry(session, funding_entry("je_1", wallet="acc_1",
-                                                       amount=cny(100), reference="top"), at=AT)
+        ledger_store.post_entry(
+            session, funding_entry("je_1", wallet="acc_1", amount=cny(100), reference="top"), at=AT
+        )
     with db.transaction() as session:
         row = session.query(LedgerPostingRow).filter_by(account="wallet:acc_1").one()
         row.signed_minor = -99  # someone edits the database by hand

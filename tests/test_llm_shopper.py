@@ -24,9 +24,17 @@ Step = Callable[[list[dict[str, Any]]], dict[str, Any]]
 
 
 def call(name: str, **arguments: Any) -> dict[str, Any]:
-    return {"role": "assistant", "content": None, "tool_calls": [{
-        "id": f"call_{name}", "type": "function",
-        "function": {"name": name, "arguments": json.dumps(arguments)}}]}
+    return {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {
+                "id": f"call_{name}",
+                "type": "function",
+                "function": {"name": name, "arguments": json.dumps(arguments)},
+            }
+        ],
+    }
 
 
 def last_result(messages: list[dict[str, Any]]) -> dict[str, Any]:
@@ -49,8 +57,13 @@ class ScriptedModel:
                 return JSONResponse({"error": "down"}, status_code=500)
             step = self.steps[min(len(self.requests) - 1, len(self.steps) - 1)]
             message = step(body["messages"])
-            return JSONResponse({"id": "x", "object": "chat.completion", "choices": [
-                {"index": 0, "message": message, "finish_reason": "stop"}]})
+            return JSONResponse(
+                {
+                    "id": "x",
+                    "object": "chat.completion",
+                    "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
+                }
+            )
 
 
 @pytest.fixture
@@ -73,8 +86,9 @@ def model_server() -> Iterator[Callable[[list[Step]], tuple[ScriptedModel, str]]
 def standing_order(tools: ShoppingTools) -> str:  # noqa: F811
     """The person pre-authorizes: Leaf & Cup only, 25 each, 50 in total."""
     tools.approver = lambda _request: True
-    compared = tools.compare("up to 2 pearl milk teas from Leaf & Cup this week, at most 25 "
-                             "each, 50 in total")
+    compared = tools.compare(
+        "up to 2 pearl milk teas from Leaf & Cup this week, at most 25 each, 50 in total"
+    )
     proposal = tools.propose_cart(compared["options"][0]["option_id"])
     granted = tools.request_approval(proposal["proposal_id"])
     tools.approver = lambda _request: False  # the person has left: nobody approves any more
@@ -93,7 +107,8 @@ def buy(text: str, delegation_id: str | None) -> list[Step]:
 
 
 def test_scripted_llm_cannot_pay_above_the_iac_or_elsewhere(
-    tools: ShoppingTools, market: tuple[ShoppingTools, Deployment],  # noqa: F811
+    tools: ShoppingTools,  # noqa: F811
+    market: tuple[ShoppingTools, Deployment],  # noqa: F811
     model_server: Callable[[list[Step]], tuple[ScriptedModel, str]],
 ) -> None:
     deployment = market[1]
@@ -115,25 +130,29 @@ def test_scripted_llm_cannot_pay_above_the_iac_or_elsewhere(
         assert model.requests[0]["tools"]
         assert model.requests[1]["messages"][-1]["role"] == "tool"
     # With no credential at all: ask for approval (nobody says yes), then pay anyway.
-    model, url = model_server([
-        lambda _m: call("compare", text="a pearl milk tea under 30"),
-        lambda m: call("propose_cart", option_id=last_result(m)["options"][0]["option_id"]),
-        lambda m: call("request_approval", proposal_id=last_result(m)["proposal_id"]),
-        lambda m: call("pay", proposal_id=last_result(m)["proposal_id"]),
-        lambda _m: {"role": "assistant", "content": "done"},
-    ])
+    model, url = model_server(
+        [
+            lambda _m: call("compare", text="a pearl milk tea under 30"),
+            lambda m: call("propose_cart", option_id=last_result(m)["options"][0]["option_id"]),
+            lambda m: call("request_approval", proposal_id=last_result(m)["proposal_id"]),
+            lambda m: call("pay", proposal_id=last_result(m)["proposal_id"]),
+            lambda _m: {"role": "assistant", "content": "done"},
+        ]
+    )
     client = ChatClient(url, "scripted")
     shopper = LLMShopper(client, tools)
     shopper.run("a pearl milk tea")
     client.close()
     assert [c.result.get("approved") for c in shopper.calls if c.name == "request_approval"] == [
-        False]
+        False
+    ]
     assert [c.result.get("error") for c in shopper.calls if c.name == "pay"] == ["no-valid-iac"]
     assert deployment.psp.balance(ACCOUNT_ID) == before
 
 
 def test_scripted_llm_buys_within_the_iac(
-    tools: ShoppingTools, market: tuple[ShoppingTools, Deployment],  # noqa: F811
+    tools: ShoppingTools,  # noqa: F811
+    market: tuple[ShoppingTools, Deployment],  # noqa: F811
     model_server: Callable[[list[Step]], tuple[ScriptedModel, str]],
 ) -> None:
     delegation_id = standing_order(tools)
@@ -151,11 +170,13 @@ def test_unknown_tools_and_bad_arguments_are_answered_not_run(
     tools: ShoppingTools,  # noqa: F811
     model_server: Callable[[list[Step]], tuple[ScriptedModel, str]],
 ) -> None:
-    _model, url = model_server([
-        lambda _m: call("transfer_money", amount="1000"),
-        lambda _m: call("pay", proposal_id="p", amount="1"),
-        lambda _m: {"role": "assistant", "content": "ok"},
-    ])
+    _model, url = model_server(
+        [
+            lambda _m: call("transfer_money", amount="1000"),
+            lambda _m: call("pay", proposal_id="p", amount="1"),
+            lambda _m: {"role": "assistant", "content": "ok"},
+        ]
+    )
     client = ChatClient(url, "scripted")
     shopper = LLMShopper(client, tools)
     assert shopper.run("anything") == "ok"

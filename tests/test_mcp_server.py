@@ -18,8 +18,16 @@ from trustcart.deployment import ACCOUNT_ID, Deployment, free_port
 from trustcart.mcp.server import create_server
 
 LAUNCH = "from trustcart.cli.main import main; main()"
-TOOLS = {"structure_intent", "search", "compare", "propose_cart", "request_approval", "pay",
-         "order_status", "revoke"}
+TOOLS = {
+    "structure_intent",
+    "search",
+    "compare",
+    "propose_cart",
+    "request_approval",
+    "pay",
+    "order_status",
+    "revoke",
+}
 
 
 def person(answer: bool) -> Any:
@@ -31,7 +39,8 @@ def person(answer: bool) -> Any:
 
 
 def test_mcp_client_shops_with_the_persons_approval(
-    tools: ShoppingTools, market: tuple[ShoppingTools, Deployment],  # noqa: F811
+    tools: ShoppingTools,  # noqa: F811
+    market: tuple[ShoppingTools, Deployment],  # noqa: F811
 ) -> None:
     server = create_server(tools)
     deployment = market[1]
@@ -41,12 +50,18 @@ def test_mcp_client_shops_with_the_persons_approval(
         async with Client(server, mode="legacy", elicitation_callback=person(approve)) as client:
             listed = {tool.name for tool in (await client.list_tools()).tools}
             assert listed == TOOLS
-            compared = (await client.call_tool(
-                "compare", {"text": "order me a pearl milk tea under 30 CNY"})).structured_content
+            compared = (
+                await client.call_tool(
+                    "compare", {"text": "order me a pearl milk tea under 30 CNY"}
+                )
+            ).structured_content
             assert compared is not None
             assert compared["options"]
-            proposal = (await client.call_tool("propose_cart", {
-                "option_id": compared["options"][0]["option_id"]})).structured_content
+            proposal = (
+                await client.call_tool(
+                    "propose_cart", {"option_id": compared["options"][0]["option_id"]}
+                )
+            ).structured_content
             assert proposal is not None
             early = await client.call_tool("pay", {"proposal_id": proposal["proposal_id"]})
             assert early.is_error
@@ -57,8 +72,7 @@ def test_mcp_client_shops_with_the_persons_approval(
                 return False, paid.content
             assert paid.structured_content is not None
             order = paid.structured_content["orders"][0]
-            status = await client.call_tool("order_status",
-                                            {"out_trade_no": order["out_trade_no"]})
+            status = await client.call_tool("order_status", {"out_trade_no": order["out_trade_no"]})
             assert status.structured_content is not None
             return True, (paid.structured_content, status.structured_content)
 
@@ -79,16 +93,20 @@ def Money_of(obj: dict[str, str]) -> Any:  # noqa: N802
 
 
 def _environment(home: Path) -> dict[str, str]:
-    return {**os.environ, "TRUSTCART_HOME": str(home),
-            "TRUSTCART_DATABASE_URL": f"sqlite:///{home / 'trustcart.db'}"}
+    return {
+        **os.environ,
+        "TRUSTCART_HOME": str(home),
+        "TRUSTCART_DATABASE_URL": f"sqlite:///{home / 'trustcart.db'}",
+    }
 
 
 def test_trustcart_mcp_over_stdio(
-    market: tuple[ShoppingTools, Deployment], market_home: Path,  # noqa: F811
+    market: tuple[ShoppingTools, Deployment],  # noqa: F811
+    market_home: Path,  # noqa: F811
 ) -> None:
     parameters = StdioServerParameters(
-        command=sys.executable, args=["-c", LAUNCH, "mcp"],
-        env=_environment(market_home))
+        command=sys.executable, args=["-c", LAUNCH, "mcp"], env=_environment(market_home)
+    )
 
     async def session() -> tuple[set[str], Any]:
         async with Client(parameters, mode="legacy") as client:
@@ -103,13 +121,16 @@ def test_trustcart_mcp_over_stdio(
 
 
 def test_trustcart_mcp_over_streamable_http(
-    market: tuple[ShoppingTools, Deployment], market_home: Path,  # noqa: F811
+    market: tuple[ShoppingTools, Deployment],  # noqa: F811
+    market_home: Path,  # noqa: F811
 ) -> None:
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-c", LAUNCH, "mcp", "--transport", "http",
-         "--port", str(port)], env=_environment(market_home),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [sys.executable, "-c", LAUNCH, "mcp", "--transport", "http", "--port", str(port)],
+        env=_environment(market_home),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -31,8 +31,20 @@ from trustcart.store.db import Database
 PSP_ENDPOINT = "http://127.0.0.1:8002/payments"
 AGENT = "agent:trustcart-assistant"
 CART_FIELDS = {
-    "out_trade_no", "merchant_id", "merchant_name", "items", "subtotal", "discount", "shipping",
-    "total", "coupons", "intent_id", "delegation_id", "agent_id", "payment", "confirmed_at",
+    "out_trade_no",
+    "merchant_id",
+    "merchant_name",
+    "items",
+    "subtotal",
+    "discount",
+    "shipping",
+    "total",
+    "coupons",
+    "intent_id",
+    "delegation_id",
+    "agent_id",
+    "payment",
+    "confirmed_at",
     "price_locked_until",
 }
 
@@ -46,8 +58,11 @@ class Shop:
 
     def product(self, merchant_id: str, title: str) -> str:
         with self.db.transaction() as session:
-            return session.scalars(select(ProductRow.product_id).where(
-                ProductRow.merchant_id == merchant_id, ProductRow.title == title)).one()
+            return session.scalars(
+                select(ProductRow.product_id).where(
+                    ProductRow.merchant_id == merchant_id, ProductRow.title == title
+                )
+            ).one()
 
     def stock(self, product_id: str) -> int:
         with self.db.transaction() as session:
@@ -57,8 +72,9 @@ class Shop:
 
     def set_stock(self, product_id: str, stock: int) -> None:
         with self.db.transaction() as session:
-            session.execute(update(ProductRow).where(ProductRow.product_id == product_id)
-                            .values(stock=stock))
+            session.execute(
+                update(ProductRow).where(ProductRow.product_id == product_id).values(stock=stock)
+            )
 
     def order_count(self) -> int:
         with self.db.transaction() as session:
@@ -69,17 +85,29 @@ class Shop:
             return orders + items
 
     def cart(self, merchant_id: str, items: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-        return {"merchant_id": merchant_id, "items": items, "intent_id": "int_demo",
-                "delegation_id": "dlg_demo", "agent_id": AGENT,
-                "payment_method": "trustcart-balance", **extra}
+        return {
+            "merchant_id": merchant_id,
+            "items": items,
+            "intent_id": "int_demo",
+            "delegation_id": "dlg_demo",
+            "agent_id": AGENT,
+            "payment_method": "trustcart-balance",
+            **extra,
+        }
 
 
 @pytest.fixture
 def shop(db: Database, clock: FixedClock) -> Shop:
     catalog = seed_catalog(db, random.Random(5), product_count=150)
     keys = demo_merchant_keys([m.merchant_id for m in catalog.merchants], random.Random(6))
-    service = MerchantService(db, keys, clock, psp_endpoint=PSP_ENDPOINT, psp_id="psp:trustcart",
-                              random=random.Random(8).randbytes)
+    service = MerchantService(
+        db,
+        keys,
+        clock,
+        psp_endpoint=PSP_ENDPOINT,
+        psp_id="psp:trustcart",
+        random=random.Random(8).randbytes,
+    )
     return Shop(db, service, keys, clock)
 
 
@@ -93,8 +121,9 @@ def problem_code(error: pytest.ExceptionInfo[CommerceError]) -> str:
 def test_confirmed_cart_is_signed_and_matches_the_wire_format(shop: Shop) -> None:
     pearl = shop.product("m_leaf_and_cup", "Pearl Milk Tea")
     stock = shop.stock(pearl)
-    confirmed = shop.service.confirm_cart(shop.cart("m_leaf_and_cup",
-                                                    [{"product_id": pearl, "quantity": 1}]))
+    confirmed = shop.service.confirm_cart(
+        shop.cart("m_leaf_and_cup", [{"product_id": pearl, "quantity": 1}])
+    )
     public = keys_from_jwks(shop.service.merchant_jwks())
     verified = verify_compact(confirmed.cart_jws, public, typ="act-cart+jwt")
     assert verified.header["kid"] == shop.keys["m_leaf_and_cup"].kid
@@ -105,29 +134,47 @@ def test_confirmed_cart_is_signed_and_matches_the_wire_format(shop: Shop) -> Non
     assert payload["out_trade_no"].startswith("ord_")
     assert payload["merchant_id"] == "m_leaf_and_cup"
     assert payload["merchant_name"] == "Leaf & Cup 叶与杯"
-    assert payload["items"] == [{
-        "product_id": pearl, "title": "Pearl Milk Tea", "category": "drinks/milk-tea",
-        "quantity": 1, "unit_price": {"amount": "19.00", "currency": "CNY"},
-        "line_total": {"amount": "19.00", "currency": "CNY"},
-    }]
+    assert payload["items"] == [
+        {
+            "product_id": pearl,
+            "title": "Pearl Milk Tea",
+            "category": "drinks/milk-tea",
+            "quantity": 1,
+            "unit_price": {"amount": "19.00", "currency": "CNY"},
+            "line_total": {"amount": "19.00", "currency": "CNY"},
+        }
+    ]
     assert payload["subtotal"] == {"amount": "19.00", "currency": "CNY"}
     assert payload["discount"] == {"amount": "6.00", "currency": "CNY"}
     assert payload["shipping"] == {"amount": "0.00", "currency": "CNY"}
     assert payload["total"] == {"amount": "13.00", "currency": "CNY"}
-    assert payload["coupons"] == [{"coupon_id": "c_leafcup_6off",
-                                   "description": "满15减6 / 6 CNY off orders from 15 CNY",
-                                   "amount": {"amount": "6.00", "currency": "CNY"}}]
+    assert payload["coupons"] == [
+        {
+            "coupon_id": "c_leafcup_6off",
+            "description": "满15减6 / 6 CNY off orders from 15 CNY",
+            "amount": {"amount": "6.00", "currency": "CNY"},
+        }
+    ]
     assert (payload["intent_id"], payload["delegation_id"], payload["agent_id"]) == (
-        "int_demo", "dlg_demo", AGENT)
+        "int_demo",
+        "dlg_demo",
+        AGENT,
+    )
     assert payload["payment"] == {
-        "method_id": "trustcart-balance", "psp_id": "psp:trustcart", "endpoint": PSP_ENDPOINT}
+        "method_id": "trustcart-balance",
+        "psp_id": "psp:trustcart",
+        "endpoint": PSP_ENDPOINT,
+    }
     assert payload["confirmed_at"] == "2026-11-29T08:00:00Z"
     assert payload["price_locked_until"] == "2026-11-29T08:15:00Z"
     assert confirmed.cart_digest == jcs_digest(payload)
     # Another merchant's key does not verify it, nor does another typ.
     with pytest.raises(InvalidSignature):
-        verify_compact(confirmed.cart_jws, {shop.keys["m_leaf_and_cup"].kid:
-                                            shop.keys["m_bobo_cha"].public}, typ="act-cart+jwt")
+        verify_compact(
+            confirmed.cart_jws,
+            {shop.keys["m_leaf_and_cup"].kid: shop.keys["m_bobo_cha"].public},
+            typ="act-cart+jwt",
+        )
     with pytest.raises(InvalidSignature):
         verify_compact(confirmed.cart_jws, public, typ="act-payment-receipt+jwt")
 
@@ -143,11 +190,16 @@ def test_stock_is_reserved_per_line(shop: Shop) -> None:
     pearl = shop.product("m_pearl_house", "Pearl Milk Tea")
     taro = shop.product("m_pearl_house", "Taro Milk Tea")
     before = shop.stock(pearl), shop.stock(taro)
-    confirmed = shop.service.confirm_cart(shop.cart("m_pearl_house", [
-        {"product_id": pearl, "quantity": 3}, {"product_id": taro, "quantity": 2}]))
+    confirmed = shop.service.confirm_cart(
+        shop.cart(
+            "m_pearl_house",
+            [{"product_id": pearl, "quantity": 3}, {"product_id": taro, "quantity": 2}],
+        )
+    )
     assert (shop.stock(pearl), shop.stock(taro)) == (before[0] - 3, before[1] - 2)
-    assert [(i.product_id, i.quantity) for i in shop.service.order(
-        confirmed.out_trade_no).items] == [(pearl, 3), (taro, 2)]
+    assert [
+        (i.product_id, i.quantity) for i in shop.service.order(confirmed.out_trade_no).items
+    ] == [(pearl, 3), (taro, 2)]
 
 
 def test_out_of_stock_is_refused_and_nothing_is_written(shop: Shop) -> None:
@@ -156,8 +208,12 @@ def test_out_of_stock_is_refused_and_nothing_is_written(shop: Shop) -> None:
     shop.set_stock(taro, 1)
     pearl_stock = shop.stock(pearl)
     with pytest.raises(CommerceError) as caught:
-        shop.service.confirm_cart(shop.cart("m_pearl_house", [
-            {"product_id": pearl, "quantity": 1}, {"product_id": taro, "quantity": 2}]))
+        shop.service.confirm_cart(
+            shop.cart(
+                "m_pearl_house",
+                [{"product_id": pearl, "quantity": 1}, {"product_id": taro, "quantity": 2}],
+            )
+        )
     assert problem_code(caught) == CommerceProblem.OUT_OF_STOCK
     assert caught.value.status == 409
     assert (shop.stock(pearl), shop.stock(taro)) == (pearl_stock, 1)
@@ -173,8 +229,9 @@ def test_the_last_unit_goes_to_exactly_one_of_two_concurrent_carts(shop: Shop) -
     def buy() -> None:
         barrier.wait()
         try:
-            shop.service.confirm_cart(shop.cart("m_lakeside_tea",
-                                                [{"product_id": pearl, "quantity": 1}]))
+            shop.service.confirm_cart(
+                shop.cart("m_lakeside_tea", [{"product_id": pearl, "quantity": 1}])
+            )
             outcomes.append("ok")
         except CommerceError as e:
             outcomes.append(e.code)
@@ -208,8 +265,9 @@ def test_products_must_exist_at_this_merchant(shop: Shop, items: Any, code: str)
 def test_quantity_must_be_a_positive_int(shop: Shop, quantity: Any) -> None:
     pearl = shop.product("m_leaf_and_cup", "Pearl Milk Tea")
     with pytest.raises(ValidationError):
-        shop.service.confirm_cart(shop.cart("m_leaf_and_cup",
-                                            [{"product_id": pearl, "quantity": quantity}]))
+        shop.service.confirm_cart(
+            shop.cart("m_leaf_and_cup", [{"product_id": pearl, "quantity": quantity}])
+        )
 
 
 def test_unknown_merchant_and_unsupported_method(shop: Shop) -> None:
@@ -218,9 +276,13 @@ def test_unknown_merchant_and_unsupported_method(shop: Shop) -> None:
         shop.service.confirm_cart(shop.cart("m_nowhere", [{"product_id": pearl, "quantity": 1}]))
     assert problem_code(caught) == CommerceProblem.UNKNOWN_MERCHANT
     with pytest.raises(CommerceError) as caught:
-        shop.service.confirm_cart(shop.cart("m_leaf_and_cup",
-                                            [{"product_id": pearl, "quantity": 1}],
-                                            payment_method="credit-card"))
+        shop.service.confirm_cart(
+            shop.cart(
+                "m_leaf_and_cup",
+                [{"product_id": pearl, "quantity": 1}],
+                payment_method="credit-card",
+            )
+        )
     assert problem_code(caught) == CommerceProblem.METHOD_NOT_SUPPORTED
     assert shop.order_count() == 0
 
@@ -230,36 +292,56 @@ def test_merchant_without_a_key_cannot_confirm(db: Database, clock: FixedClock) 
     service = MerchantService(db, {}, clock, psp_endpoint=PSP_ENDPOINT, psp_id="psp:trustcart")
     product = next(p for p in catalog.products if p.merchant_id == "m_bobo_cha")
     with pytest.raises(CommerceError) as caught:
-        service.confirm_cart({"merchant_id": "m_bobo_cha", "items": [
-            {"product_id": product.product_id, "quantity": 1}], "intent_id": "int_a",
-            "delegation_id": "dlg_a", "agent_id": AGENT, "payment_method": "trustcart-balance"})
+        service.confirm_cart(
+            {
+                "merchant_id": "m_bobo_cha",
+                "items": [{"product_id": product.product_id, "quantity": 1}],
+                "intent_id": "int_a",
+                "delegation_id": "dlg_a",
+                "agent_id": AGENT,
+                "payment_method": "trustcart-balance",
+            }
+        )
     assert problem_code(caught) == CommerceProblem.MERCHANT_UNAVAILABLE
 
 
 @pytest.mark.parametrize(
     ("extra", "code"),
     [
-        ({"constraints": {"max_total_amount": {"amount": "12.99", "currency": "CNY"}}},
-         CommerceProblem.AMOUNT_EXCEEDED),
-        ({"constraints": {"forbidden_merchants": ["m_leaf_and_cup"]}},
-         CommerceProblem.MERCHANT_NOT_ALLOWED),
-        ({"constraints": {"allowed_merchants": ["m_bobo_cha"]}},
-         CommerceProblem.MERCHANT_NOT_ALLOWED),
-        ({"constraints": {"allowed_categories": ["apparel"]}},
-         CommerceProblem.CATEGORY_NOT_ALLOWED),
-        ({"constraints": {"forbidden_categories": ["drinks"]}},
-         CommerceProblem.CATEGORY_NOT_ALLOWED),
+        (
+            {"constraints": {"max_total_amount": {"amount": "12.99", "currency": "CNY"}}},
+            CommerceProblem.AMOUNT_EXCEEDED,
+        ),
+        (
+            {"constraints": {"forbidden_merchants": ["m_leaf_and_cup"]}},
+            CommerceProblem.MERCHANT_NOT_ALLOWED,
+        ),
+        (
+            {"constraints": {"allowed_merchants": ["m_bobo_cha"]}},
+            CommerceProblem.MERCHANT_NOT_ALLOWED,
+        ),
+        (
+            {"constraints": {"allowed_categories": ["apparel"]}},
+            CommerceProblem.CATEGORY_NOT_ALLOWED,
+        ),
+        (
+            {"constraints": {"forbidden_categories": ["drinks"]}},
+            CommerceProblem.CATEGORY_NOT_ALLOWED,
+        ),
         ({"constraints": {"max_delivery_minutes": 5}}, CommerceProblem.DELIVERY_TOO_SLOW),
         ({"constraints": {"max_total_quantity": 1}, "qty": 2}, CommerceProblem.QUANTITY_EXCEEDED),
         ({"expected": "17.00"}, CommerceProblem.PRICE_CHANGED),
-        ({"expected": "18.00", "constraints": {"price_deviation_tolerance": "5"}},
-         CommerceProblem.PRICE_CHANGED),
+        (
+            {"expected": "18.00", "constraints": {"price_deviation_tolerance": "5"}},
+            CommerceProblem.PRICE_CHANGED,
+        ),
         ({"coupon_ids": ["c_leafcup_10pct"]}, CommerceProblem.COUPON_NOT_APPLICABLE),
         ({"coupon_ids": ["c_bobo_10pct"]}, CommerceProblem.COUPON_NOT_APPLICABLE),
     ],
 )
-def test_prechecks_refuse_before_anything_is_locked(shop: Shop, extra: dict[str, Any],
-                                                    code: str) -> None:
+def test_prechecks_refuse_before_anything_is_locked(
+    shop: Shop, extra: dict[str, Any], code: str
+) -> None:
     extra = dict(extra)  # parameters are shared between the SQLite and PostgreSQL runs
     pearl = shop.product("m_leaf_and_cup", "Pearl Milk Tea")
     stock = shop.stock(pearl)
@@ -276,22 +358,34 @@ def test_prechecks_refuse_before_anything_is_locked(shop: Shop, extra: dict[str,
 
 def test_prechecks_that_pass(shop: Shop) -> None:
     pearl = shop.product("m_leaf_and_cup", "Pearl Milk Tea")
-    confirmed = shop.service.confirm_cart(shop.cart(
-        "m_leaf_and_cup",
-        [{"product_id": pearl, "quantity": 1,
-          "expected_unit_price": {"amount": "18.10", "currency": "CNY"}}],
-        coupon_ids=[],
-        constraints={"max_total_amount": {"amount": "19.00", "currency": "CNY"},
-                     "allowed_categories": ["drinks/milk-tea"], "max_delivery_minutes": 60,
-                     "price_deviation_tolerance": "5", "allowed_merchants": ["m_leaf_and_cup"]},
-    ))
+    confirmed = shop.service.confirm_cart(
+        shop.cart(
+            "m_leaf_and_cup",
+            [
+                {
+                    "product_id": pearl,
+                    "quantity": 1,
+                    "expected_unit_price": {"amount": "18.10", "currency": "CNY"},
+                }
+            ],
+            coupon_ids=[],
+            constraints={
+                "max_total_amount": {"amount": "19.00", "currency": "CNY"},
+                "allowed_categories": ["drinks/milk-tea"],
+                "max_delivery_minutes": 60,
+                "price_deviation_tolerance": "5",
+                "allowed_merchants": ["m_leaf_and_cup"],
+            },
+        )
+    )
     # coupon_ids=[] means "no coupon", not "the best ones".
     assert confirmed.payload["total"] == {"amount": "19.00", "currency": "CNY"}
     assert confirmed.payload["coupons"] == []
 
 
-def test_a_database_lock_failure_is_an_explicit_error(shop: Shop,
-                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_database_lock_failure_is_an_explicit_error(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pearl = shop.product("m_leaf_and_cup", "Pearl Milk Tea")
     stock = shop.stock(pearl)
 
@@ -300,8 +394,9 @@ def test_a_database_lock_failure_is_an_explicit_error(shop: Shop,
 
     monkeypatch.setattr(service_module, "reserve_stock", contended)
     with pytest.raises(CommerceError) as caught:
-        shop.service.confirm_cart(shop.cart("m_leaf_and_cup",
-                                            [{"product_id": pearl, "quantity": 1}]))
+        shop.service.confirm_cart(
+            shop.cart("m_leaf_and_cup", [{"product_id": pearl, "quantity": 1}])
+        )
     assert problem_code(caught) == CommerceProblem.LOCK_FAILED
     assert shop.stock(pearl) == stock
     assert shop.order_count() == 0
@@ -312,8 +407,9 @@ def test_a_database_lock_failure_is_an_explicit_error(shop: Shop,
 
 def confirm_pearl(shop: Shop, merchant_id: str = "m_leaf_and_cup") -> tuple[str, Money]:
     pearl = shop.product(merchant_id, "Pearl Milk Tea")
-    confirmed = shop.service.confirm_cart(shop.cart(merchant_id,
-                                                    [{"product_id": pearl, "quantity": 1}]))
+    confirmed = shop.service.confirm_cart(
+        shop.cart(merchant_id, [{"product_id": pearl, "quantity": 1}])
+    )
     return confirmed.out_trade_no, Money.from_json(confirmed.payload["total"])
 
 
@@ -354,7 +450,8 @@ def test_payment_after_the_lock_expired_is_refused(shop: Shop) -> None:
     # Paid at the last second of the lock, noticed later: accepted.
     lock_end = T0 + timedelta(minutes=15)
     assert shop.service.mark_paid(out_trade_no, "trd_1", total, lock_end).status is (
-        OrderStatus.PAID)
+        OrderStatus.PAID
+    )
 
 
 def test_a_notice_dated_in_the_future_is_refused(shop: Shop) -> None:
@@ -391,9 +488,17 @@ def test_cancel_releases_stock(shop: Shop) -> None:
     assert shop.stock(pearl) == stock
 
 
-@pytest.mark.parametrize("steps", [["fulfil"], ["pay", "cancel"], ["cancel", "pay"],
-                                   ["cancel", "cancel"], ["pay", "fulfil", "cancel"],
-                                   ["pay", "pay_other"]])
+@pytest.mark.parametrize(
+    "steps",
+    [
+        ["fulfil"],
+        ["pay", "cancel"],
+        ["cancel", "pay"],
+        ["cancel", "cancel"],
+        ["pay", "fulfil", "cancel"],
+        ["pay", "pay_other"],
+    ],
+)
 def test_forbidden_transitions_raise_and_change_nothing(shop: Shop, steps: list[str]) -> None:
     out_trade_no, total = confirm_pearl(shop)
     pearl = shop.product("m_leaf_and_cup", "Pearl Milk Tea")
@@ -415,21 +520,34 @@ def test_forbidden_transitions_raise_and_change_nothing(shop: Shop, steps: list[
 
 def test_payment_must_be_for_this_cart_and_merchant(shop: Shop) -> None:
     pearl = shop.product("m_leaf_and_cup", "Pearl Milk Tea")
-    confirmed = shop.service.confirm_cart(shop.cart("m_leaf_and_cup",
-                                                    [{"product_id": pearl, "quantity": 1}]))
+    confirmed = shop.service.confirm_cart(
+        shop.cart("m_leaf_and_cup", [{"product_id": pearl, "quantity": 1}])
+    )
     total = Money.from_json(confirmed.payload["total"])
     with pytest.raises(CommerceError) as caught:
-        shop.service.mark_paid(confirmed.out_trade_no, "trd_1", total, T0,
-                               cart_digest="sha-256:" + "A" * 43)
+        shop.service.mark_paid(
+            confirmed.out_trade_no, "trd_1", total, T0, cart_digest="sha-256:" + "A" * 43
+        )
     assert problem_code(caught) == CommerceProblem.CART_MISMATCH
     with pytest.raises(CommerceError) as caught:
-        shop.service.mark_paid(confirmed.out_trade_no, "trd_1", total, T0,
-                               merchant_id="m_bobo_cha", cart_digest=confirmed.cart_digest)
+        shop.service.mark_paid(
+            confirmed.out_trade_no,
+            "trd_1",
+            total,
+            T0,
+            merchant_id="m_bobo_cha",
+            cart_digest=confirmed.cart_digest,
+        )
     assert problem_code(caught) == CommerceProblem.UNKNOWN_ORDER
     assert shop.service.order(confirmed.out_trade_no).status is OrderStatus.CONFIRMED
-    paid = shop.service.mark_paid(confirmed.out_trade_no, "trd_1", total, T0,
-                                  merchant_id="m_leaf_and_cup",
-                                  cart_digest=confirmed.cart_digest)
+    paid = shop.service.mark_paid(
+        confirmed.out_trade_no,
+        "trd_1",
+        total,
+        T0,
+        merchant_id="m_leaf_and_cup",
+        cart_digest=confirmed.cart_digest,
+    )
     assert paid.status is OrderStatus.PAID
 
 
@@ -447,12 +565,22 @@ WEST_LAKE = {"lat": str(DEMO_LOCATION.lat), "lon": str(DEMO_LOCATION.lon), "radi
 
 
 def test_intent_context_returns_offers_with_the_best_coupon(shop: Shop) -> None:
-    answer = shop.service.query_intent_context({
-        "request_id": "xfr_1", "intent_id": "int_demo",
-        "context": {"query": "pearl milk tea", "category": "drinks/milk-tea", "quantity": 1,
-                    "constraints": {"max_total_amount": {"amount": "30.00", "currency": "CNY"},
-                                    "location": WEST_LAKE}},
-    }, agent_id=AGENT)
+    answer = shop.service.query_intent_context(
+        {
+            "request_id": "xfr_1",
+            "intent_id": "int_demo",
+            "context": {
+                "query": "pearl milk tea",
+                "category": "drinks/milk-tea",
+                "quantity": 1,
+                "constraints": {
+                    "max_total_amount": {"amount": "30.00", "currency": "CNY"},
+                    "location": WEST_LAKE,
+                },
+            },
+        },
+        agent_id=AGENT,
+    )
     candidates = answer["candidates"]
     assert answer["request_id"] == "xfr_1"
     first = candidates[0]
@@ -467,14 +595,21 @@ def test_intent_context_returns_offers_with_the_best_coupon(shop: Shop) -> None:
 
 
 def test_intent_context_updates_link_to_the_previous_request(shop: Shop) -> None:
-    base = {"request_id": "xfr_1", "context": {
-        "query": "pearl milk tea", "constraints": {"location": WEST_LAKE}}}
+    base = {
+        "request_id": "xfr_1",
+        "context": {"query": "pearl milk tea", "constraints": {"location": WEST_LAKE}},
+    }
     first = shop.service.query_intent_context(base, agent_id=AGENT)
     assert len({c["merchant"]["merchant_id"] for c in first["candidates"]}) > 1
     # The update carries only the delta: a size and a merchant list.
-    update_request = {"request_id": "xfr_2", "previous_request_id": "xfr_1", "context": {
-        "attributes": {"size": "large"},
-        "constraints": {"allowed_merchants": ["m_pearl_house"]}}}
+    update_request = {
+        "request_id": "xfr_2",
+        "previous_request_id": "xfr_1",
+        "context": {
+            "attributes": {"size": "large"},
+            "constraints": {"allowed_merchants": ["m_pearl_house"]},
+        },
+    }
     second = shop.service.query_intent_context(update_request, agent_id=AGENT)
     assert second["previous_request_id"] == "xfr_1"
     assert second["context"]["query"] == "pearl milk tea"
@@ -482,36 +617,57 @@ def test_intent_context_updates_link_to_the_previous_request(shop: Shop) -> None
     assert {c["merchant"]["merchant_id"] for c in second["candidates"]} == {"m_pearl_house"}
     assert all(c["product"]["attributes"]["size"] == "large" for c in second["candidates"])
     # null removes a key from the merged context.
-    third = shop.service.query_intent_context({
-        "request_id": "xfr_3", "previous_request_id": "xfr_2",
-        "context": {"constraints": {"allowed_merchants": None}}}, agent_id=AGENT)
+    third = shop.service.query_intent_context(
+        {
+            "request_id": "xfr_3",
+            "previous_request_id": "xfr_2",
+            "context": {"constraints": {"allowed_merchants": None}},
+        },
+        agent_id=AGENT,
+    )
     assert len({c["merchant"]["merchant_id"] for c in third["candidates"]}) > 1
 
 
 def test_intent_context_errors_are_parseable(shop: Shop) -> None:
     with pytest.raises(CommerceError) as caught:
-        shop.service.query_intent_context({"request_id": "xfr_a", "context": {
-            "query": "pearl milk tea", "constraints": {
-                "max_unit_price": {"amount": "5.00", "currency": "CNY"}}}}, agent_id=AGENT)
+        shop.service.query_intent_context(
+            {
+                "request_id": "xfr_a",
+                "context": {
+                    "query": "pearl milk tea",
+                    "constraints": {"max_unit_price": {"amount": "5.00", "currency": "CNY"}},
+                },
+            },
+            agent_id=AGENT,
+        )
     assert problem_code(caught) == CommerceProblem.NO_MATCH
     assert caught.value.status == 404
     # A no-match request is still on record, so the agent can relax it with a delta.
-    relaxed = shop.service.query_intent_context({
-        "request_id": "xfr_b", "previous_request_id": "xfr_a",
-        "context": {"constraints": {"max_unit_price": None}}}, agent_id=AGENT)
+    relaxed = shop.service.query_intent_context(
+        {
+            "request_id": "xfr_b",
+            "previous_request_id": "xfr_a",
+            "context": {"constraints": {"max_unit_price": None}},
+        },
+        agent_id=AGENT,
+    )
     assert relaxed["candidates"]
     with pytest.raises(CommerceError) as caught:
-        shop.service.query_intent_context({"request_id": "xfr_b", "context": {"query": "tea"}},
-                                          agent_id=AGENT)
+        shop.service.query_intent_context(
+            {"request_id": "xfr_b", "context": {"query": "tea"}}, agent_id=AGENT
+        )
     assert problem_code(caught) == CommerceProblem.REQUEST_ID_REUSED
     with pytest.raises(CommerceError) as caught:
-        shop.service.query_intent_context({"request_id": "xfr_c", "previous_request_id": "xfr_x",
-                                           "context": {}}, agent_id=AGENT)
+        shop.service.query_intent_context(
+            {"request_id": "xfr_c", "previous_request_id": "xfr_x", "context": {}}, agent_id=AGENT
+        )
     assert problem_code(caught) == CommerceProblem.UNKNOWN_REQUEST
     # Another agent cannot extend (or even see) this agent's request.
     with pytest.raises(CommerceError) as caught:
-        shop.service.query_intent_context({"request_id": "xfr_d", "previous_request_id": "xfr_a",
-                                           "context": {}}, agent_id="agent:other")
+        shop.service.query_intent_context(
+            {"request_id": "xfr_d", "previous_request_id": "xfr_a", "context": {}},
+            agent_id="agent:other",
+        )
     assert problem_code(caught) == CommerceProblem.UNKNOWN_REQUEST
 
 
@@ -525,18 +681,31 @@ def test_intent_context_errors_are_parseable(shop: Shop) -> None:
         {"request_id": "xfr_1", "context": {"query": "tea", "colour": "red"}},
         {"request_id": "xfr_1", "context": {"query": "tea", "quantity": 0}},
         {"request_id": "xfr_1", "context": {"query": "tea", "constraints": {"radius": "3"}}},
-        {"request_id": "xfr_1", "context": {"query": "tea", "constraints": {
-            "location": {"lat": "95", "lon": "0"}}}},
-        {"request_id": "xfr_1", "context": {"query": "tea", "constraints": {
-            "max_unit_price": {"amount": 30, "currency": "CNY"}}}},
-        {"request_id": "xfr_1", "context": {"query": "tea", "constraints": {
-            "max_unit_price": {"amount": "30", "currency": ["CNY"]}}}},
+        {
+            "request_id": "xfr_1",
+            "context": {"query": "tea", "constraints": {"location": {"lat": "95", "lon": "0"}}},
+        },
+        {
+            "request_id": "xfr_1",
+            "context": {
+                "query": "tea",
+                "constraints": {"max_unit_price": {"amount": 30, "currency": "CNY"}},
+            },
+        },
+        {
+            "request_id": "xfr_1",
+            "context": {
+                "query": "tea",
+                "constraints": {"max_unit_price": {"amount": "30", "currency": ["CNY"]}},
+            },
+        },
         {"request_id": "xfr_1", "context": {"query": "tea"}, "limit": 1000},
         {"request_id": "xfr 1", "context": {"query": "tea"}},
     ],
 )
-def test_malformed_intent_context_is_a_format_error(shop: Shop,
-                                                    request_body: dict[str, Any]) -> None:
+def test_malformed_intent_context_is_a_format_error(
+    shop: Shop, request_body: dict[str, Any]
+) -> None:
     with pytest.raises(ValidationError):
         shop.service.query_intent_context(request_body, agent_id=AGENT)
 
@@ -547,11 +716,21 @@ def test_malformed_intent_context_is_a_format_error(shop: Shop,
 def test_payment_capability_document(shop: Shop) -> None:
     document = shop.service.payment_capability("m_leaf_and_cup")
     assert document == {
-        "version": "2.1", "role": "payee", "agent_id": "m_leaf_and_cup",
-        "supported_methods": [{"method_id": "trustcart-balance", "psps": [{
-            "psp_id": "psp:trustcart", "endpoint": PSP_ENDPOINT,
-            "method_schema_url":
-                "http://127.0.0.1:8002/.well-known/payment-methods/trustcart-balance.json"}]}],
+        "version": "2.1",
+        "role": "payee",
+        "agent_id": "m_leaf_and_cup",
+        "supported_methods": [
+            {
+                "method_id": "trustcart-balance",
+                "psps": [
+                    {
+                        "psp_id": "psp:trustcart",
+                        "endpoint": PSP_ENDPOINT,
+                        "method_schema_url": "http://127.0.0.1:8002/.well-known/payment-methods/trustcart-balance.json",
+                    }
+                ],
+            }
+        ],
     }
     with pytest.raises(CommerceError) as caught:
         shop.service.payment_capability("m_nowhere")
@@ -559,23 +738,38 @@ def test_payment_capability_document(shop: Shop) -> None:
 
 
 def test_two_way_negotiation(shop: Shop) -> None:
-    answer = shop.service.negotiate_payment("m_leaf_and_cup", {
-        "agent_id": AGENT, "buyer_supported_methods": ["card", "trustcart-balance"],
-        "currency": "CNY", "estimated_amount": {"amount": "13.00", "currency": "CNY"}})
-    assert answer["supported_methods"] == [{
-        "method_id": "trustcart-balance", "psp_id": "psp:trustcart", "endpoint": PSP_ENDPOINT,
-        "method_schema_url":
-            "http://127.0.0.1:8002/.well-known/payment-methods/trustcart-balance.json"}]
+    answer = shop.service.negotiate_payment(
+        "m_leaf_and_cup",
+        {
+            "agent_id": AGENT,
+            "buyer_supported_methods": ["card", "trustcart-balance"],
+            "currency": "CNY",
+            "estimated_amount": {"amount": "13.00", "currency": "CNY"},
+        },
+    )
+    assert answer["supported_methods"] == [
+        {
+            "method_id": "trustcart-balance",
+            "psp_id": "psp:trustcart",
+            "endpoint": PSP_ENDPOINT,
+            "method_schema_url": "http://127.0.0.1:8002/.well-known/payment-methods/trustcart-balance.json",
+        }
+    ]
     for body, code in (
-        ({"buyer_supported_methods": ["card"], "currency": "CNY"},
-         CommerceProblem.METHOD_NOT_SUPPORTED),
-        ({"buyer_supported_methods": ["trustcart-balance"], "currency": "USD"},
-         CommerceProblem.CURRENCY_MISMATCH),
+        (
+            {"buyer_supported_methods": ["card"], "currency": "CNY"},
+            CommerceProblem.METHOD_NOT_SUPPORTED,
+        ),
+        (
+            {"buyer_supported_methods": ["trustcart-balance"], "currency": "USD"},
+            CommerceProblem.CURRENCY_MISMATCH,
+        ),
     ):
         amount = {"amount": "13.00", "currency": body["currency"]}
         with pytest.raises(CommerceError) as caught:
-            shop.service.negotiate_payment("m_leaf_and_cup",
-                                           {"agent_id": AGENT, "estimated_amount": amount, **body})
+            shop.service.negotiate_payment(
+                "m_leaf_and_cup", {"agent_id": AGENT, "estimated_amount": amount, **body}
+            )
         assert problem_code(caught) == code
         assert caught.value.status == 422
 

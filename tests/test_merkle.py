@@ -131,14 +131,23 @@ def test_consistency_corruptions_fail(vector: dict[str, Any]) -> None:
     r1, r2 = ROOTS[old], ROOTS[new]
     wrong = hashlib.sha256(b"WrongRoot").digest()
     probes: list[tuple[Any, ...]] = [
-        (old - 1, new, r1, r2, proof), (old + 1, new, r1, r2, proof),
-        (old ^ 2, new, r1, r2, proof), (old, new * 2, r1, r2, proof),
-        (old, new // 2, r1, r2, proof), (old, new, wrong, r2, proof),
-        (old, new, r1, wrong, proof), (old, new, r2, r1, proof), (old, new, r1, r2, []),
-        (old, new, r1, r2, [*proof, b""]), (old, new, r1, r2, [*proof, r1]),
-        (old, new, r1, r2, [*proof, r2]), (old, new, r1, r2, [b"", *proof]),
-        (old, new, r1, r2, [r1, *proof]), (old, new, r1, r2, [r2, *proof]),
-        (old, new, r1, r2, [proof[0], *proof]), (old, new, r1, r2, proof[:-1]),
+        (old - 1, new, r1, r2, proof),
+        (old + 1, new, r1, r2, proof),
+        (old ^ 2, new, r1, r2, proof),
+        (old, new * 2, r1, r2, proof),
+        (old, new // 2, r1, r2, proof),
+        (old, new, wrong, r2, proof),
+        (old, new, r1, wrong, proof),
+        (old, new, r2, r1, proof),
+        (old, new, r1, r2, []),
+        (old, new, r1, r2, [*proof, b""]),
+        (old, new, r1, r2, [*proof, r1]),
+        (old, new, r1, r2, [*proof, r2]),
+        (old, new, r1, r2, [b"", *proof]),
+        (old, new, r1, r2, [r1, *proof]),
+        (old, new, r1, r2, [r2, *proof]),
+        (old, new, r1, r2, [proof[0], *proof]),
+        (old, new, r1, r2, proof[:-1]),
     ]
     for i in range(len(proof)):
         flipped = list(proof)

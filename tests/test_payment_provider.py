@@ -62,25 +62,42 @@ def test_l2_payment_moves_money_and_returns_a_signed_receipt(world: World) -> No
     assert outcome.status == 200, outcome.body
     receipt = verify_receipt(outcome.body["receipt"], {world.psp_key.kid: world.psp_key.public})
     assert receipt == {
-        "trade_no": outcome.body["trade_no"], "out_trade_no": "ord_1", "merchant_id": MERCHANT,
-        "amount": {"amount": "18.00", "currency": "CNY"}, "mode": "L2",
-        "delegation_id": "dlg_test1", "agent_id": AGENT,
-        "cart_digest": jcs_digest(peek_payload(cart)), "status": "SUCCESS",
+        "trade_no": outcome.body["trade_no"],
+        "out_trade_no": "ord_1",
+        "merchant_id": MERCHANT,
+        "amount": {"amount": "18.00", "currency": "CNY"},
+        "mode": "L2",
+        "delegation_id": "dlg_test1",
+        "agent_id": AGENT,
+        "cart_digest": jcs_digest(peek_payload(cart)),
+        "status": "SUCCESS",
         "paid_at": format_instant(world.now),
-        "budget": {"spent": {"amount": "18.00", "currency": "CNY"},
-                   "remaining": {"amount": "62.00", "currency": "CNY"},
-                   "count": 1, "quantity": 1},
+        "budget": {
+            "spent": {"amount": "18.00", "currency": "CNY"},
+            "remaining": {"amount": "62.00", "currency": "CNY"},
+            "count": 1,
+            "quantity": 1,
+        },
     }
     assert world.provider.balance(ACCOUNT) == cny("182.00")
     assert world.provider.merchant_balance(MERCHANT, "CNY") == cny("18.00")
     with world.db.transaction() as session:
         ledger_store.check_balanced(session)
     # The merchant got a notice carrying the same receipt.
-    assert world.notifier.delivered == [(MERCHANT, {
-        "type": "payment.succeeded", "trade_no": outcome.body["trade_no"],
-        "out_trade_no": "ord_1", "merchant_id": MERCHANT,
-        "amount": {"amount": "18.00", "currency": "CNY"},
-        "paid_at": format_instant(world.now), "receipt": outcome.body["receipt"]})]
+    assert world.notifier.delivered == [
+        (
+            MERCHANT,
+            {
+                "type": "payment.succeeded",
+                "trade_no": outcome.body["trade_no"],
+                "out_trade_no": "ord_1",
+                "merchant_id": MERCHANT,
+                "amount": {"amount": "18.00", "currency": "CNY"},
+                "paid_at": format_instant(world.now),
+                "receipt": outcome.body["receipt"],
+            },
+        )
+    ]
 
 
 def test_receipt_signature_fails_with_another_key(world: World) -> None:
@@ -92,8 +109,9 @@ def test_receipt_signature_fails_with_another_key(world: World) -> None:
 
 def test_l1_payment_with_the_users_approval_of_this_exact_cart(world: World) -> None:
     cart = world.cart(unit_price="25.00")
-    outcome = world.pay(world.request(cart, mode="L1",
-                                      approval=sign_approval(world.alice, cart, world.now)))
+    outcome = world.pay(
+        world.request(cart, mode="L1", approval=sign_approval(world.alice, cart, world.now))
+    )
     assert outcome.status == 200, outcome.body
     assert peek_payload(outcome.body["receipt"])["mode"] == "L1"
     assert world.provider.balance(ACCOUNT) == cny("175.00")
@@ -105,9 +123,12 @@ def test_budget_in_receipts_accumulates_and_stops_at_the_total(world: World) -> 
         outcome = world.pay(world.request(world.cart(unit_price="30.00")))
         assert outcome.status == 200
         spent.append(peek_payload(outcome.body["receipt"])["budget"])
-    assert spent[1] == {"spent": {"amount": "60.00", "currency": "CNY"},
-                        "remaining": {"amount": "20.00", "currency": "CNY"},
-                        "count": 2, "quantity": 2}
+    assert spent[1] == {
+        "spent": {"amount": "60.00", "currency": "CNY"},
+        "remaining": {"amount": "20.00", "currency": "CNY"},
+        "count": 2,
+        "quantity": 2,
+    }
     before = world.snapshot()
     refused = world.pay(world.request(world.cart(unit_price="30.00")))
     assert refused.code == P.OVER_BUDGET
@@ -140,6 +161,7 @@ def _status(status: CredentialStatus) -> Mutation:
     def mutate(w: World) -> dict[str, Any]:
         w.status.status["dlg_test1"] = status
         return w.request()
+
     return mutate
 
 
@@ -198,8 +220,7 @@ def _l1_approval_other_amount(w: World) -> dict[str, Any]:
 def _l1_approval_signed_as_cart(w: World) -> dict[str, Any]:
     cart = w.cart()
     payload = peek_payload(sign_approval(w.alice, cart, w.now))
-    return w.request(cart, mode="L1",
-                     approval=sign_compact(payload, w.alice, typ="act-cart+jwt"))
+    return w.request(cart, mode="L1", approval=sign_compact(payload, w.alice, typ="act-cart+jwt"))
 
 
 def _revoked_merchant_key(w: World) -> dict[str, Any]:
@@ -214,11 +235,12 @@ REFUSALS: dict[str, tuple[Mutation, PaymentProblem]] = {
     "malformed token": (lambda w: w.request(token="not-a-token"), P.TOKEN_INVALID),
     "revoked token": (_revoked_token, P.TOKEN_INVALID),
     "IAC by someone else": (_other_delegator_iac, P.IAC_INVALID),
-    "IAC tampered": (lambda w: w.request(iac=make_iac(w.now).token[:-4] + "AAAA"),
-                     P.IAC_INVALID),
+    "IAC tampered": (lambda w: w.request(iac=make_iac(w.now).token[:-4] + "AAAA"), P.IAC_INVALID),
     "IAC of another delegation": (_other_delegation, P.TOKEN_DELEGATION_MISMATCH),
-    "delegation_id field differs": (lambda w: w.request(delegation_id="dlg_x"),
-                                    P.TOKEN_DELEGATION_MISMATCH),
+    "delegation_id field differs": (
+        lambda w: w.request(delegation_id="dlg_x"),
+        P.TOKEN_DELEGATION_MISMATCH,
+    ),
     "suspended": (_status(CredentialStatus.SUSPENDED), P.IAC_SUSPENDED),
     "revoked": (_status(CredentialStatus.REVOKED), P.IAC_REVOKED),
     "expired status": (_status(CredentialStatus.EXPIRED), P.IAC_EXPIRED),
@@ -229,21 +251,29 @@ REFUSALS: dict[str, tuple[Mutation, PaymentProblem]] = {
     "cart by a non-merchant key": (_agent_key_signs_cart, P.CART_INVALID),
     "cart does not add up": (_cart_not_adding_up, P.CART_INVALID),
     "cart for another PSP": (lambda w: w.request(w.cart(psp_id="psp:other")), P.CART_INVALID),
-    "cart for another delegation": (lambda w: w.request(w.cart(delegation_id="dlg_x")),
-                                    P.CART_INVALID),
+    "cart for another delegation": (
+        lambda w: w.request(w.cart(delegation_id="dlg_x")),
+        P.CART_INVALID,
+    ),
     "cart for another agent": (lambda w: w.request(w.cart(agent_id="agent:x")), P.CART_INVALID),
     "cart price lock expired": (_expired_cart, P.CART_EXPIRED),
-    "cart in USD": (lambda w: w.request(sign_cart(
-        w.merchant_key, w.now, total={"amount": "18.00", "currency": "USD"})), P.CART_INVALID),
-    "amount differs from cart": (lambda w: w.request(amount={"amount": "1.00",
-                                                             "currency": "CNY"}),
-                                 P.AMOUNT_MISMATCH),
+    "cart in USD": (
+        lambda w: w.request(
+            sign_cart(w.merchant_key, w.now, total={"amount": "18.00", "currency": "USD"})
+        ),
+        P.CART_INVALID,
+    ),
+    "amount differs from cart": (
+        lambda w: w.request(amount={"amount": "1.00", "currency": "CNY"}),
+        P.AMOUNT_MISMATCH,
+    ),
     "over single limit": (lambda w: w.request(w.cart(unit_price="35.00")), P.OVER_SINGLE_LIMIT),
-    "category": (lambda w: w.request(w.cart(category="electronics/phones")),
-                 P.CATEGORY_NOT_ALLOWED),
+    "category": (
+        lambda w: w.request(w.cart(category="electronics/phones")),
+        P.CATEGORY_NOT_ALLOWED,
+    ),
     "quantity": (lambda w: w.request(w.cart(unit_price="5.00", quantity=4)), P.OVER_QUANTITY),
-    "payment method": (lambda w: w.request(w.cart(method_id="credit-card")),
-                       P.METHOD_NOT_ALLOWED),
+    "payment method": (lambda w: w.request(w.cart(method_id="credit-card")), P.METHOD_NOT_ALLOWED),
     "L1 without approval": (lambda w: w.request(mode="L1"), P.APPROVAL_MISSING),
     "L1 approval by stranger": (_l1_approval_by_stranger, P.APPROVAL_INVALID),
     "L1 approval of other cart": (_l1_approval_of_other_cart, P.APPROVAL_MISMATCH),
@@ -282,8 +312,11 @@ def test_expired_delegation_refused_after_its_window(world: World) -> None:
 
 
 def test_merchant_outside_allowed_merchants(db: Database, clock: FixedClock) -> None:
-    world = make_world(db, clock, commerce=CommerceConstraints(
-        max_single=cny("30.00"), allowed_merchants=("m_other",)))
+    world = make_world(
+        db,
+        clock,
+        commerce=CommerceConstraints(max_single=cny("30.00"), allowed_merchants=("m_other",)),
+    )
     before = world.snapshot()
     assert world.pay(world.request()).code == P.MERCHANT_NOT_ALLOWED
     assert world.snapshot() == before
@@ -292,8 +325,7 @@ def test_merchant_outside_allowed_merchants(db: Database, clock: FixedClock) -> 
 def test_insufficient_funds(db: Database, clock: FixedClock) -> None:
     world = make_world(db, clock, balance="10.00")
     before = world.snapshot()
-    assert world.pay(world.request(world.cart(unit_price="18.00"))).code == (
-        P.INSUFFICIENT_FUNDS)
+    assert world.pay(world.request(world.cart(unit_price="18.00"))).code == (P.INSUFFICIENT_FUNDS)
     assert world.snapshot() == before
 
 
@@ -337,8 +369,16 @@ def test_same_key_from_another_agent_is_another_key(world: World) -> None:
 def test_in_flight_duplicate_gets_409(world: World) -> None:
     body = world.request()
     with world.db.transaction() as session:
-        assert idempotency.claim(session, f"payments:{AGENT}", "idem-1",
-                                 idempotency.request_fingerprint(body), world.now) is None
+        assert (
+            idempotency.claim(
+                session,
+                f"payments:{AGENT}",
+                "idem-1",
+                idempotency.request_fingerprint(body),
+                world.now,
+            )
+            is None
+        )
     before = world.snapshot()
     outcome = world.pay(body, key="idem-1")
     assert (outcome.status, outcome.code) == (409, P.IDEMPOTENCY_IN_FLIGHT)
@@ -376,8 +416,9 @@ def test_parallel_payments_never_exceed_the_budget(world: World) -> None:
     lock = threading.Lock()
 
     def pay(index: int) -> None:
-        outcome = world.provider.submit_payment(agent_id=AGENT, idempotency_key=f"par-{index}",
-                                                request=world.request(carts[index]))
+        outcome = world.provider.submit_payment(
+            agent_id=AGENT, idempotency_key=f"par-{index}", request=world.request(carts[index])
+        )
         with lock:
             outcomes.append(outcome)
 
@@ -406,9 +447,19 @@ def test_binding_returns_an_opaque_token_stored_only_as_a_hash(world: World) -> 
         assert all(token not in str(vars(row).values()) for row in rows)
 
 
-@pytest.mark.parametrize("case", ["stranger signs", "replayed", "other account", "stale",
-                                  "agent differs from IAC", "IAC revoked", "IAC not yet valid",
-                                  "garbage"])
+@pytest.mark.parametrize(
+    "case",
+    [
+        "stranger signs",
+        "replayed",
+        "other account",
+        "stale",
+        "agent differs from IAC",
+        "IAC revoked",
+        "IAC not yet valid",
+        "garbage",
+    ],
+)
 def test_failed_binding_yields_no_token(world: World, case: str) -> None:
     world.clock.advance(timedelta(seconds=1))  # the fixture bound at T0 with these same bytes
     first = sign_binding(world.alice, world.iac, world.now)
@@ -417,16 +468,20 @@ def test_failed_binding_yields_no_token(world: World, case: str) -> None:
     request = {
         "stranger signs": lambda: sign_binding(SigningKey.generate(), world.iac, world.now),
         "replayed": lambda: first,
-        "other account": lambda: sign_binding(world.alice, world.iac, world.now,
-                                              account_id="acc_bob"),
+        "other account": lambda: sign_binding(
+            world.alice, world.iac, world.now, account_id="acc_bob"
+        ),
         "stale": lambda: sign_binding(world.alice, world.iac, world.now - timedelta(hours=1)),
-        "agent differs from IAC": lambda: sign_binding(world.alice, world.iac, world.now,
-                                                       agent_id="agent:other"),
-        "IAC revoked": lambda: (world.status.status.__setitem__(
-            "dlg_test1", CredentialStatus.REVOKED), sign_binding(world.alice, world.iac,
-                                                                 world.now))[1],
-        "IAC not yet valid": lambda: sign_binding(world.alice, make_iac(
-            world.now + timedelta(days=1)), world.now),
+        "agent differs from IAC": lambda: sign_binding(
+            world.alice, world.iac, world.now, agent_id="agent:other"
+        ),
+        "IAC revoked": lambda: (
+            world.status.status.__setitem__("dlg_test1", CredentialStatus.REVOKED),
+            sign_binding(world.alice, world.iac, world.now),
+        )[1],
+        "IAC not yet valid": lambda: sign_binding(
+            world.alice, make_iac(world.now + timedelta(days=1)), world.now
+        ),
         "garbage": lambda: "not.a.jws",
     }[case]()
     with pytest.raises(PaymentRefused) as refused:
@@ -438,9 +493,16 @@ def test_failed_binding_yields_no_token(world: World, case: str) -> None:
 def test_binding_needs_the_iac_signed_by_the_accounts_delegator(world: World) -> None:
     mallory = SigningKey.generate()
     foreign = make_iac(world.now, key=mallory, delegation_id="dlg_m")
-    request = sign_compact({"account_id": ACCOUNT, "agent_id": AGENT, "iac": foreign.token,
-                            "requested_at": format_instant(world.now)}, world.alice,
-                           typ=BINDING_TYP)
+    request = sign_compact(
+        {
+            "account_id": ACCOUNT,
+            "agent_id": AGENT,
+            "iac": foreign.token,
+            "requested_at": format_instant(world.now),
+        },
+        world.alice,
+        typ=BINDING_TYP,
+    )
     with pytest.raises(PaymentRefused) as refused:
         world.provider.bind(request)
     assert refused.value.code == P.IAC_INVALID
@@ -449,11 +511,16 @@ def test_binding_needs_the_iac_signed_by_the_accounts_delegator(world: World) ->
 # -- refunds ----------------------------------------------------------------------------------
 
 
-def refund(world: World, trade_no: str, amount: str, *, key: str,
-           merchant: str = MERCHANT) -> Any:
-    return world.provider.submit_refund(merchant_id=merchant, idempotency_key=key, request={
-        "trade_no": trade_no, "amount": {"amount": amount, "currency": "CNY"},
-        "reason": "customer request"})
+def refund(world: World, trade_no: str, amount: str, *, key: str, merchant: str = MERCHANT) -> Any:
+    return world.provider.submit_refund(
+        merchant_id=merchant,
+        idempotency_key=key,
+        request={
+            "trade_no": trade_no,
+            "amount": {"amount": amount, "currency": "CNY"},
+            "reason": "customer request",
+        },
+    )
 
 
 def test_refunds_reverse_the_entry_and_never_exceed_the_payment(world: World) -> None:
@@ -462,8 +529,7 @@ def test_refunds_reverse_the_entry_and_never_exceed_the_payment(world: World) ->
     assert world.provider.balance(ACCOUNT) == cny("185.00")
     before = world.snapshot()
     assert refund(world, trade_no, "15.01", key="r2").code == P.REFUND_EXCEEDS_PAYMENT
-    assert refund(world, trade_no, "1.00", key="r3", merchant="m_other").code == (
-        P.UNKNOWN_PAYMENT)
+    assert refund(world, trade_no, "1.00", key="r3", merchant="m_other").code == (P.UNKNOWN_PAYMENT)
     assert world.snapshot() == before
     full = refund(world, trade_no, "15.00", key="r4")
     assert full.body["payment_status"] == "REFUNDED"
@@ -490,8 +556,10 @@ def test_status_query_is_for_the_agent_and_merchant_only(world: World) -> None:
     paid = world.pay(world.request())
     trade_no = paid.body["trade_no"]
     assert world.provider.payment_status(trade_no, requester_id=AGENT)["status"] == "SUCCESS"
-    assert world.provider.find_payment(MERCHANT, "ord_1", requester_id=MERCHANT)[
-        "trade_no"] == trade_no
+    assert (
+        world.provider.find_payment(MERCHANT, "ord_1", requester_id=MERCHANT)["trade_no"]
+        == trade_no
+    )
     for requester in ("agent:other", PSP_ID):
         with pytest.raises(PaymentRefused) as refused:
             world.provider.payment_status(trade_no, requester_id=requester)
@@ -525,19 +593,21 @@ def test_l2_needs_an_iac_the_user_confirmed(world: World) -> None:
     # L1 with the user's approval of the exact cart is still possible under it.
     cart = world.cart()
     approval = sign_approval(world.alice, cart, world.now)
-    assert world.pay(world.request(cart, mode="L1", approval=approval, iac=iac,
-                                   token=token)).status == 200
+    assert (
+        world.pay(world.request(cart, mode="L1", approval=approval, iac=iac, token=token)).status
+        == 200
+    )
 
 
 def test_status_about_another_delegation_is_not_accepted(world: World) -> None:
     iac = world.iac
-    other = sign_status("dlg_other", CredentialStatus.ACTIVE, key=world.status.key,
-                        now=world.now)
+    other = sign_status("dlg_other", CredentialStatus.ACTIVE, key=world.status.key, now=world.now)
     with pytest.raises(PaymentRefused) as refused:
         check_status(other, iac, world.now)
     assert refused.value.code == P.STATUS_UNAVAILABLE
-    fresh = sign_status(iac.delegation_id, CredentialStatus.ACTIVE, key=world.status.key,
-                        now=world.now)
+    fresh = sign_status(
+        iac.delegation_id, CredentialStatus.ACTIVE, key=world.status.key, now=world.now
+    )
     check_status(fresh, iac, world.now)
     with pytest.raises(PaymentRefused):
         check_status(fresh, iac, world.now + timedelta(seconds=61))

@@ -55,18 +55,21 @@ def agent_key(world: World) -> SigningKey:
 
 
 def psp_app(world: World) -> FastAPI:
-    verifier = RequestVerifier(world.directory, InMemoryNonceCache(), world.clock,
-                               allowed_roles=("agent", "merchant"))
+    verifier = RequestVerifier(
+        world.directory, InMemoryNonceCache(), world.clock, allowed_roles=("agent", "merchant")
+    )
     return create_psp_app(world.provider, verifier)
 
 
-def call(world: World, key: SigningKey | None, method: str, path: str,
-         **kwargs: Any) -> httpx.Response:
+def call(
+    world: World, key: SigningKey | None, method: str, path: str, **kwargs: Any
+) -> httpx.Response:
     auth = AgentRequestSigner(key, clock=world.clock) if key else None
 
     async def go() -> httpx.Response:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=psp_app(world)),
-                                     base_url=BASE, auth=auth) as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=psp_app(world)), base_url=BASE, auth=auth
+        ) as client:
             return await client.request(method, path, **kwargs)
 
     return asyncio.run(go())
@@ -74,23 +77,30 @@ def call(world: World, key: SigningKey | None, method: str, path: str,
 
 def test_signed_payment_then_idempotent_replay(world: World, agent_key: SigningKey) -> None:
     body = world.request()
-    first = call(world, agent_key, "POST", "/payments", json=body,
-                 headers={"Idempotency-Key": "k1"})
+    first = call(
+        world, agent_key, "POST", "/payments", json=body, headers={"Idempotency-Key": "k1"}
+    )
     assert first.status_code == 200, first.text
     assert "idempotent-replayed" not in first.headers
     psp_keys = keys_from_jwks(call(world, None, "GET", "/.well-known/jwks.json").json())
     receipt = verify_receipt(first.json()["receipt"], psp_keys)
     assert receipt["agent_id"] == AGENT
     snapshot = world.snapshot()
-    again = call(world, agent_key, "POST", "/payments", json=body,
-                 headers={"Idempotency-Key": "k1"})
+    again = call(
+        world, agent_key, "POST", "/payments", json=body, headers={"Idempotency-Key": "k1"}
+    )
     assert again.status_code == 200
     assert again.headers["idempotent-replayed"] == "true"
     assert again.json() == first.json()
     assert world.snapshot() == snapshot
-    conflict = call(world, agent_key, "POST", "/payments",
-                    json=world.request(world.cart(unit_price="3.00")),
-                    headers={"Idempotency-Key": "k1"})
+    conflict = call(
+        world,
+        agent_key,
+        "POST",
+        "/payments",
+        json=world.request(world.cart(unit_price="3.00")),
+        headers={"Idempotency-Key": "k1"},
+    )
     assert conflict.status_code == 422
     assert conflict.headers["content-type"] == "application/problem+json"
     assert conflict.json()["code"] == "idempotency-conflict"
@@ -99,34 +109,61 @@ def test_signed_payment_then_idempotent_replay(world: World, agent_key: SigningK
 
 def test_unsigned_or_keyless_payments_move_no_money(world: World, agent_key: SigningKey) -> None:
     before = world.snapshot()
-    unsigned = call(world, None, "POST", "/payments", json=world.request(),
-                    headers={"Idempotency-Key": "k1"})
+    unsigned = call(
+        world, None, "POST", "/payments", json=world.request(), headers={"Idempotency-Key": "k1"}
+    )
     assert (unsigned.status_code, unsigned.json()["code"]) == (401, "signature-missing")
     keyless = call(world, agent_key, "POST", "/payments", json=world.request())
     assert (keyless.status_code, keyless.json()["code"]) == (400, "idempotency-key-missing")
     stranger = SigningKey.generate()  # not in the directory
-    unknown = call(world, stranger, "POST", "/payments", json=world.request(),
-                   headers={"Idempotency-Key": "k2"})
+    unknown = call(
+        world,
+        stranger,
+        "POST",
+        "/payments",
+        json=world.request(),
+        headers={"Idempotency-Key": "k2"},
+    )
     assert unknown.json()["code"] == "unknown-agent"
     assert world.snapshot() == before
 
 
 def test_a_merchant_key_cannot_pay_and_an_agent_cannot_refund(
-    world: World, agent_key: SigningKey,
+    world: World,
+    agent_key: SigningKey,
 ) -> None:
     before = world.snapshot()
-    as_merchant = call(world, world.merchant_key, "POST", "/payments", json=world.request(),
-                       headers={"Idempotency-Key": "k1"})
+    as_merchant = call(
+        world,
+        world.merchant_key,
+        "POST",
+        "/payments",
+        json=world.request(),
+        headers={"Idempotency-Key": "k1"},
+    )
     assert (as_merchant.status_code, as_merchant.json()["code"]) == (403, "role-not-allowed")
     assert world.snapshot() == before
-    paid = call(world, agent_key, "POST", "/payments", json=world.request(),
-                headers={"Idempotency-Key": "k2"}).json()
+    paid = call(
+        world,
+        agent_key,
+        "POST",
+        "/payments",
+        json=world.request(),
+        headers={"Idempotency-Key": "k2"},
+    ).json()
     refund = {"trade_no": paid["trade_no"], "amount": {"amount": "1.00", "currency": "CNY"}}
-    by_agent = call(world, agent_key, "POST", "/refunds", json=refund,
-                    headers={"Idempotency-Key": "r1"})
+    by_agent = call(
+        world, agent_key, "POST", "/refunds", json=refund, headers={"Idempotency-Key": "r1"}
+    )
     assert by_agent.json()["code"] == "role-not-allowed"
-    by_merchant = call(world, world.merchant_key, "POST", "/refunds", json=refund,
-                       headers={"Idempotency-Key": "r1"})
+    by_merchant = call(
+        world,
+        world.merchant_key,
+        "POST",
+        "/refunds",
+        json=refund,
+        headers={"Idempotency-Key": "r1"},
+    )
     assert by_merchant.status_code == 200, by_merchant.text
     assert by_merchant.json()["refunded_total"] == {"amount": "1.00", "currency": "CNY"}
     assert world.provider.balance(ACCOUNT) == Money.parse("183.00", "CNY")
@@ -135,8 +172,14 @@ def test_a_merchant_key_cannot_pay_and_an_agent_cannot_refund(
 def test_refusal_is_problem_json_with_a_stable_code(world: World, agent_key: SigningKey) -> None:
     world.status.down = True
     before = world.snapshot()
-    response = call(world, agent_key, "POST", "/payments", json=world.request(),
-                    headers={"Idempotency-Key": "k1"})
+    response = call(
+        world,
+        agent_key,
+        "POST",
+        "/payments",
+        json=world.request(),
+        headers={"Idempotency-Key": "k1"},
+    )
     assert response.status_code == 503
     assert response.headers["content-type"] == "application/problem+json"
     assert response.json()["type"] == "https://trustcart.dev/problems/status-unavailable"
@@ -144,13 +187,23 @@ def test_refusal_is_problem_json_with_a_stable_code(world: World, agent_key: Sig
 
 
 def test_status_query_by_trade_no_and_by_order(world: World, agent_key: SigningKey) -> None:
-    paid = call(world, agent_key, "POST", "/payments", json=world.request(),
-                headers={"Idempotency-Key": "k1"}).json()
+    paid = call(
+        world,
+        agent_key,
+        "POST",
+        "/payments",
+        json=world.request(),
+        headers={"Idempotency-Key": "k1"},
+    ).json()
     by_trade = call(world, agent_key, "GET", f"/payments/{paid['trade_no']}")
     assert by_trade.status_code == 200
     assert by_trade.json()["receipt"] == paid["receipt"]
-    by_order = call(world, world.merchant_key, "GET",
-                    f"/payments?merchant_id={MERCHANT}&out_trade_no={paid['out_trade_no']}")
+    by_order = call(
+        world,
+        world.merchant_key,
+        "GET",
+        f"/payments?merchant_id={MERCHANT}&out_trade_no={paid['out_trade_no']}",
+    )
     assert by_order.json()["trade_no"] == paid["trade_no"]
     other = SigningKey.generate()
     world.directory.register(other.public, party_id="agent:other", role="agent")
@@ -163,8 +216,13 @@ def test_binding_over_http_returns_the_token_once(world: World) -> None:
     request = sign_binding(world.alice, world.iac, world.now)
     created = call(world, None, "POST", "/bindings", json={"binding": request})
     assert created.status_code == 201, created.text
-    assert set(created.json()) == {"payment_token", "token_id", "agent_id", "delegation_id",
-                                   "expires_at"}
+    assert set(created.json()) == {
+        "payment_token",
+        "token_id",
+        "agent_id",
+        "delegation_id",
+        "expires_at",
+    }
     assert ACCOUNT not in created.text
     replay = call(world, None, "POST", "/bindings", json={"binding_request": request})
     assert (replay.status_code, replay.json()["code"]) == (403, "binding-refused")
@@ -175,18 +233,19 @@ def test_binding_over_http_returns_the_token_once(world: World) -> None:
 # -- the merchant notice over a real loopback server --------------------------------------------
 
 
-
 @pytest.fixture
 def merchant_server(world: World) -> Iterator[tuple[str, list[dict[str, Any]]]]:
     received: list[dict[str, Any]] = []
     app = create_app("merchant notice receiver")
     # The merchant accepts notices only from keys the directory lists as the PSP's.
-    app.state.request_verifier = RequestVerifier(world.directory, InMemoryNonceCache(),
-                                                 world.clock, allowed_roles=("psp",))
+    app.state.request_verifier = RequestVerifier(
+        world.directory, InMemoryNonceCache(), world.clock, allowed_roles=("psp",)
+    )
 
     @app.post("/payment-notifications")
-    async def notice(signed: Annotated[VerifiedRequest, Depends(require_signed_request)],
-                     ) -> dict[str, str]:
+    async def notice(
+        signed: Annotated[VerifiedRequest, Depends(require_signed_request)],
+    ) -> dict[str, str]:
         received.append({"from": signed.party_id, **signed.json})
         return {"ok": "true"}
 
@@ -197,31 +256,51 @@ def merchant_server(world: World) -> Iterator[tuple[str, list[dict[str, Any]]]]:
 
 
 def test_psp_signed_notice_reaches_the_merchant_server(
-    world: World, merchant_server: tuple[str, list[dict[str, Any]]],
+    world: World,
+    merchant_server: tuple[str, list[dict[str, Any]]],
 ) -> None:
     url, received = merchant_server
     with httpx.Client() as client:
         notifier = HttpMerchantNotifier(
-            client, {MERCHANT: f"{url}/payment-notifications"}.get,
-            AgentRequestSigner(world.psp_key, clock=world.clock))
-        provider = PaymentProvider(world.db, psp_id=PSP_ID, signing_key=world.psp_key,
-                                   directory=world.directory, status_checker=world.status,
-                                   notifier=notifier, clock=world.clock)
-        outcome = provider.submit_payment(agent_id=AGENT, idempotency_key="k1",
-                                          request=world.request())
+            client,
+            {MERCHANT: f"{url}/payment-notifications"}.get,
+            AgentRequestSigner(world.psp_key, clock=world.clock),
+        )
+        provider = PaymentProvider(
+            world.db,
+            psp_id=PSP_ID,
+            signing_key=world.psp_key,
+            directory=world.directory,
+            status_checker=world.status,
+            notifier=notifier,
+            clock=world.clock,
+        )
+        outcome = provider.submit_payment(
+            agent_id=AGENT, idempotency_key="k1", request=world.request()
+        )
         assert outcome.status == 200, outcome.body
         assert [n["trade_no"] for n in received] == [outcome.body["trade_no"]]
         assert received[0]["from"] == PSP_ID
         assert verify_receipt(received[0]["receipt"], {world.psp_key.kid: world.psp_key.public})
         # A notice signed by a key the merchant does not know as the PSP's is refused, and
         # stays in the outbox for a retry.
-        rogue = HttpMerchantNotifier(client, {MERCHANT: f"{url}/payment-notifications"}.get,
-                                     AgentRequestSigner(SigningKey.generate(), clock=world.clock))
-        rogue_provider = PaymentProvider(world.db, psp_id=PSP_ID, signing_key=world.psp_key,
-                                         directory=world.directory, status_checker=world.status,
-                                         notifier=rogue, clock=world.clock)
-        paid = rogue_provider.submit_payment(agent_id=AGENT, idempotency_key="k2",
-                                             request=world.request())
+        rogue = HttpMerchantNotifier(
+            client,
+            {MERCHANT: f"{url}/payment-notifications"}.get,
+            AgentRequestSigner(SigningKey.generate(), clock=world.clock),
+        )
+        rogue_provider = PaymentProvider(
+            world.db,
+            psp_id=PSP_ID,
+            signing_key=world.psp_key,
+            directory=world.directory,
+            status_checker=world.status,
+            notifier=rogue,
+            clock=world.clock,
+        )
+        paid = rogue_provider.submit_payment(
+            agent_id=AGENT, idempotency_key="k2", request=world.request()
+        )
         assert paid.status == 200
         assert len(received) == 1
         assert provider.deliver_pending_notices() == 1
@@ -231,9 +310,19 @@ def test_psp_signed_notice_reaches_the_merchant_server(
 def test_notifier_without_endpoint_keeps_the_notice(world: World) -> None:
     with httpx.Client() as client:
         notifier = HttpMerchantNotifier(client, {}.get, AgentRequestSigner(world.psp_key))
-        provider = PaymentProvider(world.db, psp_id=PSP_ID, signing_key=world.psp_key,
-                                   directory=world.directory, status_checker=world.status,
-                                   notifier=notifier, clock=world.clock)
-        assert provider.submit_payment(agent_id=AGENT, idempotency_key="k1",
-                                       request=world.request()).status == 200
+        provider = PaymentProvider(
+            world.db,
+            psp_id=PSP_ID,
+            signing_key=world.psp_key,
+            directory=world.directory,
+            status_checker=world.status,
+            notifier=notifier,
+            clock=world.clock,
+        )
+        assert (
+            provider.submit_payment(
+                agent_id=AGENT, idempotency_key="k1", request=world.request()
+            ).status
+            == 200
+        )
         assert provider.deliver_pending_notices() == 0

@@ -85,28 +85,33 @@ def test_bad_http_input(world: tuple[Deployment, Demo]) -> None:
     try:
         cases = {
             "malformed-json": psp.post("/payments", content=b'{"mode": "L1",', headers=json_type),
-            "body-too-large": psp.post("/payments", content=b'{"a":"' + b"x" * 70_000 + b'"}',
-                                       headers=json_type),
+            "body-too-large": psp.post(
+                "/payments", content=b'{"a":"' + b"x" * 70_000 + b'"}', headers=json_type
+            ),
             "signature-missing": plain.post("/payments", json={"mode": "L2"}),
         }
         for expected, response in cases.items():
             assert _problem(response) == expected
-        wrong_types = psp.post("/payments", json={"mode": 2, "payment_token": ["x"], "iac": 1,
-                                                  "cart": None, "request_id": 5},
-                               headers={"Idempotency-Key": "k-types"})
+        wrong_types = psp.post(
+            "/payments",
+            json={"mode": 2, "payment_token": ["x"], "iac": 1, "cart": None, "request_id": 5},
+            headers={"Idempotency-Key": "k-types"},
+        )
         assert _problem(wrong_types) == "payment-request-invalid"
         assert wrong_types.status_code == 400
 
         # A signed request whose body is changed in transit; one whose signature is altered.
-        request = psp.build_request("POST", "/payments", json={"mode": "L2"},
-                                    headers={"Idempotency-Key": "k-sig"})
+        request = psp.build_request(
+            "POST", "/payments", json={"mode": "L2"}, headers={"Idempotency-Key": "k-sig"}
+        )
         signed = next(psp.auth.sync_auth_flow(request))
         tampered = plain.post("/payments", content=b'{"mode":"L1"}', headers=dict(signed.headers))
         assert _problem(tampered) == "digest-mismatch"
         headers = dict(signed.headers)
         headers["signature"] = headers["signature"][:-6] + "AAAA:"
         assert _problem(plain.post("/payments", content=signed.content, headers=headers)) == (
-            "signature-invalid")
+            "signature-invalid"
+        )
         # The same signed request twice: the second is a replay.
         first = plain.post("/payments", content=signed.content, headers=dict(signed.headers))
         assert first.status_code == 400  # accepted as signed, refused as a payment request
@@ -119,8 +124,9 @@ def test_bad_http_input(world: tuple[Deployment, Demo]) -> None:
 
 
 @pytest.mark.parametrize("transition", [Transition.SUSPEND, Transition.REVOKE])
-def test_suspended_and_revoked_credentials(world: tuple[Deployment, Demo],
-                                           transition: Transition) -> None:
+def test_suspended_and_revoked_credentials(
+    world: tuple[Deployment, Demo], transition: Transition
+) -> None:
     deployment, demo = world
     _, iac, token, cart = _prepared(demo)
     demo.wallet.transition(iac.delegation_id, transition)
@@ -128,8 +134,10 @@ def test_suspended_and_revoked_credentials(world: tuple[Deployment, Demo],
     approval = demo.wallet.approve(cart.token, demo.agent._keys_of(cart.merchant_id))
     with pytest.raises(PurchaseRefused) as refused:
         demo.agent.pay(mode="L1", payment_token=token, iac=iac, cart=cart, approval=approval)
-    assert refused.value.code == {Transition.SUSPEND: "iac-suspended",
-                                  Transition.REVOKE: "iac-revoked"}[transition]
+    assert (
+        refused.value.code
+        == {Transition.SUSPEND: "iac-suspended", Transition.REVOKE: "iac-revoked"}[transition]
+    )
     assert _ledger(deployment) == before
 
 
@@ -163,8 +171,9 @@ def test_cart_changed_after_approval(world: tuple[Deployment, Demo]) -> None:
 
 def test_payment_over_budget(world: tuple[Deployment, Demo]) -> None:
     deployment, demo = world
-    isr, iac, token = demo.authorize("up to 3 milk teas this week, at most 30 CNY each, "
-                                     "40 CNY in total")
+    isr, iac, token = demo.authorize(
+        "up to 3 milk teas this week, at most 30 CNY each, 40 CNY in total"
+    )
     codes = []
     for _ in range(3):
         offers = demo.agent.search(isr, iac)

@@ -71,8 +71,9 @@ def status_service(db: Database, clock: FixedClock) -> DelegationService:
 
 
 def _transition(transition: Transition, clock: FixedClock) -> str:
-    return sign_transition_request("dlg_test1", transition, key=alice_key(),
-                                   actor=Actor.PRINCIPAL, now=clock.now())
+    return sign_transition_request(
+        "dlg_test1", transition, key=alice_key(), actor=Actor.PRINCIPAL, now=clock.now()
+    )
 
 
 def test_replayed_resume_cannot_reactivate_a_credential_suspended_again(
@@ -108,8 +109,12 @@ def test_a_refused_transition_request_is_used_up_too(
 def test_fresh_requests_in_the_same_second_are_all_accepted(
     status_service: DelegationService, clock: FixedClock
 ) -> None:
-    for transition in (Transition.SUSPEND, Transition.RESUME, Transition.SUSPEND,
-                       Transition.RESUME):
+    for transition in (
+        Transition.SUSPEND,
+        Transition.RESUME,
+        Transition.SUSPEND,
+        Transition.RESUME,
+    ):
         status_service.apply(_transition(transition, clock))
     assert status_service.status("dlg_test1").status is CredentialStatus.ACTIVE
 
@@ -118,32 +123,48 @@ def test_fresh_requests_in_the_same_second_are_all_accepted(
 
 
 def _facts(category: str) -> PurchaseFacts:
-    return PurchaseFacts(merchant_id="m_teahouse", categories=(category,),
-                         amount=Money.parse("18.00", "CNY"), quantity=1,
-                         payment_method="trustcart-balance", at=T0 + timedelta(hours=1))
+    return PurchaseFacts(
+        merchant_id="m_teahouse",
+        categories=(category,),
+        amount=Money.parse("18.00", "CNY"),
+        quantity=1,
+        payment_method="trustcart-balance",
+        at=T0 + timedelta(hours=1),
+    )
 
 
 @pytest.mark.parametrize("category", DISGUISED_ALCOHOL)
 def test_disguised_forbidden_category_is_refused_by_the_evaluator(category: str) -> None:
     iac = make_delegation_iac(
-        T0, commerce=CommerceConstraints(forbidden_categories=("drinks/alcohol",)))
+        T0, commerce=CommerceConstraints(forbidden_categories=("drinks/alcohol",))
+    )
     result = evaluate_purchase(iac, _facts(category), SpendSoFar.zero("CNY"))
     assert not result.allowed
     assert {ConstraintReason.CATEGORY_FORBIDDEN, ConstraintReason.CATEGORY_NOT_ALLOWED} & set(
-        result.reasons)
+        result.reasons
+    )
 
 
-@pytest.mark.parametrize("category", ["drinks/milk-tea/../alcohol", "drinks/milk-tea/./x",
-                                      "drinks/milk-tea/..", "drinks/milk-tea/ ",
-                                      "drinks/milk-tea\n"])
+@pytest.mark.parametrize(
+    "category",
+    [
+        "drinks/milk-tea/../alcohol",
+        "drinks/milk-tea/./x",
+        "drinks/milk-tea/..",
+        "drinks/milk-tea/ ",
+        "drinks/milk-tea\n",
+    ],
+)
 def test_non_canonical_category_is_never_inside_an_allowed_one(category: str) -> None:
     iac = make_delegation_iac(T0)  # allowed_categories = drinks/milk-tea
     result = evaluate_purchase(iac, _facts(category), SpendSoFar.zero("CNY"))
     assert ConstraintReason.CATEGORY_NOT_ALLOWED in result.reasons
 
 
-@pytest.mark.parametrize("pattern", ["Drinks/Alcohol", "drinks/alcohol ", "drinks/../alcohol",
-                                     "", "drinks//alcohol", "/drinks"])
+@pytest.mark.parametrize(
+    "pattern",
+    ["Drinks/Alcohol", "drinks/alcohol ", "drinks/../alcohol", "", "drinks//alcohol", "/drinks"],
+)
 def test_credential_terms_refuse_non_canonical_categories(pattern: str) -> None:
     with pytest.raises(InvalidCredential):
         CommerceConstraints(forbidden_categories=(pattern,))
@@ -151,14 +172,16 @@ def test_credential_terms_refuse_non_canonical_categories(pattern: str) -> None:
         CommerceConstraints.from_json({"allowed_categories": [pattern]}, "CNY")
 
 
-@pytest.mark.parametrize("category", ["drinks/alcohol ", "Drinks/Alcohol",
-                                      "drinks/milk-tea/../alcohol"])
+@pytest.mark.parametrize(
+    "category", ["drinks/alcohol ", "Drinks/Alcohol", "drinks/milk-tea/../alcohol"]
+)
 def test_psp_refuses_a_cart_with_a_disguised_forbidden_category(
     db: Database, clock: FixedClock, category: str
 ) -> None:
     # allowed_categories empty (no restriction), forbidden set: only the forbidden list guards.
-    world: World = make_world(db, clock, commerce=CommerceConstraints(
-        forbidden_categories=("drinks/alcohol",)))
+    world: World = make_world(
+        db, clock, commerce=CommerceConstraints(forbidden_categories=("drinks/alcohol",))
+    )
     before = world.snapshot()
     outcome = world.pay(world.request(world.cart(category=category)))
     assert not outcome.ok, "a forbidden category was paid for"
@@ -167,19 +190,22 @@ def test_psp_refuses_a_cart_with_a_disguised_forbidden_category(
 
 
 def test_psp_still_pays_a_canonical_allowed_category(db: Database, clock: FixedClock) -> None:
-    world = make_world(db, clock, commerce=CommerceConstraints(
-        forbidden_categories=("drinks/alcohol",)))
+    world = make_world(
+        db, clock, commerce=CommerceConstraints(forbidden_categories=("drinks/alcohol",))
+    )
     assert world.pay(world.request(world.cart(category="drinks/milk-tea"))).ok
 
 
 def _item_category(value: str) -> Any:
     def mutate(payload: dict[str, Any]) -> None:
         payload["items"][0]["category"] = value
+
     return mutate
 
 
-@pytest.mark.parametrize("category", ["drinks/milk-tea/../alcohol", "drinks/milk-tea/ ",
-                                      "Drinks/Milk-Tea"])
+@pytest.mark.parametrize(
+    "category", ["drinks/milk-tea/../alcohol", "drinks/milk-tea/ ", "Drinks/Milk-Tea"]
+)
 def test_evidence_refuses_a_non_canonical_cart_category(category: str) -> None:
     report = assert_fails(build_bundle(cart=_item_category(category)))
     assert report.first_failure is not None
@@ -208,8 +234,9 @@ def test_money_refuses_non_ascii_digits_and_trailing_newline(text: str) -> None:
 # -- payment: the token is re-checked at the ledger write -----------------------------------
 
 
-def test_token_revoked_between_checks_and_commit_is_refused(db: Database,
-                                                           clock: FixedClock) -> None:
+def test_token_revoked_between_checks_and_commit_is_refused(
+    db: Database, clock: FixedClock
+) -> None:
     world = make_world(db, clock)
     body = world.request()
     checked = world.provider._check_payment("agent:trustcart-assistant", body, world.now)
@@ -217,8 +244,11 @@ def test_token_revoked_between_checks_and_commit_is_refused(db: Database,
     assert world.provider.revoke_token(token_id)  # the delegator pulls the token meanwhile
     before = world.snapshot()
     outcome = world.provider._idempotent(
-        "payments:agent:trustcart-assistant", "idem_toctou", body,
-        lambda scope, now: world.provider._commit_payment(checked, scope, "idem_toctou", now))
+        "payments:agent:trustcart-assistant",
+        "idem_toctou",
+        body,
+        lambda scope, now: world.provider._commit_payment(checked, scope, "idem_toctou", now),
+    )
     assert outcome.code == PaymentProblem.TOKEN_INVALID
     assert world.snapshot() == before
 

@@ -59,17 +59,20 @@ def test_same_seed_same_catalog_other_seed_other_catalog() -> None:
 def test_pearl_milk_tea_near_west_lake_and_a_coupon_makes_the_best_offer() -> None:
     catalog = generate_catalog(random.Random(7), product_count=500)
     merchants = {m.merchant_id: m for m in catalog.merchants}
-    nearby = {mid for mid, m in merchants.items()
-              if DEMO_LOCATION.distance_km(m.location) <= 3}
-    pearl = [p for p in catalog.products
-             if (p.title, p.title_zh) == PEARL_MILK_TEA and p.merchant_id in nearby]
+    nearby = {mid for mid, m in merchants.items() if DEMO_LOCATION.distance_km(m.location) <= 3}
+    pearl = [
+        p
+        for p in catalog.products
+        if (p.title, p.title_zh) == PEARL_MILK_TEA and p.merchant_id in nearby
+    ]
     assert len({p.merchant_id for p in pearl}) >= 3
     assert all(Money(1200, "CNY") <= p.price <= Money(2800, "CNY") for p in pearl)
     assert all(p.category == "drinks/milk-tea" for p in pearl)
 
     offers = {
-        p.merchant_id: price_cart(merchants[p.merchant_id], [CartLine(p, 1)], catalog.coupons,
-                                  now=NOW)
+        p.merchant_id: price_cart(
+            merchants[p.merchant_id], [CartLine(p, 1)], catalog.coupons, now=NOW
+        )
         for p in pearl
     }
     best = min(offers.values(), key=lambda o: o.total.minor)
@@ -85,12 +88,11 @@ def test_bulk_seed_is_fast_and_complete(sqlite_db: Database) -> None:
     elapsed = time.perf_counter() - started
     assert elapsed < 3.0, f"seeding took {elapsed:.2f} s"
     with sqlite_db.transaction() as session:
-        assert session.scalar(select(func.count()).select_from(ProductRow)) == len(
-            catalog.products)
+        assert session.scalar(select(func.count()).select_from(ProductRow)) == len(catalog.products)
         assert session.scalar(select(func.count()).select_from(MerchantRow)) == len(
-            catalog.merchants)
-        assert session.scalar(select(func.count()).select_from(CouponRow)) == len(
-            catalog.coupons)
+            catalog.merchants
+        )
+        assert session.scalar(select(func.count()).select_from(CouponRow)) == len(catalog.coupons)
 
 
 def test_seed_on_both_databases(db: Database) -> None:

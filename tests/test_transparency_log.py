@@ -63,12 +63,18 @@ def test_proofs_from_the_log_verify(log: TransparencyLog) -> None:
     for size in range(1, 12):
         root = merkle_root(leaves[:size])
         for index in range(size):
-            verify_inclusion(index, size, leaf_hash(leaves[index]),
-                             log.inclusion_proof(index, size), root)
+            verify_inclusion(
+                index, size, leaf_hash(leaves[index]), log.inclusion_proof(index, size), root
+            )
     for old in range(12):
         for new in range(old, 12):
-            verify_consistency(old, new, merkle_root(leaves[:old]), merkle_root(leaves[:new]),
-                               log.consistency_proof(old, new))
+            verify_consistency(
+                old,
+                new,
+                merkle_root(leaves[:old]),
+                merkle_root(leaves[:new]),
+                log.consistency_proof(old, new),
+            )
 
 
 def test_proof_ranges_are_checked(log: TransparencyLog) -> None:
@@ -135,9 +141,11 @@ def test_concurrent_appends_get_distinct_consecutive_indexes(
     log = TransparencyLog(db, LOG_KEY, "log:busy", clock)
     assert log.size() == total
     with db.transaction() as session:
-        indexes = session.execute(
-            select(LogLeafRow.leaf_index).where(LogLeafRow.log_id == "log:busy")
-        ).scalars().all()
+        indexes = (
+            session.execute(select(LogLeafRow.leaf_index).where(LogLeafRow.log_id == "log:busy"))
+            .scalars()
+            .all()
+        )
     assert sorted(indexes) == list(range(total))
 
 
@@ -154,12 +162,19 @@ def _service(log: TransparencyLog, clock: FixedClock) -> AttestationService:
 def test_record_builds_signs_and_anchors(log: TransparencyLog, clock: FixedClock) -> None:
     service = _service(log, clock)
     me = Participant("merchant", "m_1", MERCHANT.kid)
-    first = service.record(EventType.CART_CONFIRMED, Chain("int_1", "dlg_1", "ord_1"), [me],
-                           {"items": 1}, MERCHANT)
-    second = service.record(EventType.CART_CONFIRMED, Chain("int_2", "dlg_2", "ord_2"), [me],
-                            {"items": 2}, MERCHANT)
-    third = service.record(EventType.TRANSACTION_COMPLETED,
-                           Chain("int_1", "dlg_1", "ord_1", "tr_1"), [me], {"ok": True}, MERCHANT)
+    first = service.record(
+        EventType.CART_CONFIRMED, Chain("int_1", "dlg_1", "ord_1"), [me], {"items": 1}, MERCHANT
+    )
+    second = service.record(
+        EventType.CART_CONFIRMED, Chain("int_2", "dlg_2", "ord_2"), [me], {"items": 2}, MERCHANT
+    )
+    third = service.record(
+        EventType.TRANSACTION_COMPLETED,
+        Chain("int_1", "dlg_1", "ord_1", "tr_1"),
+        [me],
+        {"ok": True},
+        MERCHANT,
+    )
     assert (first.leaf_index, second.leaf_index, third.leaf_index) == (0, 1, 2)
     assert log.leaf(0) == first.record_jws.encode()
     verified = verify_record(first.record_jws, {MERCHANT.kid: MERCHANT.public})

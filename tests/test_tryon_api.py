@@ -43,7 +43,6 @@ class Client:
         return self.request("GET", url)
 
 
-
 @pytest.fixture(scope="module")
 def client() -> Client:
     return Client()
@@ -57,10 +56,14 @@ def problem(response, status: int, code: str) -> None:  # type: ignore[no-untype
 
 def test_multipart_tryon_returns_a_png_of_the_photo_size(client: Client) -> None:
     photo = person_photo("hopper")
-    response = client.post("/tryon", files={
-        "person": ("me.jpg", photo, "image/jpeg"),
-        "product": ("shirt.png", draw_tshirt(), "image/png"),
-    }, data={"category": "upper", "product_key": "sku-1"})
+    response = client.post(
+        "/tryon",
+        files={
+            "person": ("me.jpg", photo, "image/jpeg"),
+            "product": ("shirt.png", draw_tshirt(), "image/png"),
+        },
+        data={"category": "upper", "product_key": "sku-1"},
+    )
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "image/png"
     assert decode_rgb(response.content).shape == decode_rgb(photo).shape
@@ -88,41 +91,88 @@ def test_unusable_photo_is_a_problem_with_a_stable_code(client: Client) -> None:
     from skimage import data
 
     cat = encode_png(np.ascontiguousarray(data.chelsea()))
-    response = client.post("/tryon", files={"person": ("cat.png", cat, "image/png"),
-                                            "product": ("s.png", draw_tshirt(), "image/png")},
-                           data={"category": "upper"})
+    response = client.post(
+        "/tryon",
+        files={
+            "person": ("cat.png", cat, "image/png"),
+            "product": ("s.png", draw_tshirt(), "image/png"),
+        },
+        data={"category": "upper"},
+    )
     problem(response, 422, "no-person")
     assert "shoulders" in response.json()["detail"]
 
 
 def test_unusable_product_and_unreadable_image(client: Client) -> None:
     blank = encode_png(np.full((200, 200, 3), 255, np.uint8))
-    response = client.post("/tryon", files={
-        "person": ("p.png", person_photo("astronaut"), "image/png"),
-        "product": ("b.png", blank, "image/png")}, data={"category": "upper"})
+    response = client.post(
+        "/tryon",
+        files={
+            "person": ("p.png", person_photo("astronaut"), "image/png"),
+            "product": ("b.png", blank, "image/png"),
+        },
+        data={"category": "upper"},
+    )
     problem(response, 422, "product-unusable")
-    response = client.post("/tryon", files={
-        "person": ("p.gif", b"GIF89a not really", "image/gif"),
-        "product": ("s.png", draw_tshirt(), "image/png")}, data={"category": "upper"})
+    response = client.post(
+        "/tryon",
+        files={
+            "person": ("p.gif", b"GIF89a not really", "image/gif"),
+            "product": ("s.png", draw_tshirt(), "image/png"),
+        },
+        data={"category": "upper"},
+    )
     problem(response, 422, "image-unreadable")
 
 
 def test_bad_requests_are_refused_before_any_work(client: Client) -> None:
-    problem(client.post("/tryon", json={"person_image": "!!", "product_image": "AA==",
-                                        "category": "upper"}), 400, "invalid-request")
-    problem(client.post("/tryon", json={"person_image": "AA==", "product_image": "AA==",
-                                        "category": "trousers"}), 400, "invalid-request")
-    problem(client.post("/tryon", files={"person": ("p.png", b"x", "image/png")},
-                        data={"category": "upper"}), 400, "invalid-request")
-    problem(client.post("/tryon", content=b"x", headers={"content-type": "text/plain"}),
-            415, "unsupported-media-type")
-    problem(client.post("/tryon", content=b"x", headers={
-        "content-type": "application/json", "content-length": str(MAX_TRYON_BODY + 1)}),
-        413, "body-too-large")
-    problem(client.post("/tryon?backend=catvton", json={
-        "person_image": base64.b64encode(person_photo()).decode(),
-        "product_image": base64.b64encode(draw_tshirt()).decode(), "category": "upper"}),
-        503, "backend-unknown")
+    problem(
+        client.post(
+            "/tryon", json={"person_image": "!!", "product_image": "AA==", "category": "upper"}
+        ),
+        400,
+        "invalid-request",
+    )
+    problem(
+        client.post(
+            "/tryon", json={"person_image": "AA==", "product_image": "AA==", "category": "trousers"}
+        ),
+        400,
+        "invalid-request",
+    )
+    problem(
+        client.post(
+            "/tryon", files={"person": ("p.png", b"x", "image/png")}, data={"category": "upper"}
+        ),
+        400,
+        "invalid-request",
+    )
+    problem(
+        client.post("/tryon", content=b"x", headers={"content-type": "text/plain"}),
+        415,
+        "unsupported-media-type",
+    )
+    problem(
+        client.post(
+            "/tryon",
+            content=b"x",
+            headers={"content-type": "application/json", "content-length": str(MAX_TRYON_BODY + 1)},
+        ),
+        413,
+        "body-too-large",
+    )
+    problem(
+        client.post(
+            "/tryon?backend=catvton",
+            json={
+                "person_image": base64.b64encode(person_photo()).decode(),
+                "product_image": base64.b64encode(draw_tshirt()).decode(),
+                "category": "upper",
+            },
+        ),
+        503,
+        "backend-unknown",
+    )
 
 
 def test_backends_are_listed(client: Client) -> None:

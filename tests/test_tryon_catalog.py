@@ -8,8 +8,9 @@ from trustcart.core.money import Money
 
 
 def product(category: str, **attributes: str) -> Product:
-    return Product("p_1", "m_1", "Item", "", "Brand", category, Money(1000, "CNY"), 1, 60,
-                   attributes)
+    return Product(
+        "p_1", "m_1", "Item", "", "Brand", category, Money(1000, "CNY"), 1, 60, attributes
+    )
 
 
 @pytest.mark.parametrize(

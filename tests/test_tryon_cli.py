@@ -28,11 +28,21 @@ def samples(tmp_path: Path) -> Path:
 
 def test_tryon_writes_a_photo_sized_png_with_the_shirt_on_the_torso(samples: Path) -> None:
     out = samples / "out.png"
-    result = runner.invoke(app, ["tryon", str(samples / "astronaut.png"),
-                                 str(samples / "tshirt.png"), "--category", "upper",
-                                 "-o", str(out), "--json"])
+    result = runner.invoke(
+        app,
+        [
+            "tryon",
+            str(samples / "astronaut.png"),
+            str(samples / "tshirt.png"),
+            "--category",
+            "upper",
+            "-o",
+            str(out),
+            "--json",
+        ],
+    )
     assert result.exit_code == 0, result.output
-    report = json.loads(result.stdout[result.stdout.index("{"):])
+    report = json.loads(result.stdout[result.stdout.index("{") :])
     before = decode_rgb((samples / "astronaut.png").read_bytes())
     after = decode_rgb(out.read_bytes())
     assert after.shape == before.shape == (512, 512, 3)
@@ -45,8 +55,18 @@ def test_tryon_writes_a_photo_sized_png_with_the_shirt_on_the_torso(samples: Pat
 
 def test_tryon_eyewear_lands_over_the_eyes(samples: Path) -> None:
     out = samples / "glasses-on.png"
-    result = runner.invoke(app, ["tryon", str(samples / "astronaut.png"),
-                                 str(samples / "glasses.png"), "-c", "eyewear", "-o", str(out)])
+    result = runner.invoke(
+        app,
+        [
+            "tryon",
+            str(samples / "astronaut.png"),
+            str(samples / "glasses.png"),
+            "-c",
+            "eyewear",
+            "-o",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "Approximate preview" in result.stdout
     before = decode_rgb((samples / "astronaut.png").read_bytes())
@@ -61,8 +81,18 @@ def test_tryon_refuses_unusable_photo_with_exit_2(samples: Path) -> None:
 
     cat = samples / "cat.png"
     cat.write_bytes(encode_png(np.ascontiguousarray(data.chelsea())))
-    result = runner.invoke(app, ["tryon", str(cat), str(samples / "cap.png"),
-                                 "-c", "headwear", "-o", str(samples / "x.png")])
+    result = runner.invoke(
+        app,
+        [
+            "tryon",
+            str(cat),
+            str(samples / "cap.png"),
+            "-c",
+            "headwear",
+            "-o",
+            str(samples / "x.png"),
+        ],
+    )
     assert result.exit_code == 2
     assert "[no-person]" in result.stderr
     assert not (samples / "x.png").exists()
@@ -74,9 +104,10 @@ def test_tryon_refuses_unusable_photo_with_exit_2(samples: Path) -> None:
 def test_bench_tryon_json_reports_medians() -> None:
     result = runner.invoke(app, ["bench", "tryon", "--json", "--repeats", "1", "--size", "256"])
     assert result.exit_code == 0, result.output
-    report = json.loads(result.stdout[result.stdout.index("{"):])
+    report = json.loads(result.stdout[result.stdout.index("{") :])
     assert report["benchmark"] == "tryon"
     rows = report["results"]
     assert {row["category"] for row in rows} == {"upper", "eyewear", "headwear"}
-    assert all(row["size"] == 256 and row["end_to_end_ms"] >= row["pipeline_ms"] > 0
-               for row in rows)
+    assert all(
+        row["size"] == 256 and row["end_to_end_ms"] >= row["pipeline_ms"] > 0 for row in rows
+    )

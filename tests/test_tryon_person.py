@@ -32,8 +32,10 @@ def _has_mediapipe() -> bool:
 
 
 ANALYZERS = [
-    pytest.param("mediapipe", marks=pytest.mark.skipif(not _has_mediapipe(),
-                                                       reason="mediapipe not installed")),
+    pytest.param(
+        "mediapipe",
+        marks=pytest.mark.skipif(not _has_mediapipe(), reason="mediapipe not installed"),
+    ),
     "opencv",
 ]
 
@@ -144,23 +146,32 @@ def test_a_person_far_away_is_too_small(name: str) -> None:
 # -- the pure rules, on hand-made observations -------------------------------------------------
 
 FACE = Box(200, 80, 300, 200)
-HEAD = Head(eyes=(Point(230, 130), Point(270, 130)), forehead=Point(250, 90),
-            chin=Point(250, 200), face_width=100)
+HEAD = Head(
+    eyes=(Point(230, 130), Point(270, 130)),
+    forehead=Point(250, 90),
+    chin=Point(250, 200),
+    face_width=100,
+)
 
 
 def pose(facing: bool = True, nose: float = 0.99, width: float = 200) -> Pose:
     return Pose(
         shoulders=(Point(250 - width / 2, 260), Point(250 + width / 2, 260)),
         hips=(Point(200, 520), Point(300, 520)),
-        elbows=(None, None), wrists=(None, None),
-        nose_visibility=nose, facing_camera=facing,
+        elbows=(None, None),
+        wrists=(None, None),
+        nose_visibility=nose,
+        facing_camera=facing,
     )
 
 
-def observed(faces: tuple[Box, ...] = (FACE,), body: Pose | None = None,
-             head: Head | None = HEAD, mask: object = "mask") -> Observations:
-    return Observations(600, 600, faces, body if body is not None else pose(), head,
-                        mask, "test")  # type: ignore[arg-type]
+def observed(
+    faces: tuple[Box, ...] = (FACE,),
+    body: Pose | None = None,
+    head: Head | None = HEAD,
+    mask: object = "mask",
+) -> Observations:
+    return Observations(600, 600, faces, body if body is not None else pose(), head, mask, "test")  # type: ignore[arg-type]
 
 
 def code_of(observations: Observations, category: Category) -> TryOnProblem:
@@ -178,10 +189,14 @@ def test_usable_photo_passes_for_every_category() -> None:
 
 def test_back_view_is_refused_for_every_category() -> None:
     for category in Category:
-        assert code_of(observed(faces=(), body=pose(facing=False)),
-                       category) is TryOnProblem.SEEN_FROM_BEHIND
-        assert code_of(observed(faces=(), body=pose(nose=0.1)),
-                       category) is TryOnProblem.SEEN_FROM_BEHIND
+        assert (
+            code_of(observed(faces=(), body=pose(facing=False)), category)
+            is TryOnProblem.SEEN_FROM_BEHIND
+        )
+        assert (
+            code_of(observed(faces=(), body=pose(nose=0.1)), category)
+            is TryOnProblem.SEEN_FROM_BEHIND
+        )
 
 
 def test_a_face_hidden_but_body_facing_is_not_called_a_back_view() -> None:

@@ -67,17 +67,24 @@ def test_tshirt_change_lies_over_the_torso(service: TryOnService, name: str) -> 
     span = right.x - left.x
     shoulder_y = min(left.y, right.y)
     # Almost every changed pixel is below the chin and within the torso and arms' reach.
-    torso = ((ys > person.face.bottom - 0.1 * person.face.height)
-             & (xs > left.x - 0.9 * span) & (xs < right.x + 0.9 * span))
+    torso = (
+        (ys > person.face.bottom - 0.1 * person.face.height)
+        & (xs > left.x - 0.9 * span)
+        & (xs < right.x + 0.9 * span)
+    )
     assert torso.mean() > 0.97
     # The chest (between the shoulders, a little below them) is covered...
-    chest = moved[round(shoulder_y + 0.2 * span):round(shoulder_y + 0.5 * span),
-                  round(left.x + 0.2 * span):round(right.x - 0.2 * span)]
+    chest = moved[
+        round(shoulder_y + 0.2 * span) : round(shoulder_y + 0.5 * span),
+        round(left.x + 0.2 * span) : round(right.x - 0.2 * span),
+    ]
     assert chest.mean() > 0.9
     # ...and the eyes are untouched.
     face = person.face
-    assert not moved[round(face.top + 0.3 * face.height):round(face.top + 0.5 * face.height),
-                     round(face.left):round(face.right)].any()
+    assert not moved[
+        round(face.top + 0.3 * face.height) : round(face.top + 0.5 * face.height),
+        round(face.left) : round(face.right),
+    ].any()
     region = result.region
     assert region.contains(left.__class__((left.x + right.x) / 2, shoulder_y + 0.3 * span))
 
@@ -96,7 +103,7 @@ def test_glasses_land_over_the_eyes(service: TryOnService, name: str) -> None:
     moved = changed(before, after)
     # Each iris is under a lens, and the change stays on the face's upper half.
     for eye in (eye_left, eye_right):
-        assert moved[round(eye.y) - 2:round(eye.y) + 3, round(eye.x) - 2:round(eye.x) + 3].all()
+        assert moved[round(eye.y) - 2 : round(eye.y) + 3, round(eye.x) - 2 : round(eye.x) + 3].all()
     ys, xs = np.nonzero(moved)
     face = person.face
     assert ys.min() > face.top - 0.1 * face.height
@@ -120,7 +127,7 @@ def test_cap_sits_on_top_of_the_head(service: TryOnService, name: str) -> None:
     assert ys.max() < eyes_y  # nothing drawn over or below the eyes
     middle = (person.head.eyes[0].x + person.head.eyes[1].x) / 2
     assert xs.min() < middle < xs.max()
-    assert moved[:round(eyes_y)].mean() > 0.05
+    assert moved[: round(eyes_y)].mean() > 0.05
 
 
 def test_unusable_photo_fails_through_the_service(service: TryOnService) -> None:
@@ -140,7 +147,8 @@ def test_fallback_runs_without_mediapipe(monkeypatch: pytest.MonkeyPatch) -> Non
     assert not person.mediapipe_installed()
     assert person.default_analyzer().name == "opencv"
     result = ClassicalBackend().try_on(
-        TryOnRequest(person_photo("astronaut"), draw_glasses(), Category.EYEWEAR))
+        TryOnRequest(person_photo("astronaut"), draw_glasses(), Category.EYEWEAR)
+    )
     assert result.backend == "classical/opencv"
 
 
@@ -157,6 +165,7 @@ def test_prepared_products_are_cached_per_product() -> None:
 
 
 # -- back ends ----------------------------------------------------------------------------------
+
 
 class FakeBackend:
     """A generative back end stand-in: returns the photo unchanged, or fails on request."""
@@ -176,9 +185,16 @@ class FakeBackend:
         self.calls += 1
         if self.crash:
             raise MemoryError("weights too large")
-        return TryOnResult(image_png=request.person_image, width=1, height=1,
-                           category=request.category, backend=self.name,
-                           region=Box(0, 0, 1, 1), approximate=False, notice="")
+        return TryOnResult(
+            image_png=request.person_image,
+            width=1,
+            height=1,
+            category=request.category,
+            backend=self.name,
+            region=Box(0, 0, 1, 1),
+            approximate=False,
+            notice="",
+        )
 
 
 REGISTRY: dict[str, object] = {}
@@ -198,13 +214,15 @@ def entry(name: str, target: str) -> metadata.EntryPoint:
 
 def test_entry_points_are_discovered_and_broken_ones_reported() -> None:
     REGISTRY["backend"] = FakeBackend("catvton")
-    found = discover_backends(entry_points=[
-        entry("catvton", "make_registered"),
-        entry("broken", "make_broken"),
-        entry("missing", "no_such_factory"),
-        entry("classical", "make_registered"),
-        entry("not-a-backend", "changed"),
-    ])
+    found = discover_backends(
+        entry_points=[
+            entry("catvton", "make_registered"),
+            entry("broken", "make_broken"),
+            entry("missing", "no_such_factory"),
+            entry("classical", "make_registered"),
+            entry("not-a-backend", "changed"),
+        ]
+    )
     assert sorted(found.backends) == ["catvton", CLASSICAL]
     assert sorted(found.broken) == ["broken", "classical", "missing", "not-a-backend"]
     assert "weights folder" in found.broken["broken"]

@@ -40,8 +40,9 @@ def _clustered(count: int, seed: int) -> npt.NDArray[np.float32]:
     return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
 
 
-def _built(count: int = TRAIN_MIN + 5_000, seed: int = 1) -> tuple[IvfFlatIndex, npt.NDArray[
-        np.float32]]:
+def _built(
+    count: int = TRAIN_MIN + 5_000, seed: int = 1
+) -> tuple[IvfFlatIndex, npt.NDArray[np.float32]]:
     vectors = _clustered(count, seed)
     index = IvfFlatIndex(DIM)
     index.add(np.arange(count, dtype=np.int64), vectors)
@@ -54,16 +55,21 @@ def built() -> tuple[IvfFlatIndex, npt.NDArray[np.float32]]:
     return _built()
 
 
-def _brute(vectors: npt.NDArray[np.float32], query: npt.NDArray[np.float32], count: int,
-           allowed: npt.NDArray[np.bool_] | None = None) -> npt.NDArray[np.int64]:
+def _brute(
+    vectors: npt.NDArray[np.float32],
+    query: npt.NDArray[np.float32],
+    count: int,
+    allowed: npt.NDArray[np.bool_] | None = None,
+) -> npt.NDArray[np.int64]:
     keys = np.arange(len(vectors), dtype=np.int64)
     if allowed is not None:
         keys = keys[allowed]
     return top_keys(vectors[keys] @ query, keys, count)
 
 
-def test_lists_are_trained_and_recall_beats_095(built: tuple[IvfFlatIndex, npt.NDArray[
-        np.float32]]) -> None:
+def test_lists_are_trained_and_recall_beats_095(
+    built: tuple[IvfFlatIndex, npt.NDArray[np.float32]],
+) -> None:
     index, vectors = built
     assert index.nlist > 0
     assert len(index) == len(vectors)
@@ -77,13 +83,16 @@ def test_lists_are_trained_and_recall_beats_095(built: tuple[IvfFlatIndex, npt.N
     assert found / 2000 >= 0.95
     # Probing every list is brute force, ties included.
     for query in queries[:20]:
-        assert index.search(query, 10, nprobe=index.nlist).tolist() == \
-            _brute(vectors, query, 10).tolist()
+        assert (
+            index.search(query, 10, nprobe=index.nlist).tolist()
+            == _brute(vectors, query, 10).tolist()
+        )
         assert index.exact(query, 10).tolist() == _brute(vectors, query, 10).tolist()
 
 
-def test_a_mask_is_exact_and_probes_on_until_enough_pass(built: tuple[IvfFlatIndex, npt.NDArray[
-        np.float32]]) -> None:
+def test_a_mask_is_exact_and_probes_on_until_enough_pass(
+    built: tuple[IvfFlatIndex, npt.NDArray[np.float32]],
+) -> None:
     index, vectors = built
     rng = np.random.default_rng(3)
     for fraction in (0.5, 0.01, 0.001):
@@ -92,8 +101,10 @@ def test_a_mask_is_exact_and_probes_on_until_enough_pass(built: tuple[IvfFlatInd
             hits = index.search(query, 10, mask=allowed)
             assert allowed[hits].all()
             assert len(hits) == min(10, int(allowed.sum()))  # never starved by the filter
-            assert index.exact_among(query, 10, np.flatnonzero(allowed)).tolist() == \
-                _brute(vectors, query, 10, allowed).tolist()
+            assert (
+                index.exact_among(query, 10, np.flatnonzero(allowed)).tolist()
+                == _brute(vectors, query, 10, allowed).tolist()
+            )
     nothing = np.zeros(len(vectors), dtype=np.bool_)
     assert index.search(vectors[0], 10, mask=nothing).tolist() == []
 
@@ -190,7 +201,8 @@ def _vector_of(index: EmbeddedCatalogIndex, product_id: str) -> npt.NDArray[np.f
 
 
 def test_a_shared_text_is_embedded_once_and_a_changed_one_again(
-        offers: list[IndexedOffer], tmp_path: Path) -> None:
+    offers: list[IndexedOffer], tmp_path: Path
+) -> None:
     embedder = _Counting()
     index = EmbeddedCatalogIndex(tmp_path / "i", embedder)
     first = offers[0]
@@ -210,14 +222,16 @@ def test_a_shared_text_is_embedded_once_and_a_changed_one_again(
     # The last text of a product upserted in consecutive batches wins.
     index.upsert([replace(first, product_id="flip", title="Red Tea Kettle")])
     index.upsert([replace(first, product_id="flip", title="Blue Yoga Mat")])
-    hits = index.search(SearchQuery("blue yoga mat", limit=3, in_stock_only=False),
-                        SearchMode.SEMANTIC).hits
+    hits = index.search(
+        SearchQuery("blue yoga mat", limit=3, in_stock_only=False), SearchMode.SEMANTIC
+    ).hits
     assert hits[0].product_id == "flip"
     index.close()
 
 
-def test_a_format_1_index_is_converted_without_embedding(offers: list[IndexedOffer],
-                                                         tmp_path: Path) -> None:
+def test_a_format_1_index_is_converted_without_embedding(
+    offers: list[IndexedOffer], tmp_path: Path
+) -> None:
     index = EmbeddedCatalogIndex(tmp_path / "i", default_embedder())
     index.upsert(offers)
     index.commit()
@@ -235,8 +249,7 @@ def test_a_format_1_index_is_converted_without_embedding(offers: list[IndexedOff
     (tmp_path / "i" / "meta.json").write_text(json.dumps(meta))
     embedder = _Counting()
     again = EmbeddedCatalogIndex(tmp_path / "i", embedder)
-    assert [h.product_id for h in again.search(query).hits] == \
-        [h.product_id for h in before.hits]
+    assert [h.product_id for h in again.search(query).hits] == [h.product_id for h in before.hits]
     assert embedder.texts == [query.text]  # the query only: no offer was re-embedded
     assert not (tmp_path / "i" / "vectors.usearch").exists()
     assert json.loads((tmp_path / "i" / "meta.json").read_text())["format"] == 2

@@ -337,8 +337,6 @@ class CarelessStatusChecker:
         return StatusAttestation(iac.delegation_id, CredentialStatus.ACTIVE, now, now, token="")
 
 
-
-
 def run_demo(*, home: Path, database_url: str, out: Path, console: Console) -> DemoResult:
     home.mkdir(parents=True, exist_ok=True)
     evidence = out / "evidence"

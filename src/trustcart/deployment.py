@@ -135,8 +135,12 @@ def ensure_account(deployment: Deployment) -> None:
     try:
         deployment.psp.balance(ACCOUNT_ID)
     except PaymentRefused:  # first run: the account does not exist yet
-        deployment.psp.open_account(ACCOUNT_ID, "user:alice", deployment.keys.get("alice").public,
-                                    Money.parse(OPENING_BALANCE, "CNY"))
+        deployment.psp.open_account(
+            ACCOUNT_ID,
+            "user:alice",
+            deployment.keys.get("alice").public,
+            Money.parse(OPENING_BALANCE, "CNY"),
+        )
 
 
 def seed_if_empty(db: Database, progress: Callable[[str], None] = lambda _m: None) -> int:
@@ -206,6 +210,7 @@ def build(db: Database, home: Path, endpoints: Endpoints, clock: Clock | None = 
         search=IndexedCatalogSearch(db, catalog_index),
     )
     status_client, notice_client = httpx.Client(timeout=5.0), httpx.Client(timeout=5.0)
+
     def status_signer(kid: str) -> PublicKey | None:
         # Asked of the directory at each check, so revoking the status key takes effect.
         entry = usable_key(directory, kid, clock.now(), roles=("status",))

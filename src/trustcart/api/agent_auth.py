@@ -159,7 +159,11 @@ async def require_signed_request(request: Request) -> VerifiedRequest:
     signature, entry, body = await _verified(request)
     data = parse_json_object(body, request.headers.get("content-type"))
     return VerifiedRequest(
-        party_id=entry.party_id, kid=entry.kid, role=entry.role, body=body, json=data,
+        party_id=entry.party_id,
+        kid=entry.kid,
+        role=entry.role,
+        body=body,
+        json=data,
         signature=signature,
     )
 
@@ -170,7 +174,11 @@ async def require_signed_get(request: Request) -> VerifiedRequest:
     if body:
         raise ProblemError(CommonProblem.INVALID_REQUEST, 400, "this endpoint takes no body")
     return VerifiedRequest(
-        party_id=entry.party_id, kid=entry.kid, role=entry.role, body=b"", json={},
+        party_id=entry.party_id,
+        kid=entry.kid,
+        role=entry.role,
+        body=b"",
+        json={},
         signature=signature,
     )
 

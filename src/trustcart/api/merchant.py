@@ -48,8 +48,9 @@ PSP_ROLE = "psp"
 
 def _require_role(verified: VerifiedRequest, role: str) -> None:
     if verified.role != role:
-        raise CommerceError(CommerceProblem.ROLE_NOT_ALLOWED,
-                            f"this endpoint is for the {role} role", status=403)
+        raise CommerceError(
+            CommerceProblem.ROLE_NOT_ALLOWED, f"this endpoint is for the {role} role", status=403
+        )
 
 
 def _require_agent(verified: VerifiedRequest, body: dict[str, Any]) -> None:
@@ -57,12 +58,14 @@ def _require_agent(verified: VerifiedRequest, body: dict[str, Any]) -> None:
     _require_role(verified, AGENT_ROLE)
     named = body.get("agent_id")
     if named is not None and named != verified.party_id:
-        raise CommerceError(CommerceProblem.AGENT_MISMATCH,
-                            "agent_id differs from the signing agent", status=403)
+        raise CommerceError(
+            CommerceProblem.AGENT_MISMATCH, "agent_id differs from the signing agent", status=403
+        )
 
 
-def _verified_receipt(verifier: RequestVerifier, psp_id: str,
-                      notice: PaymentNotice) -> dict[str, Any]:
+def _verified_receipt(
+    verifier: RequestVerifier, psp_id: str, notice: PaymentNotice
+) -> dict[str, Any]:
     """The notice's receipt, verified with a current key of *our* PSP, agreeing with the notice.
 
     The signed request proves who sent the notice; the receipt proves what was paid, and its
@@ -77,11 +80,15 @@ def _verified_receipt(verifier: RequestVerifier, psp_id: str,
     try:
         payload = verify_compact(notice.receipt, psp_key, typ=RECEIPT_TYP).payload
     except InvalidSignature as e:
-        raise CommerceError(CommerceProblem.RECEIPT_INVALID,
-                            "the payment receipt does not verify", status=403) from e
+        raise CommerceError(
+            CommerceProblem.RECEIPT_INVALID, "the payment receipt does not verify", status=403
+        ) from e
     if not receipt_agrees(notice, payload):
-        raise CommerceError(CommerceProblem.RECEIPT_INVALID,
-                            "the payment receipt disagrees with the notice", status=403)
+        raise CommerceError(
+            CommerceProblem.RECEIPT_INVALID,
+            "the payment receipt disagrees with the notice",
+            status=403,
+        )
     return payload
 
 
@@ -131,8 +138,11 @@ def create_merchant_app(service: MerchantService, request_verifier: RequestVerif
         if "agent_id" not in body:
             body = {**body, "agent_id": verified.party_id}
         confirmed = service.confirm_cart(body)
-        return JSONResponse(confirmed.to_json(), status_code=201,
-                            headers={"Location": f"/orders/{confirmed.out_trade_no}"})
+        return JSONResponse(
+            confirmed.to_json(),
+            status_code=201,
+            headers={"Location": f"/orders/{confirmed.out_trade_no}"},
+        )
 
     @app.get("/orders/{out_trade_no}")
     def order(
@@ -153,13 +163,21 @@ def create_merchant_app(service: MerchantService, request_verifier: RequestVerif
     ) -> dict[str, Any]:
         _require_role(verified, PSP_ROLE)
         if verified.party_id != service.psp_id:
-            raise CommerceError(CommerceProblem.ROLE_NOT_ALLOWED,
-                                "only the merchant's PSP sends payment notices", status=403)
+            raise CommerceError(
+                CommerceProblem.ROLE_NOT_ALLOWED,
+                "only the merchant's PSP sends payment notices",
+                status=403,
+            )
         notice = parse_payment_notice(verified.json)
         receipt = _verified_receipt(request_verifier, service.psp_id, notice)
-        paid = service.mark_paid(notice.out_trade_no, notice.trade_no, notice.amount,
-                                 notice.paid_at, cart_digest=receipt["cart_digest"],
-                                 merchant_id=notice.merchant_id)
+        paid = service.mark_paid(
+            notice.out_trade_no,
+            notice.trade_no,
+            notice.amount,
+            notice.paid_at,
+            cart_digest=receipt["cart_digest"],
+            merchant_id=notice.merchant_id,
+        )
         return paid.to_json()
 
     return app

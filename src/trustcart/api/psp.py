@@ -48,16 +48,18 @@ def _require_role(signed: VerifiedRequest, role: str) -> None:
 def _idempotency_key(request: Request) -> str:
     key = request.headers.get(IDEMPOTENCY_HEADER)
     if not key:
-        raise PaymentRefused(PaymentProblem.IDEMPOTENCY_KEY_MISSING,
-                             f"send an {IDEMPOTENCY_HEADER} header")
+        raise PaymentRefused(
+            PaymentProblem.IDEMPOTENCY_KEY_MISSING, f"send an {IDEMPOTENCY_HEADER} header"
+        )
     return key
 
 
 def _render(outcome: PaymentOutcome) -> JSONResponse:
     headers = {REPLAYED_HEADER: "true"} if outcome.replayed else None
     media_type = "application/json" if outcome.ok else PROBLEM_CONTENT_TYPE
-    return JSONResponse(outcome.body, status_code=outcome.status, headers=headers,
-                        media_type=media_type)
+    return JSONResponse(
+        outcome.body, status_code=outcome.status, headers=headers, media_type=media_type
+    )
 
 
 def create_psp_app(provider: PaymentProvider, request_verifier: RequestVerifier) -> FastAPI:
@@ -75,8 +77,7 @@ def create_psp_app(provider: PaymentProvider, request_verifier: RequestVerifier)
         # "binding" is what trustcart's wallet sends; "binding_request" is accepted as well.
         token = body.get("binding", body.get("binding_request"))
         if not isinstance(token, str) or not token:
-            raise ProblemError(CommonProblem.INVALID_REQUEST, 400,
-                               "'binding' must be a JWS string")
+            raise ProblemError(CommonProblem.INVALID_REQUEST, 400, "'binding' must be a JWS string")
         result = await run_in_threadpool(provider.bind, token)
         return result.to_json()
 
@@ -85,29 +86,35 @@ def create_psp_app(provider: PaymentProvider, request_verifier: RequestVerifier)
         _require_role(signed, "agent")
         key = _idempotency_key(request)
         outcome = await run_in_threadpool(
-            lambda: provider.submit_payment(agent_id=signed.party_id, idempotency_key=key,
-                                            request=signed.json))
+            lambda: provider.submit_payment(
+                agent_id=signed.party_id, idempotency_key=key, request=signed.json
+            )
+        )
         return _render(outcome)
 
     @app.get("/payments/{trade_no}")
     async def payment_status(trade_no: str, signed: SignedGet) -> dict[str, Any]:
         return await run_in_threadpool(
-            lambda: provider.payment_status(trade_no, requester_id=signed.party_id))
+            lambda: provider.payment_status(trade_no, requester_id=signed.party_id)
+        )
 
     @app.get("/payments")
-    async def find_payment(merchant_id: str, out_trade_no: str,
-                           signed: SignedGet) -> dict[str, Any]:
+    async def find_payment(
+        merchant_id: str, out_trade_no: str, signed: SignedGet
+    ) -> dict[str, Any]:
         return await run_in_threadpool(
-            lambda: provider.find_payment(merchant_id, out_trade_no,
-                                          requester_id=signed.party_id))
+            lambda: provider.find_payment(merchant_id, out_trade_no, requester_id=signed.party_id)
+        )
 
     @app.post("/refunds")
     async def refund(request: Request, signed: Signed) -> JSONResponse:
         _require_role(signed, "merchant")
         key = _idempotency_key(request)
         outcome = await run_in_threadpool(
-            lambda: provider.submit_refund(merchant_id=signed.party_id, idempotency_key=key,
-                                           request=signed.json))
+            lambda: provider.submit_refund(
+                merchant_id=signed.party_id, idempotency_key=key, request=signed.json
+            )
+        )
         return _render(outcome)
 
     return app

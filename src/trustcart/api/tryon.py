@@ -68,8 +68,9 @@ async def _multipart(request: Request, body: bytes) -> dict[str, Any]:
     async def stream() -> AsyncGenerator[bytes, None]:
         yield body
 
-    parser = MultiPartParser(request.headers, stream(), max_files=2, max_fields=8,
-                             max_part_size=MAX_FIELD_BYTES)
+    parser = MultiPartParser(
+        request.headers, stream(), max_files=2, max_fields=8, max_part_size=MAX_FIELD_BYTES
+    )
     try:
         form = await parser.parse()
     except MultiPartException as e:
@@ -96,8 +97,9 @@ async def _read_request(request: Request) -> TryOnRequest:
         fields = await _multipart(request, body)
         person, product = fields.get("person"), fields.get("product")
         if not isinstance(person, bytes) or not isinstance(product, bytes):
-            raise ProblemError(CommonProblem.INVALID_REQUEST, 400,
-                               "send the files 'person' and 'product'")
+            raise ProblemError(
+                CommonProblem.INVALID_REQUEST, 400, "send the files 'person' and 'product'"
+            )
     else:
         fields = parse_json_object(body, request.headers.get("content-type"))
         person = _base64(fields.get("person_image"), "person_image")

@@ -236,11 +236,16 @@ class BuyerAgent:
         # Relevance first: a cheaper product that is not what was asked for is no bargain.
         relevant = [offer for offer in offers if offer.score >= top - 1e-9]
         verdicts = [
-            (offer, evaluate_purchase(
-                iac,
-                self._facts(offer.merchant_id, (offer.category,), offer.total, offer.quantity, iac),
-                spent,
-            ))
+            (
+                offer,
+                evaluate_purchase(
+                    iac,
+                    self._facts(
+                        offer.merchant_id, (offer.category,), offer.total, offer.quantity, iac
+                    ),
+                    spent,
+                ),
+            )
             for offer in relevant
         ]
         allowed = [offer for offer, verdict in verdicts if verdict.allowed]

@@ -36,29 +36,48 @@ def _serves(item: ItemIntent, line: Candidate) -> bool:
     return item.max_unit_price is None or line.unit_price <= item.max_unit_price
 
 
-def proposal_problems(isr: ISR, iac: IAC, lines: Sequence[Candidate], spent: SpendSoFar, *,
-                      payment_method: str, now: datetime) -> list[str]:
+def proposal_problems(
+    isr: ISR,
+    iac: IAC,
+    lines: Sequence[Candidate],
+    spent: SpendSoFar,
+    *,
+    payment_method: str,
+    now: datetime,
+) -> list[str]:
     """Reasons the proposal is outside the ISR or the IAC, before any cart is asked for."""
     problems: list[str] = []
     for line in lines:
         if not any(_serves(item, line) for item in isr.items):
-            problems.append(f"{line.title} is not what the intent asked for "
-                            "(category, attributes or per-item cap)")
+            problems.append(
+                f"{line.title} is not what the intent asked for "
+                "(category, attributes or per-item cap)"
+            )
     running = spent
     for line in lines:
-        result = evaluate_purchase(iac, PurchaseFacts(
-            merchant_id=line.merchant_id, categories=(line.category,), amount=line.total,
-            quantity=line.quantity, payment_method=payment_method, at=now), running)
-        problems.extend(f"{line.title}: {reason}" for reason in
-                        (str(r) for r in result.reasons))
+        result = evaluate_purchase(
+            iac,
+            PurchaseFacts(
+                merchant_id=line.merchant_id,
+                categories=(line.category,),
+                amount=line.total,
+                quantity=line.quantity,
+                payment_method=payment_method,
+                at=now,
+            ),
+            running,
+        )
+        problems.extend(f"{line.title}: {reason}" for reason in (str(r) for r in result.reasons))
         if line.total.currency == running.total.currency:
-            running = SpendSoFar(running.total + line.total, running.count + 1,
-                                 running.quantity + line.quantity)
+            running = SpendSoFar(
+                running.total + line.total, running.count + 1, running.quantity + line.quantity
+            )
     return problems
 
 
-def cart_problems(cart_payload: dict[str, Any], line: Candidate, approved_total: Money | None
-                  ) -> list[str]:
+def cart_problems(
+    cart_payload: dict[str, Any], line: Candidate, approved_total: Money | None
+) -> list[str]:
     """Reasons the merchant-confirmed cart differs from the line the person chose."""
     problems: list[str] = []
     items = cart_payload.get("items", [])
@@ -69,7 +88,8 @@ def cart_problems(cart_payload: dict[str, Any], line: Candidate, approved_total:
     if cart_payload.get("merchant_id") != line.merchant_id:
         problems.append("the cart is from another merchant than proposed")
     total = Money.from_json(cart_payload["total"])
-    if approved_total is not None and (total.currency != approved_total.currency
-                                       or total > approved_total):
+    if approved_total is not None and (
+        total.currency != approved_total.currency or total > approved_total
+    ):
         problems.append(f"the cart total {total} is above the approved {approved_total}")
     return problems

@@ -30,12 +30,17 @@ _ORDINALS = (
     (re.compile(r"\b(?:last)\b|最后"), -1),
     (re.compile(r"\b(?:cheap|cheapest|cheaper)\b|便宜"), 0),
 )
-_SELECT = re.compile(r"select|pick|choose|take|want|that one|this one|it\b|the \w+ one|^\s*\d\s*$|"
-                     r"选|要|就|这个|那个|第", re.I)
+_SELECT = re.compile(
+    r"select|pick|choose|take|want|that one|this one|it\b|the \w+ one|^\s*\d\s*$|"
+    r"选|要|就|这个|那个|第",
+    re.I,
+)
 _END = r"\s*[.!。！]?\s*$"
-_YES = re.compile(r"^\s*(?:y|yes|yep|ok|okay|sure|approve|approved|confirm|go ahead|do it|pay|"
-                  r"yes,? (?:pay|please|go ahead)|确认|好|好的|是|可以|同意|买吧|付款|行)" + _END,
-                  re.I)
+_YES = re.compile(
+    r"^\s*(?:y|yes|yep|ok|okay|sure|approve|approved|confirm|go ahead|do it|pay|"
+    r"yes,? (?:pay|please|go ahead)|确认|好|好的|是|可以|同意|买吧|付款|行)" + _END,
+    re.I,
+)
 _NO = re.compile(r"^\s*(?:n|no|nope|cancel|stop|never ?mind|不|不要|不用了|取消|算了)" + _END, re.I)
 _AGAIN = re.compile(r"\bagain\b|another one|one more|order another|再来|再买|再点", re.I)
 _BARE_SIZE = re.compile(r"^\s*(xxs|xs|s|m|l|xl|xxl)\s*(?:码|号)?\s*$", re.I)
@@ -120,8 +125,9 @@ class Conversation:
             self.state = "idle"
             return Turn(f"I cannot find that: {plan.explain}.", draft)
         self.state = "choosing"
-        message = (f"{len(plan.options)} option(s). Say 'select it' for the first, "
-                   "or 'the second one'.")
+        message = (
+            f"{len(plan.options)} option(s). Say 'select it' for the first, or 'the second one'."
+        )
         return Turn(message, draft, (), plan.options)
 
     def _selection(self, text: str) -> int | None:
@@ -144,9 +150,11 @@ class Conversation:
         option = self._options[index]
         what = ", ".join(f"{c.quantity} x {c.title} ({c.merchant_name})" for c in option.lines)
         if draft.delegated:
-            return Turn(f"You chose {what} for {option.total}. Authorize this standing order "
-                        f"({draft.text!r}) so I can buy within it without asking? (yes/no)",
-                        draft)
+            return Turn(
+                f"You chose {what} for {option.total}. Authorize this standing order "
+                f"({draft.text!r}) so I can buy within it without asking? (yes/no)",
+                draft,
+            )
         return Turn(f"Pay {option.total} for {what}? (yes/no)", draft)
 
     def _approve(self) -> Turn:
@@ -167,12 +175,13 @@ class Conversation:
         try:
             paid = self.tools.pay(self._proposal_id, delegation_id)
         except ToolRefused as refusal:
-            return Turn(f"Refused before paying: {refusal.code}: {refusal.reason}",
-                        refusal=refusal)
+            return Turn(f"Refused before paying: {refusal.code}: {refusal.reason}", refusal=refusal)
         orders = list(paid["orders"])
         numbers = ", ".join(str(o["out_trade_no"]) for o in orders)
-        return Turn(f"Paid {paid['total']['amount']} {paid['total']['currency']}; "
-                    f"order(s) {numbers}.", orders=orders)
+        return Turn(
+            f"Paid {paid['total']['amount']} {paid['total']['currency']}; order(s) {numbers}.",
+            orders=orders,
+        )
 
     def _repeat_standing_order(self) -> Turn:
         turn = self._request_turn(self._standing_text)

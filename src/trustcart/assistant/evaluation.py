@@ -47,8 +47,9 @@ class CaseResult:
 
 
 def load_cases(path: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()
-            if line.strip()]
+    return [
+        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+    ]
 
 
 def option_violations(option: dict[str, Any], constraints: dict[str, Any]) -> list[str]:
@@ -56,15 +57,21 @@ def option_violations(option: dict[str, Any], constraints: dict[str, Any]) -> li
     lines = option["items"]
     if "max_unit_price" in constraints:
         cap = Decimal(constraints["max_unit_price"])
-        found += [f"{line['title']} costs {line['unit_price']['amount']} > {cap} each"
-                  for line in lines if Decimal(line["unit_price"]["amount"]) > cap]
+        found += [
+            f"{line['title']} costs {line['unit_price']['amount']} > {cap} each"
+            for line in lines
+            if Decimal(line["unit_price"]["amount"]) > cap
+        ]
     if "max_total" in constraints and Decimal(option["total"]["amount"]) > Decimal(
-            constraints["max_total"]):
+        constraints["max_total"]
+    ):
         found.append(f"total {option['total']['amount']} > {constraints['max_total']}")
     if "quantity" in constraints and sum(int(line["quantity"]) for line in lines) != int(
-            constraints["quantity"]):
-        found.append(f"quantity {[line['quantity'] for line in lines]} != "
-                     f"{constraints['quantity']}")
+        constraints["quantity"]
+    ):
+        found.append(
+            f"quantity {[line['quantity'] for line in lines]} != {constraints['quantity']}"
+        )
     if "items" in constraints and len(lines) != int(constraints["items"]):
         found.append(f"{len(lines)} lines != {constraints['items']}")
     for line in lines:
@@ -92,8 +99,9 @@ def run_case(tools: ShoppingTools, case: dict[str, Any]) -> CaseResult:
         for line, candidate in zip(option["items"], shown.lines, strict=True):
             line["category"] = candidate.category
             line["attributes"] = dict(candidate.attributes)
-    outcome = ("options" if answer["options"] else "question" if answer["questions"]
-               else "impossible")
+    outcome = (
+        "options" if answer["options"] else "question" if answer["questions"] else "impossible"
+    )
     constraints = case.get("constraints", {})
     result = CaseResult(case["id"], case.get("kind", ""), True, outcome)
     for option in answer["options"]:
@@ -101,14 +109,22 @@ def run_case(tools: ShoppingTools, case: dict[str, Any]) -> CaseResult:
     expected = case["expect"]
     if outcome != expected:
         result.failures.append(f"expected {expected}, got {outcome}: {answer['message']}")
-    if expected == "question" and case.get("question") and case["question"] not in [
-            q["code"] for q in answer["questions"]]:
-        result.failures.append(f"expected a {case['question']} question, got "
-                               f"{[q['code'] for q in answer['questions']]}")
+    if (
+        expected == "question"
+        and case.get("question")
+        and case["question"] not in [q["code"] for q in answer["questions"]]
+    ):
+        result.failures.append(
+            f"expected a {case['question']} question, got "
+            f"{[q['code'] for q in answer['questions']]}"
+        )
     if expected == "impossible" and not answer["message"]:
         result.failures.append("no explanation")
-    if "delegated" in constraints and answer["intent"] is not None and bool(
-            answer["intent"]["delegation"]["delegated"]) != bool(constraints["delegated"]):
+    if (
+        "delegated" in constraints
+        and answer["intent"] is not None
+        and bool(answer["intent"]["delegation"]["delegated"]) != bool(constraints["delegated"])
+    ):
         result.failures.append("delegation not recognized as stated")
     result.ok = not result.failures and not result.violations
     return result
@@ -130,9 +146,14 @@ class Report:
         kinds = Counter(r.kind for r in self.results)
         passed = Counter(r.kind for r in self.results if r.ok)
         rows = "\n".join(f"| {kind} | {kinds[kind]} | {passed[kind]} |" for kind in sorted(kinds))
-        failing = "\n".join(
-            f"- `{r.case_id}`: {'; '.join(r.failures + r.violations)}"
-            for r in self.results if not r.ok) or "- none"
+        failing = (
+            "\n".join(
+                f"- `{r.case_id}`: {'; '.join(r.failures + r.violations)}"
+                for r in self.results
+                if not r.ok
+            )
+            or "- none"
+        )
         text = (
             "# Assistant evaluation\n\n"
             "Shopping requests in English and Chinese with their expected outcome as constraints "
@@ -193,13 +214,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     home = trustcart_home()
     with local_market(home, default_database_url(home)) as (tools, _deployment):
         report = run_eval(tools, load_cases(args.cases))
-        robustness = (wands_robustness(tools, read_wands(args.wands)) if args.wands
-                      else None)
+        robustness = wands_robustness(tools, read_wands(args.wands)) if args.wands else None
     text = report.markdown(robustness)
     if args.out:
         args.out.write_text(text, encoding="utf-8")
-    print(f"{len(report.results)} cases, success {report.success_rate:.1%}, "  # noqa: T201
-          f"violations {report.violations}")
+    print(  # noqa: T201
+        f"{len(report.results)} cases, success {report.success_rate:.1%}, "
+        f"violations {report.violations}"
+    )
     return 0 if report.success_rate >= 0.9 and report.violations == 0 else 1
 
 

@@ -51,20 +51,32 @@ _NUMBER = r"(\d+(?:\.\d{1,2})?)"
 _CURRENCY = r"(?:\s*(?:cny|rmb|yuan|元|块钱|块|¥|kuai))"
 _TOTAL_PATTERNS = (
     re.compile(_NUMBER + _CURRENCY + r"?\s*(?:in total|total|overall|altogether|all in)", re.I),
-    re.compile(r"(?:total(?: budget)?(?: of)?|in total|budget(?: of| is)?|spend(?:ing)? at most"
-               r"|altogether)\s*(?:of\s*|is\s*|under\s*|below\s*|at most\s*)?¥?\s*" + _NUMBER,
-               re.I),
-    re.compile(r"(?:总共|一共|总计|总额|总价|预算|合计)\s*(?:不超过|不要超过|最多|在|是)?\s*¥?"
-               + _NUMBER),
+    re.compile(
+        r"(?:total(?: budget)?(?: of)?|in total|budget(?: of| is)?|spend(?:ing)? at most"
+        r"|altogether)\s*(?:of\s*|is\s*|under\s*|below\s*|at most\s*)?¥?\s*" + _NUMBER,
+        re.I,
+    ),
+    re.compile(
+        r"(?:总共|一共|总计|总额|总价|预算|合计)\s*(?:不超过|不要超过|最多|在|是)?\s*¥?" + _NUMBER
+    ),
 )
 _EACH_PATTERNS = (
-    re.compile(r"(?:at most|max(?:imum)?|no more than|up to|under|below)\s*¥?\s*" + _NUMBER
-               + _CURRENCY + r"?\s*(?:each|apiece|a piece|per (?:cup|item|one|piece|unit))",
-               re.I),
-    re.compile(r"(?:under|below|less than|cheaper than|at most|max(?:imum)?|no more than|"
-               r"within|not more than|not over|<|≤)\s*¥?\s*" + _NUMBER, re.I),
-    re.compile(r"(?:每杯|每件|每个|每顶|每副|单价|一杯|一件)\s*(?:不超过|最多|不要超过|低于)?\s*¥?"
-               + _NUMBER),
+    re.compile(
+        r"(?:at most|max(?:imum)?|no more than|up to|under|below)\s*¥?\s*"
+        + _NUMBER
+        + _CURRENCY
+        + r"?\s*(?:each|apiece|a piece|per (?:cup|item|one|piece|unit))",
+        re.I,
+    ),
+    re.compile(
+        r"(?:under|below|less than|cheaper than|at most|max(?:imum)?|no more than|"
+        r"within|not more than|not over|<|≤)\s*¥?\s*" + _NUMBER,
+        re.I,
+    ),
+    re.compile(
+        r"(?:每杯|每件|每个|每顶|每副|单价|一杯|一件)\s*(?:不超过|最多|不要超过|低于)?\s*¥?"
+        + _NUMBER
+    ),
     re.compile(_NUMBER + r"\s*(?:元|块钱|块|rmb|cny)?\s*(?:以内|以下|之内|内)"),
     re.compile(r"(?:不超过|不要超过|低于|少于|最多|不高于)\s*¥?" + _NUMBER),
     re.compile(_NUMBER + r"\s*(?:cny|rmb|yuan|元|块)\s*(?:max|or less|tops)", re.I),
@@ -76,31 +88,46 @@ _DELIVERY_PATTERNS = (
     (re.compile(r"一(?:个)?小时(?:内|以内|之内)"), 60),
 )
 _PERIODS = (
-    (re.compile(r"this week|per week|every week|weekly|each week|本周|这周|每周|每星期|一周内",
-                re.I), timedelta(days=7)),
-    (re.compile(r"this month|monthly|every month|per month|本月|这个月|每月", re.I),
-     timedelta(days=30)),
+    (
+        re.compile(
+            r"this week|per week|every week|weekly|each week|本周|这周|每周|每星期|一周内", re.I
+        ),
+        timedelta(days=7),
+    ),
+    (
+        re.compile(r"this month|monthly|every month|per month|本月|这个月|每月", re.I),
+        timedelta(days=30),
+    ),
     (re.compile(r"today|tonight|今天|今晚", re.I), timedelta(days=1)),
 )
-_RECURRING = re.compile(r"every|weekly|monthly|each (?:week|month|day)|daily|每周|每月|每天|每星期",
-                        re.I)
+_RECURRING = re.compile(
+    r"every|weekly|monthly|each (?:week|month|day)|daily|每周|每月|每天|每星期", re.I
+)
 _DELEGATION_HINTS = re.compile(
     r"up to \d+|pre-?authori[sz]e|without asking|don'?t ask|no need to ask|every week|this week|"
     r"weekly|monthly|every month|each time|daily|every day|on my behalf|"
     r"最多\s*[一两二三四五六七八九十\d]+|本周|每周|每月|每天|不用问|不必问|直接买|自动",
     re.I,
 )
-_UP_TO = re.compile(r"(?:up to|at most|no more than|最多)\s*([一两二三四五六七八九十\d]+)\s*"
-                    r"(?!\s*(?:cny|rmb|yuan|元|块|¥|min|分钟))", re.I)
+_UP_TO = re.compile(
+    r"(?:up to|at most|no more than|最多)\s*([一两二三四五六七八九十\d]+)\s*"
+    r"(?!\s*(?:cny|rmb|yuan|元|块|¥|min|分钟))",
+    re.I,
+)
 _PREFERENCES = (
-    (re.compile(r"cheapest|cheap|lowest price|best price|budget|便宜|最低价|实惠", re.I),
-     "cheapest"),
+    (
+        re.compile(r"cheapest|cheap|lowest price|best price|budget|便宜|最低价|实惠", re.I),
+        "cheapest",
+    ),
     (re.compile(r"closest|nearest|nearby|最近|离我近", re.I), "closest"),
     (re.compile(r"fastest|quickest|asap|as soon as possible|最快|尽快|马上", re.I), "fastest"),
 )
 _NEAR = re.compile(r"near (?:me|here|west lake|the lake)|nearby|around here|附近|西湖|周边", re.I)
-_NEGATION = re.compile(r"(?:not|no|except|avoid|without|but not|anything but|不要|别|不去|除了|"
-                       r"不买)\s*(?:from|at|in|the)?\s*$", re.I)
+_NEGATION = re.compile(
+    r"(?:not|no|except|avoid|without|but not|anything but|不要|别|不去|除了|"
+    r"不买)\s*(?:from|at|in|the)?\s*$",
+    re.I,
+)
 
 
 @dataclass(frozen=True)
@@ -116,8 +143,12 @@ class ItemRequest:
         return dict(self.attributes).get(name)
 
     def to_json(self) -> dict[str, object]:
-        return {"description": self.description, "category": self.category,
-                "quantity": self.quantity, "attributes": dict(self.attributes)}
+        return {
+            "description": self.description,
+            "category": self.category,
+            "quantity": self.quantity,
+            "attributes": dict(self.attributes),
+        }
 
 
 @dataclass(frozen=True)
@@ -155,16 +186,20 @@ class IntentDraft:
             "text": self.text,
             "language": self.language,
             "items": [item.to_json() for item in self.items],
-            "max_unit_price": None if self.max_unit_price is None
+            "max_unit_price": None
+            if self.max_unit_price is None
             else self.max_unit_price.to_json(),
             "max_total": None if self.max_total is None else self.max_total.to_json(),
             "delegation": {
-                "delegated": self.delegated, "recurring": self.recurring,
+                "delegated": self.delegated,
+                "recurring": self.recurring,
                 "period_days": None if self.period is None else self.period.days,
                 "max_quantity": self.max_quantity if self.delegated else None,
             },
-            "merchants": {"allowed": list(self.allowed_merchants),
-                          "forbidden": list(self.forbidden_merchants)},
+            "merchants": {
+                "allowed": list(self.allowed_merchants),
+                "forbidden": list(self.forbidden_merchants),
+            },
             "near": self.near,
             "max_delivery_minutes": self.max_delivery_minutes,
             "preference": self.preference,
@@ -197,8 +232,9 @@ def _merchant_names(name: str) -> tuple[str, ...]:
     return tuple(sorted(names, key=len, reverse=True))
 
 
-def _merchants(text: str, merchants: Sequence[tuple[str, str]]
-               ) -> tuple[tuple[str, ...], tuple[str, ...], str]:
+def _merchants(
+    text: str, merchants: Sequence[tuple[str, str]]
+) -> tuple[tuple[str, ...], tuple[str, ...], str]:
     allowed: list[str] = []
     forbidden: list[str] = []
     for merchant_id, name in merchants:
@@ -206,16 +242,20 @@ def _merchants(text: str, merchants: Sequence[tuple[str, str]]
             index = text.find(phrase)
             if index < 0:
                 continue
-            before = text[max(0, index - 16):index]
+            before = text[max(0, index - 16) : index]
             (forbidden if _NEGATION.search(before) else allowed).append(merchant_id)
             text = text.replace(phrase, " " * len(phrase))
             break
     return tuple(allowed), tuple(forbidden), text
 
 
-def parse_intent(text: str, currency: str = "CNY", *,
-                 merchants: Sequence[tuple[str, str]] = (),
-                 options_shown: bool = False) -> IntentDraft:
+def parse_intent(
+    text: str,
+    currency: str = "CNY",
+    *,
+    merchants: Sequence[tuple[str, str]] = (),
+    options_shown: bool = False,
+) -> IntentDraft:
     """Parse one message. Never raises on odd input: what is unclear becomes a question.
 
     ``merchants`` are (merchant_id, display name) pairs to recognize preferences ("from Leaf &
@@ -253,8 +293,14 @@ def parse_intent(text: str, currency: str = "CNY", *,
     if up_to is not None and len(items) == 1:
         count = cn_number(up_to.group(1)) or items[0].quantity
         max_quantity = max(1, min(count, 1000))
-        items = [ItemRequest(items[0].description, items[0].category, max(1, min(count, 1000)),
-                             items[0].attributes)]
+        items = [
+            ItemRequest(
+                items[0].description,
+                items[0].category,
+                max(1, min(count, 1000)),
+                items[0].attributes,
+            )
+        ]
     max_unit = _money(each_text, currency)
     max_total = _money(total_text, currency)
     quantity = sum(item.quantity for item in items) if items else 1
@@ -262,18 +308,38 @@ def parse_intent(text: str, currency: str = "CNY", *,
         max_total = max_unit * quantity
     if max_unit is not None and max_total is not None and max_unit > max_total:
         max_unit = max_total  # "under 30 each, 20 in total": the total binds every item too
-    questions = ask(lowered, rest, mentions, items, delegated=delegated,
-                    has_budget=max_total is not None, options_shown=options_shown,
-                    language=language)
+    questions = ask(
+        lowered,
+        rest,
+        mentions,
+        items,
+        delegated=delegated,
+        has_budget=max_total is not None,
+        options_shown=options_shown,
+        language=language,
+    )
     first = items[0] if items else None
     return IntentDraft(
-        text=text, item=first.description if first else None,
-        category=first.category if first else None, quantity=quantity,
-        max_unit_price=max_unit, max_total=max_total, period=period, delegated=delegated,
-        currency=currency, missing=tuple(q.code for q in questions), items=tuple(items),
-        questions=questions, allowed_merchants=allowed, forbidden_merchants=forbidden,
-        max_delivery_minutes=minutes, near=bool(_NEAR.search(lowered)), recurring=recurring,
-        preference=preference, language=language, max_quantity=max_quantity,
+        text=text,
+        item=first.description if first else None,
+        category=first.category if first else None,
+        quantity=quantity,
+        max_unit_price=max_unit,
+        max_total=max_total,
+        period=period,
+        delegated=delegated,
+        currency=currency,
+        missing=tuple(q.code for q in questions),
+        items=tuple(items),
+        questions=questions,
+        allowed_merchants=allowed,
+        forbidden_merchants=forbidden,
+        max_delivery_minutes=minutes,
+        near=bool(_NEAR.search(lowered)),
+        recurring=recurring,
+        preference=preference,
+        language=language,
+        max_quantity=max_quantity,
     )
 
 
@@ -282,10 +348,9 @@ def _items(rest: str, original: str, mentions: list[Mention]) -> list[ItemReques
     items: list[ItemRequest] = []
     bounds = _stretches(rest, mentions)
     for mention, (start, end) in zip(mentions, bounds, strict=True):
-        quantity = quantity_around(rest[start:mention.start], rest[mention.end:end])
+        quantity = quantity_around(rest[start : mention.start], rest[mention.end : end])
         attributes = attributes_in(rest[start:end], original[start:end], mention.word.category)
-        items.append(ItemRequest(mention.word.query, mention.word.category, quantity,
-                                 attributes))
+        items.append(ItemRequest(mention.word.query, mention.word.category, quantity, attributes))
     return items
 
 

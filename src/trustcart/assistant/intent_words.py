@@ -28,12 +28,16 @@ from trustcart.assistant.lexicon import (
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _PHRASES: list[tuple[str, ItemWord]] = sorted(
     ((phrase, word) for word in ITEMS for phrase in word.phrases),
-    key=lambda pair: len(pair[0]), reverse=True,
+    key=lambda pair: len(pair[0]),
+    reverse=True,
 )
 _UNIT = r"(?:kg|g|l|ml|mah|w|cm|mm|km|min|minutes?|pack|gb|%|元|块|分钟|小时|码)"
-_DIGIT_BEFORE = re.compile(r"(?<![\d.])(\d{1,4})(?![\d.])\s*(?!" + _UNIT + r"\b)(?:x|×|pcs|"
-                           r"cups? of|bottles? of|packs? of|boxes of|bags? of|pairs? of)?"
-                           r"[^\d]{0,24}$", re.I)
+_DIGIT_BEFORE = re.compile(
+    r"(?<![\d.])(\d{1,4})(?![\d.])\s*(?!" + _UNIT + r"\b)(?:x|×|pcs|"
+    r"cups? of|bottles? of|packs? of|boxes of|bags? of|pairs? of)?"
+    r"[^\d]{0,24}$",
+    re.I,
+)
 _CN_NUMBER = r"([一两二三四五六七八九十\d]{1,3})\s*[" + CN_CLASSIFIERS + r"]"
 _CN_BEFORE = re.compile(_CN_NUMBER + r"[^\d]{0,12}$")
 _CN_AFTER = re.compile(r"^[^\d,，]{0,6}?" + _CN_NUMBER)
@@ -45,15 +49,19 @@ _APPAREL_SIZE = (
 )
 _UPPER_SIZE = re.compile(r"(?<![A-Za-z'])(XXS|XS|S|M|L|XL|XXL)(?![A-Za-z'])")
 _PACK = re.compile(r"(?<![\d.])(\d+(?:\.\d)?)\s*(kg|g|ml|l|pack)\b", re.I)
-_STOP = frozenset((  # noqa: SIM905 - a word list reads best as words
-    "a an the some me my i we us you please order buy get find want need would like to for of "
-    "and or with in on at from under below less than cny yuan rmb kuai each per one ones can "
-    "could help looking look search show give send deliver bring pick up it its is are be this "
-    "that these those new good nice best cheap cheapest quick quickly now today also just any "
-    "anything something stuff thing things item items"
-).split())
-_VERBS_ZH = re.compile(r"帮我|给我|我想|我要|想要|请|买|订|点|来|要|一下|个|杯|件|的|吧|呢|吗|"
-                       r"。|!|！|\?|？")
+_STOP = frozenset(
+    (  # noqa: SIM905 - a word list reads best as words
+        "a an the some me my i we us you please order buy get find want need would like to for of "
+        "and or with in on at from under below less than cny yuan rmb kuai each per one ones can "
+        "could help looking look search show give send deliver bring pick up it its is are be this "
+        "that these those new good nice best cheap cheapest quick quickly now today also just any "
+        "anything something stuff thing things item items"
+    ).split()
+)
+_VERBS_ZH = re.compile(
+    r"帮我|给我|我想|我要|想要|请|买|订|点|来|要|一下|个|杯|件|的|吧|呢|吗|"
+    r"。|!|！|\?|？"
+)
 
 
 @dataclass(frozen=True)
@@ -70,7 +78,8 @@ def _phrase_at(text: str, phrase: str, start: int) -> tuple[int, int]:
         return (index, index + len(phrase)) if index >= 0 else (-1, 0)
     # A plural ("oolongs", "lattes") is the same item.
     match = re.compile(r"(?<![a-z0-9])" + re.escape(phrase) + r"(?:e?s)?(?![a-z0-9])").search(
-        text, start)
+        text, start
+    )
     return (-1, 0) if match is None else (match.start(), match.end())
 
 
@@ -127,8 +136,7 @@ def attributes_in(lowered: str, original: str, category: str) -> tuple[tuple[str
     found: dict[str, str] = {}
     family = category.split("/", maxsplit=1)[0]
     if family == "apparel":
-        size = next((m.group(1).upper() for p in _APPAREL_SIZE if (m := p.search(lowered))),
-                    None)
+        size = next((m.group(1).upper() for p in _APPAREL_SIZE if (m := p.search(lowered))), None)
         if size is None and (upper := _UPPER_SIZE.search(original)):
             size = upper.group(1)
         size = size or _lookup(SIZE_WORDS, lowered)
@@ -136,13 +144,15 @@ def attributes_in(lowered: str, original: str, category: str) -> tuple[tuple[str
             found["size"] = size
         if material := _lookup(MATERIALS, lowered):
             found["material"] = material
-    if family in ("apparel", "accessories", "electronics") and (colour := _lookup(COLOURS,
-                                                                                   lowered)):
+    if family in ("apparel", "accessories", "electronics") and (
+        colour := _lookup(COLOURS, lowered)
+    ):
         found["colour"] = colour
     if family == "grocery" and (pack := _PACK.search(lowered)):
         number, unit = pack.group(1), pack.group(2).lower()
-        found["pack"] = f"{number} pack" if unit == "pack" else number + (
-            "L" if unit == "l" else unit)
+        found["pack"] = (
+            f"{number} pack" if unit == "pack" else number + ("L" if unit == "l" else unit)
+        )
     if family == "drinks":
         if size := _lookup(DRINK_SIZES, lowered):
             found["size"] = size

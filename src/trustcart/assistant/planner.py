@@ -57,27 +57,38 @@ class Candidate:
         line = offer["items"][0]
         distance = candidate.get("distance_km")
         return cls(
-            product_id=str(product["product_id"]), title=str(product["title"]),
+            product_id=str(product["product_id"]),
+            title=str(product["title"]),
             merchant_id=str(candidate["merchant"]["merchant_id"]),
             merchant_name=str(candidate["merchant"]["name"]),
-            category=str(product["category"]), quantity=int(line["quantity"]),
+            category=str(product["category"]),
+            quantity=int(line["quantity"]),
             unit_price=Money.from_json(line["unit_price"]),
             total=Money.from_json(offer["total"]),
-            coupons=tuple(str(c.get("description", c.get("coupon_id", "")))
-                          for c in offer.get("coupons", [])),
-            attributes={str(k).lower(): str(v).lower()
-                        for k, v in product.get("attributes", {}).items()},
+            coupons=tuple(
+                str(c.get("description", c.get("coupon_id", ""))) for c in offer.get("coupons", [])
+            ),
+            attributes={
+                str(k).lower(): str(v).lower() for k, v in product.get("attributes", {}).items()
+            },
             delivery_minutes=int(offer.get("delivery_minutes", product["delivery_minutes"])),
             distance_km=None if distance is None else float(distance),
             score=float(candidate.get("score", 0.0)),
         )
 
     def to_json(self) -> dict[str, Any]:
-        return {"product_id": self.product_id, "title": self.title,
-                "merchant_id": self.merchant_id, "merchant_name": self.merchant_name,
-                "quantity": self.quantity, "unit_price": self.unit_price.to_json(),
-                "line_total": self.total.to_json(), "coupons": list(self.coupons),
-                "delivery_minutes": self.delivery_minutes, "distance_km": self.distance_km}
+        return {
+            "product_id": self.product_id,
+            "title": self.title,
+            "merchant_id": self.merchant_id,
+            "merchant_name": self.merchant_name,
+            "quantity": self.quantity,
+            "unit_price": self.unit_price.to_json(),
+            "line_total": self.total.to_json(),
+            "coupons": list(self.coupons),
+            "delivery_minutes": self.delivery_minutes,
+            "distance_km": self.distance_km,
+        }
 
 
 @dataclass(frozen=True)
@@ -97,8 +108,11 @@ class Option:
         return tuple(sorted({line.merchant_id for line in self.lines}))
 
     def to_json(self) -> dict[str, Any]:
-        return {"items": [line.to_json() for line in self.lines],
-                "total": self.total.to_json(), "reason": self.reason}
+        return {
+            "items": [line.to_json() for line in self.lines],
+            "total": self.total.to_json(),
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True)
@@ -122,8 +136,10 @@ def why_not(draft: IntentDraft, item: ItemRequest, candidate: Candidate) -> str 
             return f"not {name} {wanted}"
     for name in PREPARATION_ATTRIBUTES:
         wanted = item.attribute(name)
-        if wanted is not None and candidate.attributes.get(name) not in ("adjustable",
-                                                                          wanted.lower()):
+        if wanted is not None and candidate.attributes.get(name) not in (
+            "adjustable",
+            wanted.lower(),
+        ):
             return f"{name} cannot be set to {wanted}"
     if candidate.quantity != per_purchase_quantity(draft, item):
         return "another quantity"
@@ -170,8 +186,9 @@ def _rank_key(preference: str | None, candidate: Candidate) -> tuple[float, ...]
     return (candidate.total.minor, distance, candidate.delivery_minutes)
 
 
-def _ranked(draft: IntentDraft, item: ItemRequest, candidates: Sequence[Candidate]
-            ) -> tuple[list[Candidate], str]:
+def _ranked(
+    draft: IntentDraft, item: ItemRequest, candidates: Sequence[Candidate]
+) -> tuple[list[Candidate], str]:
     fitting = [c for c in candidates if why_not(draft, item, c) is None]
     # Relevance is judged here, not taken from the marketplace's scores (whose scale depends on
     # its search engine): a named item must be named in the title ("wireless earbuds" is not a
@@ -186,9 +203,11 @@ def _ranked(draft: IntentDraft, item: ItemRequest, candidates: Sequence[Candidat
             return [], f"no shop offers {item.description}"
         cheapest = min(candidates, key=lambda c: c.unit_price.minor)
         reason = why_not(draft, item, cheapest) or "does not fit"
-        return [], (f"no {item.description} fits what you asked: the cheapest, "
-                    f"{cheapest.title} at {cheapest.merchant_name} ({cheapest.unit_price}), "
-                    f"is {reason}")
+        return [], (
+            f"no {item.description} fits what you asked: the cheapest, "
+            f"{cheapest.title} at {cheapest.merchant_name} ({cheapest.unit_price}), "
+            f"is {reason}"
+        )
     if not fitting:
         return [], f"no shop offers {item.description} within what you asked"
     relevant = fitting
@@ -231,8 +250,9 @@ def plan_options(draft: IntentDraft, candidates: Sequence[Sequence[Candidate]]) 
     if len(ranked_lists) == 1:
         ranked = ranked_lists[0]
         best = ranked[0]
-        proposals.append(Option((best,), _reason(best, ranked, draft.preference)
-                                + f" at {best.merchant_name}"))
+        proposals.append(
+            Option((best,), _reason(best, ranked, draft.preference) + f" at {best.merchant_name}")
+        )
         others = [c for c in ranked if c.merchant_id != best.merchant_id]
         if others:
             alt = others[0]
@@ -240,15 +260,18 @@ def plan_options(draft: IntentDraft, candidates: Sequence[Sequence[Candidate]]) 
             proposals.append(Option((alt,), f"{extra} at {alt.merchant_name}"))
         rest = [c for c in ranked if c not in (best, *(p.lines[0] for p in proposals))]
         if rest:
-            proposals.append(Option((rest[0],), f"runner-up: {_alternative_reason(best, rest[0])}"
-                                    f" at {rest[0].merchant_name}"))
+            proposals.append(
+                Option(
+                    (rest[0],),
+                    f"runner-up: {_alternative_reason(best, rest[0])} at {rest[0].merchant_name}",
+                )
+            )
     else:
         best_lines = tuple(r[0] for r in ranked_lists)
         proposals.append(Option(best_lines, "the lowest total for each item"))
         shared = set.intersection(*({c.merchant_id for c in r} for r in ranked_lists))
         for merchant_id in sorted(shared):
-            lines = tuple(next(c for c in r if c.merchant_id == merchant_id)
-                          for r in ranked_lists)
+            lines = tuple(next(c for c in r if c.merchant_id == merchant_id) for r in ranked_lists)
             proposals.append(Option(lines, f"everything from {lines[0].merchant_name}"))
         runner_up = tuple(r[1] if len(r) > 1 else r[0] for r in ranked_lists)
         proposals.append(Option(runner_up, "alternatives for each item"))
@@ -264,8 +287,10 @@ def plan_options(draft: IntentDraft, candidates: Sequence[Sequence[Candidate]]) 
 
 
 def _alternative_reason(best: Candidate, other: Candidate) -> str:
-    if other.distance_km is not None and best.distance_km is not None and (
-        other.distance_km < best.distance_km
+    if (
+        other.distance_km is not None
+        and best.distance_km is not None
+        and (other.distance_km < best.distance_km)
     ):
         return f"closer ({other.distance_km:.1f} km)"
     if other.delivery_minutes < best.delivery_minutes:

@@ -29,17 +29,24 @@ _REFERENCE = re.compile(
     re.I,
 )
 _ALTERNATIVE = re.compile(r"\bor\b|或者|还是|或")
-_VAGUE = re.compile(r"\b(?:something|anything|a gift|stuff|whatever|surprise me)\b|东西|礼物|随便",
-                    re.I)
+_VAGUE = re.compile(
+    r"\b(?:something|anything|a gift|stuff|whatever|surprise me)\b|东西|礼物|随便", re.I
+)
 _TEXTS = {
     "item": ("What would you like to buy?", "您想买什么？"),
-    "reference": ("Nothing has been shown yet: what should I look for?",
-                  "还没有可选的商品：您想找什么？"),
+    "reference": (
+        "Nothing has been shown yet: what should I look for?",
+        "还没有可选的商品：您想找什么？",
+    ),
     "choice": ("Which one do you want: {choices}?", "您要哪一个：{choices}？"),
-    "size": ("What size should the {item} be (XS, S, M, L, XL, XXL)?",
-             "{item}要什么尺码（XS、S、M、L、XL、XXL）？"),
-    "budget": ("Up to how much may I spend in total for this standing order?",
-               "这个长期委托最多可以花多少钱？"),
+    "size": (
+        "What size should the {item} be (XS, S, M, L, XL, XXL)?",
+        "{item}要什么尺码（XS、S、M、L、XL、XXL）？",
+    ),
+    "budget": (
+        "Up to how much may I spend in total for this standing order?",
+        "这个长期委托最多可以花多少钱？",
+    ),
 }
 
 
@@ -56,15 +63,22 @@ class Question:
         return out
 
 
-def _question(code: str, language: str, item_index: int | None = None, **values: str
-              ) -> Question:
+def _question(code: str, language: str, item_index: int | None = None, **values: str) -> Question:
     english, chinese = _TEXTS[code]
     return Question(code, (chinese if language == "zh" else english).format(**values), item_index)
 
 
-def ask(lowered: str, rest: str, mentions: Sequence[Mention], items: Sequence[ItemRequest], *,
-        delegated: bool, has_budget: bool, options_shown: bool, language: str
-        ) -> tuple[Question, ...]:
+def ask(
+    lowered: str,
+    rest: str,
+    mentions: Sequence[Mention],
+    items: Sequence[ItemRequest],
+    *,
+    delegated: bool,
+    has_budget: bool,
+    options_shown: bool,
+    language: str,
+) -> tuple[Question, ...]:
     """Every question the text leaves open, most important first."""
     if not options_shown and _REFERENCE.search(lowered) and not mentions:
         return (_question("reference", language),)
@@ -72,7 +86,7 @@ def ask(lowered: str, rest: str, mentions: Sequence[Mention], items: Sequence[It
         return (_question("item", language),)
     questions: list[Question] = []
     for left, right in pairwise(mentions):
-        if _ALTERNATIVE.search(rest[left.end:right.start]):
+        if _ALTERNATIVE.search(rest[left.end : right.start]):
             choices = f"{left.word.query} / {right.word.query}"
             questions.append(_question("choice", language, choices=choices))
             break

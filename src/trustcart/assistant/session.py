@@ -37,8 +37,12 @@ from trustcart.store.db import Database
 from trustcart.trust.recorder import HttpRecorder
 
 
-def tools_for(deployment: Deployment, clients: list[httpx.Client],
-              approver: Approver = deny_all, clock: Clock | None = None) -> ShoppingTools:
+def tools_for(
+    deployment: Deployment,
+    clients: list[httpx.Client],
+    approver: Approver = deny_all,
+    clock: Clock | None = None,
+) -> ShoppingTools:
     """Shopping tools for a running deployment; every client made is appended to ``clients``."""
     endpoints = deployment.endpoints
     clock = clock or deployment.clock
@@ -50,28 +54,38 @@ def tools_for(deployment: Deployment, clients: list[httpx.Client],
     status = keep(httpx.Client(base_url=endpoints.status, timeout=10.0))
     events = HttpRecorder(keep(httpx.Client(base_url=endpoints.trust, timeout=10.0)), clock)
     agent = BuyerAgent(
-        key=deployment.agent_key, agent_id=AGENT_ID, clock=clock,
+        key=deployment.agent_key,
+        agent_id=AGENT_ID,
+        clock=clock,
         merchants=keep(deployment.agent_client(endpoints.merchant)),
         psp=keep(deployment.agent_client(endpoints.psp)),
         events=events,
         status=HttpStatusChecker(
             keep(httpx.Client(timeout=10.0)),
             keys_from_jwks(status.get("/.well-known/jwks.json").json()),
-            allowed_prefixes=(f"{endpoints.status}/delegations/",), clock=clock,
+            allowed_prefixes=(f"{endpoints.status}/delegations/",),
+            clock=clock,
         ),
     )
     wallet = Wallet(
-        key=deployment.keys.get("alice"), identity="user:alice", account_id=ACCOUNT_ID,
-        clock=clock, status_service=status, status_base_url=endpoints.status,
-        psp=keep(httpx.Client(base_url=endpoints.psp, timeout=10.0)), events=events,
+        key=deployment.keys.get("alice"),
+        identity="user:alice",
+        account_id=ACCOUNT_ID,
+        clock=clock,
+        status_service=status,
+        status_base_url=endpoints.status,
+        psp=keep(httpx.Client(base_url=endpoints.psp, timeout=10.0)),
+        events=events,
     )
-    return ShoppingTools(agent=agent, wallet=wallet, clock=clock, location=LOCATION,
-                         approver=approver)
+    return ShoppingTools(
+        agent=agent, wallet=wallet, clock=clock, location=LOCATION, approver=approver
+    )
 
 
 @contextmanager
-def local_market(home: Path, database_url: str, *, approver: Approver = deny_all,
-                 clock: Clock | None = None) -> Iterator[tuple[ShoppingTools, Deployment]]:
+def local_market(
+    home: Path, database_url: str, *, approver: Approver = deny_all, clock: Clock | None = None
+) -> Iterator[tuple[ShoppingTools, Deployment]]:
     """Start the default store and yield the tools (and the deployment, for tests)."""
     home.mkdir(parents=True, exist_ok=True)
     db = Database(database_url)

@@ -87,17 +87,29 @@ class Proposal:
         return Option(self.lines, "").total
 
     def to_json(self) -> dict[str, Any]:
-        return {"proposal_id": self.proposal_id, "intent_id": self.intent_id,
-                "status": self.status, "delegation_id": self.delegation_id,
-                "items": [line.to_json() for line in self.lines],
-                "total": self.total.to_json(), "orders": self.orders}
+        return {
+            "proposal_id": self.proposal_id,
+            "intent_id": self.intent_id,
+            "status": self.status,
+            "delegation_id": self.delegation_id,
+            "items": [line.to_json() for line in self.lines],
+            "total": self.total.to_json(),
+            "orders": self.orders,
+        }
 
 
 class ShoppingTools:
-    def __init__(self, *, agent: BuyerAgent, wallet: Wallet, clock: Clock,
-                 location: Location | None = None, approver: Approver = deny_all,
-                 payment_method: str = "trustcart-balance",
-                 random_bytes: RandomBytes = secrets.token_bytes) -> None:
+    def __init__(
+        self,
+        *,
+        agent: BuyerAgent,
+        wallet: Wallet,
+        clock: Clock,
+        location: Location | None = None,
+        approver: Approver = deny_all,
+        payment_method: str = "trustcart-balance",
+        random_bytes: RandomBytes = secrets.token_bytes,
+    ) -> None:
         self.agent = agent
         self.wallet = wallet
         self.clock = clock
@@ -116,8 +128,9 @@ class ShoppingTools:
 
     def merchant_names(self) -> list[tuple[str, str]]:
         if self._merchants is None:
-            self._merchants = [(str(m["merchant_id"]), str(m["name"]))
-                               for m in self.agent.merchant_directory()]
+            self._merchants = [
+                (str(m["merchant_id"]), str(m["name"])) for m in self.agent.merchant_directory()
+            ]
         return self._merchants
 
     def parse(self, text: str, *, options_shown: bool = False) -> tuple[str, IntentDraft]:
@@ -128,8 +141,11 @@ class ShoppingTools:
 
     def structure_intent(self, text: str) -> dict[str, Any]:
         intent_id, draft = self.parse(text)
-        return {"intent_id": intent_id, "intent": draft.to_json(),
-                "questions": [q.to_json() for q in draft.questions]}
+        return {
+            "intent_id": intent_id,
+            "intent": draft.to_json(),
+            "questions": [q.to_json() for q in draft.questions],
+        }
 
     def _discover(self, context: dict[str, Any], intent_id: str | None) -> list[Candidate]:
         try:
@@ -145,10 +161,11 @@ class ShoppingTools:
 
     def item_context(self, draft: IntentDraft, item: ItemRequest) -> dict[str, Any]:
         """The CID-INT-XFR context for one asked item: the intent's limits go with it."""
-        words = [item.description] + [v for k, v in item.attributes if k in ("colour",
-                                                                             "material")]
-        context: dict[str, Any] = {"query": " ".join(words)[:200],
-                                   "quantity": per_purchase_quantity(draft, item)}
+        words = [item.description] + [v for k, v in item.attributes if k in ("colour", "material")]
+        context: dict[str, Any] = {
+            "query": " ".join(words)[:200],
+            "quantity": per_purchase_quantity(draft, item),
+        }
         if item.category:
             context["category"] = item.category
         selecting = {k: v for k, v in item.attributes if k in PRODUCT_ATTRIBUTES}
@@ -172,10 +189,16 @@ class ShoppingTools:
             context["constraints"] = constraints
         return context
 
-    def search(self, query: str, *, category: str | None = None,
-               max_unit_price: str | None = None, quantity: int = 1,
-               attributes: Mapping[str, str] | None = None, limit: int = 10
-               ) -> list[dict[str, Any]]:
+    def search(
+        self,
+        query: str,
+        *,
+        category: str | None = None,
+        max_unit_price: str | None = None,
+        quantity: int = 1,
+        attributes: Mapping[str, str] | None = None,
+        limit: int = 10,
+    ) -> list[dict[str, Any]]:
         context: dict[str, Any] = {"query": query, "quantity": quantity}
         if category:
             context["category"] = category
@@ -188,15 +211,18 @@ class ShoppingTools:
                 raise ToolRefused("invalid-argument", "max_unit_price must be a number") from e
             context["constraints"] = {"max_unit_price": cap.to_json()}
         found = self._discover(context, None)
-        return [{**c.to_json(), "category": c.category, "attributes": dict(c.attributes)}
-                for c in found[:max(1, min(limit, 50))]]
+        return [
+            {**c.to_json(), "category": c.category, "attributes": dict(c.attributes)}
+            for c in found[: max(1, min(limit, 50))]
+        ]
 
     def plan(self, intent_id: str) -> Plan:
         draft = self.intents[intent_id]
         if draft.missing:
             return Plan((), "")
-        candidates = [self._discover(self.item_context(draft, item), intent_id)
-                      for item in draft.items]
+        candidates = [
+            self._discover(self.item_context(draft, item), intent_id) for item in draft.items
+        ]
         plan = plan_options(draft, candidates)
         return plan
 
@@ -208,9 +234,13 @@ class ShoppingTools:
             option_id = new_id("opt", self._random)
             self.options[option_id] = (intent_id, option)
             options.append({"option_id": option_id, **option.to_json()})
-        return {"intent_id": intent_id, "intent": draft.to_json(),
-                "questions": [q.to_json() for q in draft.questions],
-                "options": options, "explain": plan.explain}
+        return {
+            "intent_id": intent_id,
+            "intent": draft.to_json(),
+            "questions": [q.to_json() for q in draft.questions],
+            "options": options,
+            "explain": plan.explain,
+        }
 
     def register_option(self, intent_id: str, option: Option) -> str:
         option_id = new_id("opt", self._random)
@@ -238,8 +268,9 @@ class ShoppingTools:
             raise ToolRefused("unknown-proposal", f"no proposal {proposal_id}")
         return self.proposals[proposal_id]
 
-    def request_approval(self, proposal_id: str, approver: Approver | None = None
-                         ) -> dict[str, Any]:
+    def request_approval(
+        self, proposal_id: str, approver: Approver | None = None
+    ) -> dict[str, Any]:
         """Ask the person; on yes their wallet signs an IAC and binds a payment token.
 
         A purchase request is authorized for exactly the proposal's merchants and at most its
@@ -251,24 +282,42 @@ class ShoppingTools:
         draft = self.intents[proposal.intent_id]
         now = self.clock.now()
         if draft.delegated:
-            isr = build_isr(draft, intent_id=proposal.intent_id, agent_id=self.agent.agent_id,
-                            now=now, location=self.location)
-            summary = (f"Let the agent buy {draft.item} for you without asking each time: "
-                       f"at most {isr.max_total} in total"
-                       + (f", {isr.commerce.max_single} per purchase"
-                          if isr.commerce.max_single else "")
-                       + (f", {draft.max_quantity} items" if draft.max_quantity else "")
-                       + f", until {isr.validity_end:%Y-%m-%d %H:%M} UTC")
-            request = ApprovalRequest("standing-order", summary, isr.max_total,
-                                      isr.commerce.allowed_merchants)
+            isr = build_isr(
+                draft,
+                intent_id=proposal.intent_id,
+                agent_id=self.agent.agent_id,
+                now=now,
+                location=self.location,
+            )
+            summary = (
+                f"Let the agent buy {draft.item} for you without asking each time: "
+                f"at most {isr.max_total} in total"
+                + (f", {isr.commerce.max_single} per purchase" if isr.commerce.max_single else "")
+                + (f", {draft.max_quantity} items" if draft.max_quantity else "")
+                + f", until {isr.validity_end:%Y-%m-%d %H:%M} UTC"
+            )
+            request = ApprovalRequest(
+                "standing-order", summary, isr.max_total, isr.commerce.allowed_merchants
+            )
         else:
-            isr = build_isr(draft, intent_id=proposal.intent_id, agent_id=self.agent.agent_id,
-                            now=now, location=self.location, max_total=proposal.total,
-                            allowed_merchants=Option(proposal.lines, "").merchants)
-            lines = ", ".join(f"{c.quantity} x {c.title} ({c.merchant_name})"
-                              for c in proposal.lines)
-            request = ApprovalRequest("purchase", f"Pay {proposal.total} for {lines}",
-                                      isr.max_total, isr.commerce.allowed_merchants)
+            isr = build_isr(
+                draft,
+                intent_id=proposal.intent_id,
+                agent_id=self.agent.agent_id,
+                now=now,
+                location=self.location,
+                max_total=proposal.total,
+                allowed_merchants=Option(proposal.lines, "").merchants,
+            )
+            lines = ", ".join(
+                f"{c.quantity} x {c.title} ({c.merchant_name})" for c in proposal.lines
+            )
+            request = ApprovalRequest(
+                "purchase",
+                f"Pay {proposal.total} for {lines}",
+                isr.max_total,
+                isr.commerce.allowed_merchants,
+            )
         if not (approver or self.approver)(request):
             proposal.status = "declined"
             return {"approved": False, "summary": request.summary, **proposal.to_json()}
@@ -278,12 +327,17 @@ class ShoppingTools:
             token = self.wallet.bind(iac)
         except WalletError as e:
             raise ToolRefused("authorization-failed", str(e)) from e
-        self.delegations[iac.delegation_id] = Delegation(isr, iac, token,
-                                                         SpendSoFar.zero(iac.currency))
+        self.delegations[iac.delegation_id] = Delegation(
+            isr, iac, token, SpendSoFar.zero(iac.currency)
+        )
         proposal.delegation_id = iac.delegation_id
         proposal.status = "approved"
-        return {"approved": True, "summary": request.summary, "mode": isr.delegation_mode.value,
-                **proposal.to_json()}
+        return {
+            "approved": True,
+            "summary": request.summary,
+            "mode": isr.delegation_mode.value,
+            **proposal.to_json(),
+        }
 
     def pay(self, proposal_id: str, delegation_id: str | None = None) -> dict[str, Any]:
         """Pay a proposal under the IAC its approval produced, or a standing delegation."""
@@ -292,20 +346,31 @@ class ShoppingTools:
             raise ToolRefused("already-paid", "this proposal is paid")
         chosen = delegation_id or proposal.delegation_id
         if chosen is None or chosen not in self.delegations:
-            raise ToolRefused("no-valid-iac", "no credential the person signed covers this "
-                              "purchase: request their approval first")
+            raise ToolRefused(
+                "no-valid-iac",
+                "no credential the person signed covers this "
+                "purchase: request their approval first",
+            )
         delegation = self.delegations[chosen]
         iac = delegation.iac
         instant = iac.delegation_mode.value == "SPECIFIED"
         if instant and proposal.delegation_id != chosen:
-            raise ToolRefused("iac-not-for-this-proposal",
-                              "a single-purchase approval covers only the proposal approved")
+            raise ToolRefused(
+                "iac-not-for-this-proposal",
+                "a single-purchase approval covers only the proposal approved",
+            )
         try:
             self.agent.check_status(iac)
         except PurchaseRefused as refusal:
             raise ToolRefused(refusal.code, refusal.reason) from refusal
-        problems = proposal_problems(delegation.isr, iac, proposal.lines, delegation.spent,
-                                     payment_method=self.payment_method, now=self.clock.now())
+        problems = proposal_problems(
+            delegation.isr,
+            iac,
+            proposal.lines,
+            delegation.spent,
+            payment_method=self.payment_method,
+            now=self.clock.now(),
+        )
         if problems:
             proposal.status = "refused"
             raise ToolRefused("outside-authorization", "; ".join(problems))
@@ -316,8 +381,14 @@ class ShoppingTools:
         proposal.status = "paid"
         return proposal.to_json()
 
-    def _buy_line(self, delegation: Delegation, line: Candidate, offer: Offer,
-                  approved_total: Money | None, instant: bool) -> dict[str, Any]:
+    def _buy_line(
+        self,
+        delegation: Delegation,
+        line: Candidate,
+        offer: Offer,
+        approved_total: Money | None,
+        instant: bool,
+    ) -> dict[str, Any]:
         iac = delegation.iac
         try:
             method = self.agent.negotiate(offer, iac)
@@ -328,20 +399,30 @@ class ShoppingTools:
             self.agent.check_cart(cart, offer, iac, delegation.spent)
             approval = None
             if instant:
-                approval = self.wallet.approve(cart.token, self.agent.merchant_keys(
-                    cart.merchant_id))
-            payment = self.agent.pay(mode="L1" if instant else "L2",
-                                     payment_token=delegation.payment_token, iac=iac,
-                                     cart=cart, approval=approval)
+                approval = self.wallet.approve(
+                    cart.token, self.agent.merchant_keys(cart.merchant_id)
+                )
+            payment = self.agent.pay(
+                mode="L1" if instant else "L2",
+                payment_token=delegation.payment_token,
+                iac=iac,
+                cart=cart,
+                approval=approval,
+            )
         except PurchaseRefused as refusal:
             raise ToolRefused(refusal.code, refusal.reason) from refusal
         budget = payment.receipt_payload.get("budget")
         if isinstance(budget, dict):
-            delegation.spent = SpendSoFar(Money.from_json(budget["spent"]),
-                                          int(budget["count"]), int(budget["quantity"]))
-        return {"out_trade_no": cart.out_trade_no, "trade_no": payment.trade_no,
-                "merchant_id": cart.merchant_id, "amount": cart.total.to_json(),
-                "mode": "L1" if instant else "L2"}
+            delegation.spent = SpendSoFar(
+                Money.from_json(budget["spent"]), int(budget["count"]), int(budget["quantity"])
+            )
+        return {
+            "out_trade_no": cart.out_trade_no,
+            "trade_no": payment.trade_no,
+            "merchant_id": cart.merchant_id,
+            "amount": cart.total.to_json(),
+            "mode": "L1" if instant else "L2",
+        }
 
     def order_status(self, out_trade_no: str) -> dict[str, Any]:
         try:

@@ -110,8 +110,10 @@ class Wallet:
                 EventType.DELEGATION_ISSUED,
                 Chain(intent_id=iac.intent_id, delegation_id=iac.delegation_id),
                 [Participant("delegator", self.identity, self.key.kid)],
-                {"delegation_mode": iac.delegation_mode.value,
-                 "max_total_amount": iac.max_total.to_json()},
+                {
+                    "delegation_mode": iac.delegation_mode.value,
+                    "max_total_amount": iac.max_total.to_json(),
+                },
                 self.key,
             )
         return iac

@@ -49,6 +49,11 @@ def bench_tryon(
     assert isinstance(rows, list)
     for row in rows:
         target = row["target_ms"]
-        table.add_row(str(row["size"]), str(row["category"]), str(row["pipeline_ms"]),
-                      str(row["end_to_end_ms"]), "" if target is None else f"≤ {target:g}")
+        table.add_row(
+            str(row["size"]),
+            str(row["category"]),
+            str(row["pipeline_ms"]),
+            str(row["end_to_end_ms"]),
+            "" if target is None else f"≤ {target:g}",
+        )
     Console().print(table)

@@ -17,11 +17,14 @@ from trustcart.cli.bench import bench_app
 
 @bench_app.command("search")
 def bench_search(
-    items: Annotated[int, typer.Option(min=1_000, max=50_000_000,
-                                       help="Synthetic offers to ingest.")] = 100_000,
+    items: Annotated[
+        int, typer.Option(min=1_000, max=50_000_000, help="Synthetic offers to ingest.")
+    ] = 100_000,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
-    workdir: Annotated[Path | None, typer.Option(
-        help="Where to build the index (default: a temporary folder, removed after).")] = None,
+    workdir: Annotated[
+        Path | None,
+        typer.Option(help="Where to build the index (default: a temporary folder, removed after)."),
+    ] = None,
 ) -> None:
     """Ingest N synthetic offers into the embedded index; time lexical, semantic, filtered
     and hybrid queries; measure ANN recall@10 and peak memory."""
@@ -34,8 +37,7 @@ def bench_search(
     try:
         with Progress(console=Console(stderr=True), transient=True) as progress:
             task = progress.add_task("ingesting", total=items)
-            report = run_search_bench(index, items,
-                                      progress=lambda n: progress.advance(task, n))
+            report = run_search_bench(index, items, progress=lambda n: progress.advance(task, n))
     finally:
         index.close()
         if workdir is None:
@@ -44,7 +46,9 @@ def bench_search(
         typer.echo(json.dumps(report, indent=2))
         return
     console = Console()
-    console.print(f"ingest: {report['ingest_items_per_s']} items/s; "
-                  f"recall@10 {report['recall_at_10']}; peak {report['peak_memory_mib']} MiB")
+    console.print(
+        f"ingest: {report['ingest_items_per_s']} items/s; "
+        f"recall@10 {report['recall_at_10']}; peak {report['peak_memory_mib']} MiB"
+    )
     for kind in ("lexical", "semantic", "filtered", "hybrid"):
         console.print(f"{kind:9} {report[kind]}")

@@ -62,8 +62,13 @@ def import_command(
     try:
         with Progress(console=_err, transient=True) as progress:
             task = progress.add_task(f"importing {file.name}", total=None)
-            report = import_catalog(db, file, now=SystemClock().now(), merchant_id=merchant,
-                                    progress=lambda n: progress.advance(task, n))
+            report = import_catalog(
+                db,
+                file,
+                now=SystemClock().now(),
+                merchant_id=merchant,
+                progress=lambda n: progress.advance(task, n),
+            )
             if report.changed_ids:
                 index_catalog(db, index, report.changed_ids)
     except ValidationError as e:
@@ -73,8 +78,10 @@ def import_command(
     if as_json:
         typer.echo(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
-        typer.echo(f"{report.inserted} inserted, {report.updated} updated, "
-                   f"{report.unchanged} unchanged, {len(report.issues)} rejected")
+        typer.echo(
+            f"{report.inserted} inserted, {report.updated} updated, "
+            f"{report.unchanged} unchanged, {len(report.issues)} rejected"
+        )
         for issue in report.issues:
             typer.echo(f"  line {issue.line}: {issue.reason}")
     if report.issues and not (report.inserted or report.updated or report.unchanged):
@@ -106,9 +113,13 @@ def search_command(  # noqa: PLR0917 - one parameter per CLI option
             lat, _, lon = near.partition(",")
             location = GeoPoint.parse(lat.strip(), lon.strip())
         search_query = SearchQuery(
-            query, max_price=Money.parse(max_price, currency) if max_price else None,
-            category_prefix=category, location=location,
-            radius_km=Decimal(radius_km) if radius_km is not None else None, limit=limit)
+            query,
+            max_price=Money.parse(max_price, currency) if max_price else None,
+            category_prefix=category,
+            location=location,
+            radius_km=Decimal(radius_km) if radius_km is not None else None,
+            limit=limit,
+        )
         search_mode = SearchMode(mode)
     except (ValidationError, ValueError, InvalidOperation) as e:
         raise _fail(str(e)) from e
@@ -121,11 +132,14 @@ def search_command(  # noqa: PLR0917 - one parameter per CLI option
         typer.echo(json.dumps([h.to_json() for h in result.hits], ensure_ascii=False, indent=2))
         return
     for hit in result.hits:
-        typer.echo(f"{hit.score:.4f}  {hit.price.amount_str():>9} {hit.price.currency}  "
-                   f"{hit.title}  [{hit.merchant_id}] {hit.product_id}")
+        typer.echo(
+            f"{hit.score:.4f}  {hit.price.amount_str():>9} {hit.price.currency}  "
+            f"{hit.title}  [{hit.merchant_id}] {hit.product_id}"
+        )
     if result.facets.get("category"):
-        typer.echo("categories: " + ", ".join(f"{c} ({n})" for c, n in
-                                              result.facets["category"].items()))
+        typer.echo(
+            "categories: " + ", ".join(f"{c} ({n})" for c, n in result.facets["category"].items())
+        )
 
 
 @app.command("compare")
@@ -148,6 +162,8 @@ def compare_command(
         typer.echo(json.dumps([o.to_json() for o in offers], ensure_ascii=False, indent=2))
         return
     for offer in offers:
-        typer.echo(f"{offer.total.amount_str():>9} {offer.total.currency}  "
-                   f"{offer.merchant.name}  {offer.product.title}  "
-                   f"({offer.product.delivery_minutes} min, {offer.price_verdict.verdict})")
+        typer.echo(
+            f"{offer.total.amount_str():>9} {offer.total.currency}  "
+            f"{offer.merchant.name}  {offer.product.title}  "
+            f"({offer.product.delivery_minutes} min, {offer.price_verdict.verdict})"
+        )

@@ -29,10 +29,13 @@ def options_table(turn_json: dict[str, object]) -> Table:
     for number, option in enumerate(options, 1):
         for index, line in enumerate(option["items"]):
             table.add_row(
-                str(number) if index == 0 else "", line["title"], line["merchant_name"],
-                str(line["quantity"]), line["unit_price"]["amount"],
-                option["total"]["amount"] + " " + option["total"]["currency"] if index == 0
-                else "", option["reason"] if index == 0 else "",
+                str(number) if index == 0 else "",
+                line["title"],
+                line["merchant_name"],
+                str(line["quantity"]),
+                line["unit_price"]["amount"],
+                option["total"]["amount"] + " " + option["total"]["currency"] if index == 0 else "",
+                option["reason"] if index == 0 else "",
             )
     return table
 
@@ -47,8 +50,9 @@ def _show(console: Console, turn_json: dict[str, object]) -> None:
 def chat(
     once: str = typer.Option(None, "--once", help="answer one message and exit"),
     as_json: bool = typer.Option(False, "--json", help="print the turn as JSON"),
-    llm_base_url: str = typer.Option(None, "--llm-base-url",
-                                     help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1"),
+    llm_base_url: str = typer.Option(
+        None, "--llm-base-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1"
+    ),
     llm_model: str = typer.Option(None, "--llm-model", help="model name at that endpoint"),
 ) -> None:
     """Shop in plain words: intent, questions, options, approval, verified payment."""
@@ -63,9 +67,11 @@ def chat(
             from trustcart.assistant.llm.agent import LLMShopper
             from trustcart.assistant.llm.client import ChatClient
 
-            client = ChatClient(base_url, llm_model or os.environ.get("TRUSTCART_LLM_MODEL",
-                                                                     "qwen-plus"),
-                                os.environ.get("TRUSTCART_LLM_API_KEY", ""))
+            client = ChatClient(
+                base_url,
+                llm_model or os.environ.get("TRUSTCART_LLM_MODEL", "qwen-plus"),
+                os.environ.get("TRUSTCART_LLM_API_KEY", ""),
+            )
             if once is None:  # a person is at the terminal: they approve or refuse
                 tools.approver = lambda request: typer.confirm(request.summary, default=False)
             shopper = LLMShopper(client, tools)
@@ -83,8 +89,9 @@ def chat(
             else:
                 _show(console, turn)
             return
-        console.print("[dim]trustcart assistant: tell me what to buy (empty line or Ctrl+D ends)"
-                      "[/]")
+        console.print(
+            "[dim]trustcart assistant: tell me what to buy (empty line or Ctrl+D ends)[/]"
+        )
         for text in _lines(console):
             _show(console, conversation.say(text).to_json())
 

@@ -51,6 +51,9 @@ def conformance(
         for case in result.cases:
             if verbose or not case.passed:
                 mark = "[green]ok[/green]" if case.passed else "[red]FAIL[/red]"
-                console.print(f"  {mark} {result.name} {case.case_id}: {case.detail}", markup=True,
-                              highlight=False)
+                console.print(
+                    f"  {mark} {result.name} {case.case_id}: {case.detail}",
+                    markup=True,
+                    highlight=False,
+                )
     raise typer.Exit(1 if failed else 0)

@@ -21,11 +21,12 @@ def demo(
 
     console = Console()
     home = trustcart_home()
-    result = run_demo(home=home, database_url=default_database_url(home), out=out,
-                      console=console)
+    result = run_demo(home=home, database_url=default_database_url(home), out=out, console=console)
     console.rule()
-    console.print(f"{len(result.bundles)} evidence bundles written to {out / 'evidence'}, "
-                  f"{len(result.verified)} verified; {len(result.refusals)} refusals shown")
+    console.print(
+        f"{len(result.bundles)} evidence bundles written to {out / 'evidence'}, "
+        f"{len(result.verified)} verified; {len(result.refusals)} refusals shown"
+    )
     if not result.ok:
         raise typer.Exit(1)
 

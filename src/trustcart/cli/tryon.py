@@ -30,11 +30,13 @@ def _read(path: Path, what: str) -> bytes:
 def tryon(  # noqa: PLR0917 - Typer maps each parameter to an argument or option
     person: Annotated[Path, typer.Argument(help="Photo of the shopper (PNG, JPEG or WebP).")],
     product: Annotated[Path, typer.Argument(help="Product image on a plain background.")],
-    category: Annotated[str, typer.Option("--category", "-c",
-                                          help="upper, eyewear or headwear.")],
+    category: Annotated[str, typer.Option("--category", "-c", help="upper, eyewear or headwear.")],
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the PNG.")],
-    backend: Annotated[str | None, typer.Option(
-        help="Back end by name (default: a local generative one if available, else classical).")
+    backend: Annotated[
+        str | None,
+        typer.Option(
+            help="Back end by name (default: a local generative one if available, else classical)."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
@@ -47,8 +49,9 @@ def tryon(  # noqa: PLR0917 - Typer maps each parameter to an argument or option
     try:
         chosen = Category(category)
     except ValueError as e:
-        raise typer.BadParameter("choose upper, eyewear or headwear",
-                                 param_hint="--category") from e
+        raise typer.BadParameter(
+            "choose upper, eyewear or headwear", param_hint="--category"
+        ) from e
     try:
         request = TryOnRequest(_read(person, "photo"), _read(product, "product image"), chosen)
         result = TryOnService().try_on(request, backend=backend)
@@ -64,8 +67,10 @@ def tryon(  # noqa: PLR0917 - Typer maps each parameter to an argument or option
     if as_json:
         typer.echo(json.dumps({"output": str(output), **result.to_json()}, indent=2))
         return
-    typer.echo(f"wrote {output} ({result.width}x{result.height}, {result.backend}); "
-               f"product drawn in {result.region.to_json()}")
+    typer.echo(
+        f"wrote {output} ({result.width}x{result.height}, {result.backend}); "
+        f"product drawn in {result.region.to_json()}"
+    )
     if result.approximate:
         typer.echo(result.notice)
 
@@ -79,8 +84,12 @@ def tryon_samples(
     from trustcart.assistant.tryon.samples import draw_cap, draw_glasses, draw_tshirt, person_photo
 
     try:
-        files = {"astronaut.png": person_photo("astronaut"), "tshirt.png": draw_tshirt(),
-                 "glasses.png": draw_glasses(), "cap.png": draw_cap()}
+        files = {
+            "astronaut.png": person_photo("astronaut"),
+            "tshirt.png": draw_tshirt(),
+            "glasses.png": draw_glasses(),
+            "cap.png": draw_cap(),
+        }
     except TryOnError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(EXIT_UNUSABLE) from e

@@ -18,11 +18,40 @@ import re
 
 _LATIN = re.compile(r"[a-z0-9]+(?:[-+][a-z0-9]+)*")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-QUERY_STOP_WORDS = frozenset({
-    "a", "an", "and", "the", "of", "for", "to", "in", "on", "with", "me", "my", "i", "want",
-    "order", "buy", "please", "some", "under", "below", "cny", "yuan", "rmb", "less", "than",
-    "cheap", "cheapest", "find", "show", "get",
-})
+QUERY_STOP_WORDS = frozenset(
+    {
+        "a",
+        "an",
+        "and",
+        "the",
+        "of",
+        "for",
+        "to",
+        "in",
+        "on",
+        "with",
+        "me",
+        "my",
+        "i",
+        "want",
+        "order",
+        "buy",
+        "please",
+        "some",
+        "under",
+        "below",
+        "cny",
+        "yuan",
+        "rmb",
+        "less",
+        "than",
+        "cheap",
+        "cheapest",
+        "find",
+        "show",
+        "get",
+    }
+)
 
 
 def _fold(word: str) -> str:
@@ -41,7 +70,7 @@ def analyze(text: str) -> list[str]:
     terms = [_fold(word) for word in _LATIN.findall(lowered)]
     for run in _CJK.findall(lowered):
         terms.extend(run)
-        terms.extend(run[i:i + 2] for i in range(len(run) - 1))
+        terms.extend(run[i : i + 2] for i in range(len(run) - 1))
     return terms
 
 
@@ -52,10 +81,13 @@ def query_terms(text: str) -> list[str]:
     ['pearl', 'milk', 'tea']
     """
     lowered = text.lower()
-    terms = [_fold(w) for w in _LATIN.findall(lowered)
-             if w not in QUERY_STOP_WORDS and (len(w) > 1 or w.isdigit())]
+    terms = [
+        _fold(w)
+        for w in _LATIN.findall(lowered)
+        if w not in QUERY_STOP_WORDS and (len(w) > 1 or w.isdigit())
+    ]
     for run in _CJK.findall(lowered):
         if len(run) == 1:
             terms.append(run)
-        terms.extend(run[i:i + 2] for i in range(len(run) - 1))
+        terms.extend(run[i : i + 2] for i in range(len(run) - 1))
     return list(dict.fromkeys(terms))

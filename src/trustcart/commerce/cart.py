@@ -81,8 +81,13 @@ class PricedCart:
 
 
 def price_cart(
-    merchant: Merchant, lines: Sequence[CartLine], coupons: Iterable[Coupon], *, now: datetime,
-    coupon_ids: Sequence[str] | None = None, max_coupons: int = 3,
+    merchant: Merchant,
+    lines: Sequence[CartLine],
+    coupons: Iterable[Coupon],
+    *,
+    now: datetime,
+    coupon_ids: Sequence[str] | None = None,
+    max_coupons: int = 3,
 ) -> PricedCart:
     """Price a one-merchant cart; ``coupon_ids=None`` picks the best coupon combination."""
     if not 1 <= len(lines) <= MAX_LINES:
@@ -97,12 +102,24 @@ def price_cart(
     subtotal = sum_money([line.line_total for line in lines], merchant.currency)
     categories = [line.product.category for line in lines]
     if coupon_ids is None:
-        choice = best_coupon_combination(coupons, subtotal, categories=categories, now=now,
-                                         merchant_id=merchant.merchant_id,
-                                         max_coupons=max_coupons)
+        choice = best_coupon_combination(
+            coupons,
+            subtotal,
+            categories=categories,
+            now=now,
+            merchant_id=merchant.merchant_id,
+            max_coupons=max_coupons,
+        )
     else:
-        choice = choose_coupons(coupons, coupon_ids, subtotal, categories=categories, now=now,
-                                merchant_id=merchant.merchant_id, max_coupons=max_coupons)
+        choice = choose_coupons(
+            coupons,
+            coupon_ids,
+            subtotal,
+            categories=categories,
+            now=now,
+            merchant_id=merchant.merchant_id,
+            max_coupons=max_coupons,
+        )
     shipping = merchant.delivery_fee
     total = subtotal - choice.discount + shipping
     return PricedCart(merchant, tuple(lines), subtotal, choice, shipping, total)
@@ -143,27 +160,37 @@ def precheck_cart(cart: PricedCart, limits: CartConstraints) -> None:
             limits.allowed_categories
             and not any(category_within(category, c) for c in limits.allowed_categories)
         ):
-            raise _fail(CommerceProblem.CATEGORY_NOT_ALLOWED, f"category {category} is not allowed",
-                        product_id=line.product.product_id)
+            raise _fail(
+                CommerceProblem.CATEGORY_NOT_ALLOWED,
+                f"category {category} is not allowed",
+                product_id=line.product.product_id,
+            )
         expected = line.expected_unit_price
         if expected is not None:
             if expected.currency != line.product.price.currency:
-                raise _fail(CommerceProblem.PRICE_CHANGED, "price currency differs",
-                            product_id=line.product.product_id)
+                raise _fail(
+                    CommerceProblem.PRICE_CHANGED,
+                    "price currency differs",
+                    product_id=line.product.product_id,
+                )
             # Only increases beyond the tolerance stop the cart; a lower price only helps.
             allowed = Decimal(expected.minor) * (1 + limits.price_tolerance_percent / 100)
             if Decimal(line.product.price.minor) > allowed:
-                raise _fail(CommerceProblem.PRICE_CHANGED,
-                            f"{line.product.product_id} now costs {line.product.price}",
-                            product_id=line.product.product_id,
-                            unit_price=line.product.price.to_json())
+                raise _fail(
+                    CommerceProblem.PRICE_CHANGED,
+                    f"{line.product.product_id} now costs {line.product.price}",
+                    product_id=line.product.product_id,
+                    unit_price=line.product.price.to_json(),
+                )
     if limits.max_total_amount is not None and (
         limits.max_total_amount.currency != cart.total.currency
         or cart.total > limits.max_total_amount
     ):
-        raise _fail(CommerceProblem.AMOUNT_EXCEEDED,
-                    f"total {cart.total} exceeds {limits.max_total_amount}",
-                    total=cart.total.to_json())
+        raise _fail(
+            CommerceProblem.AMOUNT_EXCEEDED,
+            f"total {cart.total} exceeds {limits.max_total_amount}",
+            total=cart.total.to_json(),
+        )
     if limits.max_total_quantity is not None and (
         sum(line.quantity for line in cart.lines) > limits.max_total_quantity
     ):
@@ -171,13 +198,21 @@ def precheck_cart(cart: PricedCart, limits: CartConstraints) -> None:
     if limits.max_delivery_minutes is not None and (
         cart.delivery_minutes > limits.max_delivery_minutes
     ):
-        raise _fail(CommerceProblem.DELIVERY_TOO_SLOW,
-                    f"delivery takes {cart.delivery_minutes} minutes")
+        raise _fail(
+            CommerceProblem.DELIVERY_TOO_SLOW, f"delivery takes {cart.delivery_minutes} minutes"
+        )
 
 
 def cart_payload(
-    cart: PricedCart, *, out_trade_no: str, intent_id: str, delegation_id: str, agent_id: str,
-    payment: dict[str, str], confirmed_at: datetime, price_locked_until: datetime,
+    cart: PricedCart,
+    *,
+    out_trade_no: str,
+    intent_id: str,
+    delegation_id: str,
+    agent_id: str,
+    payment: dict[str, str],
+    confirmed_at: datetime,
+    price_locked_until: datetime,
 ) -> dict[str, Any]:
     """The CID-CART-CFM object the merchant signs (``typ`` ``act-cart+jwt``)."""
     if set(payment) != {"method_id", "psp_id", "endpoint"}:

@@ -88,8 +88,10 @@ class GeoPoint:
         """Great-circle (haversine) distance; a float is fine here, it never becomes money."""
         lat1, lon1 = math.radians(float(self.lat)), math.radians(float(self.lon))
         lat2, lon2 = math.radians(float(other.lat)), math.radians(float(other.lon))
-        a = (math.sin((lat2 - lat1) / 2) ** 2
-             + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
+        a = (
+            math.sin((lat2 - lat1) / 2) ** 2
+            + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
+        )
         return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
@@ -132,9 +134,14 @@ class Merchant:
 
 TRYON_CATEGORIES = ("upper", "eyewear", "headwear")
 TRYON_BY_CATEGORY = (
-    ("apparel/t-shirt", "upper"), ("apparel/shirt", "upper"), ("apparel/hoodie", "upper"),
-    ("apparel/jacket", "upper"), ("apparel/sweater", "upper"), ("apparel/polo", "upper"),
-    ("accessories/eyewear", "eyewear"), ("accessories/hat", "headwear"),
+    ("apparel/t-shirt", "upper"),
+    ("apparel/shirt", "upper"),
+    ("apparel/hoodie", "upper"),
+    ("apparel/jacket", "upper"),
+    ("apparel/sweater", "upper"),
+    ("apparel/polo", "upper"),
+    ("accessories/eyewear", "eyewear"),
+    ("accessories/hat", "headwear"),
 )
 
 
@@ -191,8 +198,14 @@ class Product:
         marked = self.attributes.get("tryon")
         if marked is not None:
             return None if marked == "none" else marked
-        return next((kind for prefix, kind in TRYON_BY_CATEGORY
-                     if self.category == prefix or self.category.startswith(prefix + "/")), None)
+        return next(
+            (
+                kind
+                for prefix, kind in TRYON_BY_CATEGORY
+                if self.category == prefix or self.category.startswith(prefix + "/")
+            ),
+            None,
+        )
 
     def in_stock(self, quantity: int = 1) -> bool:
         return self.stock >= quantity
@@ -224,7 +237,7 @@ class Product:
 
 
 class CouponKind(StrEnum):
-    FIXED = "fixed"      # value = minor units off (满减: "15 off when you spend 30")
+    FIXED = "fixed"  # value = minor units off (满减: "15 off when you spend 30")
     PERCENT = "percent"  # value = whole percent off the running subtotal (1..100)
 
 
@@ -277,8 +290,11 @@ class Coupon:
             "coupon_id": self.coupon_id,
             "merchant_id": self.merchant_id,
             "kind": str(self.kind),
-            "value": (Money(self.value, self.currency).to_json()
-                      if self.kind is CouponKind.FIXED else str(self.value)),
+            "value": (
+                Money(self.value, self.currency).to_json()
+                if self.kind is CouponKind.FIXED
+                else str(self.value)
+            ),
             "threshold": self.threshold.to_json(),
             "description": self.description,
             "exclusive": self.exclusive,

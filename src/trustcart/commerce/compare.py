@@ -39,15 +39,40 @@ from trustcart.store.db import Database
 
 TITLE_SIMILARITY = 0.8
 MAX_CANDIDATES = 5_000
-_VARIANT_WORDS = frozenset({"xs", "s", "m", "l", "xl", "xxl", "large", "medium", "small",
-                            "black", "white", "navy", "grey", "gray", "red", "olive", "sky",
-                            "blue", "beige", "pink", "green"})
+_VARIANT_WORDS = frozenset(
+    {
+        "xs",
+        "s",
+        "m",
+        "l",
+        "xl",
+        "xxl",
+        "large",
+        "medium",
+        "small",
+        "black",
+        "white",
+        "navy",
+        "grey",
+        "gray",
+        "red",
+        "olive",
+        "sky",
+        "blue",
+        "beige",
+        "pink",
+        "green",
+    }
+)
 
 
 def title_terms(product: Product) -> frozenset[str]:
     brand = set(analyze(product.brand))
-    return frozenset(t for t in analyze(product.title)
-                     if t not in brand and t not in _VARIANT_WORDS and not t.isdigit())
+    return frozenset(
+        t
+        for t in analyze(product.title)
+        if t not in brand and t not in _VARIANT_WORDS and not t.isdigit()
+    )
 
 
 def same_product(a: Product, b: Product) -> bool:
@@ -73,9 +98,12 @@ class PriceVerdict:
     observations: int
 
     def to_json(self) -> dict[str, Any]:
-        return {"verdict": self.verdict, "observations": self.observations,
-                "lowest": self.lowest.to_json() if self.lowest else None,
-                "median": self.median.to_json() if self.median else None}
+        return {
+            "verdict": self.verdict,
+            "observations": self.observations,
+            "lowest": self.lowest.to_json() if self.lowest else None,
+            "median": self.median.to_json() if self.median else None,
+        }
 
 
 def judge_price(today: Money, history: Sequence[Money]) -> PriceVerdict:
@@ -87,8 +115,9 @@ def judge_price(today: Money, history: Sequence[Money]) -> PriceVerdict:
         return PriceVerdict("no-history", None, None, len(same))
     lowest, median = min(same), int(statistics.median_low(same))
     verdict = "lowest" if today.minor <= lowest else "good" if today.minor <= median else "high"
-    return PriceVerdict(verdict, Money(lowest, today.currency), Money(median, today.currency),
-                        len(same))
+    return PriceVerdict(
+        verdict, Money(lowest, today.currency), Money(median, today.currency), len(same)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,14 +130,18 @@ class Offer:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "product_id": self.product.product_id, "title": self.product.title,
-            "merchant_id": self.merchant.merchant_id, "merchant_name": self.merchant.name,
+            "product_id": self.product.product_id,
+            "title": self.product.title,
+            "merchant_id": self.merchant.merchant_id,
+            "merchant_name": self.merchant.name,
             "price": self.product.price.to_json(),
             "shipping": self.merchant.delivery_fee.to_json(),
             "coupon_discount": self.coupons.discount.to_json(),
             "coupons": [a.to_json() for a in self.coupons.applied],
-            "total": self.total.to_json(), "delivery_minutes": self.product.delivery_minutes,
-            "in_stock": self.product.in_stock(), "price_verdict": self.price_verdict.to_json(),
+            "total": self.total.to_json(),
+            "delivery_minutes": self.product.delivery_minutes,
+            "in_stock": self.product.in_stock(),
+            "price_verdict": self.price_verdict.to_json(),
         }
 
 
@@ -123,25 +156,49 @@ def compare_offers(db: Database, product_id: str, *, now: datetime) -> list[Offe
         else:
             statement = select(ProductRow).where(
                 func.lower(ProductRow.brand) == product.brand.lower(),
-                ProductRow.category == product.category)
+                ProductRow.category == product.category,
+            )
         rows = session.scalars(statement.limit(MAX_CANDIDATES)).all()
-        matches = [p for p in map(product_from_row, rows)
-                   if p.product_id == product.product_id or same_product(product, p)]
+        matches = [
+            p
+            for p in map(product_from_row, rows)
+            if p.product_id == product.product_id or same_product(product, p)
+        ]
         merchants = {m.merchant_id: m for m in load_merchants(session)}
         coupons = {m: load_coupons(session, m) for m in {p.merchant_id for p in matches}}
         history: dict[str, list[Money]] = {}
-        for row in session.scalars(select(PriceHistoryRow).where(
-                PriceHistoryRow.product_id.in_([p.product_id for p in matches]))):
+        for row in session.scalars(
+            select(PriceHistoryRow).where(
+                PriceHistoryRow.product_id.in_([p.product_id for p in matches])
+            )
+        ):
             history.setdefault(row.product_id, []).append(Money(row.price_minor, row.currency))
     offers = []
     for match in matches:
         merchant = merchants[match.merchant_id]
-        choice = best_coupon_combination(coupons[match.merchant_id], match.price,
-                                         categories=[match.category], now=now,
-                                         merchant_id=match.merchant_id)
+        choice = best_coupon_combination(
+            coupons[match.merchant_id],
+            match.price,
+            categories=[match.category],
+            now=now,
+            merchant_id=match.merchant_id,
+        )
         total = match.price + merchant.delivery_fee - choice.discount
-        offers.append(Offer(match, merchant, choice, total,
-                            judge_price(match.price, history.get(match.product_id, []))))
-    offers.sort(key=lambda o: (not o.product.in_stock(), o.total.minor,
-                               o.product.delivery_minutes, o.product.product_id))
+        offers.append(
+            Offer(
+                match,
+                merchant,
+                choice,
+                total,
+                judge_price(match.price, history.get(match.product_id, [])),
+            )
+        )
+    offers.sort(
+        key=lambda o: (
+            not o.product.in_stock(),
+            o.total.minor,
+            o.product.delivery_minutes,
+            o.product.product_id,
+        )
+    )
     return offers

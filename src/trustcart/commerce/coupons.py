@@ -71,7 +71,11 @@ class CouponChoice:
 
 
 def coupon_applies(
-    coupon: Coupon, *, merchant_id: str | None, currency: str, categories: Iterable[str],
+    coupon: Coupon,
+    *,
+    merchant_id: str | None,
+    currency: str,
+    categories: Iterable[str],
     now: datetime,
 ) -> bool:
     """Whether ``coupon`` may be used on this cart at all (before thresholds)."""
@@ -134,17 +138,30 @@ def _rank(choice: CouponChoice) -> tuple[int, int, tuple[str, ...]]:
 
 
 def best_coupon_combination(
-    coupons: Iterable[Coupon], subtotal: Money, *, categories: Iterable[str], now: datetime,
-    merchant_id: str | None = None, max_coupons: int = 3,
+    coupons: Iterable[Coupon],
+    subtotal: Money,
+    *,
+    categories: Iterable[str],
+    now: datetime,
+    merchant_id: str | None = None,
+    max_coupons: int = 3,
 ) -> CouponChoice:
     """The exact best combination of ``coupons`` for ``subtotal`` (possibly no coupon)."""
     if not 0 <= max_coupons <= MAX_COUPONS_LIMIT:
         raise ValidationError(f"max_coupons must be within 0..{MAX_COUPONS_LIMIT}")
     category_list = list(categories)
     usable = sorted(
-        (c for c in coupons if coupon_applies(c, merchant_id=merchant_id,
-                                              currency=subtotal.currency,
-                                              categories=category_list, now=now)),
+        (
+            c
+            for c in coupons
+            if coupon_applies(
+                c,
+                merchant_id=merchant_id,
+                currency=subtotal.currency,
+                categories=category_list,
+                now=now,
+            )
+        ),
         key=lambda c: c.coupon_id,
     )
     best = CouponChoice((), Money.zero(subtotal.currency))
@@ -157,27 +174,42 @@ def best_coupon_combination(
 
 
 def choose_coupons(
-    coupons: Iterable[Coupon], coupon_ids: Sequence[str], subtotal: Money, *,
-    categories: Iterable[str], now: datetime, merchant_id: str | None = None,
+    coupons: Iterable[Coupon],
+    coupon_ids: Sequence[str],
+    subtotal: Money,
+    *,
+    categories: Iterable[str],
+    now: datetime,
+    merchant_id: str | None = None,
     max_coupons: int = 3,
 ) -> CouponChoice:
     """Apply exactly the coupons the buyer named, or raise ``coupon-not-applicable``."""
     by_id = {c.coupon_id: c for c in coupons}
     category_list = list(categories)
     if len(coupon_ids) > max_coupons or len(set(coupon_ids)) != len(coupon_ids):
-        raise PrecheckFailed(CommerceProblem.COUPON_NOT_APPLICABLE,
-                             f"at most {max_coupons} distinct coupons per order")
+        raise PrecheckFailed(
+            CommerceProblem.COUPON_NOT_APPLICABLE,
+            f"at most {max_coupons} distinct coupons per order",
+        )
     chosen: list[Coupon] = []
     for coupon_id in coupon_ids:
         coupon = by_id.get(coupon_id)
-        if coupon is None or not coupon_applies(coupon, merchant_id=merchant_id,
-                                                currency=subtotal.currency,
-                                                categories=category_list, now=now):
-            raise PrecheckFailed(CommerceProblem.COUPON_NOT_APPLICABLE,
-                                 f"coupon {coupon_id} does not apply to this cart")
+        if coupon is None or not coupon_applies(
+            coupon,
+            merchant_id=merchant_id,
+            currency=subtotal.currency,
+            categories=category_list,
+            now=now,
+        ):
+            raise PrecheckFailed(
+                CommerceProblem.COUPON_NOT_APPLICABLE,
+                f"coupon {coupon_id} does not apply to this cart",
+            )
         chosen.append(coupon)
     choice = apply_combination(chosen, subtotal)
     if choice is None:
-        raise PrecheckFailed(CommerceProblem.COUPON_NOT_APPLICABLE,
-                             "these coupons cannot be combined on this subtotal")
+        raise PrecheckFailed(
+            CommerceProblem.COUPON_NOT_APPLICABLE,
+            "these coupons cannot be combined on this subtotal",
+        )
     return choice

@@ -59,8 +59,12 @@ def _offers(db: Database, product_ids: list[str] | None) -> Iterator[list[Indexe
             yield batch
 
 
-def index_catalog(db: Database, index: CatalogIndex, product_ids: list[str] | None = None,
-                  progress: Callable[[int], None] = lambda _n: None) -> int:
+def index_catalog(
+    db: Database,
+    index: CatalogIndex,
+    product_ids: list[str] | None = None,
+    progress: Callable[[int], None] = lambda _n: None,
+) -> int:
     """Upsert products (all, or those named) from the database into ``index``; commit."""
     count = 0
     for batch in _offers(db, product_ids):
@@ -98,20 +102,28 @@ class IndexedCatalogSearch:
         fused = {h.product_id: (h.score, h.distance_km) for h in result.hits}
         with self._db.transaction() as session:
             merchants: dict[str, Merchant] = {m.merchant_id: m for m in load_merchants(session)}
-            rows = session.scalars(select(ProductRow).where(
-                ProductRow.product_id.in_(list(fused)))).all()
+            rows = session.scalars(
+                select(ProductRow).where(ProductRow.product_id.in_(list(fused)))
+            ).all()
             ranked = []
             for row in rows:
-                coverage = (_score(tokens, f"{row.title} {row.title_zh}".lower(), row.search_text)
-                            if tokens else 1.0)
+                coverage = (
+                    _score(tokens, f"{row.title} {row.title_zh}".lower(), row.search_text)
+                    if tokens
+                    else 1.0
+                )
                 product = product_from_row(row)
                 if query.in_stock_only and not product.in_stock():
                     continue  # stock moved since indexing: the database wins
                 if query.max_price is not None and product.price > query.max_price:
                     continue
                 ranked.append((coverage, fused[row.product_id][0], product))
-        ranked.sort(key=lambda r: (-r[0], -r[1] if r[0] == 0 else 0, r[2].price.minor,
-                                   r[2].product_id))
-        return [SearchHit(product, merchants[product.merchant_id], coverage,
-                          fused[product.product_id][1])
-                for coverage, _fused, product in ranked[: query.limit]]
+        ranked.sort(
+            key=lambda r: (-r[0], -r[1] if r[0] == 0 else 0, r[2].price.minor, r[2].product_id)
+        )
+        return [
+            SearchHit(
+                product, merchants[product.merchant_id], coverage, fused[product.product_id][1]
+            )
+            for coverage, _fused, product in ranked[: query.limit]
+        ]

@@ -37,8 +37,21 @@ from trustcart.core.money import Money
 from trustcart.store.commerce import MerchantRow, PriceHistoryRow, ProductRow
 from trustcart.store.db import Database
 
-FLAT_FIELDS = ("product_id", "merchant_id", "title", "title_zh", "brand", "category", "price",
-               "currency", "stock", "delivery_minutes", "gtin", "image_url", "attributes")
+FLAT_FIELDS = (
+    "product_id",
+    "merchant_id",
+    "title",
+    "title_zh",
+    "brand",
+    "category",
+    "price",
+    "currency",
+    "stock",
+    "delivery_minutes",
+    "gtin",
+    "image_url",
+    "attributes",
+)
 DEFAULT_DELIVERY_MINUTES = 2 * 24 * 60
 WRITE_BATCH = 1_000
 _SLUG = re.compile(r"[^a-z0-9]+")
@@ -66,11 +79,17 @@ class ImportReport:
     changed_ids: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return {"inserted": self.inserted, "updated": self.updated, "unchanged": self.unchanged,
-                "rejected": len(self.issues), "issues": [i.to_json() for i in self.issues]}
+        return {
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": len(self.issues),
+            "issues": [i.to_json() for i in self.issues],
+        }
 
 
 # -- reading ---------------------------------------------------------------------------------
+
 
 def _csv_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     with path.open(newline="", encoding="utf-8") as handle:
@@ -133,22 +152,32 @@ def _acp_variant(product: Mapping[str, Any], variant: Mapping[str, Any]) -> dict
     if isinstance(amount, bool) or not isinstance(amount, int):
         raise ValidationError("price.amount must be an integer of minor units")
     money = Money(amount, price["currency"])
-    gtins = [b["value"] for b in variant.get("barcodes", [])
-             if str(b.get("type", "")).upper() in {"GTIN", "EAN", "UPC"}]
+    gtins = [
+        b["value"]
+        for b in variant.get("barcodes", [])
+        if str(b.get("type", "")).upper() in {"GTIN", "EAN", "UPC"}
+    ]
     categories = variant.get("categories") or []
-    images = [m["url"] for m in [*variant.get("media", []), *product.get("media", [])]
-              if m.get("type") == "image"]
+    images = [
+        m["url"]
+        for m in [*variant.get("media", []), *product.get("media", [])]
+        if m.get("type") == "image"
+    ]
     available = (variant.get("availability") or {}).get("available", True)
     options = variant.get("variant_options", [])
     attributes = {str(o["name"]).lower(): str(o["value"]) for o in options}
     attributes["item_group_id"] = str(product["id"])
     return {
-        "product_id": f"p_{variant['id']}", "title": variant["title"],
+        "product_id": f"p_{variant['id']}",
+        "title": variant["title"],
         "brand": (variant.get("seller") or {}).get("name", ""),
         "category": _slug_category(categories[0]["value"]) if categories else "uncategorized",
-        "price": money.to_json()["amount"], "currency": money.currency,
-        "stock": 1 if available else 0, "gtin": gtins[0] if gtins else None,
-        "image_url": images[0] if images else None, "attributes": attributes,
+        "price": money.to_json()["amount"],
+        "currency": money.currency,
+        "stock": 1 if available else 0,
+        "gtin": gtins[0] if gtins else None,
+        "image_url": images[0] if images else None,
+        "attributes": attributes,
     }
 
 
@@ -166,6 +195,7 @@ def read_records(path: Path) -> Iterator[tuple[int, Any]]:
 
 
 # -- validating ------------------------------------------------------------------------------
+
 
 def _text(record: Mapping[str, Any], name: str, default: str = "") -> str:
     value = record.get(name)
@@ -215,23 +245,33 @@ def product_from_record(record: Any, merchant_id: str | None) -> Product:
     else:
         raise ValidationError("price must be a decimal string such as '19.90', never a number")
     return Product(
-        product_id=_text(record, "product_id"), merchant_id=merchant,
-        title=_text(record, "title"), title_zh=_text(record, "title_zh"),
-        brand=_text(record, "brand"), category=_text(record, "category"), price=money,
+        product_id=_text(record, "product_id"),
+        merchant_id=merchant,
+        title=_text(record, "title"),
+        title_zh=_text(record, "title_zh"),
+        brand=_text(record, "brand"),
+        category=_text(record, "category"),
+        price=money,
         stock=_int(record, "stock"),
         delivery_minutes=_int(record, "delivery_minutes", DEFAULT_DELIVERY_MINUTES),
         attributes={str(k): str(v) for k, v in attributes.items()},
-        gtin=_text(record, "gtin") or None, image_url=_text(record, "image_url") or None,
+        gtin=_text(record, "gtin") or None,
+        image_url=_text(record, "image_url") or None,
     )
 
 
 # -- writing ---------------------------------------------------------------------------------
 
+
 def _write_batch(db: Database, batch: list[Product], now: datetime, report: ImportReport) -> None:
     rows = {p.product_id: product_mapping(p) for p in batch}
     with db.transaction() as session:
-        existing = {r.product_id: r for r in session.scalars(
-            select(ProductRow).where(ProductRow.product_id.in_(list(rows))))}
+        existing = {
+            r.product_id: r
+            for r in session.scalars(
+                select(ProductRow).where(ProductRow.product_id.in_(list(rows)))
+            )
+        }
         new, changed, prices = [], [], []
         for product_id, mapping in rows.items():
             row = existing.get(product_id)
@@ -239,15 +279,19 @@ def _write_batch(db: Database, batch: list[Product], now: datetime, report: Impo
                 new.append(mapping)
             elif any(getattr(row, k) != v for k, v in mapping.items()):
                 changed.append(mapping)
-                if (row.price_minor, row.currency) == (mapping["price_minor"],
-                                                       mapping["currency"]):
+                if (row.price_minor, row.currency) == (mapping["price_minor"], mapping["currency"]):
                     continue
             else:
                 report.unchanged += 1
                 continue
-            prices.append({"product_id": product_id, "observed_at": format_instant(now),
-                           "price_minor": mapping["price_minor"],
-                           "currency": mapping["currency"]})
+            prices.append(
+                {
+                    "product_id": product_id,
+                    "observed_at": format_instant(now),
+                    "price_minor": mapping["price_minor"],
+                    "currency": mapping["currency"],
+                }
+            )
         if new:
             session.execute(insert(ProductRow), new)
         if changed:
@@ -259,8 +303,14 @@ def _write_batch(db: Database, batch: list[Product], now: datetime, report: Impo
     report.changed_ids += [m["product_id"] for m in (*new, *changed)]
 
 
-def import_catalog(db: Database, path: Path, *, now: datetime, merchant_id: str | None = None,
-                   progress: Callable[[int], None] = lambda _n: None) -> ImportReport:
+def import_catalog(
+    db: Database,
+    path: Path,
+    *,
+    now: datetime,
+    merchant_id: str | None = None,
+    progress: Callable[[int], None] = lambda _n: None,
+) -> ImportReport:
     """Read ``path``, keep the good rows (upserted), report the bad ones with their line."""
     with db.transaction() as session:
         merchants = set(session.scalars(select(MerchantRow.merchant_id)))
@@ -279,9 +329,13 @@ def import_catalog(db: Database, path: Path, *, now: datetime, merchant_id: str 
             report.issues.append(ImportIssue(line, f"unknown merchant {product.merchant_id!r}"))
             continue
         if product.product_id in seen:
-            report.issues.append(ImportIssue(
-                line, f"duplicate product_id {product.product_id} (first on line "
-                      f"{seen[product.product_id]})"))
+            report.issues.append(
+                ImportIssue(
+                    line,
+                    f"duplicate product_id {product.product_id} (first on line "
+                    f"{seen[product.product_id]})",
+                )
+            )
             continue
         seen[product.product_id] = line
         batch.append(product)

@@ -40,8 +40,16 @@ from trustcart.core.errors import ValidationError
 from trustcart.core.money import Money
 
 MAX_CANDIDATES = 50
-_CONTEXT_KEYS = {"query", "category", "quantity", "attributes", "constraints", "implicit",
-                 "background", "preferences"}
+_CONTEXT_KEYS = {
+    "query",
+    "category",
+    "quantity",
+    "attributes",
+    "constraints",
+    "implicit",
+    "background",
+    "preferences",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +64,19 @@ class IntentContextRequest:
 
 
 def parse_intent_context_request(body: Mapping[str, Any]) -> IntentContextRequest:
-    only_keys(body, {"request_id", "previous_request_id", "intent_id", "delegation_id",
-                     "agent_id", "context", "limit"}, "intent context request")
+    only_keys(
+        body,
+        {
+            "request_id",
+            "previous_request_id",
+            "intent_id",
+            "delegation_id",
+            "agent_id",
+            "context",
+            "limit",
+        },
+        "intent context request",
+    )
     context = body.get("context")
     if not isinstance(context, dict):
         raise ValidationError("context must be an object")
@@ -130,9 +149,14 @@ def criteria_from_context(context: Mapping[str, Any]) -> IntentCriteria:
     location, radius = _location(raw.get("location"))
     return IntentCriteria(
         search=SearchQuery(
-            text=query, max_price=max_unit_price, category_prefix=category,
-            merchant_ids=limits.allowed_merchants, in_stock_only=True, location=location,
-            radius_km=radius, limit=MAX_LIMIT,
+            text=query,
+            max_price=max_unit_price,
+            category_prefix=category,
+            merchant_ids=limits.allowed_merchants,
+            in_stock_only=True,
+            location=location,
+            radius_km=radius,
+            limit=MAX_LIMIT,
         ),
         quantity=quantity,
         attributes={k.lower(): v.lower() for k, v in attributes.items()},

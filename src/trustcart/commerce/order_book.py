@@ -53,8 +53,14 @@ class Order:
             "out_trade_no": self.out_trade_no,
             "merchant_id": self.merchant_id,
             "status": str(self.status),
-            "items": [{"product_id": i.product_id, "quantity": i.quantity,
-                       "unit_price": i.unit_price.to_json()} for i in self.items],
+            "items": [
+                {
+                    "product_id": i.product_id,
+                    "quantity": i.quantity,
+                    "unit_price": i.unit_price.to_json(),
+                }
+                for i in self.items
+            ],
             "subtotal": self.subtotal.to_json(),
             "discount": self.discount.to_json(),
             "shipping": self.shipping.to_json(),
@@ -84,20 +90,32 @@ def lock_order(session: Session, out_trade_no: str) -> OrderRow:
 
 def order_from_row(session: Session, row: OrderRow) -> Order:
     items = session.scalars(
-        select(OrderItemRow).where(OrderItemRow.out_trade_no == row.out_trade_no)
+        select(OrderItemRow)
+        .where(OrderItemRow.out_trade_no == row.out_trade_no)
         .order_by(OrderItemRow.line_no)
     )
     currency = row.currency
     return Order(
-        out_trade_no=row.out_trade_no, merchant_id=row.merchant_id, agent_id=row.agent_id,
-        intent_id=row.intent_id, delegation_id=row.delegation_id, status=OrderStatus(row.status),
-        items=tuple(OrderItem(i.product_id, i.quantity, Money(i.unit_price_minor, i.currency))
-                    for i in items),
-        subtotal=Money(row.subtotal_minor, currency), discount=Money(row.discount_minor, currency),
-        shipping=Money(row.shipping_minor, currency), total=Money(row.total_minor, currency),
-        payment_method_id=row.payment_method_id, cart_jws=row.cart_jws,
-        cart_digest=row.cart_digest, confirmed_at=parse_instant(row.confirmed_at),
-        price_locked_until=parse_instant(row.price_locked_until), trade_no=row.trade_no,
+        out_trade_no=row.out_trade_no,
+        merchant_id=row.merchant_id,
+        agent_id=row.agent_id,
+        intent_id=row.intent_id,
+        delegation_id=row.delegation_id,
+        status=OrderStatus(row.status),
+        items=tuple(
+            OrderItem(i.product_id, i.quantity, Money(i.unit_price_minor, i.currency))
+            for i in items
+        ),
+        subtotal=Money(row.subtotal_minor, currency),
+        discount=Money(row.discount_minor, currency),
+        shipping=Money(row.shipping_minor, currency),
+        total=Money(row.total_minor, currency),
+        payment_method_id=row.payment_method_id,
+        cart_jws=row.cart_jws,
+        cart_digest=row.cart_digest,
+        confirmed_at=parse_instant(row.confirmed_at),
+        price_locked_until=parse_instant(row.price_locked_until),
+        trade_no=row.trade_no,
         paid_at=parse_instant(row.paid_at) if row.paid_at else None,
     )
 
@@ -121,7 +139,8 @@ def release_stock(session: Session, out_trade_no: str) -> None:
         select(OrderItemRow).where(OrderItemRow.out_trade_no == out_trade_no)
     ):
         session.execute(
-            update(ProductRow).where(ProductRow.product_id == item.product_id)
+            update(ProductRow)
+            .where(ProductRow.product_id == item.product_id)
             .values(stock=ProductRow.stock + item.quantity)
         )
 

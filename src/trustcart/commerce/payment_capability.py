@@ -40,8 +40,12 @@ class PaymentOption:
                 raise ValidationError(f"{name} must be a non-empty string")
 
     def to_json(self) -> dict[str, str]:
-        return {"method_id": self.method_id, "psp_id": self.psp_id, "endpoint": self.endpoint,
-                "method_schema_url": self.method_schema_url}
+        return {
+            "method_id": self.method_id,
+            "psp_id": self.psp_id,
+            "endpoint": self.endpoint,
+            "method_schema_url": self.method_schema_url,
+        }
 
     def cart_payment(self) -> dict[str, str]:
         """The ``payment`` block of the confirmed cart."""
@@ -53,8 +57,11 @@ def capability_document(merchant_id: str, options: Sequence[PaymentOption]) -> d
     methods: dict[str, list[dict[str, str]]] = {}
     for option in options:
         methods.setdefault(option.method_id, []).append(
-            {"psp_id": option.psp_id, "endpoint": option.endpoint,
-             "method_schema_url": option.method_schema_url}
+            {
+                "psp_id": option.psp_id,
+                "endpoint": option.endpoint,
+                "method_schema_url": option.method_schema_url,
+            }
         )
     return {
         "version": CAPABILITY_VERSION,
@@ -73,21 +80,27 @@ class NegotiationRequest:
 
 
 def negotiate(
-    options: Sequence[PaymentOption], request: NegotiationRequest, *, merchant_currency: str,
+    options: Sequence[PaymentOption],
+    request: NegotiationRequest,
+    *,
+    merchant_currency: str,
 ) -> list[PaymentOption]:
     """Options both sides support, in the merchant's order; raise if there are none."""
     if request.currency != merchant_currency:
-        raise MethodNotSupported(CommerceProblem.CURRENCY_MISMATCH,
-                                 f"this merchant takes {merchant_currency}")
+        raise MethodNotSupported(
+            CommerceProblem.CURRENCY_MISMATCH, f"this merchant takes {merchant_currency}"
+        )
     common = [o for o in options if o.method_id in request.buyer_supported_methods]
     if not common:
-        raise MethodNotSupported(CommerceProblem.METHOD_NOT_SUPPORTED,
-                                 "no payment method is supported by both sides")
+        raise MethodNotSupported(
+            CommerceProblem.METHOD_NOT_SUPPORTED, "no payment method is supported by both sides"
+        )
     return common
 
 
-def negotiation_response(merchant_id: str, request: NegotiationRequest,
-                         options: Sequence[PaymentOption]) -> dict[str, Any]:
+def negotiation_response(
+    merchant_id: str, request: NegotiationRequest, options: Sequence[PaymentOption]
+) -> dict[str, Any]:
     return {
         "agent_id": merchant_id,
         "currency": request.currency,

@@ -21,8 +21,14 @@ from trustcart.store.commerce import CouponRow, MerchantRow, ProductRow
 
 def search_text(product: Product) -> str:
     """What the first search matches against: lowercased, space-joined."""
-    parts = [product.title, product.title_zh, product.brand, product.category,
-             product.category.replace("/", " ").replace("-", " "), *product.attributes.values()]
+    parts = [
+        product.title,
+        product.title_zh,
+        product.brand,
+        product.category,
+        product.category.replace("/", " ").replace("-", " "),
+        *product.attributes.values(),
+    ]
     return " ".join(p for p in parts if p).lower()
 
 
@@ -54,8 +60,9 @@ def product_mapping(product: Product) -> dict[str, Any]:
         "attributes": dict(product.attributes),
         "gtin": product.gtin,
         "image_url": product.image_url,
-        "price_valid_until": (format_instant(product.price_valid_until)
-                              if product.price_valid_until else None),
+        "price_valid_until": (
+            format_instant(product.price_valid_until) if product.price_valid_until else None
+        ),
         "search_text": search_text(product),
     }
 
@@ -122,7 +129,9 @@ def coupon_from_row(row: CouponRow) -> Coupon:
 
 
 def insert_catalog(
-    session: Session, merchants: Iterable[Merchant], products: Iterable[Product],
+    session: Session,
+    merchants: Iterable[Merchant],
+    products: Iterable[Product],
     coupons: Iterable[Coupon] = (),
 ) -> None:
     """Bulk insert (one executemany per table) inside the caller's transaction."""

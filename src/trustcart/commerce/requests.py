@@ -82,25 +82,40 @@ def parse_constraints(obj: Any) -> CartConstraints:
         return CartConstraints()
     if not isinstance(obj, dict):
         raise ValidationError("constraints must be an object")
-    only_keys(obj, {"max_total_amount", "allowed_categories", "forbidden_categories",
-                    "allowed_merchants", "forbidden_merchants", "max_delivery_minutes",
-                    "max_total_quantity", "price_deviation_tolerance"}, "constraints")
+    only_keys(
+        obj,
+        {
+            "max_total_amount",
+            "allowed_categories",
+            "forbidden_categories",
+            "allowed_merchants",
+            "forbidden_merchants",
+            "max_delivery_minutes",
+            "max_total_quantity",
+            "price_deviation_tolerance",
+        },
+        "constraints",
+    )
     minutes = obj.get("max_delivery_minutes")
     quantity = obj.get("max_total_quantity")
     tolerance = obj.get("price_deviation_tolerance")
     return CartConstraints(
         max_total_amount=optional_money(obj, "max_total_amount"),
         allowed_categories=category_list(obj.get("allowed_categories"), "allowed_categories"),
-        forbidden_categories=category_list(obj.get("forbidden_categories"),
-                                           "forbidden_categories"),
+        forbidden_categories=category_list(obj.get("forbidden_categories"), "forbidden_categories"),
         allowed_merchants=string_list(obj.get("allowed_merchants"), "allowed_merchants"),
         forbidden_merchants=string_list(obj.get("forbidden_merchants"), "forbidden_merchants"),
-        max_delivery_minutes=(None if minutes is None
-                              else bounded_int(minutes, "max_delivery_minutes", 1, 10**6)),
-        max_total_quantity=(None if quantity is None
-                            else bounded_int(quantity, "max_total_quantity", 1, 10**4)),
-        price_tolerance_percent=(parse_decimal(tolerance, "price_deviation_tolerance")
-                                 if tolerance is not None else parse_decimal("0", "tolerance")),
+        max_delivery_minutes=(
+            None if minutes is None else bounded_int(minutes, "max_delivery_minutes", 1, 10**6)
+        ),
+        max_total_quantity=(
+            None if quantity is None else bounded_int(quantity, "max_total_quantity", 1, 10**4)
+        ),
+        price_tolerance_percent=(
+            parse_decimal(tolerance, "price_deviation_tolerance")
+            if tolerance is not None
+            else parse_decimal("0", "tolerance")
+        ),
     )
 
 
@@ -126,14 +141,26 @@ class ConfirmCartRequest:
 def parse_confirm_cart(body: Mapping[str, Any]) -> ConfirmCartRequest:
     """``POST /carts`` body::
 
-        {"merchant_id": "m_...", "items": [{"product_id": "p_...", "quantity": 1,
-                                            "expected_unit_price": {"amount": "19.00", ...}}],
-         "coupon_ids": ["c_..."] (optional: else the best combination),
-         "intent_id": "int_...", "delegation_id": "dlg_...", "agent_id": "agent:...",
-         "payment_method": "trustcart-balance", "constraints": {...} (optional)}
+    {"merchant_id": "m_...", "items": [{"product_id": "p_...", "quantity": 1,
+                                        "expected_unit_price": {"amount": "19.00", ...}}],
+     "coupon_ids": ["c_..."] (optional: else the best combination),
+     "intent_id": "int_...", "delegation_id": "dlg_...", "agent_id": "agent:...",
+     "payment_method": "trustcart-balance", "constraints": {...} (optional)}
     """
-    only_keys(body, {"merchant_id", "items", "coupon_ids", "intent_id", "delegation_id",
-                     "agent_id", "payment_method", "constraints"}, "cart")
+    only_keys(
+        body,
+        {
+            "merchant_id",
+            "items",
+            "coupon_ids",
+            "intent_id",
+            "delegation_id",
+            "agent_id",
+            "payment_method",
+            "constraints",
+        },
+        "cart",
+    )
     raw_items = body.get("items")
     if not isinstance(raw_items, list) or not 1 <= len(raw_items) <= MAX_LINES:
         raise ValidationError(f"items must be a list of 1..{MAX_LINES} objects")
@@ -142,11 +169,13 @@ def parse_confirm_cart(body: Mapping[str, Any]) -> ConfirmCartRequest:
         if not isinstance(raw, dict):
             raise ValidationError("each item must be an object")
         only_keys(raw, {"product_id", "quantity", "expected_unit_price"}, "item")
-        items.append(CartItemRequest(
-            product_id=required_id(raw, "product_id"),
-            quantity=bounded_int(raw.get("quantity"), "quantity", 1, MAX_QUANTITY),
-            expected_unit_price=optional_money(raw, "expected_unit_price"),
-        ))
+        items.append(
+            CartItemRequest(
+                product_id=required_id(raw, "product_id"),
+                quantity=bounded_int(raw.get("quantity"), "quantity", 1, MAX_QUANTITY),
+                expected_unit_price=optional_money(raw, "expected_unit_price"),
+            )
+        )
     coupons = body.get("coupon_ids")
     return ConfirmCartRequest(
         merchant_id=required_id(body, "merchant_id"),
@@ -162,8 +191,9 @@ def parse_confirm_cart(body: Mapping[str, Any]) -> ConfirmCartRequest:
 
 def parse_negotiation(body: Mapping[str, Any]) -> NegotiationRequest:
     """Two-way CID-PCA-NEG body; methods may be strings or ``{"method_id": ...}`` objects."""
-    only_keys(body, {"agent_id", "buyer_supported_methods", "currency", "estimated_amount"},
-              "negotiation")
+    only_keys(
+        body, {"agent_id", "buyer_supported_methods", "currency", "estimated_amount"}, "negotiation"
+    )
     raw = body.get("buyer_supported_methods")
     if not isinstance(raw, list) or not 1 <= len(raw) <= 50:
         raise ValidationError("buyer_supported_methods must be a list of 1..50 methods")
@@ -172,8 +202,11 @@ def parse_negotiation(body: Mapping[str, Any]) -> NegotiationRequest:
     if not isinstance(currency, str):
         raise ValidationError("currency must be an ISO 4217 code")
     amount = body.get("estimated_amount")
-    estimated = (Money.parse(amount, currency) if isinstance(amount, str)
-                 else money_field(amount, "estimated_amount"))
+    estimated = (
+        Money.parse(amount, currency)
+        if isinstance(amount, str)
+        else money_field(amount, "estimated_amount")
+    )
     if estimated.currency != currency or estimated.is_negative():
         raise ValidationError("estimated_amount must be >= 0 in the stated currency")
     return NegotiationRequest(
@@ -197,11 +230,23 @@ class PaymentNotice:
 def parse_payment_notice(body: Mapping[str, Any]) -> PaymentNotice:
     """The PSP's notice::
 
-        {"type": "payment.succeeded", "trade_no", "out_trade_no", "merchant_id", "amount",
-         "paid_at", "receipt": "<jws>"}
+    {"type": "payment.succeeded", "trade_no", "out_trade_no", "merchant_id", "amount",
+     "paid_at", "receipt": "<jws>"}
     """
-    only_keys(body, {"type", "status", "out_trade_no", "trade_no", "merchant_id", "amount",
-                     "paid_at", "receipt"}, "payment notice")
+    only_keys(
+        body,
+        {
+            "type",
+            "status",
+            "out_trade_no",
+            "trade_no",
+            "merchant_id",
+            "amount",
+            "paid_at",
+            "receipt",
+        },
+        "payment notice",
+    )
     if body.get("type") != "payment.succeeded" and body.get("status") != "SUCCESS":
         raise ValidationError("only notices of a succeeded payment are accepted")
     paid_at = body.get("paid_at")

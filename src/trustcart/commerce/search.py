@@ -29,11 +29,37 @@ from trustcart.store.db import Database
 MAX_LIMIT = 200
 _LATIN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-_STOP_WORDS = frozenset({
-    "a", "an", "and", "the", "of", "for", "to", "in", "on", "with", "me", "my", "i", "want",
-    "order", "buy", "please", "some", "under", "below", "cny", "yuan", "rmb", "less", "than",
-    "cheap", "cheapest",
-})
+_STOP_WORDS = frozenset(
+    {
+        "a",
+        "an",
+        "and",
+        "the",
+        "of",
+        "for",
+        "to",
+        "in",
+        "on",
+        "with",
+        "me",
+        "my",
+        "i",
+        "want",
+        "order",
+        "buy",
+        "please",
+        "some",
+        "under",
+        "below",
+        "cny",
+        "yuan",
+        "rmb",
+        "less",
+        "than",
+        "cheap",
+        "cheapest",
+    }
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +113,7 @@ def tokenize(text: str) -> list[str]:
     for run in _CJK.findall(lowered):
         tokens.append(run)
         if len(run) > 2:
-            tokens.extend(run[i:i + 2] for i in range(len(run) - 1))
+            tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
     return list(dict.fromkeys(tokens))  # de-duplicated, order kept
 
 
@@ -133,18 +159,27 @@ class SqlCatalogSearch:
                 return []
             conditions: list[ColumnElement[bool]] = [ProductRow.merchant_id.in_(sorted(distances))]
             if tokens:
-                conditions.append(or_(*(
-                    ProductRow.search_text.like(f"%{_like_escape(t)}%", escape="\\")
-                    for t in tokens
-                )))
+                conditions.append(
+                    or_(
+                        *(
+                            ProductRow.search_text.like(f"%{_like_escape(t)}%", escape="\\")
+                            for t in tokens
+                        )
+                    )
+                )
             if query.max_price is not None:
-                conditions += [ProductRow.currency == query.max_price.currency,
-                               ProductRow.price_minor <= query.max_price.minor]
+                conditions += [
+                    ProductRow.currency == query.max_price.currency,
+                    ProductRow.price_minor <= query.max_price.minor,
+                ]
             if query.category_prefix:
                 prefix = query.category_prefix
-                conditions.append(or_(ProductRow.category == prefix,
-                                      ProductRow.category.like(_like_escape(prefix) + "/%",
-                                                               escape="\\")))
+                conditions.append(
+                    or_(
+                        ProductRow.category == prefix,
+                        ProductRow.category.like(_like_escape(prefix) + "/%", escape="\\"),
+                    )
+                )
             if query.in_stock_only:
                 conditions.append(ProductRow.stock > 0)
             rows = session.scalars(select(ProductRow).where(*conditions)).all()
@@ -155,8 +190,9 @@ class SqlCatalogSearch:
                     scored.append((score if tokens else 1.0, row))
         scored.sort(key=lambda s: (-s[0], s[1].price_minor, s[1].product_id))
         return [
-            SearchHit(product_from_row(row), merchants[row.merchant_id], score,
-                      distances[row.merchant_id])
+            SearchHit(
+                product_from_row(row), merchants[row.merchant_id], score, distances[row.merchant_id]
+            )
             for score, row in scored[: query.limit]
         ]
 

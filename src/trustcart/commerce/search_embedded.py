@@ -58,9 +58,16 @@ from trustcart.core.money import Money
 EXACT_SCAN_LIMIT = 5_000
 TERMS_CACHE = 500_000  # entries (≈ 150 MB at most) before the analysis cache starts over
 FORMAT = 2  # 1: usearch graph + float16 vectors.npy (converted on open, without re-embedding)
-_COLUMNS = {"price": np.int64, "currency": np.int16, "category": np.int32,
-            "merchant": np.int32, "stock": np.int32, "zone": np.int32,
-            "text_hash": np.uint64, "alive": np.bool_}
+_COLUMNS = {
+    "price": np.int64,
+    "currency": np.int16,
+    "category": np.int32,
+    "merchant": np.int32,
+    "stock": np.int32,
+    "zone": np.int32,
+    "text_hash": np.uint64,
+    "alive": np.bool_,
+}
 
 
 def _category_prefixes(category: str) -> list[str]:
@@ -102,8 +109,14 @@ class _Dictionary:
 class EmbeddedCatalogIndex:
     """``CatalogIndex`` on local disk; one writer process at a time."""
 
-    def __init__(self, path: Path, embedder: TextEmbedder, *, writer_heap: int = 256_000_000,
-                 threads: int = 0) -> None:
+    def __init__(
+        self,
+        path: Path,
+        embedder: TextEmbedder,
+        *,
+        writer_heap: int = 256_000_000,
+        threads: int = 0,
+    ) -> None:
         self._path = path
         self._embedder = embedder
         self._threads = threads
@@ -122,8 +135,15 @@ class EmbeddedCatalogIndex:
         # One batch is embedded in a worker thread while the caller analyses the next one
         # (the tokenizer and numpy release the GIL); its vectors land before anything reads.
         self._pool: ThreadPoolExecutor | None = None
-        self._pending: tuple[Future[npt.NDArray[np.float32]], npt.NDArray[np.int64],
-                             npt.NDArray[np.int64], list[int]] | None = None
+        self._pending: (
+            tuple[
+                Future[npt.NDArray[np.float32]],
+                npt.NDArray[np.int64],
+                npt.NDArray[np.int64],
+                list[int],
+            ]
+            | None
+        ) = None
         self._product_ids: list[str] = []
         self._titles: list[str] = []
         self._keys: dict[str, int] = {}
@@ -147,13 +167,15 @@ class EmbeddedCatalogIndex:
             table = pa.ipc.open_file(source).read_all()
         self._product_ids = table.column("product_id").to_pylist()
         self._titles = table.column("title").to_pylist()
-        self._keys = {pid: i for i, pid in enumerate(self._product_ids)
-                      if self._columns["alive"][i]}
+        self._keys = {
+            pid: i for i, pid in enumerate(self._product_ids) if self._columns["alive"][i]
+        }
         self._categories = _Dictionary(meta["categories"])
         self._merchants = _Dictionary(meta["merchants"])
         self._currencies = _Dictionary(meta["currencies"])
-        self._zones = [DeliveryZone(GeoPoint.parse(z[0], z[1]), Decimal(z[2]))
-                       for z in meta["zones"]]
+        self._zones = [
+            DeliveryZone(GeoPoint.parse(z[0], z[1]), Decimal(z[2])) for z in meta["zones"]
+        ]
         self._zone_ids = {z.key(): i for i, z in enumerate(self._zones)}
         if meta.get("format", 1) == FORMAT:
             self._vectors = IvfFlatIndex.load(self._path / "vectors")
@@ -175,11 +197,15 @@ class EmbeddedCatalogIndex:
             return
         future, keys, counts, hashes = self._pending
         self._pending = None
-        self._store_vectors(keys, np.repeat(future.result(), counts, axis=0),
-                            np.repeat(np.asarray(hashes, dtype=np.uint64), counts).tolist())
+        self._store_vectors(
+            keys,
+            np.repeat(future.result(), counts, axis=0),
+            np.repeat(np.asarray(hashes, dtype=np.uint64), counts).tolist(),
+        )
 
-    def _store_vectors(self, keys: npt.NDArray[np.int64], vectors: npt.NDArray[np.float32],
-                       hashes: list[int]) -> None:
+    def _store_vectors(
+        self, keys: npt.NDArray[np.int64], vectors: npt.NDArray[np.float32], hashes: list[int]
+    ) -> None:
         """Add vectors, remembering which text each came from (the hash at embedding time:
         the offer may have changed text since, and then the check on use rejects it)."""
         self._vectors.add(keys, vectors)
@@ -198,14 +224,22 @@ class EmbeddedCatalogIndex:
         self._vectors.flush()
         self._vectors.save(self._path / "vectors")
         table = pa.table({"product_id": self._product_ids, "title": self._titles})
-        with pa.OSFile(str(self._path / "strings.arrow"), "wb") as sink, \
-                pa.ipc.new_file(sink, table.schema) as writer:
+        with (
+            pa.OSFile(str(self._path / "strings.arrow"), "wb") as sink,
+            pa.ipc.new_file(sink, table.schema) as writer,
+        ):
             writer.write_table(table)
-        meta = {"model": self._embedder.name, "format": FORMAT, "size": n,
-                "categories": self._categories.values, "merchants": self._merchants.values,
-                "currencies": self._currencies.values,
-                "zones": [[str(z.origin.lat), str(z.origin.lon), str(z.radius_km)]
-                          for z in self._zones]}
+        meta = {
+            "model": self._embedder.name,
+            "format": FORMAT,
+            "size": n,
+            "categories": self._categories.values,
+            "merchants": self._merchants.values,
+            "currencies": self._currencies.values,
+            "zones": [
+                [str(z.origin.lat), str(z.origin.lon), str(z.radius_km)] for z in self._zones
+            ],
+        }
         (self._path / "meta.json").write_text(json.dumps(meta))
 
     def close(self) -> None:
@@ -245,8 +279,9 @@ class EmbeddedCatalogIndex:
         if not offers:
             return
         if self._writer is None:
-            self._writer = self._lexical.writer(heap_size=self._writer_heap,
-                                                num_threads=self._threads)
+            self._writer = self._lexical.writer(
+                heap_size=self._writer_heap, num_threads=self._threads
+            )
         writer = self._writer
         self._grow(self._size + len(offers))
         columns = self._columns
@@ -299,8 +334,15 @@ class EmbeddedCatalogIndex:
         if categories is None:
             categories = self._prefixes[offer.category] = _category_prefixes(offer.category)
         return tantivy.Document(
-            key=key, terms=terms, price=offer.price.minor, stock=offer.stock, zone=zone,
-            category=categories, merchant=offer.merchant_id, currency=offer.price.currency)
+            key=key,
+            terms=terms,
+            price=offer.price.minor,
+            stock=offer.stock,
+            zone=zone,
+            category=categories,
+            merchant=offer.merchant_id,
+            currency=offer.price.currency,
+        )
 
     def _add_vectors(self, to_embed: list[tuple[int, str]]) -> None:
         """Embed each distinct new text once, reusing the vector of an offer that already has
@@ -309,8 +351,9 @@ class EmbeddedCatalogIndex:
         columns = self._columns
         if self._embedded is None:
             alive = np.flatnonzero(columns["alive"][: self._size])
-            self._embedded = dict(zip(columns["text_hash"][alive].tolist(), alive.tolist(),
-                                      strict=True))
+            self._embedded = dict(
+                zip(columns["text_hash"][alive].tolist(), alive.tolist(), strict=True)
+            )
         embedded = self._embedded
         latest = dict(to_embed)  # the last upsert of a key wins
         pending = set(latest)
@@ -321,8 +364,12 @@ class EmbeddedCatalogIndex:
         for key, text in latest.items():
             text_hash = int(columns["text_hash"][key])
             source = embedded.get(text_hash)
-            if (source is not None and source not in pending and columns["alive"][source]
-                    and int(columns["text_hash"][source]) == text_hash):
+            if (
+                source is not None
+                and source not in pending
+                and columns["alive"][source]
+                and int(columns["text_hash"][source]) == text_hash
+            ):
                 reuse_keys.append(key)
                 reuse_from.append(source)
                 continue
@@ -331,18 +378,25 @@ class EmbeddedCatalogIndex:
                 texts.append(text)
             fresh[text_hash].append(key)
         if reuse_keys:
-            self._store_vectors(np.asarray(reuse_keys, dtype=np.int64),
-                                self._vectors.vectors(np.asarray(reuse_from, dtype=np.int64)),
-                                [int(columns["text_hash"][k]) for k in reuse_from])
+            self._store_vectors(
+                np.asarray(reuse_keys, dtype=np.int64),
+                self._vectors.vectors(np.asarray(reuse_from, dtype=np.int64)),
+                [int(columns["text_hash"][k]) for k in reuse_from],
+            )
         if texts:
             groups = list(fresh.values())
             counts = np.fromiter((len(g) for g in groups), dtype=np.int64, count=len(groups))
-            keys = np.fromiter((k for g in groups for k in g), dtype=np.int64,
-                               count=int(counts.sum()))
+            keys = np.fromiter(
+                (k for g in groups for k in g), dtype=np.int64, count=int(counts.sum())
+            )
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="embed")
-            self._pending = (self._pool.submit(self._embedder.encode, texts), keys, counts,
-                             list(fresh))
+            self._pending = (
+                self._pool.submit(self._embedder.encode, texts),
+                keys,
+                counts,
+                list(fresh),
+            )
 
     def delete(self, product_ids: Sequence[str]) -> None:
         self._drain()
@@ -350,8 +404,9 @@ class EmbeddedCatalogIndex:
         if not keys:
             return
         if self._writer is None:
-            self._writer = self._lexical.writer(heap_size=self._writer_heap,
-                                                num_threads=self._threads)
+            self._writer = self._lexical.writer(
+                heap_size=self._writer_heap, num_threads=self._threads
+            )
         for key in keys:
             self._writer.delete_documents_by_term("key", key)
             self._columns["alive"][key] = False
@@ -360,33 +415,42 @@ class EmbeddedCatalogIndex:
 
     # -- searching -------------------------------------------------------------------------
 
-    def _filter_clauses(self, query: SearchQuery,
-                        zones: dict[int, float] | None) -> list[tantivy.Query] | None:
+    def _filter_clauses(
+        self, query: SearchQuery, zones: dict[int, float] | None
+    ) -> list[tantivy.Query] | None:
         """Tantivy clauses for the filters; ``None`` when nothing can match."""
         schema = self._schema
         clauses: list[tantivy.Query] = []
         if query.max_price is not None:
-            clauses.append(tantivy.Query.range_query(
-                schema, "price", tantivy.FieldType.Integer, upper_bound=query.max_price.minor))
-            clauses.append(tantivy.Query.term_query(schema, "currency",
-                                                    query.max_price.currency, "basic"))
+            clauses.append(
+                tantivy.Query.range_query(
+                    schema, "price", tantivy.FieldType.Integer, upper_bound=query.max_price.minor
+                )
+            )
+            clauses.append(
+                tantivy.Query.term_query(schema, "currency", query.max_price.currency, "basic")
+            )
         if query.category_prefix:
-            clauses.append(tantivy.Query.term_query(schema, "category", query.category_prefix,
-                                                    "basic"))
+            clauses.append(
+                tantivy.Query.term_query(schema, "category", query.category_prefix, "basic")
+            )
         if query.merchant_ids:
-            clauses.append(tantivy.Query.term_set_query(schema, "merchant",
-                                                        list(query.merchant_ids)))
+            clauses.append(
+                tantivy.Query.term_set_query(schema, "merchant", list(query.merchant_ids))
+            )
         if query.in_stock_only:
-            clauses.append(tantivy.Query.range_query(schema, "stock", tantivy.FieldType.Integer,
-                                                     lower_bound=1))
+            clauses.append(
+                tantivy.Query.range_query(schema, "stock", tantivy.FieldType.Integer, lower_bound=1)
+            )
         if zones is not None:
             if not zones:
                 return None
             clauses.append(tantivy.Query.term_set_query(schema, "zone", sorted(zones)))
         return clauses
 
-    def _filter_mask(self, query: SearchQuery,
-                     zones: dict[int, float] | None) -> npt.NDArray[np.bool_] | None:
+    def _filter_mask(
+        self, query: SearchQuery, zones: dict[int, float] | None
+    ) -> npt.NDArray[np.bool_] | None:
         """The same filters over the numpy columns; ``None`` when there are none."""
         n = self._size
         columns = self._columns
@@ -398,12 +462,17 @@ class EmbeddedCatalogIndex:
 
         if query.max_price is not None:
             currency = self._currencies.ids.get(query.max_price.currency, -1)
-            both((columns["price"][:n] <= query.max_price.minor)
-                 & (columns["currency"][:n] == currency))
+            both(
+                (columns["price"][:n] <= query.max_price.minor)
+                & (columns["currency"][:n] == currency)
+            )
         if query.category_prefix:
             prefix = query.category_prefix
-            ids = [i for i, c in enumerate(self._categories.values)
-                   if c == prefix or c.startswith(prefix + "/")]
+            ids = [
+                i
+                for i, c in enumerate(self._categories.values)
+                if c == prefix or c.startswith(prefix + "/")
+            ]
             both(np.isin(columns["category"][:n], ids))
         if query.merchant_ids:
             ids = [self._merchants.ids[m] for m in query.merchant_ids if m in self._merchants.ids]
@@ -416,29 +485,43 @@ class EmbeddedCatalogIndex:
             both(reachable[columns["zone"][:n]])
         return mask
 
-    def _lexical_keys(self, query: SearchQuery, clauses: list[tantivy.Query],
-                      depth: int) -> list[int]:
+    def _lexical_keys(
+        self, query: SearchQuery, clauses: list[tantivy.Query], depth: int
+    ) -> list[int]:
         terms = query_terms(query.text)
         searcher = self._lexical.searcher()
-        filters = [(tantivy.Occur.Must, tantivy.Query.const_score_query(c, 0.0))
-                   for c in clauses]
+        filters = [(tantivy.Occur.Must, tantivy.Query.const_score_query(c, 0.0)) for c in clauses]
         if terms:
-            text = tantivy.Query.boolean_query([
-                (tantivy.Occur.Should, tantivy.Query.term_query(self._schema, "terms", t, "freq"))
-                for t in terms
-            ])
-            result = searcher.search(tantivy.Query.boolean_query(
-                [(tantivy.Occur.Must, text), *filters]), depth, count=False)
+            text = tantivy.Query.boolean_query(
+                [
+                    (
+                        tantivy.Occur.Should,
+                        tantivy.Query.term_query(self._schema, "terms", t, "freq"),
+                    )
+                    for t in terms
+                ]
+            )
+            result = searcher.search(
+                tantivy.Query.boolean_query([(tantivy.Occur.Must, text), *filters]),
+                depth,
+                count=False,
+            )
         elif query.category_prefix:  # browsing a category: cheapest first
-            result = searcher.search(tantivy.Query.boolean_query(filters), depth, count=False,
-                                     order_by_field="price", order=tantivy.Order.Asc)
+            result = searcher.search(
+                tantivy.Query.boolean_query(filters),
+                depth,
+                count=False,
+                order_by_field="price",
+                order=tantivy.Order.Asc,
+            )
         else:
             return []
         addresses = [address for _, address in result.hits]
         return [int(k) for k in searcher.fast_field_values("key", addresses) if k is not None]
 
-    def _semantic_keys(self, query: SearchQuery, mask: npt.NDArray[np.bool_] | None,
-                       depth: int) -> list[int]:
+    def _semantic_keys(
+        self, query: SearchQuery, mask: npt.NDArray[np.bool_] | None, depth: int
+    ) -> list[int]:
         if not query.text.strip() or self._size == 0:
             return []
         vector = self._embedder.encode([query.text])[0]
@@ -460,8 +543,7 @@ class EmbeddedCatalogIndex:
         self._drain()
         return self._vectors.search(vector, count)
 
-    def exact_nearest(self, vector: npt.NDArray[np.float32],
-                      count: int) -> npt.NDArray[np.int64]:
+    def exact_nearest(self, vector: npt.NDArray[np.float32], count: int) -> npt.NDArray[np.int64]:
         """Nearest keys by brute force over every vector: the reference for recall."""
         self._drain()
         return self._vectors.exact(vector, count)
@@ -480,12 +562,15 @@ class EmbeddedCatalogIndex:
             rankings.append(self._semantic_keys(query, self._filter_mask(query, zones), depth))
         fused = reciprocal_rank_fusion([[str(k) for k in r] for r in rankings])
         columns = self._columns
-        ordered = sorted(((score, int(key)) for key, score in fused.items()),
-                         key=lambda s: (-s[0], int(columns["price"][s[1]]),
-                                        self._product_ids[s[1]]))
+        ordered = sorted(
+            ((score, int(key)) for key, score in fused.items()),
+            key=lambda s: (-s[0], int(columns["price"][s[1]]), self._product_ids[s[1]]),
+        )
         pool = [key for _, key in ordered if columns["alive"][key]]
-        facets = facet_counts((self._categories.values[columns["category"][k]] for k in pool),
-                              (self._merchants.values[columns["merchant"][k]] for k in pool))
+        facets = facet_counts(
+            (self._categories.values[columns["category"][k]] for k in pool),
+            (self._merchants.values[columns["merchant"][k]] for k in pool),
+        )
         hits = tuple(self._hit(key, fused[str(key)], zones) for key in pool[: query.limit])
         return IndexResult(hits, facets)
 
@@ -495,13 +580,18 @@ class EmbeddedCatalogIndex:
             product_id=self._product_ids[key],
             merchant_id=self._merchants.values[columns["merchant"][key]],
             title=self._titles[key],
-            price=Money(int(columns["price"][key]),
-                        self._currencies.values[columns["currency"][key]]),
+            price=Money(
+                int(columns["price"][key]), self._currencies.values[columns["currency"][key]]
+            ),
             score=score,
             distance_km=None if zones is None else zones[int(columns["zone"][key])],
         )
 
     def debug_state(self) -> dict[str, Any]:
         """Sizes, for the benchmark report."""
-        return {"offers": self.count(), "vectors": len(self._vectors), "zones": len(self._zones),
-                "lists": self._vectors.nlist}
+        return {
+            "offers": self.count(),
+            "vectors": len(self._vectors),
+            "zones": len(self._zones),
+            "lists": self._vectors.nlist,
+        }

@@ -78,13 +78,26 @@ class IndexedOffer:
 
 
 def offer_from_product(product: Product, merchant: Merchant) -> IndexedOffer:
-    text = " ".join(p for p in (
-        product.title, product.title_zh, product.brand,
-        product.category.replace("/", " ").replace("-", " "), *product.attributes.values(),
-    ) if p)
+    text = " ".join(
+        p
+        for p in (
+            product.title,
+            product.title_zh,
+            product.brand,
+            product.category.replace("/", " ").replace("-", " "),
+            *product.attributes.values(),
+        )
+        if p
+    )
     return IndexedOffer(
-        product.product_id, product.merchant_id, product.title, text, product.category,
-        product.price, product.stock, DeliveryZone(merchant.location, merchant.delivery_radius_km),
+        product.product_id,
+        product.merchant_id,
+        product.title,
+        text,
+        product.category,
+        product.price,
+        product.stock,
+        DeliveryZone(merchant.location, merchant.delivery_radius_km),
     )
 
 
@@ -99,8 +112,11 @@ class IndexHit:
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {
-            "product_id": self.product_id, "title": self.title, "merchant_id": self.merchant_id,
-            "price": self.price.to_json(), "score": round(self.score, 6),
+            "product_id": self.product_id,
+            "title": self.title,
+            "merchant_id": self.merchant_id,
+            "price": self.price.to_json(),
+            "score": round(self.score, 6),
         }
         if self.distance_km is not None:
             body["distance_km"] = f"{self.distance_km:.3f}"
@@ -142,8 +158,10 @@ def reachable_zones(zones: Sequence[DeliveryZone], query: SearchQuery) -> dict[i
 
 def offer_passes(offer: IndexedOffer, query: SearchQuery) -> bool:
     """The filters, evaluated on one offer: the reference every back end must agree with."""
-    if query.max_price is not None and (offer.price.currency != query.max_price.currency
-                                        or offer.price.minor > query.max_price.minor):
+    if query.max_price is not None and (
+        offer.price.currency != query.max_price.currency
+        or offer.price.minor > query.max_price.minor
+    ):
         return False
     if query.category_prefix and not category_within(offer.category, query.category_prefix):
         return False

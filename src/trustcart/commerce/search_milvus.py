@@ -93,26 +93,43 @@ class MilvusCatalogIndex:
         client = self._client
         schema = client.create_schema(auto_id=False)
         schema.add_field("product_id", DataType.VARCHAR, is_primary=True, max_length=96)
-        schema.add_field("terms", DataType.VARCHAR, max_length=8192, enable_analyzer=True,
-                         analyzer_params={"tokenizer": "whitespace"})
+        schema.add_field(
+            "terms",
+            DataType.VARCHAR,
+            max_length=8192,
+            enable_analyzer=True,
+            analyzer_params={"tokenizer": "whitespace"},
+        )
         schema.add_field("sparse", DataType.SPARSE_FLOAT_VECTOR)
         schema.add_field("dense", DataType.FLOAT_VECTOR, dim=self._embedder.dimensions)
         schema.add_field("title", DataType.VARCHAR, max_length=400)
         schema.add_field("merchant", DataType.VARCHAR, max_length=96)
         schema.add_field("currency", DataType.VARCHAR, max_length=3)
         schema.add_field("category", DataType.VARCHAR, max_length=100)
-        schema.add_field("categories", DataType.ARRAY, element_type=DataType.VARCHAR,
-                         max_capacity=16, max_length=100)
+        schema.add_field(
+            "categories",
+            DataType.ARRAY,
+            element_type=DataType.VARCHAR,
+            max_capacity=16,
+            max_length=100,
+        )
         schema.add_field("price", DataType.INT64)
         schema.add_field("stock", DataType.INT64)
         schema.add_field("zone", DataType.INT64)
-        schema.add_function(Function(name="bm25", function_type=FunctionType.BM25,
-                                     input_field_names=["terms"], output_field_names=["sparse"]))
+        schema.add_function(
+            Function(
+                name="bm25",
+                function_type=FunctionType.BM25,
+                input_field_names=["terms"],
+                output_field_names=["sparse"],
+            )
+        )
         index = client.prepare_index_params()
         index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
         index.add_index("dense", index_type="AUTOINDEX", metric_type="COSINE")
-        client.create_collection(self._collection, schema=schema, index_params=index,
-                                 consistency_level="Strong")
+        client.create_collection(
+            self._collection, schema=schema, index_params=index, consistency_level="Strong"
+        )
         zones = client.create_schema(auto_id=False)
         zones.add_field("zone", DataType.INT64, is_primary=True)
         zones.add_field("origin", DataType.FLOAT_VECTOR, dim=2)  # Milvus needs one vector
@@ -121,13 +138,20 @@ class MilvusCatalogIndex:
         zones.add_field("radius_km", DataType.VARCHAR, max_length=24)
         zone_index = client.prepare_index_params()
         zone_index.add_index("origin", index_type="FLAT", metric_type="L2")
-        client.create_collection(self._zones_collection, schema=zones, index_params=zone_index,
-                                 consistency_level="Strong")
+        client.create_collection(
+            self._zones_collection,
+            schema=zones,
+            index_params=zone_index,
+            consistency_level="Strong",
+        )
 
     def _load_zones(self) -> None:
-        rows = self._client.query(self._zones_collection, filter="zone >= 0",
-                                  output_fields=["zone", "lat", "lon", "radius_km"],
-                                  limit=_ZONE_LIMIT)
+        rows = self._client.query(
+            self._zones_collection,
+            filter="zone >= 0",
+            output_fields=["zone", "lat", "lon", "radius_km"],
+            limit=_ZONE_LIMIT,
+        )
         self._zones = [DeliveryZone(GeoPoint.parse("0", "0"), Decimal(1))] * len(rows)
         for row in rows:
             zone = DeliveryZone(GeoPoint.parse(row["lat"], row["lon"]), Decimal(row["radius_km"]))
@@ -138,10 +162,18 @@ class MilvusCatalogIndex:
         found = self._zone_ids.get(zone.key())
         if found is None:
             found = len(self._zones)
-            self._client.insert(self._zones_collection, [{
-                "zone": found, "origin": [float(zone.origin.lat), float(zone.origin.lon)],
-                "lat": str(zone.origin.lat), "lon": str(zone.origin.lon),
-                "radius_km": str(zone.radius_km)}])
+            self._client.insert(
+                self._zones_collection,
+                [
+                    {
+                        "zone": found,
+                        "origin": [float(zone.origin.lat), float(zone.origin.lon)],
+                        "lat": str(zone.origin.lat),
+                        "lon": str(zone.origin.lon),
+                        "radius_km": str(zone.radius_km),
+                    }
+                ],
+            )
             self._zones.append(zone)
             self._zone_ids[zone.key()] = found
         return found
@@ -153,14 +185,21 @@ class MilvusCatalogIndex:
         rows = []
         for offer, vector in zip(offers, vectors, strict=True):
             parts = offer.category.split("/")
-            rows.append({
-                "product_id": offer.product_id, "terms": offer.index_terms,
-                "dense": vector.tolist(), "title": offer.title, "merchant": offer.merchant_id,
-                "currency": offer.price.currency, "category": offer.category,
-                "categories": ["/".join(parts[: i + 1]) for i in range(len(parts))],
-                "price": offer.price.minor, "stock": offer.stock,
-                "zone": self._zone_id(offer.zone),
-            })
+            rows.append(
+                {
+                    "product_id": offer.product_id,
+                    "terms": offer.index_terms,
+                    "dense": vector.tolist(),
+                    "title": offer.title,
+                    "merchant": offer.merchant_id,
+                    "currency": offer.price.currency,
+                    "category": offer.category,
+                    "categories": ["/".join(parts[: i + 1]) for i in range(len(parts))],
+                    "price": offer.price.minor,
+                    "stock": offer.stock,
+                    "zone": self._zone_id(offer.zone),
+                }
+            )
         self._client.upsert(self._collection, rows)
 
     def delete(self, product_ids: Sequence[str]) -> None:
@@ -182,11 +221,14 @@ class MilvusCatalogIndex:
         has passed ``_literal`` (a strict pattern), so no input can change the expression."""
         clauses = ['product_id != ""']
         if query.max_price is not None:
-            clauses.append(f"price <= {int(query.max_price.minor)} and "
-                           f"currency == {_literal(query.max_price.currency, _CURRENCY)}")
+            clauses.append(
+                f"price <= {int(query.max_price.minor)} and "
+                f"currency == {_literal(query.max_price.currency, _CURRENCY)}"
+            )
         if query.category_prefix:
             clauses.append(
-                f"array_contains(categories, {_literal(query.category_prefix, _CATEGORY)})")
+                f"array_contains(categories, {_literal(query.category_prefix, _CATEGORY)})"
+            )
         if query.merchant_ids:
             merchants = ", ".join(_literal(m, _IDENTIFIER) for m in query.merchant_ids)
             clauses.append(f"merchant in [{merchants}]")
@@ -211,29 +253,47 @@ class MilvusCatalogIndex:
         use_semantic = has_vector and mode is not SearchMode.LEXICAL
         requests = []
         if use_lexical:
-            requests.append(AnnSearchRequest(data=[terms], anns_field="sparse",
-                                             param={"metric_type": "BM25"}, limit=depth,
-                                             expr=expression))
+            requests.append(
+                AnnSearchRequest(
+                    data=[terms],
+                    anns_field="sparse",
+                    param={"metric_type": "BM25"},
+                    limit=depth,
+                    expr=expression,
+                )
+            )
         if use_semantic and vector is not None:
-            requests.append(AnnSearchRequest(data=[vector.tolist()], anns_field="dense",
-                                             param={"metric_type": "COSINE"}, limit=depth,
-                                             expr=expression))
+            requests.append(
+                AnnSearchRequest(
+                    data=[vector.tolist()],
+                    anns_field="dense",
+                    param={"metric_type": "COSINE"},
+                    limit=depth,
+                    expr=expression,
+                )
+            )
         if len(requests) == 2:
-            found = self._client.hybrid_search(self._collection, requests, RRFRanker(60),
-                                               limit=depth, output_fields=_OUTPUT)[0]
+            found = self._client.hybrid_search(
+                self._collection, requests, RRFRanker(60), limit=depth, output_fields=_OUTPUT
+            )[0]
             rows = [(float(hit["distance"]), hit["entity"]) for hit in found]
         elif requests:
             request = requests[0]
             found = self._client.search(
-                self._collection, data=request.data, anns_field=request.anns_field,
-                limit=depth, filter=expression,
+                self._collection,
+                data=request.data,
+                anns_field=request.anns_field,
+                limit=depth,
+                filter=expression,
                 search_params={"metric_type": request.param["metric_type"]},
-                output_fields=_OUTPUT)[0]
+                output_fields=_OUTPUT,
+            )[0]
             # One list: score it as RRF would, so scores mean the same in every mode.
             rows = [(1.0 / (60 + rank), hit["entity"]) for rank, hit in enumerate(found, 1)]
         elif not query.text.strip() and query.category_prefix:
-            found = self._client.query(self._collection, filter=expression,
-                                       output_fields=_OUTPUT, limit=depth)
+            found = self._client.query(
+                self._collection, filter=expression, output_fields=_OUTPUT, limit=depth
+            )
             found.sort(key=lambda e: (e["price"], e["product_id"]))
             rows = [(1.0 / (60 + rank), e) for rank, e in enumerate(found, 1)]
         else:
@@ -241,9 +301,14 @@ class MilvusCatalogIndex:
         rows.sort(key=lambda r: (-r[0], r[1]["price"], r[1]["product_id"]))
         facets = facet_counts((e["category"] for _, e in rows), (e["merchant"] for _, e in rows))
         hits = tuple(
-            IndexHit(product_id=e["product_id"], merchant_id=e["merchant"], title=e["title"],
-                     price=Money(int(e["price"]), e["currency"]), score=score,
-                     distance_km=None if zones is None else zones[int(e["zone"])])
+            IndexHit(
+                product_id=e["product_id"],
+                merchant_id=e["merchant"],
+                title=e["title"],
+                price=Money(int(e["price"]), e["currency"]),
+                score=score,
+                distance_km=None if zones is None else zones[int(e["zone"])],
+            )
             for score, e in rows[: query.limit]
         )
         return IndexResult(hits, facets)

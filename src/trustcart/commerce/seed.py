@@ -41,10 +41,18 @@ def _cny(amount: str) -> Money:
     return Money.parse(amount, "CNY")
 
 
-def _merchant(merchant_id: str, name: str, lat: str, lon: str, radius: str,  # noqa: PLR0917
-              categories: tuple[str, ...], fee: str = "0") -> Merchant:
-    return Merchant(merchant_id, name, GeoPoint.parse(lat, lon), Decimal(radius), categories,
-                    "CNY", _cny(fee))
+def _merchant(  # noqa: PLR0917
+    merchant_id: str,
+    name: str,
+    lat: str,
+    lon: str,
+    radius: str,
+    categories: tuple[str, ...],
+    fee: str = "0",
+) -> Merchant:
+    return Merchant(
+        merchant_id, name, GeoPoint.parse(lat, lon), Decimal(radius), categories, "CNY", _cny(fee)
+    )
 
 
 _TEA = ("drinks/milk-tea", "drinks/fruit-tea", "drinks/coffee")
@@ -54,15 +62,42 @@ MERCHANTS: tuple[Merchant, ...] = (
     _merchant("m_leaf_and_cup", "Leaf & Cup 叶与杯", "30.2700", "120.1220", "5", _TEA),
     _merchant("m_bobo_cha", "Bobo Cha 波波茶", "30.2450", "120.1150", "5", _TEA, fee="3"),
     _merchant("m_bund_tea", "Bund Tea Bar 外滩茶吧", "31.2304", "121.4737", "5", _TEA),
-    _merchant("m_westlake_apparel", "West Lake Apparel 西湖服饰", "30.2741", "120.1551", "3000",
-              ("apparel/t-shirt", "apparel/hoodie", "apparel/polo"), fee="8"),
-    _merchant("m_clear_view", "Clear View Eyewear & Hats 清视眼镜帽饰", "30.2860", "120.1620",
-              "3000", ("accessories/eyewear", "accessories/hat"), fee="6"),
-    _merchant("m_fresh_mart", "Fresh Mart 鲜市超市", "30.2800", "120.1600", "10",
-              ("grocery/dairy", "grocery/staples", "grocery/produce", "grocery/tea",
-               "grocery/snacks"), fee="5"),
-    _merchant("m_digital_hub", "Digital Hub 数码港", "31.2240", "121.4450", "3000",
-              ("electronics/accessories",), fee="10"),
+    _merchant(
+        "m_westlake_apparel",
+        "West Lake Apparel 西湖服饰",
+        "30.2741",
+        "120.1551",
+        "3000",
+        ("apparel/t-shirt", "apparel/hoodie", "apparel/polo"),
+        fee="8",
+    ),
+    _merchant(
+        "m_clear_view",
+        "Clear View Eyewear & Hats 清视眼镜帽饰",
+        "30.2860",
+        "120.1620",
+        "3000",
+        ("accessories/eyewear", "accessories/hat"),
+        fee="6",
+    ),
+    _merchant(
+        "m_fresh_mart",
+        "Fresh Mart 鲜市超市",
+        "30.2800",
+        "120.1600",
+        "10",
+        ("grocery/dairy", "grocery/staples", "grocery/produce", "grocery/tea", "grocery/snacks"),
+        fee="5",
+    ),
+    _merchant(
+        "m_digital_hub",
+        "Digital Hub 数码港",
+        "31.2240",
+        "121.4450",
+        "3000",
+        ("electronics/accessories",),
+        fee="10",
+    ),
 )
 
 # (title, title_zh, category, base price CNY) for every tea shop; the Pearl Milk Tea price is
@@ -83,36 +118,119 @@ _DRINKS = (
 )
 # Fixed-price signature drinks, no coupon reaches them: the delegated demo buys Lakeside's
 # (28.00) twice and is then refused, because a third would pass its 80 CNY budget.
-_SIGNATURES = (
-    ("m_lakeside_tea", "Lakeside Signature Cheese Tea", "湖畔招牌芝士茶", "28.00"),
-)
-_PEARL_PRICES = {"m_lakeside_tea": "18.00", "m_pearl_house": "16.00", "m_leaf_and_cup": "19.00",
-                 "m_bobo_cha": "22.00", "m_bund_tea": "12.00"}
+_SIGNATURES = (("m_lakeside_tea", "Lakeside Signature Cheese Tea", "湖畔招牌芝士茶", "28.00"),)
+_PEARL_PRICES = {
+    "m_lakeside_tea": "18.00",
+    "m_pearl_house": "16.00",
+    "m_leaf_and_cup": "19.00",
+    "m_bobo_cha": "22.00",
+    "m_bund_tea": "12.00",
+}
 
 _COUPONS = (
     # Leaf & Cup: 6 off from 15 makes its 19.00 Pearl Milk Tea 13.00, the best near West Lake.
-    ("c_leafcup_6off", "m_leaf_and_cup", CouponKind.FIXED, 600, "15.00", False, "",
-     "满15减6 / 6 CNY off orders from 15 CNY"),
-    ("c_leafcup_10pct", "m_leaf_and_cup", CouponKind.PERCENT, 10, "40.00", False, "",
-     "满40享9折 / 10% off orders from 40 CNY"),
-    ("c_lakeside_5off", "m_lakeside_tea", CouponKind.FIXED, 500, "30.00", False, "",
-     "满30减5 / 5 CNY off orders from 30 CNY"),
-    ("c_pearlhouse_vip", "m_pearl_house", CouponKind.FIXED, 1000, "50.00", True, "",
-     "满50减10 (不与其他优惠同享) / 10 off from 50, exclusive"),
-    ("c_bobo_10pct", "m_bobo_cha", CouponKind.PERCENT, 10, "20.00", False, "drinks/milk-tea",
-     "奶茶满20享9折 / 10% off milk tea from 20 CNY"),
-    ("c_apparel_20off", "m_westlake_apparel", CouponKind.FIXED, 2000, "199.00", False, "",
-     "满199减20 / 20 off from 199"),
-    ("c_apparel_tee_15pct", "m_westlake_apparel", CouponKind.PERCENT, 15, "99.00", False,
-     "apparel/t-shirt", "T恤满99享85折 / 15% off tees from 99"),
-    ("c_clearview_30off", "m_clear_view", CouponKind.FIXED, 3000, "299.00", True, "",
-     "满299减30 / 30 off from 299, exclusive"),
-    ("c_freshmart_8off", "m_fresh_mart", CouponKind.FIXED, 800, "88.00", False, "",
-     "满88减8 / 8 off from 88"),
+    (
+        "c_leafcup_6off",
+        "m_leaf_and_cup",
+        CouponKind.FIXED,
+        600,
+        "15.00",
+        False,
+        "",
+        "满15减6 / 6 CNY off orders from 15 CNY",
+    ),
+    (
+        "c_leafcup_10pct",
+        "m_leaf_and_cup",
+        CouponKind.PERCENT,
+        10,
+        "40.00",
+        False,
+        "",
+        "满40享9折 / 10% off orders from 40 CNY",
+    ),
+    (
+        "c_lakeside_5off",
+        "m_lakeside_tea",
+        CouponKind.FIXED,
+        500,
+        "30.00",
+        False,
+        "",
+        "满30减5 / 5 CNY off orders from 30 CNY",
+    ),
+    (
+        "c_pearlhouse_vip",
+        "m_pearl_house",
+        CouponKind.FIXED,
+        1000,
+        "50.00",
+        True,
+        "",
+        "满50减10 (不与其他优惠同享) / 10 off from 50, exclusive",
+    ),
+    (
+        "c_bobo_10pct",
+        "m_bobo_cha",
+        CouponKind.PERCENT,
+        10,
+        "20.00",
+        False,
+        "drinks/milk-tea",
+        "奶茶满20享9折 / 10% off milk tea from 20 CNY",
+    ),
+    (
+        "c_apparel_20off",
+        "m_westlake_apparel",
+        CouponKind.FIXED,
+        2000,
+        "199.00",
+        False,
+        "",
+        "满199减20 / 20 off from 199",
+    ),
+    (
+        "c_apparel_tee_15pct",
+        "m_westlake_apparel",
+        CouponKind.PERCENT,
+        15,
+        "99.00",
+        False,
+        "apparel/t-shirt",
+        "T恤满99享85折 / 15% off tees from 99",
+    ),
+    (
+        "c_clearview_30off",
+        "m_clear_view",
+        CouponKind.FIXED,
+        3000,
+        "299.00",
+        True,
+        "",
+        "满299减30 / 30 off from 299, exclusive",
+    ),
+    (
+        "c_freshmart_8off",
+        "m_fresh_mart",
+        CouponKind.FIXED,
+        800,
+        "88.00",
+        False,
+        "",
+        "满88减8 / 8 off from 88",
+    ),
 )
 
-_COLOURS = (("black", "黑色"), ("white", "白色"), ("navy", "藏青色"), ("grey", "灰色"),
-            ("red", "红色"), ("olive", "橄榄绿"), ("sky blue", "天蓝色"), ("beige", "米色"))
+_COLOURS = (
+    ("black", "黑色"),
+    ("white", "白色"),
+    ("navy", "藏青色"),
+    ("grey", "灰色"),
+    ("red", "红色"),
+    ("olive", "橄榄绿"),
+    ("sky blue", "天蓝色"),
+    ("beige", "米色"),
+)
 _SIZES = ("XS", "S", "M", "L", "XL", "XXL")
 _APPAREL = (
     ("Classic Crew T-Shirt", "经典圆领T恤", "apparel/t-shirt", 59, "cotton"),
@@ -151,8 +269,10 @@ _GROCERIES = (
 )
 _GROCERY_BRANDS = ("Fresh Mart", "Jiangnan Farm", "Golden Field", "Lakeside Organics")
 _ELECTRONICS = (
-    ("USB-C Charger 65W", "65W USB-C充电器", 149), ("Wireless Earbuds", "无线耳机", 299),
-    ("Phone Case", "手机壳", 39), ("Power Bank 10000mAh", "10000毫安充电宝", 129),
+    ("USB-C Charger 65W", "65W USB-C充电器", 149),
+    ("Wireless Earbuds", "无线耳机", 299),
+    ("Phone Case", "手机壳", 39),
+    ("Power Bank 10000mAh", "10000毫安充电宝", 129),
 )
 _ELECTRONICS_BRANDS = ("Voltly", "Anchor", "Pixelwave")
 
@@ -181,20 +301,28 @@ def _tea_menus(rng: random.Random) -> list[Product]:
     for merchant in MERCHANTS[:5]:
         mid = merchant.merchant_id
         menu = [(*PEARL_MILK_TEA, "drinks/milk-tea", _cny(_PEARL_PRICES[mid]))]
-        menu += [(t, zh, "drinks/milk-tea", _cny(price))
-                 for shop, t, zh, price in _SIGNATURES if shop == mid]
+        menu += [
+            (t, zh, "drinks/milk-tea", _cny(price))
+            for shop, t, zh, price in _SIGNATURES
+            if shop == mid
+        ]
         menu += [(t, zh, c, _vary(rng, base)) for t, zh, c, base in _DRINKS]
         for title, title_zh, category, price in menu:
             for size, size_zh, extra in (("medium", "中杯", 0), ("large", "大杯", 300)):
-                products.append(Product(
-                    product_id=new_id("p", rng.randbytes), merchant_id=mid,
-                    title=title if not extra else f"{title} (Large)",
-                    title_zh=title_zh if not extra else f"{title_zh}（{size_zh}）",
-                    brand=merchant.name.split(" ")[0], category=category,
-                    price=Money(price.minor + extra, "CNY"), stock=rng.randrange(50, 300),
-                    delivery_minutes=rng.randrange(20, 45),
-                    attributes={"size": size, "sugar": "adjustable", "ice": "adjustable"},
-                ))
+                products.append(
+                    Product(
+                        product_id=new_id("p", rng.randbytes),
+                        merchant_id=mid,
+                        title=title if not extra else f"{title} (Large)",
+                        title_zh=title_zh if not extra else f"{title_zh}（{size_zh}）",
+                        brand=merchant.name.split(" ")[0],
+                        category=category,
+                        price=Money(price.minor + extra, "CNY"),
+                        stock=rng.randrange(50, 300),
+                        delivery_minutes=rng.randrange(20, 45),
+                        attributes={"size": size, "sugar": "adjustable", "ice": "adjustable"},
+                    )
+                )
     return products
 
 
@@ -204,9 +332,15 @@ def _apparel(rng: random.Random) -> Product:
     size = rng.choice(_SIZES)
     brand = rng.choice(_APPAREL_BRANDS)
     return Product(
-        new_id("p", rng.randbytes), "m_westlake_apparel", f"{brand} {title} - {colour}, {size}",
-        f"{brand} {zh} {colour_zh} {size}码", brand, category, _vary(rng, base),
-        rng.randrange(0, 120), rng.randrange(24 * 60, 72 * 60),
+        new_id("p", rng.randbytes),
+        "m_westlake_apparel",
+        f"{brand} {title} - {colour}, {size}",
+        f"{brand} {zh} {colour_zh} {size}码",
+        brand,
+        category,
+        _vary(rng, base),
+        rng.randrange(0, 120),
+        rng.randrange(24 * 60, 72 * 60),
         {"size": size, "colour": colour, "material": material},
         image_url="https://img.trustcart.example/apparel.jpg",
     )
@@ -216,9 +350,16 @@ def _eyewear_or_hat(rng: random.Random) -> Product:
     title, zh, category, base = rng.choice(_EYEWEAR_AND_HATS)
     colour, colour_zh = rng.choice(_COLOURS)
     return Product(
-        new_id("p", rng.randbytes), "m_clear_view", f"{title} - {colour}", f"{zh} {colour_zh}",
-        "Clear View", category, _vary(rng, base), rng.randrange(0, 80),
-        rng.randrange(24 * 60, 96 * 60), {"colour": colour},
+        new_id("p", rng.randbytes),
+        "m_clear_view",
+        f"{title} - {colour}",
+        f"{zh} {colour_zh}",
+        "Clear View",
+        category,
+        _vary(rng, base),
+        rng.randrange(0, 80),
+        rng.randrange(24 * 60, 96 * 60),
+        {"colour": colour},
     )
 
 
@@ -227,10 +368,17 @@ def _grocery(rng: random.Random) -> Product:
     pack = rng.choice(packs)
     brand = rng.choice(_GROCERY_BRANDS)
     return Product(
-        new_id("p", rng.randbytes), "m_fresh_mart", f"{brand} {title} {pack}",
-        f"{brand} {zh} {pack}", brand, category, _vary(rng, base), rng.randrange(0, 500),
+        new_id("p", rng.randbytes),
+        "m_fresh_mart",
+        f"{brand} {title} {pack}",
+        f"{brand} {zh} {pack}",
+        brand,
+        category,
+        _vary(rng, base),
+        rng.randrange(0, 500),
         rng.randrange(30, 120),
-        {"pack": pack}, gtin=_gtin13(rng),
+        {"pack": pack},
+        gtin=_gtin13(rng),
     )
 
 
@@ -239,9 +387,16 @@ def _electronics(rng: random.Random) -> Product:
     brand = rng.choice(_ELECTRONICS_BRANDS)
     colour, colour_zh = rng.choice(_COLOURS)
     return Product(
-        new_id("p", rng.randbytes), "m_digital_hub", f"{brand} {title} - {colour}",
-        f"{brand} {zh} {colour_zh}", brand, "electronics/accessories", _vary(rng, base),
-        rng.randrange(0, 200), rng.randrange(24 * 60, 72 * 60), {"colour": colour},
+        new_id("p", rng.randbytes),
+        "m_digital_hub",
+        f"{brand} {title} - {colour}",
+        f"{brand} {zh} {colour_zh}",
+        brand,
+        "electronics/accessories",
+        _vary(rng, base),
+        rng.randrange(0, 200),
+        rng.randrange(24 * 60, 72 * 60),
+        {"colour": colour},
         gtin=_gtin13(rng),
     )
 
@@ -257,8 +412,18 @@ def generate_catalog(rng: random.Random, *, product_count: int = 10_000) -> Seed
     while len(products) < product_count:
         products.append(rng.choices(makers, weights)[0](rng))
     coupons = tuple(
-        Coupon(cid, mid, kind, value, _cny(threshold), text, COUPONS_VALID_FROM,
-               COUPONS_VALID_UNTIL, exclusive=exclusive, category_scope=scope)
+        Coupon(
+            cid,
+            mid,
+            kind,
+            value,
+            _cny(threshold),
+            text,
+            COUPONS_VALID_FROM,
+            COUPONS_VALID_UNTIL,
+            exclusive=exclusive,
+            category_scope=scope,
+        )
         for cid, mid, kind, value, threshold, exclusive, scope, text in _COUPONS
     )
     return SeedCatalog(MERCHANTS, tuple(products), coupons)

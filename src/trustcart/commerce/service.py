@@ -107,10 +107,18 @@ def default_method_schema_url(psp_endpoint: str, method_id: str) -> str:
 
 class MerchantService:
     def __init__(
-        self, db: Database, keys: Mapping[str, SigningKey], clock: Clock, *, psp_endpoint: str,
-        psp_id: str, random: RandomBytes = secrets.token_bytes,
-        search: CatalogSearch | None = None, payment_methods: Mapping[str, str] | None = None,
-        max_coupons: int = 3, price_lock: timedelta = PRICE_LOCK,
+        self,
+        db: Database,
+        keys: Mapping[str, SigningKey],
+        clock: Clock,
+        *,
+        psp_endpoint: str,
+        psp_id: str,
+        random: RandomBytes = secrets.token_bytes,
+        search: CatalogSearch | None = None,
+        payment_methods: Mapping[str, str] | None = None,
+        max_coupons: int = 3,
+        price_lock: timedelta = PRICE_LOCK,
         events: EventRecorder | None = None,
     ) -> None:
         """``payment_methods`` maps method_id -> method_schema_url (default: trustcart-balance).
@@ -130,8 +138,10 @@ class MerchantService:
         methods = payment_methods or {
             DEFAULT_METHOD: default_method_schema_url(psp_endpoint, DEFAULT_METHOD)
         }
-        self._options = tuple(PaymentOption(method_id, psp_id, psp_endpoint, schema_url)
-                              for method_id, schema_url in methods.items())
+        self._options = tuple(
+            PaymentOption(method_id, psp_id, psp_endpoint, schema_url)
+            for method_id, schema_url in methods.items()
+        )
 
     # -- keys and merchants -------------------------------------------------------------------
 
@@ -166,9 +176,14 @@ class MerchantService:
                 raise NotFound(CommerceProblem.UNKNOWN_PRODUCT, f"no product {product_id}")
             product = product_from_row(row)
             merchant = self._merchant(session, product.merchant_id)
-        return {**product.to_json(), "merchant": {"merchant_id": merchant.merchant_id,
-                                                  "name": merchant.name,
-                                                  "url": f"/merchants/{merchant.merchant_id}"}}
+        return {
+            **product.to_json(),
+            "merchant": {
+                "merchant_id": merchant.merchant_id,
+                "name": merchant.name,
+                "url": f"/merchants/{merchant.merchant_id}",
+            },
+        }
 
     # -- CID-INT-XFR ----------------------------------------------------------------------------
 
@@ -184,21 +199,28 @@ class MerchantService:
         now = self._clock.now()
         with self._db.transaction() as session:
             if session.get(IntentRequestRow, parsed.request_id) is not None:
-                raise CommerceError(CommerceProblem.REQUEST_ID_REUSED,
-                                    "each request, updates included, needs a new request_id")
+                raise CommerceError(
+                    CommerceProblem.REQUEST_ID_REUSED,
+                    "each request, updates included, needs a new request_id",
+                )
             context = parsed.context
             if parsed.previous_request_id is not None:
                 previous = session.get(IntentRequestRow, parsed.previous_request_id)
                 if previous is None or previous.agent_id != caller:
-                    raise NotFound(CommerceProblem.UNKNOWN_REQUEST,
-                                   f"no request {parsed.previous_request_id}")
+                    raise NotFound(
+                        CommerceProblem.UNKNOWN_REQUEST, f"no request {parsed.previous_request_id}"
+                    )
                 context = merge_context(previous.context, parsed.context)
             criteria = criteria_from_context(context)  # validate before storing
-            session.add(IntentRequestRow(
-                request_id=parsed.request_id, agent_id=caller,
-                previous_request_id=parsed.previous_request_id, context=context,
-                created_at=format_instant(now),
-            ))
+            session.add(
+                IntentRequestRow(
+                    request_id=parsed.request_id,
+                    agent_id=caller,
+                    previous_request_id=parsed.previous_request_id,
+                    context=context,
+                    created_at=format_instant(now),
+                )
+            )
         candidates = self._candidates(criteria, now)
         if not candidates:
             raise NoMatch()
@@ -224,11 +246,16 @@ class MerchantService:
                 continue
             if hit.merchant.merchant_id not in coupons:
                 with self._db.transaction() as session:
-                    coupons[hit.merchant.merchant_id] = load_coupons(session,
-                                                                     hit.merchant.merchant_id)
-            priced = price_cart(hit.merchant, [CartLine(product, criteria.quantity)],
-                                coupons[hit.merchant.merchant_id], now=now,
-                                max_coupons=self._max_coupons)
+                    coupons[hit.merchant.merchant_id] = load_coupons(
+                        session, hit.merchant.merchant_id
+                    )
+            priced = price_cart(
+                hit.merchant,
+                [CartLine(product, criteria.quantity)],
+                coupons[hit.merchant.merchant_id],
+                now=now,
+                max_coupons=self._max_coupons,
+            )
             try:
                 precheck_cart(priced, criteria.limits)
             except PrecheckFailed:
@@ -238,8 +265,11 @@ class MerchantService:
         return [
             {
                 "product": hit.product.to_json(),
-                "merchant": {"merchant_id": hit.merchant.merchant_id, "name": hit.merchant.name,
-                             "location": hit.merchant.location.to_json()},
+                "merchant": {
+                    "merchant_id": hit.merchant.merchant_id,
+                    "name": hit.merchant.name,
+                    "location": hit.merchant.location.to_json(),
+                },
                 "distance_km": None if hit.distance_km is None else f"{hit.distance_km:.3f}",
                 "score": round(score, 4),
                 "offer": priced.offer_json(),
@@ -268,8 +298,10 @@ class MerchantService:
         parsed = parse_confirm_cart(request)
         option = next((o for o in self._options if o.method_id == parsed.payment_method), None)
         if option is None:
-            raise MethodNotSupported(CommerceProblem.METHOD_NOT_SUPPORTED,
-                                     f"payment method {parsed.payment_method} is not accepted")
+            raise MethodNotSupported(
+                CommerceProblem.METHOD_NOT_SUPPORTED,
+                f"payment method {parsed.payment_method} is not accepted",
+            )
         key = self._keys.get(parsed.merchant_id)
         now = self._clock.now().replace(microsecond=0)
         locked_until = now + self._price_lock
@@ -277,81 +309,137 @@ class MerchantService:
             with self._db.transaction() as session:
                 merchant = self._merchant(session, parsed.merchant_id)
                 if key is None:
-                    raise CommerceError(CommerceProblem.MERCHANT_UNAVAILABLE,
-                                        "merchant cannot sign carts", status=503)
+                    raise CommerceError(
+                        CommerceProblem.MERCHANT_UNAVAILABLE,
+                        "merchant cannot sign carts",
+                        status=503,
+                    )
                 ids = [item.product_id for item in parsed.items]
-                rows = {row.product_id: row for row in session.scalars(
-                    select(ProductRow).where(ProductRow.product_id.in_(ids)).with_for_update()
-                )}
+                rows = {
+                    row.product_id: row
+                    for row in session.scalars(
+                        select(ProductRow).where(ProductRow.product_id.in_(ids)).with_for_update()
+                    )
+                }
                 lines = []
                 for item in parsed.items:
                     row = rows.get(item.product_id)
                     if row is None or row.merchant_id != merchant.merchant_id:
-                        raise NotFound(CommerceProblem.UNKNOWN_PRODUCT,
-                                       f"{merchant.merchant_id} sells no {item.product_id}")
+                        raise NotFound(
+                            CommerceProblem.UNKNOWN_PRODUCT,
+                            f"{merchant.merchant_id} sells no {item.product_id}",
+                        )
                     product = product_from_row(row)
                     if not product.in_stock(item.quantity):
-                        raise StockError(CommerceProblem.OUT_OF_STOCK,
-                                         f"{item.product_id}: {product.stock} left",
-                                         product_id=item.product_id)
+                        raise StockError(
+                            CommerceProblem.OUT_OF_STOCK,
+                            f"{item.product_id}: {product.stock} left",
+                            product_id=item.product_id,
+                        )
                     lines.append(CartLine(product, item.quantity, item.expected_unit_price))
-                priced = price_cart(merchant, lines, load_coupons(session, merchant.merchant_id),
-                                    now=now, coupon_ids=parsed.coupon_ids,
-                                    max_coupons=self._max_coupons)
+                priced = price_cart(
+                    merchant,
+                    lines,
+                    load_coupons(session, merchant.merchant_id),
+                    now=now,
+                    coupon_ids=parsed.coupon_ids,
+                    max_coupons=self._max_coupons,
+                )
                 precheck_cart(priced, parsed.constraints)
                 for line in lines:
                     if not reserve_stock(session, line.product.product_id, line.quantity):
-                        raise StockError(CommerceProblem.OUT_OF_STOCK,
-                                         f"{line.product.product_id} sold out",
-                                         product_id=line.product.product_id)
+                        raise StockError(
+                            CommerceProblem.OUT_OF_STOCK,
+                            f"{line.product.product_id} sold out",
+                            product_id=line.product.product_id,
+                        )
                 out_trade_no = new_id("ord", self._random)
                 payload = cart_payload(
-                    priced, out_trade_no=out_trade_no, intent_id=parsed.intent_id,
-                    delegation_id=parsed.delegation_id, agent_id=parsed.agent_id,
-                    payment=option.cart_payment(), confirmed_at=now,
+                    priced,
+                    out_trade_no=out_trade_no,
+                    intent_id=parsed.intent_id,
+                    delegation_id=parsed.delegation_id,
+                    agent_id=parsed.agent_id,
+                    payment=option.cart_payment(),
+                    confirmed_at=now,
                     price_locked_until=locked_until,
                 )
                 token = sign_compact(payload, key, typ=CART_TYP)
                 digest = jcs_digest(payload)
-                self._record_order(session, priced, payload, token=token, digest=digest,
-                                   option=option, now=now)
+                self._record_order(
+                    session, priced, payload, token=token, digest=digest, option=option, now=now
+                )
         except OperationalError as e:  # lock timeout, deadlock, serialization failure
             raise LockFailed() from e
-        self._record(EventType.CART_CONFIRMED, parsed.merchant_id, Chain(
-            intent_id=parsed.intent_id, delegation_id=parsed.delegation_id,
-            out_trade_no=out_trade_no,
-        ), {"cart_digest": digest, "total": payload["total"], "items": len(payload["items"])})
+        self._record(
+            EventType.CART_CONFIRMED,
+            parsed.merchant_id,
+            Chain(
+                intent_id=parsed.intent_id,
+                delegation_id=parsed.delegation_id,
+                out_trade_no=out_trade_no,
+            ),
+            {"cart_digest": digest, "total": payload["total"], "items": len(payload["items"])},
+        )
         return ConfirmedCart(out_trade_no, token, digest, payload, locked_until)
 
-    def _record(self, kind: EventType, merchant_id: str, chain: Chain,
-                body: dict[str, Any]) -> None:
+    def _record(
+        self, kind: EventType, merchant_id: str, chain: Chain, body: dict[str, Any]
+    ) -> None:
         key = self._keys.get(merchant_id)
         if self._events is None or key is None:
             return
         self._events(kind, chain, [Participant("merchant", merchant_id, key.kid)], body, key)
 
     @staticmethod
-    def _record_order(session: Session, priced: PricedCart, payload: dict[str, Any], *,
-                      token: str, digest: str, option: PaymentOption, now: datetime) -> None:
+    def _record_order(
+        session: Session,
+        priced: PricedCart,
+        payload: dict[str, Any],
+        *,
+        token: str,
+        digest: str,
+        option: PaymentOption,
+        now: datetime,
+    ) -> None:
         out_trade_no = payload["out_trade_no"]
-        session.add(OrderRow(
-            out_trade_no=out_trade_no, merchant_id=priced.merchant.merchant_id,
-            agent_id=payload["agent_id"], intent_id=payload["intent_id"],
-            delegation_id=payload["delegation_id"], status=str(OrderStatus.CONFIRMED),
-            currency=priced.total.currency, subtotal_minor=priced.subtotal.minor,
-            discount_minor=priced.coupons.discount.minor, shipping_minor=priced.shipping.minor,
-            total_minor=priced.total.minor, payment_method_id=option.method_id, cart_jws=token,
-            cart_digest=digest, confirmed_at=payload["confirmed_at"],
-            price_locked_until=payload["price_locked_until"], trade_no=None, paid_at=None,
-            updated_at=format_instant(now),
-        ))
+        session.add(
+            OrderRow(
+                out_trade_no=out_trade_no,
+                merchant_id=priced.merchant.merchant_id,
+                agent_id=payload["agent_id"],
+                intent_id=payload["intent_id"],
+                delegation_id=payload["delegation_id"],
+                status=str(OrderStatus.CONFIRMED),
+                currency=priced.total.currency,
+                subtotal_minor=priced.subtotal.minor,
+                discount_minor=priced.coupons.discount.minor,
+                shipping_minor=priced.shipping.minor,
+                total_minor=priced.total.minor,
+                payment_method_id=option.method_id,
+                cart_jws=token,
+                cart_digest=digest,
+                confirmed_at=payload["confirmed_at"],
+                price_locked_until=payload["price_locked_until"],
+                trade_no=None,
+                paid_at=None,
+                updated_at=format_instant(now),
+            )
+        )
         session.flush()  # the order row must exist before its items reference it
-        session.add_all([
-            OrderItemRow(out_trade_no=out_trade_no, line_no=n, product_id=line.product.product_id,
-                         quantity=line.quantity, unit_price_minor=line.product.price.minor,
-                         currency=line.product.price.currency)
-            for n, line in enumerate(priced.lines)
-        ])
+        session.add_all(
+            [
+                OrderItemRow(
+                    out_trade_no=out_trade_no,
+                    line_no=n,
+                    product_id=line.product.product_id,
+                    quantity=line.quantity,
+                    unit_price_minor=line.product.price.minor,
+                    currency=line.product.price.currency,
+                )
+                for n, line in enumerate(priced.lines)
+            ]
+        )
 
     # -- orders -----------------------------------------------------------------------------------
 
@@ -362,9 +450,16 @@ class MerchantService:
                 raise NotFound(CommerceProblem.UNKNOWN_ORDER, f"no order {out_trade_no}")
             return order_from_row(session, row)
 
-    def mark_paid(self, out_trade_no: str, trade_no: str, amount: Money,
-                  paid_at: datetime, *, cart_digest: str | None = None,
-                  merchant_id: str | None = None) -> Order:
+    def mark_paid(
+        self,
+        out_trade_no: str,
+        trade_no: str,
+        amount: Money,
+        paid_at: datetime,
+        *,
+        cart_digest: str | None = None,
+        merchant_id: str | None = None,
+    ) -> Order:
         """Record the PSP's payment notice: the amount must be the locked total, paid in time.
 
         ``cart_digest`` and ``merchant_id`` (from the PSP's signed receipt), when given, must be
@@ -378,15 +473,17 @@ class MerchantService:
             if merchant_id is not None and merchant_id != row.merchant_id:
                 raise NotFound(CommerceProblem.UNKNOWN_ORDER, f"no order {out_trade_no}")
             if cart_digest is not None and cart_digest != row.cart_digest:
-                raise PaymentMismatch(CommerceProblem.CART_MISMATCH,
-                                      "the payment was for another cart")
+                raise PaymentMismatch(
+                    CommerceProblem.CART_MISMATCH, "the payment was for another cart"
+                )
             total = Money(row.total_minor, row.currency)
             already_paid = row.status in (OrderStatus.PAID, OrderStatus.FULFILLED)
             if already_paid and row.trade_no == trade_no and amount == total:
                 return order_from_row(session, row)  # the PSP repeated its notice
             if amount != total:
-                raise PaymentMismatch(CommerceProblem.AMOUNT_MISMATCH,
-                                      f"paid {amount}, the locked total is {total}")
+                raise PaymentMismatch(
+                    CommerceProblem.AMOUNT_MISMATCH, f"paid {amount}, the locked total is {total}"
+                )
             if paid_at > now + PAYMENT_CLOCK_SKEW:
                 raise ValidationError("the payment notice is dated in the future")
             if format_instant(paid_at) > row.price_locked_until:
@@ -401,10 +498,13 @@ class MerchantService:
         order = self._change(out_trade_no, OrderEvent.FULFIL)
         with self._db.transaction() as session:
             row = lock_order(session, out_trade_no)
-            chain = Chain(intent_id=row.intent_id, delegation_id=row.delegation_id,
-                          out_trade_no=out_trade_no, trade_no=row.trade_no)
-        self._record(EventType.FULFILLMENT_COMPLETED, order.merchant_id, chain,
-                     {"fulfilled": True})
+            chain = Chain(
+                intent_id=row.intent_id,
+                delegation_id=row.delegation_id,
+                out_trade_no=out_trade_no,
+                trade_no=row.trade_no,
+            )
+        self._record(EventType.FULFILLMENT_COMPLETED, order.merchant_id, chain, {"fulfilled": True})
         return order
 
     def cancel(self, out_trade_no: str) -> Order:
@@ -422,9 +522,13 @@ class MerchantService:
         now = self._clock.now()
         with self._db.transaction() as session:
             rows = session.scalars(
-                select(OrderRow).where(OrderRow.status == str(OrderStatus.CONFIRMED),
-                                       OrderRow.price_locked_until <= format_instant(now))
-                .order_by(OrderRow.out_trade_no).with_for_update()
+                select(OrderRow)
+                .where(
+                    OrderRow.status == str(OrderStatus.CONFIRMED),
+                    OrderRow.price_locked_until <= format_instant(now),
+                )
+                .order_by(OrderRow.out_trade_no)
+                .with_for_update()
             ).all()
             for row in rows:
                 apply_event(session, row, OrderEvent.EXPIRE, now)

@@ -83,8 +83,10 @@ def train_centroids(vectors: Matrix, nlist: int, seed: int) -> Matrix:
 
 def assign(vectors: Matrix, centroids: Matrix) -> npt.NDArray[np.int64]:
     """The list of each vector: its most similar centroid (chunked to bound memory)."""
-    parts = [(vectors[i:i + _CHUNK] @ centroids.T).argmax(axis=1)
-             for i in range(0, len(vectors), _CHUNK)]
+    parts = [
+        (vectors[i : i + _CHUNK] @ centroids.T).argmax(axis=1)
+        for i in range(0, len(vectors), _CHUNK)
+    ]
     return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
 
 
@@ -184,8 +186,10 @@ class IvfFlatIndex:
         rows = len(self)
         dead = len(self.live) - int(self.live.sum())
         retrain = rows >= TRAIN_MIN and (
-            self.nlist == 0 or rows >= RETRAIN_GROWTH * self._trained_size
-            or dead > len(self.live) // 4)
+            self.nlist == 0
+            or rows >= RETRAIN_GROWTH * self._trained_size
+            or dead > len(self.live) // 4
+        )
         if retrain or (self.nlist and self._tail_size >= TAIL_MAX):
             self._rebuild(retrain)
 
@@ -204,8 +208,7 @@ class IvfFlatIndex:
             lists = assign(vectors, self.centroids)
         else:  # rows already in lists keep their list; only the tail is assigned
             old_lists = np.repeat(np.arange(self.nlist), np.diff(self.offsets))[keep]
-            lists = np.concatenate((old_lists, assign(vectors[len(old_lists):],
-                                                      self.centroids)))
+            lists = np.concatenate((old_lists, assign(vectors[len(old_lists) :], self.centroids)))
         order = np.argsort(lists, kind="stable")
         self.data = vectors[order]
         self.keys = keys[order]
@@ -219,8 +222,9 @@ class IvfFlatIndex:
 
     # -- searching -------------------------------------------------------------------------
 
-    def search(self, vector: Matrix, count: int, *, mask: Mask | None = None,
-               nprobe: int = NPROBE) -> Keys:
+    def search(
+        self, vector: Matrix, count: int, *, mask: Mask | None = None, nprobe: int = NPROBE
+    ) -> Keys:
         """The ``count`` keys most similar to ``vector`` among the tail and the lists nearest
         to it (at least ``nprobe`` of them and ``MIN_SCAN`` rows), best first. With ``mask``
         (indexed by key) only keys where it is True qualify, and more lists are probed until
@@ -236,9 +240,10 @@ class IvfFlatIndex:
         if self.nlist:
             ranked = np.argsort(-(self.centroids @ vector), kind="stable")
             probed = scanned = 0
-            while probed < self.nlist and (probed < nprobe or scanned < MIN_SCAN or (
-                    mask is not None and qualified < count)):
-                batch = ranked[probed: max(nprobe, 2 * probed)]
+            while probed < self.nlist and (
+                probed < nprobe or scanned < MIN_SCAN or (mask is not None and qualified < count)
+            ):
+                batch = ranked[probed : max(nprobe, 2 * probed)]
                 probed += len(batch)
                 for index in batch:
                     start, end = int(self.offsets[index]), int(self.offsets[index + 1])
@@ -259,8 +264,10 @@ class IvfFlatIndex:
         """Brute force over every live vector: the reference ``search`` is measured against."""
         tail = slice(0, self._tail_size)
         scores, found = [], []
-        for data, keys, live in ((self.data, self.keys, self.live),
-                                 (self._tail[tail], self._tail_keys[tail], self._tail_live[tail])):
+        for data, keys, live in (
+            (self.data, self.keys, self.live),
+            (self._tail[tail], self._tail_keys[tail], self._tail_live[tail]),
+        ):
             for start in range(0, len(keys), _CHUNK):
                 part = slice(start, start + _CHUNK)
                 keep = live[part] if mask is None else live[part] & mask[keys[part]]
@@ -275,8 +282,9 @@ class IvfFlatIndex:
         keys = np.asarray(keys, dtype=np.int64)
         if not len(keys):
             return keys
-        similarity = np.concatenate([self.vectors(keys[i:i + _CHUNK]) @ vector
-                                     for i in range(0, len(keys), _CHUNK)])
+        similarity = np.concatenate(
+            [self.vectors(keys[i : i + _CHUNK]) @ vector for i in range(0, len(keys), _CHUNK)]
+        )
         return top_keys(similarity, keys, count)
 
     # -- persistence -----------------------------------------------------------------------
@@ -287,19 +295,32 @@ class IvfFlatIndex:
         folder.mkdir(parents=True, exist_ok=True)
         tail = slice(0, self._tail_size)
         arrays: dict[str, npt.NDArray[np.generic]] = {
-            "live": self.live, "tail": self._tail[tail], "tail_keys": self._tail_keys[tail],
-            "tail_live": self._tail_live[tail]}
+            "live": self.live,
+            "tail": self._tail[tail],
+            "tail_keys": self._tail_keys[tail],
+            "tail_live": self._tail_live[tail],
+        }
         if self._lists_dirty:
-            arrays |= {"centroids": self.centroids, "data": self.data, "keys": self.keys,
-                       "offsets": self.offsets}
+            arrays |= {
+                "centroids": self.centroids,
+                "data": self.data,
+                "keys": self.keys,
+                "offsets": self.offsets,
+            }
         for name, array in arrays.items():
             partial = folder / f"{name}.npy.partial"
             with partial.open("wb") as sink:
                 np.save(sink, array)
             os.replace(partial, folder / f"{name}.npy")
-        (folder / "ivf.json").write_text(json.dumps({
-            "dimensions": self.dimensions, "trained_size": self._trained_size,
-            "seed": self._seed}))
+        (folder / "ivf.json").write_text(
+            json.dumps(
+                {
+                    "dimensions": self.dimensions,
+                    "trained_size": self._trained_size,
+                    "seed": self._seed,
+                }
+            )
+        )
         self._lists_dirty = False
 
     @classmethod

@@ -78,8 +78,9 @@ def _message(messages: dict[str, Any], name: str, extra: list[tuple[str, str]]) 
     lines = [(str(k), str(v)) for k, v in spec["headers"]] + extra
     if "status" in spec:
         request = _message(messages, spec["request"], []) if spec.get("request") else None
-        return HttpResponseView(status_code=int(spec["status"]), headers=FieldLines(lines),
-                                request=request)
+        return HttpResponseView(
+            status_code=int(spec["status"]), headers=FieldLines(lines), request=request
+        )
     return HttpRequestView(method=spec["method"], url=spec["url"], headers=FieldLines(lines))
 
 
@@ -102,12 +103,20 @@ def _label_and_created(signature_input: str) -> tuple[str, int]:
 def _verify(case: dict[str, Any], vectors: dict[str, Any], signature_field: str) -> str:
     _, created = _label_and_created(case["signature_input"])
     public, _ = _keys(vectors["keys"][case["key"]])
-    message = _message(vectors["messages"], case["message"], [
-        ("Signature-Input", case["signature_input"]), ("Signature", signature_field),
-    ])
+    message = _message(
+        vectors["messages"],
+        case["message"],
+        [
+            ("Signature-Input", case["signature_input"]),
+            ("Signature", signature_field),
+        ],
+    )
     verifier = ClockedVerifier(
-        signature_algorithm=ALGORITHMS[case["algorithm"]], key=public, keyid=case["key"],
-        now=datetime.fromtimestamp(created, tz=UTC), clock_skew=timedelta(0),
+        signature_algorithm=ALGORITHMS[case["algorithm"]],
+        key=public,
+        keyid=case["key"],
+        now=datetime.fromtimestamp(created, tz=UTC),
+        clock_skew=timedelta(0),
     )
     (result,) = verifier.verify(message, max_age=None)
     return "\n".join(f"{name}: {value}" for name, value in result.covered_components.items())

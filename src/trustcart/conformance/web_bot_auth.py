@@ -84,7 +84,9 @@ def validate_signature_agent_card(card: Any, url: str) -> str | None:
         return "card must not contain both jwks and jwks_uri"
     if not (has_jwks or has_uri):
         return "card must contain jwks or jwks_uri"
-    if has_uri and not (isinstance(card["jwks_uri"], str) and card["jwks_uri"].startswith("https://")):
+    if has_uri and not (
+        isinstance(card["jwks_uri"], str) and card["jwks_uri"].startswith("https://")
+    ):
         return "jwks_uri must be an https URL"
     if has_jwks:
         keys = card["jwks"].get("keys") if isinstance(card["jwks"], dict) else None
@@ -119,7 +121,10 @@ def _verify_at(vector: dict[str, Any], now: datetime) -> None:
         lines.append(("Signature-Agent", vector["signature_agent"]))
     message = HttpRequestView(method="GET", url=vector["target_url"], headers=FieldLines(lines))
     verifier = ClockedVerifier(
-        signature_algorithm=algorithm, key=public, keyid=thumbprint, now=now,
+        signature_algorithm=algorithm,
+        key=public,
+        keyid=thumbprint,
+        now=now,
         clock_skew=timedelta(0),
     )
     verifier.verify(message, max_age=None, expect_tag="web-bot-auth", expect_label=vector["label"])

@@ -74,7 +74,8 @@ MAX_NONCE_LENGTH = 512
 KeyResolver = Callable[[str], PublicKey | None]
 
 _ALGORITHMS: dict[str, type[HTTPSignatureAlgorithm]] = {
-    "EdDSA": ED25519, "ES256": ECDSA_P256_SHA256,
+    "EdDSA": ED25519,
+    "ES256": ECDSA_P256_SHA256,
 }
 _LIBRARY_ERRORS = (HTTPMessageSignaturesException, ValueError, TypeError, KeyError, IndexError)
 
@@ -152,8 +153,13 @@ class ClockedVerifier(HTTPMessageVerifier):
     """The library's verifier with ``now`` passed in instead of read from the wall clock."""
 
     def __init__(
-        self, *, signature_algorithm: type[HTTPSignatureAlgorithm], key: Any, keyid: str,
-        now: datetime, clock_skew: timedelta = CLOCK_SKEW,
+        self,
+        *,
+        signature_algorithm: type[HTTPSignatureAlgorithm],
+        key: Any,
+        keyid: str,
+        now: datetime,
+        clock_skew: timedelta = CLOCK_SKEW,
     ) -> None:
         super().__init__(signature_algorithm=signature_algorithm, key_resolver=_OneKey(keyid, key))
         self.max_clock_skew = clock_skew
@@ -334,7 +340,11 @@ def _select_signature(signature_input: str, tag: str) -> tuple[str, Any]:
 
 
 def _check_freshness(
-    created: datetime, expires: datetime, now: datetime, *, max_lifetime: timedelta,
+    created: datetime,
+    expires: datetime,
+    now: datetime,
+    *,
+    max_lifetime: timedelta,
     clock_skew: timedelta,
 ) -> None:
     if created > now + clock_skew:
@@ -431,7 +441,10 @@ def verify_request(  # noqa: PLR0917 - the request, keys, time and cache, all ex
         raise InvalidSignature("keyid is not the thumbprint of the resolved key")
     algorithm = algorithm_for(public)
     verifier = ClockedVerifier(
-        signature_algorithm=algorithm, key=_crypto_public_key(public), keyid=keyid, now=now,
+        signature_algorithm=algorithm,
+        key=_crypto_public_key(public),
+        keyid=keyid,
+        now=now,
         clock_skew=clock_skew,
     )
     body = bytes(body)
@@ -467,8 +480,13 @@ def verify_request(  # noqa: PLR0917 - the request, keys, time and cache, all ex
     if nonce_cache.seen_or_add(keyid, nonce, expires + clock_skew, now):
         raise NonceReplayed("nonce already used with this key")
     return VerifiedSignature(
-        keyid=keyid, label=label, created=created, expires=expires, nonce=nonce,
-        tag=SIGNATURE_TAG, algorithm=algorithm.algorithm_id,
+        keyid=keyid,
+        label=label,
+        created=created,
+        expires=expires,
+        nonce=nonce,
+        tag=SIGNATURE_TAG,
+        algorithm=algorithm.algorithm_id,
         covered_components=tuple(k for k in covered_ids if k != '"@signature-params"'),
         signature_agent=agent,
     )

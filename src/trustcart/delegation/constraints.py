@@ -127,10 +127,13 @@ def evaluate_purchase(iac: IAC, purchase: PurchaseFacts, spent: SpendSoFar) -> C
     if purchase.merchant_id in terms.forbidden_merchants:
         reasons.append(ConstraintReason.MERCHANT_FORBIDDEN)
     allowed = terms.allowed_categories
-    if not all(is_canonical_category(c) for c in purchase.categories) or (allowed and (
-        not purchase.categories
-        or not all(any(category_matches(c, a) for a in allowed) for c in purchase.categories)
-    )):
+    if not all(is_canonical_category(c) for c in purchase.categories) or (
+        allowed
+        and (
+            not purchase.categories
+            or not all(any(category_matches(c, a) for a in allowed) for c in purchase.categories)
+        )
+    ):
         # A category in another spelling cannot be compared with the forbidden list either:
         # it is refused even when nothing is restricted, rather than guessed at.
         reasons.append(ConstraintReason.CATEGORY_NOT_ALLOWED)

@@ -199,8 +199,10 @@ class DelegationService:
         ):
             raise ProblemError(DelegationProblem.NOT_AUTHORIZED, 401, "stale request")
         if self._replays.seen_or_add(
-            f"{TRANSITION_TYP}:{verified.header['kid']}", jcs_digest(payload),
-            requested_at + TRANSITION_REQUEST_MAX_AGE + _REPLAY_MARGIN, now,
+            f"{TRANSITION_TYP}:{verified.header['kid']}",
+            jcs_digest(payload),
+            requested_at + TRANSITION_REQUEST_MAX_AGE + _REPLAY_MARGIN,
+            now,
         ):
             raise ProblemError(DelegationProblem.NOT_AUTHORIZED, 401, "request already used")
         pending: list[PendingEvent] = []

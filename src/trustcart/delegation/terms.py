@@ -42,8 +42,11 @@ MAX_CATEGORY_LENGTH = 200
 
 def is_canonical_category(value: object) -> bool:
     """True for ``drinks/milk-tea``; False for anything a string comparison could misjudge."""
-    return (isinstance(value, str) and len(value) <= MAX_CATEGORY_LENGTH
-            and _CATEGORY_RE.fullmatch(value) is not None)
+    return (
+        isinstance(value, str)
+        and len(value) <= MAX_CATEGORY_LENGTH
+        and _CATEGORY_RE.fullmatch(value) is not None
+    )
 
 
 def _strings(value: Any, name: str) -> tuple[str, ...]:

@@ -1,4 +1,4 @@
 """MCP shell: the assistant's shopping tools served over the Model Context Protocol.
 
-    server   ``create_server(tools)``: an ``MCPServer`` with the shopping tools
+server   ``create_server(tools)``: an ``MCPServer`` with the shopping tools
 """

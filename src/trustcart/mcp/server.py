@@ -49,8 +49,7 @@ async def _call(function: Callable[[], dict[str, Any]]) -> dict[str, Any]:
 
 
 def create_server(tools: ShoppingTools) -> MCPServer:
-    server: MCPServer = MCPServer(name="trustcart", instructions=INSTRUCTIONS,
-                                     log_level="WARNING")
+    server: MCPServer = MCPServer(name="trustcart", instructions=INSTRUCTIONS, log_level="WARNING")
 
     @server.tool()
     async def structure_intent(text: str) -> dict[str, Any]:
@@ -58,13 +57,25 @@ def create_server(tools: ShoppingTools) -> MCPServer:
         return await _call(lambda: tools.structure_intent(text))
 
     @server.tool()
-    async def search(query: str, category: str | None = None,
-                     max_unit_price: str | None = None, quantity: int = 1,
-                     limit: int = 10) -> dict[str, Any]:
+    async def search(
+        query: str,
+        category: str | None = None,
+        max_unit_price: str | None = None,
+        quantity: int = 1,
+        limit: int = 10,
+    ) -> dict[str, Any]:
         """Search every merchant; each candidate is priced with its best coupons."""
-        return await _call(lambda: {"candidates": tools.search(
-            query, category=category, max_unit_price=max_unit_price, quantity=quantity,
-            limit=limit)})
+        return await _call(
+            lambda: {
+                "candidates": tools.search(
+                    query,
+                    category=category,
+                    max_unit_price=max_unit_price,
+                    quantity=quantity,
+                    limit=limit,
+                )
+            }
+        )
 
     @server.tool()
     async def compare(text: str) -> dict[str, Any]:

@@ -1,17 +1,17 @@
 """Payment services (ACT PSD): restricted tokens, L1/L2 payments, ledger, budgets, receipts.
 
-    errors        exception tree and the stable ``PaymentProblem`` codes
-    ledger        pure double-entry core: postings, balanced journal entries
-    ledger_store  post entries in the caller's transaction, balances, invariant check
-    accounts      user wallets and the delegator key registered for them
-    tokens        restricted payment tokens (PSD-PMT-BND), stored as SHA-256 hashes
-    binding       the delegator's binding request -> a token (PSD-PMT-BND)
-    budget        per-delegation cumulative spend, written only by PSP successes
-    idempotency   Stripe-style idempotency keys
-    modes         the agent's payment request (L1 instant, L2 delegated)
-    checks        pure checks: cart, approval, binding request, status, constraints
-    receipts      PSP-signed payment receipts
-    refunds       reversing entries, never more than paid
-    notices       payment notices to merchants (outbox + notifier)
-    provider      the ``PaymentProvider`` service that ties them together
+errors        exception tree and the stable ``PaymentProblem`` codes
+ledger        pure double-entry core: postings, balanced journal entries
+ledger_store  post entries in the caller's transaction, balances, invariant check
+accounts      user wallets and the delegator key registered for them
+tokens        restricted payment tokens (PSD-PMT-BND), stored as SHA-256 hashes
+binding       the delegator's binding request -> a token (PSD-PMT-BND)
+budget        per-delegation cumulative spend, written only by PSP successes
+idempotency   Stripe-style idempotency keys
+modes         the agent's payment request (L1 instant, L2 delegated)
+checks        pure checks: cart, approval, binding request, status, constraints
+receipts      PSP-signed payment receipts
+refunds       reversing entries, never more than paid
+notices       payment notices to merchants (outbox + notifier)
+provider      the ``PaymentProvider`` service that ties them together
 """

@@ -28,18 +28,34 @@ class Account:
 
 
 def _from_row(row: PspAccount) -> Account:
-    return Account(row.account_id, row.delegator_identity,
-                   PublicKey.from_jwk(json.loads(row.public_jwk)), row.currency)
+    return Account(
+        row.account_id,
+        row.delegator_identity,
+        PublicKey.from_jwk(json.loads(row.public_jwk)),
+        row.currency,
+    )
 
 
 def insert_account(
-    session: Session, *, account_id: str, delegator_identity: str, key: PublicKey,
-    currency: str, now: datetime,
+    session: Session,
+    *,
+    account_id: str,
+    delegator_identity: str,
+    key: PublicKey,
+    currency: str,
+    now: datetime,
 ) -> Account:
     Money.zero(currency)  # refuse unknown currencies before writing
-    session.add(PspAccount(account_id=account_id, delegator_identity=delegator_identity,
-                           public_jwk=json.dumps(dict(key.jwk), sort_keys=True), kid=key.kid,
-                           currency=currency, created_at=now))
+    session.add(
+        PspAccount(
+            account_id=account_id,
+            delegator_identity=delegator_identity,
+            public_jwk=json.dumps(dict(key.jwk), sort_keys=True),
+            kid=key.kid,
+            currency=currency,
+            created_at=now,
+        )
+    )
     session.flush()
     return Account(account_id, delegator_identity, key, currency)
 

@@ -43,9 +43,13 @@ class BindingResult:
     expires_at: datetime
 
     def to_json(self) -> dict[str, str]:
-        return {"payment_token": self.payment_token, "token_id": self.token_id,
-                "agent_id": self.agent_id, "delegation_id": self.delegation_id,
-                "expires_at": format_instant(self.expires_at)}
+        return {
+            "payment_token": self.payment_token,
+            "token_id": self.token_id,
+            "agent_id": self.agent_id,
+            "delegation_id": self.delegation_id,
+            "expires_at": format_instant(self.expires_at),
+        }
 
 
 def bind_token(
@@ -62,15 +66,18 @@ def bind_token(
     except InvalidSignature as e:
         raise PaymentRefused(_P.BINDING_REFUSED, "the binding request is malformed") from e
     with db.transaction() as session:
-        account = (get_account(session, claimed_account)
-                   if isinstance(claimed_account, str) else None)
+        account = (
+            get_account(session, claimed_account) if isinstance(claimed_account, str) else None
+        )
     if account is None:
         # Same answer as a bad signature: do not reveal which accounts exist.
         raise PaymentRefused(_P.BINDING_REFUSED, "the binding request does not verify")
-    request = checks.verify_binding_request(binding_request, account.delegator_key,
-                                            account.account_id, now)
-    iac = checks.verify_delegation_credential(request.iac_token, account.delegator_key,
-                                              account.delegator_identity)
+    request = checks.verify_binding_request(
+        binding_request, account.delegator_key, account.account_id, now
+    )
+    iac = checks.verify_delegation_credential(
+        request.iac_token, account.delegator_key, account.delegator_identity
+    )
     if iac.agent_id != request.agent_id:
         raise PaymentRefused(_P.BINDING_REFUSED, "the IAC delegates to another agent")
     if iac.currency != account.currency:
@@ -79,20 +86,31 @@ def bind_token(
     check_status(iac, now)
     value = tokens.new_token_value(random_bytes)
     binding = tokens.PaymentToken(
-        token_id=new_id("ptkid", random_bytes), account_id=account.account_id,
-        agent_id=iac.agent_id, delegation_id=iac.delegation_id,
-        iac_digest=jcs_digest(iac.payload()), max_total=iac.max_total,
-        max_single=iac.commerce.max_single, created_at=now, expires_at=iac.validity_end,
+        token_id=new_id("ptkid", random_bytes),
+        account_id=account.account_id,
+        agent_id=iac.agent_id,
+        delegation_id=iac.delegation_id,
+        iac_digest=jcs_digest(iac.payload()),
+        max_total=iac.max_total,
+        max_single=iac.commerce.max_single,
+        created_at=now,
+        expires_at=iac.validity_end,
         revoked_at=None,
     )
     try:
         with db.transaction() as session:
             if tokens.binding_digest_used(session, request.digest):
                 raise PaymentRefused(_P.BINDING_REFUSED, "this binding request was used")
-            tokens.store_token(session, token_id=binding.token_id, value=value,
-                               binding=binding, binding_digest=request.digest)
+            tokens.store_token(
+                session,
+                token_id=binding.token_id,
+                value=value,
+                binding=binding,
+                binding_digest=request.digest,
+            )
             budget.ensure_budget(session, iac.delegation_id, iac.currency, now)
     except IntegrityError as e:  # a concurrent replay of the same binding request
         raise PaymentRefused(_P.BINDING_REFUSED, "this binding request was used") from e
-    return BindingResult(value, binding.token_id, binding.agent_id, binding.delegation_id,
-                         binding.expires_at)
+    return BindingResult(
+        value, binding.token_id, binding.agent_id, binding.delegation_id, binding.expires_at
+    )

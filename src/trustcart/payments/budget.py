@@ -32,8 +32,14 @@ from trustcart.store.payments import DelegationBudgetRow
 
 def ensure_budget(session: Session, delegation_id: str, currency: str, now: datetime) -> None:
     """Create the zero row for a delegation if there is none (safe under concurrency)."""
-    values = {"delegation_id": delegation_id, "currency": currency, "spent_minor": 0,
-              "payment_count": 0, "quantity": 0, "updated_at": now}
+    values = {
+        "delegation_id": delegation_id,
+        "currency": currency,
+        "spent_minor": 0,
+        "payment_count": 0,
+        "quantity": 0,
+        "updated_at": now,
+    }
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         session.execute(pg_insert(DelegationBudgetRow).values(**values).on_conflict_do_nothing())

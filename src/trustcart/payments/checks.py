@@ -93,8 +93,9 @@ def verify_cart(
     that the cart adds up: line totals, subtotal, discount, shipping and total, one currency."""
     try:
         kid = peek_header(token).get("kid")
-        entry = usable_key(directory, kid, now, roles=("merchant",)) if isinstance(
-            kid, str) else None
+        entry = (
+            usable_key(directory, kid, now, roles=("merchant",)) if isinstance(kid, str) else None
+        )
         if entry is None:
             raise InvalidSignature
         payload = verify_compact(token, {entry.kid: entry.public_key}, typ=CART_TYP).payload
@@ -117,8 +118,14 @@ def verify_cart(
         line_total = _cart_money(item.get("line_total"), "line_total")
         if unit.currency != line_total.currency or unit * quantity != line_total:
             raise PaymentRefused(_P.CART_INVALID, "a cart line total is not price x quantity")
-        lines.append(CartLine(_text(item, "product_id", _P.CART_INVALID),
-                              _text(item, "category", _P.CART_INVALID), quantity, line_total))
+        lines.append(
+            CartLine(
+                _text(item, "product_id", _P.CART_INVALID),
+                _text(item, "category", _P.CART_INVALID),
+                quantity,
+                line_total,
+            )
+        )
     total = _cart_money(payload.get("total"), "total")
     zero = {"amount": Money.zero(total.currency).amount_str(), "currency": total.currency}
     subtotal = _cart_money(payload.get("subtotal"), "subtotal")
@@ -163,8 +170,12 @@ def verify_cart(
 
 def check_cart_against(cart: ConfirmedCart, iac: IAC, now: datetime) -> None:
     """The cart must be for this delegation, intent and agent, in its currency, still locked."""
-    if cart.delegation_id != iac.delegation_id or cart.agent_id != iac.agent_id or (
-        cart.intent_id != iac.intent_id  # else the purchase's evidence could never verify
+    if (
+        cart.delegation_id != iac.delegation_id
+        or cart.agent_id != iac.agent_id
+        or (
+            cart.intent_id != iac.intent_id  # else the purchase's evidence could never verify
+        )
     ):
         raise PaymentRefused(_P.CART_INVALID, "the cart was confirmed for another delegation")
     if now >= cart.price_locked_until:
@@ -182,9 +193,13 @@ def verify_approval(
         payload = verify_compact(token, keys, typ=APPROVAL_TYP).payload
     except InvalidSignature as e:
         raise PaymentRefused(_P.APPROVAL_INVALID, "the approval signature does not verify") from e
-    expected = {"out_trade_no": cart.out_trade_no, "merchant_id": cart.merchant_id,
-                "cart_digest": cart.digest, "delegation_id": cart.delegation_id,
-                "agent_id": cart.agent_id}
+    expected = {
+        "out_trade_no": cart.out_trade_no,
+        "merchant_id": cart.merchant_id,
+        "cart_digest": cart.digest,
+        "delegation_id": cart.delegation_id,
+        "agent_id": cart.agent_id,
+    }
     if any(payload.get(name) != value for name, value in expected.items()):
         raise PaymentRefused(_P.APPROVAL_MISMATCH, "the approval is for another cart")
     try:
@@ -252,8 +267,11 @@ def refuse_unless_allowed(result: ConstraintResult) -> None:
     if result.allowed:
         return
     first = result.reasons[0]
-    raise PaymentRefused(_REASON_PROBLEM.get(first, _P.CONSTRAINT_VIOLATED), result.explain(),
-                         reasons=[str(reason) for reason in result.reasons])
+    raise PaymentRefused(
+        _REASON_PROBLEM.get(first, _P.CONSTRAINT_VIOLATED),
+        result.explain(),
+        reasons=[str(reason) for reason in result.reasons],
+    )
 
 
 @dataclass(frozen=True)

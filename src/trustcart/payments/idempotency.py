@@ -60,8 +60,10 @@ def request_fingerprint(request: Mapping[str, Any]) -> str:
 
 def check_key(key: object) -> str:
     if not isinstance(key, str) or not _KEY_RE.match(key):
-        raise PaymentRefused(PaymentProblem.IDEMPOTENCY_KEY_MISSING,
-                             "send an Idempotency-Key of 1-255 visible ASCII characters")
+        raise PaymentRefused(
+            PaymentProblem.IDEMPOTENCY_KEY_MISSING,
+            "send an Idempotency-Key of 1-255 visible ASCII characters",
+        )
     return key
 
 
@@ -89,10 +91,19 @@ def claim(
     Commit the caller's transaction right after, so concurrent duplicates see the claim.
     """
     check_key(key)
-    if _insert(session, {"caller_id": scope, "idempotency_key": key,
-                         "request_digest": fingerprint, "state": KeyState.IN_FLIGHT.value,
-                         "response_status": None, "response_body": None,
-                         "created_at": now, "locked_until": now + lease}):
+    if _insert(
+        session,
+        {
+            "caller_id": scope,
+            "idempotency_key": key,
+            "request_digest": fingerprint,
+            "state": KeyState.IN_FLIGHT.value,
+            "response_status": None,
+            "response_body": None,
+            "created_at": now,
+            "locked_until": now + lease,
+        },
+    ):
         return None
     row = session.execute(
         select(IdempotencyKeyRow)
@@ -101,15 +112,19 @@ def claim(
         .execution_options(populate_existing=True)
     ).scalar_one()
     if row.request_digest != fingerprint:
-        raise PaymentRefused(PaymentProblem.IDEMPOTENCY_CONFLICT,
-                             "this Idempotency-Key was used with a different request")
+        raise PaymentRefused(
+            PaymentProblem.IDEMPOTENCY_CONFLICT,
+            "this Idempotency-Key was used with a different request",
+        )
     if row.state == KeyState.DONE.value:
         if row.response_status is None or row.response_body is None:
             raise LookupError(f"idempotency key {key!r} finished without an answer")
         return StoredResponse(row.response_status, json.loads(row.response_body))
     if row.locked_until > now:
-        raise PaymentRefused(PaymentProblem.IDEMPOTENCY_IN_FLIGHT,
-                             "a request with this Idempotency-Key is still being processed")
+        raise PaymentRefused(
+            PaymentProblem.IDEMPOTENCY_IN_FLIGHT,
+            "a request with this Idempotency-Key is still being processed",
+        )
     row.locked_until = now + lease  # the previous holder died; nothing of it committed
     return None
 

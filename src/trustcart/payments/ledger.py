@@ -162,29 +162,47 @@ def funding_entry(
     entry_id: str, *, wallet: str, amount: Money, reference: str, source: str = "external"
 ) -> JournalEntry:
     """Money comes in from outside into a user's wallet (a top-up)."""
-    return _transfer(entry_id, EntryKind.FUNDING, debit=funding_account(source),
-                     credit=wallet_account(wallet), amount=amount, reference=reference)
+    return _transfer(
+        entry_id,
+        EntryKind.FUNDING,
+        debit=funding_account(source),
+        credit=wallet_account(wallet),
+        amount=amount,
+        reference=reference,
+    )
 
 
 def payment_entry(
     entry_id: str, *, wallet: str, merchant: str, amount: Money, reference: str
 ) -> JournalEntry:
     """A payment: the user's wallet goes down, the merchant's receivable goes up."""
-    return _transfer(entry_id, EntryKind.PAYMENT, debit=wallet_account(wallet),
-                     credit=merchant_account(merchant), amount=amount, reference=reference)
+    return _transfer(
+        entry_id,
+        EntryKind.PAYMENT,
+        debit=wallet_account(wallet),
+        credit=merchant_account(merchant),
+        amount=amount,
+        reference=reference,
+    )
 
 
 def refund_entry(
     entry_id: str, *, wallet: str, merchant: str, amount: Money, reference: str
 ) -> JournalEntry:
     """The reversing entry of (part of) a payment."""
-    return _transfer(entry_id, EntryKind.REFUND, debit=merchant_account(merchant),
-                     credit=wallet_account(wallet), amount=amount, reference=reference)
+    return _transfer(
+        entry_id,
+        EntryKind.REFUND,
+        debit=merchant_account(merchant),
+        credit=wallet_account(wallet),
+        amount=amount,
+        reference=reference,
+    )
 
 
-def apply_entry(balances: Mapping[tuple[str, str], int], entry: JournalEntry) -> dict[
-    tuple[str, str], int
-]:
+def apply_entry(
+    balances: Mapping[tuple[str, str], int], entry: JournalEntry
+) -> dict[tuple[str, str], int]:
     """Pure model of posting: ``{(account, currency): signed sum}`` after ``entry``."""
     out = dict(balances)
     for posting in entry.postings:

@@ -25,13 +25,20 @@ from trustcart.store.payments import LedgerEntryRow, LedgerPostingRow
 
 def post_entry(session: Session, entry: JournalEntry, *, at: datetime) -> None:
     """Add the entry and its postings to the caller's transaction (no commit here)."""
-    session.add(LedgerEntryRow(entry_id=entry.entry_id, kind=entry.kind.value,
-                               reference=entry.reference, created_at=at))
+    session.add(
+        LedgerEntryRow(
+            entry_id=entry.entry_id, kind=entry.kind.value, reference=entry.reference, created_at=at
+        )
+    )
     # Flush the entry first: PostgreSQL checks the postings' foreign key immediately.
     session.flush()
     session.add_all(
-        LedgerPostingRow(entry_id=entry.entry_id, account=p.account,
-                         signed_minor=p.signed_minor, currency=p.amount.currency)
+        LedgerPostingRow(
+            entry_id=entry.entry_id,
+            account=p.account,
+            signed_minor=p.signed_minor,
+            currency=p.amount.currency,
+        )
         for p in entry.postings
     )
     session.flush()

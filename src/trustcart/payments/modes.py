@@ -27,8 +27,16 @@ class PaymentMode(StrEnum):
     L2 = "L2"  # PSD-PAY-DEL: the agent pays within the IAC without asking
 
 
-_FIELDS = {"mode", "payment_token", "iac", "cart", "approval", "request_id", "delegation_id",
-           "amount"}
+_FIELDS = {
+    "mode",
+    "payment_token",
+    "iac",
+    "cart",
+    "approval",
+    "request_id",
+    "delegation_id",
+    "amount",
+}
 
 
 @dataclass(frozen=True)
@@ -68,7 +76,13 @@ def parse_payment_request(raw: Mapping[str, Any]) -> PaymentRequest:
             amount = Money.from_json(raw["amount"])
         except ValidationError as e:
             raise _invalid(f"amount: {e}") from e
-    return PaymentRequest(mode=mode, payment_token=raw["payment_token"], iac=raw["iac"],
-                          cart=raw["cart"], request_id=raw["request_id"],
-                          approval=raw.get("approval"), delegation_id=raw.get("delegation_id"),
-                          amount=amount)
+    return PaymentRequest(
+        mode=mode,
+        payment_token=raw["payment_token"],
+        iac=raw["iac"],
+        cart=raw["cart"],
+        request_id=raw["request_id"],
+        approval=raw.get("approval"),
+        delegation_id=raw.get("delegation_id"),
+        amount=amount,
+    )

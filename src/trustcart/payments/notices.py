@@ -65,8 +65,11 @@ class HttpMerchantNotifier:
         body = json.dumps(dict(notice), separators=(",", ":")).encode("utf-8")
         try:
             response = self._client.post(
-                url, content=body, headers={"Content-Type": "application/json"},
-                auth=self._auth, timeout=5.0,
+                url,
+                content=body,
+                headers={"Content-Type": "application/json"},
+                auth=self._auth,
+                timeout=5.0,
             )
         except httpx.HTTPError as e:
             raise NotificationFailed(f"notice to {merchant_id} failed: {e!r}") from e
@@ -75,7 +78,11 @@ class HttpMerchantNotifier:
 
 
 def deliver_pending(
-    db: Database, notifier: MerchantNotifier, clock: Clock, *, trade_no: str | None = None,
+    db: Database,
+    notifier: MerchantNotifier,
+    clock: Clock,
+    *,
+    trade_no: str | None = None,
     limit: int = 100,
 ) -> int:
     """Try undelivered outbox notices (all, or one payment's); return how many were delivered.
@@ -87,9 +94,12 @@ def deliver_pending(
         statement = select(NoticeOutboxRow).where(NoticeOutboxRow.delivered_at.is_(None))
         if trade_no is not None:
             statement = statement.where(NoticeOutboxRow.trade_no == trade_no)
-        pending = [(row.notice_id, row.merchant_id, json.loads(row.payload)) for row in
-                   session.execute(statement.order_by(NoticeOutboxRow.created_at)
-                                   .limit(limit)).scalars()]
+        pending = [
+            (row.notice_id, row.merchant_id, json.loads(row.payload))
+            for row in session.execute(
+                statement.order_by(NoticeOutboxRow.created_at).limit(limit)
+            ).scalars()
+        ]
     delivered = 0
     for notice_id, merchant_id, payload in pending:
         error: str | None = None

@@ -89,9 +89,14 @@ class _Checked:
     status_token: str
 
     def facts(self, now: datetime) -> PurchaseFacts:
-        return PurchaseFacts(merchant_id=self.cart.merchant_id, categories=self.cart.categories,
-                             amount=self.cart.total, quantity=self.cart.quantity,
-                             payment_method=self.cart.method_id, at=now)
+        return PurchaseFacts(
+            merchant_id=self.cart.merchant_id,
+            categories=self.cart.categories,
+            amount=self.cart.total,
+            quantity=self.cart.quantity,
+            payment_method=self.cart.method_id,
+            at=now,
+        )
 
 
 class PaymentProvider:
@@ -130,16 +135,23 @@ class PaymentProvider:
     # -- accounts --------------------------------------------------------------------------
 
     def open_account(
-        self, account_id: str, delegator_identity: str, delegator_public_key: PublicKey,
+        self,
+        account_id: str,
+        delegator_identity: str,
+        delegator_public_key: PublicKey,
         initial_balance: Money,
     ) -> Account:
         """Open a wallet for a delegator; fund it through a balanced entry if asked to."""
         now = self._clock.now()
         with self._db.transaction() as session:
-            account = insert_account(session, account_id=account_id,
-                                     delegator_identity=delegator_identity,
-                                     key=delegator_public_key,
-                                     currency=initial_balance.currency, now=now)
+            account = insert_account(
+                session,
+                account_id=account_id,
+                delegator_identity=delegator_identity,
+                key=delegator_public_key,
+                currency=initial_balance.currency,
+                now=now,
+            )
             if initial_balance.minor > 0:
                 self._fund(session, account_id, initial_balance, f"open:{account_id}", now)
         return account
@@ -152,13 +164,16 @@ class PaymentProvider:
             if account is None or amount.currency != account.currency or amount.minor <= 0:
                 raise PaymentRefused(_P.UNKNOWN_ACCOUNT, "no such account in that currency")
             self._fund(session, account_id, amount, reference, now)
-            return ledger_store.account_balance(session, ledger.wallet_account(account_id),
-                                                account.currency)
+            return ledger_store.account_balance(
+                session, ledger.wallet_account(account_id), account.currency
+            )
 
-    def _fund(self, session: Session, account_id: str, amount: Money, reference: str,
-              now: datetime) -> None:
-        entry = ledger.funding_entry(new_id("je", self._random), wallet=account_id,
-                                     amount=amount, reference=reference)
+    def _fund(
+        self, session: Session, account_id: str, amount: Money, reference: str, now: datetime
+    ) -> None:
+        entry = ledger.funding_entry(
+            new_id("je", self._random), wallet=account_id, amount=amount, reference=reference
+        )
         ledger_store.post_entry(session, entry, at=now)
 
     def balance(self, account_id: str) -> Money:
@@ -166,13 +181,15 @@ class PaymentProvider:
             account = get_account(session, account_id)
             if account is None:
                 raise PaymentRefused(_P.UNKNOWN_ACCOUNT, "no such account")
-            return ledger_store.account_balance(session, ledger.wallet_account(account_id),
-                                                account.currency)
+            return ledger_store.account_balance(
+                session, ledger.wallet_account(account_id), account.currency
+            )
 
     def merchant_balance(self, merchant_id: str, currency: str) -> Money:
         with self._db.transaction() as session:
-            return ledger_store.account_balance(session, ledger.merchant_account(merchant_id),
-                                                currency)
+            return ledger_store.account_balance(
+                session, ledger.merchant_account(merchant_id), currency
+            )
 
     # -- binding (PSD-PMT-BND) -------------------------------------------------------------
 
@@ -182,8 +199,13 @@ class PaymentProvider:
         Every failure raises ``PaymentRefused`` and issues nothing (ACT: a failed binding
         yields no token).
         """
-        return bind_token(self._db, binding_request, now=self._clock.now(),
-                          check_status=self._check_status, random_bytes=self._random)
+        return bind_token(
+            self._db,
+            binding_request,
+            now=self._clock.now(),
+            check_status=self._check_status,
+            random_bytes=self._random,
+        )
 
     def revoke_token(self, token_id: str) -> bool:
         with self._db.transaction() as session:
@@ -210,15 +232,19 @@ class PaymentProvider:
         >>> #              "request_id": "req_1"})
         >>> # outcome.status, outcome.body["receipt"]
         """
-        outcome = self._idempotent(f"payments:{agent_id}", idempotency_key, request,
-                                   lambda scope, now: self._pay(agent_id, request, scope,
-                                                                idempotency_key, now))
+        outcome = self._idempotent(
+            f"payments:{agent_id}",
+            idempotency_key,
+            request,
+            lambda scope, now: self._pay(agent_id, request, scope, idempotency_key, now),
+        )
         if outcome.ok and not outcome.replayed:
             self.deliver_pending_notices(trade_no=str(outcome.body["trade_no"]))
         return outcome
 
-    def _pay(self, agent_id: str, request: Mapping[str, Any], scope: str, key: str,
-             now: datetime) -> PaymentOutcome:
+    def _pay(
+        self, agent_id: str, request: Mapping[str, Any], scope: str, key: str, now: datetime
+    ) -> PaymentOutcome:
         checked = self._check_payment(agent_id, request, now)
         return self._commit_payment(checked, scope, key, now)
 
@@ -232,15 +258,19 @@ class PaymentProvider:
             raise PaymentRefused(_P.TOKEN_INVALID, "payment token is not valid")
         if token.agent_id != agent_id:
             raise PaymentRefused(_P.TOKEN_AGENT_MISMATCH, "the token is bound to another agent")
-        iac = checks.verify_delegation_credential(request.iac, account.delegator_key,
-                                                  account.delegator_identity)
+        iac = checks.verify_delegation_credential(
+            request.iac, account.delegator_key, account.delegator_identity
+        )
         if iac.agent_id != agent_id:
             raise PaymentRefused(_P.AGENT_MISMATCH, "the IAC delegates to another agent")
-        if iac.delegation_id != token.delegation_id or jcs_digest(iac.payload()) != (
-            token.iac_digest
-        ) or (request.delegation_id not in (None, iac.delegation_id)):
-            raise PaymentRefused(_P.TOKEN_DELEGATION_MISMATCH,
-                                 "the token is bound to another delegation")
+        if (
+            iac.delegation_id != token.delegation_id
+            or jcs_digest(iac.payload()) != (token.iac_digest)
+            or (request.delegation_id not in (None, iac.delegation_id))
+        ):
+            raise PaymentRefused(
+                _P.TOKEN_DELEGATION_MISMATCH, "the token is bound to another delegation"
+            )
         checks.check_window(iac, now)
         status_token = self._check_status(iac, now)
         cart = checks.verify_cart(request.cart, self._directory, psp_id=self.psp_id, now=now)
@@ -267,8 +297,9 @@ class PaymentProvider:
         if spent.total + amount > token.max_total:
             raise PaymentRefused(_P.OVER_BUDGET, "above the token's total limit")
 
-    def _commit_payment(self, checked: _Checked, scope: str, key: str,
-                        now: datetime) -> PaymentOutcome:
+    def _commit_payment(
+        self, checked: _Checked, scope: str, key: str, now: datetime
+    ) -> PaymentOutcome:
         cart, iac, account = checked.cart, checked.iac, checked.account
         try:
             with self._db.transaction() as session:
@@ -277,50 +308,90 @@ class PaymentProvider:
                 spent = budget.lock_budget(session, iac.delegation_id, iac.currency, now)
                 # The token was checked in phase 1; a revocation since then must still win.
                 tokens.lock_usable_token(session, checked.token.token_id, now)
-                paid = session.execute(select(PaymentRow.trade_no).where(
-                    PaymentRow.merchant_id == cart.merchant_id,
-                    PaymentRow.out_trade_no == cart.out_trade_no)).first()
+                paid = session.execute(
+                    select(PaymentRow.trade_no).where(
+                        PaymentRow.merchant_id == cart.merchant_id,
+                        PaymentRow.out_trade_no == cart.out_trade_no,
+                    )
+                ).first()
                 if paid is not None:
-                    raise PaymentRefused(_P.ALREADY_PAID, "this order was already paid",
-                                         trade_no=paid[0])
+                    raise PaymentRefused(
+                        _P.ALREADY_PAID, "this order was already paid", trade_no=paid[0]
+                    )
                 self._check_limits(checked, spent, now)
                 wallet = ledger.wallet_account(account.account_id)
                 if ledger_store.account_balance(session, wallet, account.currency) < cart.total:
                     raise PaymentRefused(_P.INSUFFICIENT_FUNDS, "the balance is too low")
                 trade_no = new_id("trd", self._random)
-                entry = ledger.payment_entry(new_id("je", self._random), wallet=account.account_id,
-                                             merchant=cart.merchant_id, amount=cart.total,
-                                             reference=trade_no)
+                entry = ledger.payment_entry(
+                    new_id("je", self._random),
+                    wallet=account.account_id,
+                    merchant=cart.merchant_id,
+                    amount=cart.total,
+                    reference=trade_no,
+                )
                 ledger_store.post_entry(session, entry, at=now)
-                after = budget.record_success(session, iac.delegation_id, cart.total,
-                                              cart.quantity, now)
-                receipt = sign_receipt(ReceiptFacts(
-                    trade_no=trade_no, out_trade_no=cart.out_trade_no,
-                    merchant_id=cart.merchant_id, amount=cart.total, mode=checked.mode.value,
-                    delegation_id=iac.delegation_id, agent_id=iac.agent_id,
-                    cart_digest=cart.digest, paid_at=now, spent=after,
-                    max_total=iac.max_total), self._key)
-                session.add(PaymentRow(
-                    trade_no=trade_no, merchant_id=cart.merchant_id,
-                    out_trade_no=cart.out_trade_no, account_id=account.account_id,
-                    agent_id=iac.agent_id, delegation_id=iac.delegation_id,
-                    token_id=checked.token.token_id, mode=checked.mode.value,
-                    amount_minor=cart.total.minor, refunded_minor=0,
-                    currency=cart.total.currency, quantity=cart.quantity,
-                    cart_digest=cart.digest, status="SUCCESS", receipt=receipt,
-                    entry_id=entry.entry_id, paid_at=now))
+                after = budget.record_success(
+                    session, iac.delegation_id, cart.total, cart.quantity, now
+                )
+                receipt = sign_receipt(
+                    ReceiptFacts(
+                        trade_no=trade_no,
+                        out_trade_no=cart.out_trade_no,
+                        merchant_id=cart.merchant_id,
+                        amount=cart.total,
+                        mode=checked.mode.value,
+                        delegation_id=iac.delegation_id,
+                        agent_id=iac.agent_id,
+                        cart_digest=cart.digest,
+                        paid_at=now,
+                        spent=after,
+                        max_total=iac.max_total,
+                    ),
+                    self._key,
+                )
+                session.add(
+                    PaymentRow(
+                        trade_no=trade_no,
+                        merchant_id=cart.merchant_id,
+                        out_trade_no=cart.out_trade_no,
+                        account_id=account.account_id,
+                        agent_id=iac.agent_id,
+                        delegation_id=iac.delegation_id,
+                        token_id=checked.token.token_id,
+                        mode=checked.mode.value,
+                        amount_minor=cart.total.minor,
+                        refunded_minor=0,
+                        currency=cart.total.currency,
+                        quantity=cart.quantity,
+                        cart_digest=cart.digest,
+                        status="SUCCESS",
+                        receipt=receipt,
+                        entry_id=entry.entry_id,
+                        paid_at=now,
+                    )
+                )
                 session.flush()
                 # The signed status the decision relied on goes back to the agent, so that the
                 # evidence bundle can show the credential was Active at the time of use.
-                body = {**_payment_body(session.get(PaymentRow, trade_no)),
-                        "credential_status": checked.status_token}
-                session.add(NoticeOutboxRow(
-                    notice_id=new_id("ntc", self._random), trade_no=trade_no,
-                    merchant_id=cart.merchant_id, attempts=0, created_at=now,
-                    payload=json.dumps(_notice(body), sort_keys=True)))
+                body = {
+                    **_payment_body(session.get(PaymentRow, trade_no)),
+                    "credential_status": checked.status_token,
+                }
+                session.add(
+                    NoticeOutboxRow(
+                        notice_id=new_id("ntc", self._random),
+                        trade_no=trade_no,
+                        merchant_id=cart.merchant_id,
+                        attempts=0,
+                        created_at=now,
+                        payload=json.dumps(_notice(body), sort_keys=True),
+                    )
+                )
                 outcome = PaymentOutcome(200, body)
-                idempotency.complete(session, scope, key,
-                                     idempotency.StoredResponse(outcome.status, outcome.body))
+                idempotency.complete(
+                    session, scope, key, idempotency.StoredResponse(outcome.status, outcome.body)
+                )
         except IntegrityError as e:  # a concurrent payment of the same order won the race
             raise PaymentRefused(_P.ALREADY_PAID, "this order was already paid") from e
         self._record_completed(checked, trade_no)
@@ -334,11 +405,18 @@ class PaymentProvider:
         try:
             self._events(
                 EventType.TRANSACTION_COMPLETED,
-                Chain(intent_id=checked.iac.intent_id, delegation_id=checked.iac.delegation_id,
-                      out_trade_no=cart.out_trade_no, trade_no=trade_no),
+                Chain(
+                    intent_id=checked.iac.intent_id,
+                    delegation_id=checked.iac.delegation_id,
+                    out_trade_no=cart.out_trade_no,
+                    trade_no=trade_no,
+                ),
                 [Participant("psp", self.psp_id, self._key.kid)],
-                {"mode": checked.mode.value, "amount": cart.total.to_json(),
-                 "merchant_id": cart.merchant_id},
+                {
+                    "mode": checked.mode.value,
+                    "amount": cart.total.to_json(),
+                    "merchant_id": cart.merchant_id,
+                },
                 self._key,
             )
         except TrustcartError:
@@ -351,17 +429,26 @@ class PaymentProvider:
         self, *, merchant_id: str, idempotency_key: str, request: Mapping[str, Any]
     ) -> PaymentOutcome:
         """Refund (part of) a payment, asked by the merchant who was paid."""
-        return self._idempotent(f"refunds:{merchant_id}", idempotency_key, request,
-                                lambda scope, now: self._refund(merchant_id, request, scope,
-                                                                idempotency_key, now))
+        return self._idempotent(
+            f"refunds:{merchant_id}",
+            idempotency_key,
+            request,
+            lambda scope, now: self._refund(merchant_id, request, scope, idempotency_key, now),
+        )
 
-    def _refund(self, merchant_id: str, raw: Mapping[str, Any], scope: str, key: str,
-                now: datetime) -> PaymentOutcome:
+    def _refund(
+        self, merchant_id: str, raw: Mapping[str, Any], scope: str, key: str, now: datetime
+    ) -> PaymentOutcome:
         request = parse_refund_request(raw)
         with self._db.transaction() as session:
-            body = apply_refund(session, merchant_id=merchant_id, request=request, now=now,
-                                entry_id=new_id("je", self._random),
-                                refund_id=new_id("rfd", self._random))
+            body = apply_refund(
+                session,
+                merchant_id=merchant_id,
+                request=request,
+                now=now,
+                entry_id=new_id("je", self._random),
+                refund_id=new_id("rfd", self._random),
+            )
             idempotency.complete(session, scope, key, idempotency.StoredResponse(200, body))
         return PaymentOutcome(200, body)
 
@@ -376,25 +463,34 @@ class PaymentProvider:
                 raise PaymentRefused(_P.UNKNOWN_PAYMENT, "no such payment")
             return _payment_body(row)
 
-    def find_payment(self, merchant_id: str, out_trade_no: str, *,
-                     requester_id: str) -> dict[str, Any]:
+    def find_payment(
+        self, merchant_id: str, out_trade_no: str, *, requester_id: str
+    ) -> dict[str, Any]:
         with self._db.transaction() as session:
-            row = session.execute(select(PaymentRow).where(
-                PaymentRow.merchant_id == merchant_id,
-                PaymentRow.out_trade_no == out_trade_no)).scalar_one_or_none()
+            row = session.execute(
+                select(PaymentRow).where(
+                    PaymentRow.merchant_id == merchant_id, PaymentRow.out_trade_no == out_trade_no
+                )
+            ).scalar_one_or_none()
             if row is None or requester_id not in (row.agent_id, row.merchant_id):
                 raise PaymentRefused(_P.UNKNOWN_PAYMENT, "no such payment")
             return _payment_body(row)
 
     def deliver_pending_notices(self, *, trade_no: str | None = None, limit: int = 100) -> int:
         """Try every undelivered notice (or one payment's); return how many were delivered."""
-        return deliver_pending(self._db, self._notifier, self._clock, trade_no=trade_no,
-                               limit=limit)
+        return deliver_pending(
+            self._db, self._notifier, self._clock, trade_no=trade_no, limit=limit
+        )
 
     # -- idempotency -----------------------------------------------------------------------
 
-    def _idempotent(self, scope: str, key: str, request: Mapping[str, Any],
-                    operation: Callable[[str, datetime], PaymentOutcome]) -> PaymentOutcome:
+    def _idempotent(
+        self,
+        scope: str,
+        key: str,
+        request: Mapping[str, Any],
+        operation: Callable[[str, datetime], PaymentOutcome],
+    ) -> PaymentOutcome:
         now = self._clock.now()
         fingerprint = idempotency.request_fingerprint(request)
         try:
@@ -412,8 +508,12 @@ class PaymentProvider:
                 if e.status >= 500:  # transient (status service down): let a retry decide
                     idempotency.release(session, scope, key)
                 else:
-                    idempotency.complete(session, scope, key, idempotency.StoredResponse(
-                        refusal.status, refusal.body))
+                    idempotency.complete(
+                        session,
+                        scope,
+                        key,
+                        idempotency.StoredResponse(refusal.status, refusal.body),
+                    )
             return refusal
         except BaseException:
             with self._db.transaction() as session:

@@ -39,9 +39,12 @@ def parse_refund_request(raw: Mapping[str, Any]) -> RefundRequest:
     if set(raw) - {"trade_no", "amount", "reason"}:
         raise PaymentRefused(_P.REQUEST_INVALID, "unknown fields in refund request")
     trade_no, reason = raw.get("trade_no"), raw.get("reason", "")
-    if not isinstance(trade_no, str) or not trade_no or not isinstance(reason, str) or len(
-        reason
-    ) > 500:
+    if (
+        not isinstance(trade_no, str)
+        or not trade_no
+        or not isinstance(reason, str)
+        or len(reason) > 500
+    ):
         raise PaymentRefused(_P.REQUEST_INVALID, "trade_no and a short reason are required")
     try:
         amount = Money.from_json(raw.get("amount"))
@@ -53,13 +56,20 @@ def parse_refund_request(raw: Mapping[str, Any]) -> RefundRequest:
 
 
 def apply_refund(
-    session: Session, *, merchant_id: str, request: RefundRequest, now: datetime,
-    entry_id: str, refund_id: str,
+    session: Session,
+    *,
+    merchant_id: str,
+    request: RefundRequest,
+    now: datetime,
+    entry_id: str,
+    refund_id: str,
 ) -> dict[str, Any]:
     """Post the reversing entry inside the caller's transaction; return the answer body."""
     row = session.execute(
-        select(PaymentRow).where(PaymentRow.trade_no == request.trade_no)
-        .with_for_update().execution_options(populate_existing=True)
+        select(PaymentRow)
+        .where(PaymentRow.trade_no == request.trade_no)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if row is None or row.merchant_id != merchant_id:
         raise PaymentRefused(_P.UNKNOWN_PAYMENT, "no such payment")
@@ -67,15 +77,28 @@ def apply_refund(
         raise PaymentRefused(_P.CURRENCY_MISMATCH, "refund in another currency than paid")
     if row.refunded_minor + request.amount.minor > row.amount_minor:
         raise PaymentRefused(_P.REFUND_EXCEEDS_PAYMENT, "refunds may not exceed the payment")
-    entry = ledger.refund_entry(entry_id, wallet=row.account_id, merchant=row.merchant_id,
-                                amount=request.amount, reference=row.trade_no)
+    entry = ledger.refund_entry(
+        entry_id,
+        wallet=row.account_id,
+        merchant=row.merchant_id,
+        amount=request.amount,
+        reference=row.trade_no,
+    )
     ledger_store.post_entry(session, entry, at=now)
     row.refunded_minor += request.amount.minor
     if row.refunded_minor == row.amount_minor:
         row.status = "REFUNDED"
-    session.add(RefundRow(refund_id=refund_id, trade_no=row.trade_no,
-                          amount_minor=request.amount.minor, currency=row.currency,
-                          reason=request.reason, entry_id=entry_id, created_at=now))
+    session.add(
+        RefundRow(
+            refund_id=refund_id,
+            trade_no=row.trade_no,
+            amount_minor=request.amount.minor,
+            currency=row.currency,
+            reason=request.reason,
+            entry_id=entry_id,
+            created_at=now,
+        )
+    )
     session.flush()
     return {
         "refund_id": refund_id,

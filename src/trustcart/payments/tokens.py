@@ -46,9 +46,7 @@ def hash_token_value(value: str) -> str:
 
 
 def looks_like_token(value: object) -> bool:
-    return isinstance(value, str) and value.startswith(TOKEN_PREFIX) and len(
-        value
-    ) == _TOKEN_LENGTH
+    return isinstance(value, str) and value.startswith(TOKEN_PREFIX) and len(value) == _TOKEN_LENGTH
 
 
 @dataclass(frozen=True)
@@ -79,7 +77,8 @@ def _from_row(row: PaymentTokenRow) -> PaymentToken:
         iac_digest=row.iac_digest,
         max_total=Money(row.max_total_minor, row.currency),
         max_single=Money(row.max_single_minor, row.currency)
-        if row.max_single_minor is not None else None,
+        if row.max_single_minor is not None
+        else None,
         created_at=row.created_at,
         expires_at=row.expires_at,
         revoked_at=row.revoked_at,
@@ -92,21 +91,23 @@ def store_token(
     """Store a new token's hash and binding inside the caller's transaction."""
     if binding.token_id != token_id:
         raise ValueError("token_id does not match the binding")
-    session.add(PaymentTokenRow(
-        token_id=token_id,
-        token_hash=hash_token_value(value),
-        account_id=binding.account_id,
-        agent_id=binding.agent_id,
-        delegation_id=binding.delegation_id,
-        iac_digest=binding.iac_digest,
-        currency=binding.max_total.currency,
-        max_total_minor=binding.max_total.minor,
-        max_single_minor=binding.max_single.minor if binding.max_single is not None else None,
-        binding_digest=binding_digest,
-        created_at=binding.created_at,
-        expires_at=binding.expires_at,
-        revoked_at=None,
-    ))
+    session.add(
+        PaymentTokenRow(
+            token_id=token_id,
+            token_hash=hash_token_value(value),
+            account_id=binding.account_id,
+            agent_id=binding.agent_id,
+            delegation_id=binding.delegation_id,
+            iac_digest=binding.iac_digest,
+            currency=binding.max_total.currency,
+            max_total_minor=binding.max_total.minor,
+            max_single_minor=binding.max_single.minor if binding.max_single is not None else None,
+            binding_digest=binding_digest,
+            created_at=binding.created_at,
+            expires_at=binding.expires_at,
+            revoked_at=None,
+        )
+    )
     session.flush()
     return binding
 
@@ -144,8 +145,10 @@ def lock_usable_token(session: Session, token_id: str, now: datetime) -> Payment
     usable. A revocation that lands between a payment's checks and its ledger write therefore
     either commits first (and is seen here) or waits for the payment to finish."""
     row = session.execute(
-        select(PaymentTokenRow).where(PaymentTokenRow.token_id == token_id)
-        .with_for_update().execution_options(populate_existing=True)
+        select(PaymentTokenRow)
+        .where(PaymentTokenRow.token_id == token_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).scalar_one_or_none()
     token = _from_row(row) if row is not None else None
     if token is None or not token.usable_at(now):
@@ -169,10 +172,15 @@ def revoke_token(session: Session, token_id: str, now: datetime) -> bool:
 
 def revoke_delegation_tokens(session: Session, delegation_id: str, now: datetime) -> int:
     """Revoke every token bound to a delegation (e.g. when the IAC is revoked)."""
-    rows = session.execute(
-        select(PaymentTokenRow).where(PaymentTokenRow.delegation_id == delegation_id,
-                                      PaymentTokenRow.revoked_at.is_(None))
-    ).scalars().all()
+    rows = (
+        session.execute(
+            select(PaymentTokenRow).where(
+                PaymentTokenRow.delegation_id == delegation_id, PaymentTokenRow.revoked_at.is_(None)
+            )
+        )
+        .scalars()
+        .all()
+    )
     for row in rows:
         row.revoked_at = now
     return len(rows)

@@ -131,9 +131,7 @@ class PriceHistoryRow(Base):
     __tablename__ = "commerce_price_history"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    product_id: Mapped[str] = mapped_column(
-        ForeignKey("commerce_products.product_id"), index=True
-    )
+    product_id: Mapped[str] = mapped_column(ForeignKey("commerce_products.product_id"), index=True)
     observed_at: Mapped[str] = mapped_column(String(_INSTANT))
     price_minor: Mapped[int] = mapped_column(BigInteger)
     currency: Mapped[str] = mapped_column(String(3))

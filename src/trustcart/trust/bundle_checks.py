@@ -50,10 +50,26 @@ class BundleChecks:
     """One verification run over one bundle; ``run`` order is ``CHECK_ORDER``."""
 
     CHECK_ORDER = (
-        "format", "keys", "trusted-keys", "isr", "iac-signature", "iac-isr-digest",
-        "status-signature", "cart-signature", "receipt-signature", "status-active",
-        "iac-validity", "cart-binding", "cart-merchant", "cart-items", "receipt-matches-cart",
-        "amount-within-limits", "approval", "events", "tree-head", "inclusion-proofs",
+        "format",
+        "keys",
+        "trusted-keys",
+        "isr",
+        "iac-signature",
+        "iac-isr-digest",
+        "status-signature",
+        "cart-signature",
+        "receipt-signature",
+        "status-active",
+        "iac-validity",
+        "cart-binding",
+        "cart-merchant",
+        "cart-items",
+        "receipt-matches-cart",
+        "amount-within-limits",
+        "approval",
+        "events",
+        "tree-head",
+        "inclusion-proofs",
         "tree-size",
     )
 
@@ -129,8 +145,9 @@ class BundleChecks:
         jwks = field(keys_obj, "jwks", dict)
         entries = field(jwks, "keys", list)
         parsed = keys_from_jwks(jwks)  # refuses a kid that is not the RFC 7638 thumbprint
-        if len(parsed) != len(entries) or not all(isinstance(e, dict) and "kid" in e
-                                                  for e in entries):
+        if len(parsed) != len(entries) or not all(
+            isinstance(e, dict) and "kid" in e for e in entries
+        ):
             raise CheckFailed("every JWK needs its own kid, once")
         roles = field(keys_obj, "roles", dict)
         if set(roles) != set(parsed):
@@ -306,8 +323,10 @@ class BundleChecks:
         amount = money(receipt, "amount")
         max_total = need(self._iac_amount("max_total_amount"), "max_total_amount")
         equal("currency", amount.currency, max_total.currency)
-        max_single, min_single = (self._iac_amount("max_single_amount"),
-                                  self._iac_amount("min_single_amount"))
+        max_single, min_single = (
+            self._iac_amount("max_single_amount"),
+            self._iac_amount("min_single_amount"),
+        )
         if max_single is not None and amount > max_single:
             raise CheckFailed(f"{amount} exceeds max_single_amount {max_single}")
         if min_single is not None and amount < min_single:
@@ -346,18 +365,26 @@ class BundleChecks:
         cart, receipt = need(self.cart, "cart-signature"), need(self.receipt, "receipt-signature")
         paid_at = need(self.paid_at, "receipt-signature")
         events = field(self.bundle, "events", list)
-        expected = {"intent_id": iac["intent_id"], "delegation_id": iac["delegation_id"],
-                    "out_trade_no": cart["out_trade_no"], "trade_no": receipt["trade_no"]}
+        expected = {
+            "intent_id": iac["intent_id"],
+            "delegation_id": iac["delegation_id"],
+            "out_trade_no": cart["out_trade_no"],
+            "trade_no": receipt["trade_no"],
+        }
         records: list[tuple[VerifiedRecord, Any]] = []
         for event in events:
-            if not isinstance(event, dict) or set(event) != {"record", "leaf_index",
-                                                             "inclusion_proof"}:
+            if not isinstance(event, dict) or set(event) != {
+                "record",
+                "leaf_index",
+                "inclusion_proof",
+            }:
                 raise CheckFailed("an event is exactly {record, leaf_index, inclusion_proof}")
             record = verify_record(field(event, "record", str), keys)
             for person in record.participants:
                 if person.kid in self.roles and self.roles[person.kid] != (person.role, person.id):
-                    raise CheckFailed(f"{record.record_id}: participant {person.id} does not "
-                                      "match its key's role")
+                    raise CheckFailed(
+                        f"{record.record_id}: participant {person.id} does not match its key's role"
+                    )
             for name, value in record.chain.to_json().items():
                 equal(f"{record.record_id} chain.{name}", value, expected[name])
             records.append((record, event))
@@ -402,8 +429,13 @@ class BundleChecks:
         for record, event in records:
             index = field(event, "leaf_index", int)
             proof = [strict_b64url(p, 32) for p in field(event, "inclusion_proof", list)]
-            verify_inclusion(index, head.tree_size, leaf_hash(record.token.encode("utf-8")),
-                             proof, head.root_hash)
+            verify_inclusion(
+                index,
+                head.tree_size,
+                leaf_hash(record.token.encode("utf-8")),
+                proof,
+                head.root_hash,
+            )
         if len({field(e, "leaf_index", int) for _, e in records}) != len(records):
             raise CheckFailed("two events claim one leaf")
         return f"{len(records)} events included under root {b64url(head.root_hash)[:12]}..."

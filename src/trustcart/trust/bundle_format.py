@@ -19,11 +19,29 @@ from trustcart.trust.events import EventType
 BUNDLE_FORMAT = "trustcart-evidence/1"
 ROLES = ("delegator", "status", "merchant", "psp", "log", "agent")
 REQUIRED_ROLES = ("delegator", "status", "merchant", "psp", "log")
-BUNDLE_FIELDS = {"format", "kind", "created_at", "keys", "isr", "iac", "status", "cart",
-                 "approval", "receipt", "events", "tree_head"}
-COMMERCE_FIELDS = {"max_single_amount", "min_single_amount", "allowed_categories",
-                   "forbidden_categories", "allowed_merchants", "forbidden_merchants",
-                   "max_total_quantity"}
+BUNDLE_FIELDS = {
+    "format",
+    "kind",
+    "created_at",
+    "keys",
+    "isr",
+    "iac",
+    "status",
+    "cart",
+    "approval",
+    "receipt",
+    "events",
+    "tree_head",
+}
+COMMERCE_FIELDS = {
+    "max_single_amount",
+    "min_single_amount",
+    "allowed_categories",
+    "forbidden_categories",
+    "allowed_merchants",
+    "forbidden_merchants",
+    "max_total_quantity",
+}
 # A purchase is not fully evidenced without these events, each with these chain ids.
 REQUIRED_EVENTS: dict[EventType, tuple[str, ...]] = {
     EventType.INTENT_CREATED: (),

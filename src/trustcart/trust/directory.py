@@ -114,8 +114,11 @@ class InMemoryKeyDirectory:
     ) -> DirectoryEntry:
         """Publish a key. Registering the same key again for the same party is a no-op."""
         entry = DirectoryEntry(
-            party_id=party_id, role=role, public_key=public_key,
-            not_before=not_before, not_after=not_after,
+            party_id=party_id,
+            role=role,
+            public_key=public_key,
+            not_before=not_before,
+            not_after=not_after,
         )
         with self._lock:
             existing = self._entries.get(entry.kid)

@@ -52,15 +52,35 @@ from trustcart.crypto.keys import PublicKey, SigningKey
 from trustcart.trust.errors import InvalidRecord, PersonalDataError
 
 __all__ = [
-    "ATTESTATION_TYP", "Chain", "EventType", "Participant", "VerifiedRecord", "build_record",
-    "check_event_body", "compute_payload_hash", "parse_record", "sign_record", "verify_record",
+    "ATTESTATION_TYP",
+    "Chain",
+    "EventType",
+    "Participant",
+    "VerifiedRecord",
+    "build_record",
+    "check_event_body",
+    "compute_payload_hash",
+    "parse_record",
+    "sign_record",
+    "verify_record",
 ]
 
 RECORD_VERSION = "1"
 HASH_ALG = "sha-256"
 SALT_BYTES = 16  # ACT: at least 128 bits
-_FIELDS = {"record_id", "version", "event_type", "event_time", "created_at", "chain",
-           "participants", "salt", "hash_alg", "payload_hash", "event_body"}
+_FIELDS = {
+    "record_id",
+    "version",
+    "event_type",
+    "event_time",
+    "created_at",
+    "chain",
+    "participants",
+    "salt",
+    "hash_alg",
+    "payload_hash",
+    "event_body",
+}
 _CHAIN_FIELDS = ("intent_id", "delegation_id", "out_trade_no", "trade_no")
 
 
@@ -135,22 +155,90 @@ class Participant:
 
 
 # Keys that name personal data, compared after lower-casing and dropping "_" and "-".
-_FORBIDDEN_KEYS = frozenset({
-    "name", "fullname", "firstname", "lastname", "middlename", "surname", "givenname",
-    "familyname", "realname", "nickname", "username", "recipient", "recipientname",
-    "customername", "buyername", "payername", "cardholder", "cardholdername",
-    "phone", "phonenumber", "mobile", "mobilenumber", "telephone", "tel", "fax",
-    "email", "emailaddress", "mail", "contact", "contacts",
-    "address", "streetaddress", "street", "postcode", "postalcode", "zip", "zipcode",
-    "shippingaddress", "billingaddress", "homeaddress",
-    "card", "cardnumber", "pan", "cvv", "cvc", "cardexpiry", "expiry",
-    "account", "accountnumber", "accountno", "bankaccount", "iban", "bic", "swift",
-    "routingnumber", "sortcode", "idnumber", "idcard", "nationalid", "passport",
-    "passportnumber", "ssn", "taxid", "birthdate", "dateofbirth", "dob",
-})
+_FORBIDDEN_KEYS = frozenset(
+    {
+        "name",
+        "fullname",
+        "firstname",
+        "lastname",
+        "middlename",
+        "surname",
+        "givenname",
+        "familyname",
+        "realname",
+        "nickname",
+        "username",
+        "recipient",
+        "recipientname",
+        "customername",
+        "buyername",
+        "payername",
+        "cardholder",
+        "cardholdername",
+        "phone",
+        "phonenumber",
+        "mobile",
+        "mobilenumber",
+        "telephone",
+        "tel",
+        "fax",
+        "email",
+        "emailaddress",
+        "mail",
+        "contact",
+        "contacts",
+        "address",
+        "streetaddress",
+        "street",
+        "postcode",
+        "postalcode",
+        "zip",
+        "zipcode",
+        "shippingaddress",
+        "billingaddress",
+        "homeaddress",
+        "card",
+        "cardnumber",
+        "pan",
+        "cvv",
+        "cvc",
+        "cardexpiry",
+        "expiry",
+        "account",
+        "accountnumber",
+        "accountno",
+        "bankaccount",
+        "iban",
+        "bic",
+        "swift",
+        "routingnumber",
+        "sortcode",
+        "idnumber",
+        "idcard",
+        "nationalid",
+        "passport",
+        "passportnumber",
+        "ssn",
+        "taxid",
+        "birthdate",
+        "dateofbirth",
+        "dob",
+    }
+)
 # Substrings that betray personal data whatever the key is called ("buyer_phone", "user_email").
-_FORBIDDEN_PARTS = ("phone", "email", "mobile", "address", "passport", "cardnumber",
-                    "accountnumber", "bankaccount", "iban", "idnumber", "nationalid")
+_FORBIDDEN_PARTS = (
+    "phone",
+    "email",
+    "mobile",
+    "address",
+    "passport",
+    "cardnumber",
+    "accountnumber",
+    "bankaccount",
+    "iban",
+    "idnumber",
+    "nationalid",
+)
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 
 
@@ -279,9 +367,15 @@ def parse_record(payload: Mapping[str, Any], signer_kid: str, token: str) -> Ver
     if len(initiators) != 1:
         raise InvalidRecord("exactly one participant must hold the signing key")
     return VerifiedRecord(
-        token=token, record_id=_text(payload["record_id"], "record_id"), event_type=kind,
-        event_time=event_time, created_at=created_at, chain=Chain.from_json(payload["chain"]),
-        participants=participants, initiator=initiators[0], event_body=body,
+        token=token,
+        record_id=_text(payload["record_id"], "record_id"),
+        event_type=kind,
+        event_time=event_time,
+        created_at=created_at,
+        chain=Chain.from_json(payload["chain"]),
+        participants=participants,
+        initiator=initiators[0],
+        event_body=body,
         payload=dict(payload),
     )
 

@@ -44,8 +44,13 @@ from trustcart.trust.errors import BundleFileError, TrustError
 from trustcart.trust.log import RecordedEvent, TransparencyLog
 
 __all__ = [
-    "BUNDLE_FORMAT", "BundleKey", "Check", "VerificationReport", "build_purchase_bundle",
-    "verify_bundle", "verify_bundle_file",
+    "BUNDLE_FORMAT",
+    "BundleKey",
+    "Check",
+    "VerificationReport",
+    "build_purchase_bundle",
+    "verify_bundle",
+    "verify_bundle_file",
 ]
 
 
@@ -79,8 +84,11 @@ class VerificationReport:
         return f"{failed.name}: {failed.detail}" if failed else None
 
     def to_json(self) -> dict[str, Any]:
-        return {"ok": self.ok, "reason": self.reason,
-                "checks": [check.to_json() for check in self.checks]}
+        return {
+            "ok": self.ok,
+            "reason": self.reason,
+            "checks": [check.to_json() for check in self.checks],
+        }
 
 
 def verify_bundle(

@@ -100,10 +100,15 @@ class TransparencyLog:
         if not isinstance(leaf, bytes):
             raise LogError("a leaf is bytes")
         index = head.tree_size
-        session.execute(insert(LogLeafRow).values(
-            log_id=self.log_id, leaf_index=index, leaf_hash=leaf_hash(leaf), leaf=leaf,
-            appended_at=format_instant(self.clock.now()),
-        ))
+        session.execute(
+            insert(LogLeafRow).values(
+                log_id=self.log_id,
+                leaf_index=index,
+                leaf_hash=leaf_hash(leaf),
+                leaf=leaf,
+                appended_at=format_instant(self.clock.now()),
+            )
+        )
         head.tree_size = index + 1
         session.flush()
         return index
@@ -151,15 +156,25 @@ class TransparencyLog:
             root = root_from_leaf_hashes(self._leaf_hashes(session, size))
             head = TreeHead(self.log_id, size, root, format_instant(self.clock.now()))
             token = sign_tree_head(head, self._key)
-            session.add(TreeHeadRow(log_id=self.log_id, tree_size=size, root_hash=root,
-                                    timestamp=head.timestamp, jws=token))
+            session.add(
+                TreeHeadRow(
+                    log_id=self.log_id,
+                    tree_size=size,
+                    root_hash=root,
+                    timestamp=head.timestamp,
+                    jws=token,
+                )
+            )
             return token
 
     def signed_tree_heads(self) -> list[str]:
         """Every tree head this log has signed, oldest first."""
         with self.db.transaction() as session:
-            query = (select(TreeHeadRow.jws).where(TreeHeadRow.log_id == self.log_id)
-                     .order_by(TreeHeadRow.id))
+            query = (
+                select(TreeHeadRow.jws)
+                .where(TreeHeadRow.log_id == self.log_id)
+                .order_by(TreeHeadRow.id)
+            )
             return list(session.execute(query).scalars())
 
     def inclusion_proof(self, index: int, tree_size: int) -> list[bytes]:
@@ -179,9 +194,7 @@ class TransparencyLog:
         with self.db.transaction() as session:
             current = self._size(session)
             if not 0 <= old_size <= new_size <= current:
-                raise ProofRangeError(
-                    f"need 0 <= {old_size} <= {new_size} <= log size {current}"
-                )
+                raise ProofRangeError(f"need 0 <= {old_size} <= {new_size} <= log size {current}")
             return consistency_proof(self._leaf_hashes(session, new_size), old_size)
 
 
@@ -199,7 +212,9 @@ class AttestationService:
     """Builds, signs and anchors attestation events (TSD-ATT-EVT/OFF/OCA) in one go."""
 
     def __init__(
-        self, log: TransparencyLog, clock: Clock,
+        self,
+        log: TransparencyLog,
+        clock: Clock,
         random_bytes: RandomBytes = secrets.token_bytes,
     ) -> None:
         self.log = log
@@ -218,15 +233,18 @@ class AttestationService:
     ) -> RecordedEvent:
         """Build the record, sign it as ``initiator_key``, and append it to the log."""
         payload = build_record(
-            event_type=event_type, chain=chain, participants=participants, event_body=event_body,
-            now=self.clock.now(), random_bytes=self.random_bytes, event_time=event_time,
+            event_type=event_type,
+            chain=chain,
+            participants=participants,
+            event_body=event_body,
+            now=self.clock.now(),
+            random_bytes=self.random_bytes,
+            event_time=event_time,
         )
         token = sign_record(payload, initiator_key)
         return self._anchor(verify_record(token, {initiator_key.kid: initiator_key.public}))
 
-    def anchor(
-        self, record_jws: str, keys: Mapping[str, PublicKey] | KeyResolver
-    ) -> RecordedEvent:
+    def anchor(self, record_jws: str, keys: Mapping[str, PublicKey] | KeyResolver) -> RecordedEvent:
         """Anchor a record its initiator signed elsewhere; it must verify against ``keys``."""
         return self._anchor(verify_record(record_jws, keys))
 
@@ -239,22 +257,35 @@ class AttestationService:
             if existing is not None:
                 raise DuplicateRecord(record.record_id, existing.leaf_index)
             index = log._append_locked(session, head, record.token.encode("ascii"))
-            session.add(AttestationRow(
-                record_id=record.record_id, log_id=log.log_id, leaf_index=index,
-                event_type=record.event_type.value, intent_id=record.chain.intent_id,
-                delegation_id=record.chain.delegation_id, out_trade_no=record.chain.out_trade_no,
-                trade_no=record.chain.trade_no, event_time=format_instant(record.event_time),
-                record_jws=record.token,
-            ))
+            session.add(
+                AttestationRow(
+                    record_id=record.record_id,
+                    log_id=log.log_id,
+                    leaf_index=index,
+                    event_type=record.event_type.value,
+                    intent_id=record.chain.intent_id,
+                    delegation_id=record.chain.delegation_id,
+                    out_trade_no=record.chain.out_trade_no,
+                    trade_no=record.chain.trade_no,
+                    event_time=format_instant(record.event_time),
+                    record_jws=record.token,
+                )
+            )
         return RecordedEvent(record.token, index, record.record_id, record.event_type)
 
     def events_for(
-        self, *, intent_id: str | None = None, delegation_id: str | None = None,
+        self,
+        *,
+        intent_id: str | None = None,
+        delegation_id: str | None = None,
         out_trade_no: str | None = None,
     ) -> list[RecordedEvent]:
         """Anchored events matching every given chain id, in log order."""
-        filters = {"intent_id": intent_id, "delegation_id": delegation_id,
-                   "out_trade_no": out_trade_no}
+        filters = {
+            "intent_id": intent_id,
+            "delegation_id": delegation_id,
+            "out_trade_no": out_trade_no,
+        }
         given = {name: value for name, value in filters.items() if value is not None}
         if not given:
             raise LogError("events_for needs intent_id, delegation_id or out_trade_no")
@@ -263,5 +294,9 @@ class AttestationService:
             query = query.where(getattr(AttestationRow, name) == value)
         with self.log.db.transaction() as session:
             rows = session.execute(query.order_by(AttestationRow.leaf_index)).scalars().all()
-            return [RecordedEvent(row.record_jws, row.leaf_index, row.record_id,
-                                  EventType(row.event_type)) for row in rows]
+            return [
+                RecordedEvent(
+                    row.record_jws, row.leaf_index, row.record_id, EventType(row.event_type)
+                )
+                for row in rows
+            ]

@@ -25,19 +25,33 @@ def _belongs(event: RecordedEvent, expected: Mapping[str, str]) -> bool:
 
 
 def package_purchase(
-    attestations: AttestationService, directory: KeyDirectory, *, isr: Mapping[str, Any],
-    iac: str, status: str, cart: str, approval: str | None, receipt: str, now: datetime,
+    attestations: AttestationService,
+    directory: KeyDirectory,
+    *,
+    isr: Mapping[str, Any],
+    iac: str,
+    status: str,
+    cart: str,
+    approval: str | None,
+    receipt: str,
+    now: datetime,
 ) -> dict[str, Any]:
     iac_payload, cart_payload = peek_payload(iac), peek_payload(cart)
     receipt_payload = peek_payload(receipt)
-    expected = {"intent_id": iac_payload["intent_id"],
-                "delegation_id": iac_payload["delegation_id"],
-                "out_trade_no": cart_payload["out_trade_no"],
-                "trade_no": receipt_payload["trade_no"]}
-    events = [e for e in attestations.events_for(intent_id=expected["intent_id"])
-              if _belongs(e, expected)]
-    kids = {peek_header(token)["kid"] for token in (iac, status, cart, receipt, approval)
-            if token is not None}
+    expected = {
+        "intent_id": iac_payload["intent_id"],
+        "delegation_id": iac_payload["delegation_id"],
+        "out_trade_no": cart_payload["out_trade_no"],
+        "trade_no": receipt_payload["trade_no"],
+    }
+    events = [
+        e for e in attestations.events_for(intent_id=expected["intent_id"]) if _belongs(e, expected)
+    ]
+    kids = {
+        peek_header(token)["kid"]
+        for token in (iac, status, cart, receipt, approval)
+        if token is not None
+    }
     for event in events:
         kids.add(peek_header(event.record_jws)["kid"])
         kids.update(p["kid"] for p in peek_payload(event.record_jws)["participants"])
@@ -49,6 +63,14 @@ def package_purchase(
         if entry.role != "log":
             keys.append(BundleKey(entry.public_key, entry.role, entry.party_id))
     return build_purchase_bundle(
-        keys=keys, isr=isr, iac=iac, status=status, cart=cart, approval=approval,
-        receipt=receipt, events=events, log=attestations.log, now=now,
+        keys=keys,
+        isr=isr,
+        iac=iac,
+        status=status,
+        cart=cart,
+        approval=approval,
+        receipt=receipt,
+        events=events,
+        log=attestations.log,
+        now=now,
     )

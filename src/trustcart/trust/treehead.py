@@ -46,8 +46,10 @@ class TreeHead:
     def __post_init__(self) -> None:
         if not isinstance(self.log_id, str) or not self.log_id:
             raise InvalidTreeHead("log_id must be a non-empty string")
-        if isinstance(self.tree_size, bool) or not isinstance(self.tree_size, int) or (
-            self.tree_size < 0
+        if (
+            isinstance(self.tree_size, bool)
+            or not isinstance(self.tree_size, int)
+            or (self.tree_size < 0)
         ):
             raise InvalidTreeHead("tree_size must be a non-negative integer")
         if not isinstance(self.root_hash, bytes) or len(self.root_hash) != HASH_SIZE:

@@ -25,36 +25,61 @@ SYSTEM_PROMPT = (
 )
 
 
-def _schema(description: str, properties: dict[str, Any], required: list[str]
-            ) -> dict[str, Any]:
-    return {"description": description,
-            "parameters": {"type": "object", "properties": properties, "required": required,
-                           "additionalProperties": False}}
+def _schema(description: str, properties: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    return {
+        "description": description,
+        "parameters": {
+            "type": "object",
+            "properties": properties,
+            "required": required,
+            "additionalProperties": False,
+        },
+    }
 
 
 _STRING = {"type": "string"}
 TOOL_SCHEMAS: dict[str, dict[str, Any]] = {
-    "structure_intent": _schema("Structure a shopping request into an intent and questions.",
-                                {"text": _STRING}, ["text"]),
-    "search": _schema("Search every merchant for a product.",
-                      {"query": _STRING, "category": _STRING, "max_unit_price": _STRING,
-                       "quantity": {"type": "integer", "minimum": 1}}, ["query"]),
-    "compare": _schema("Compare merchants for a request: options with reasons, or questions.",
-                       {"text": _STRING}, ["text"]),
-    "propose_cart": _schema("Make a proposal from an option_id returned by compare.",
-                            {"option_id": _STRING}, ["option_id"]),
-    "request_approval": _schema("Ask the user to approve a proposal.",
-                                {"proposal_id": _STRING}, ["proposal_id"]),
-    "pay": _schema("Pay an approved proposal, or one within a standing delegation.",
-                   {"proposal_id": _STRING, "delegation_id": _STRING}, ["proposal_id"]),
+    "structure_intent": _schema(
+        "Structure a shopping request into an intent and questions.", {"text": _STRING}, ["text"]
+    ),
+    "search": _schema(
+        "Search every merchant for a product.",
+        {
+            "query": _STRING,
+            "category": _STRING,
+            "max_unit_price": _STRING,
+            "quantity": {"type": "integer", "minimum": 1},
+        },
+        ["query"],
+    ),
+    "compare": _schema(
+        "Compare merchants for a request: options with reasons, or questions.",
+        {"text": _STRING},
+        ["text"],
+    ),
+    "propose_cart": _schema(
+        "Make a proposal from an option_id returned by compare.",
+        {"option_id": _STRING},
+        ["option_id"],
+    ),
+    "request_approval": _schema(
+        "Ask the user to approve a proposal.", {"proposal_id": _STRING}, ["proposal_id"]
+    ),
+    "pay": _schema(
+        "Pay an approved proposal, or one within a standing delegation.",
+        {"proposal_id": _STRING, "delegation_id": _STRING},
+        ["proposal_id"],
+    ),
     "order_status": _schema("Status of an order.", {"out_trade_no": _STRING}, ["out_trade_no"]),
     "revoke": _schema("Revoke a credential.", {"delegation_id": _STRING}, ["delegation_id"]),
 }
 
 
 def openai_tools() -> list[dict[str, Any]]:
-    return [{"type": "function", "function": {"name": name, **schema}}
-            for name, schema in TOOL_SCHEMAS.items()]
+    return [
+        {"type": "function", "function": {"name": name, **schema}}
+        for name, schema in TOOL_SCHEMAS.items()
+    ]
 
 
 @dataclass
@@ -76,13 +101,19 @@ class LLMShopper:
         return {
             "structure_intent": lambda text: t.structure_intent(str(text)),
             "search": lambda query, category=None, max_unit_price=None, quantity=1: {
-                "candidates": t.search(str(query), category=category,
-                                       max_unit_price=max_unit_price, quantity=int(quantity))},
+                "candidates": t.search(
+                    str(query),
+                    category=category,
+                    max_unit_price=max_unit_price,
+                    quantity=int(quantity),
+                )
+            },
             "compare": lambda text: t.compare(str(text)),
             "propose_cart": lambda option_id: t.propose_cart(str(option_id)),
             "request_approval": lambda proposal_id: t.request_approval(str(proposal_id)),
             "pay": lambda proposal_id, delegation_id=None: t.pay(
-                str(proposal_id), None if delegation_id is None else str(delegation_id)),
+                str(proposal_id), None if delegation_id is None else str(delegation_id)
+            ),
             "order_status": lambda out_trade_no: t.order_status(str(out_trade_no)),
             "revoke": lambda delegation_id: t.revoke(str(delegation_id)),
         }
@@ -94,8 +125,9 @@ class LLMShopper:
         except ValueError:
             arguments = None
         result = self._result(name, arguments)
-        self.calls.append(ToolCallRecord(name, arguments if isinstance(arguments, dict) else {},
-                                         result))
+        self.calls.append(
+            ToolCallRecord(name, arguments if isinstance(arguments, dict) else {}, result)
+        )
         return result
 
     def _result(self, name: str, arguments: Any) -> dict[str, Any]:
@@ -115,8 +147,10 @@ class LLMShopper:
 
     def run(self, text: str) -> str:
         """Let the model shop for ``text``; return its final words to the person."""
-        messages: list[dict[str, Any]] = [{"role": "system", "content": SYSTEM_PROMPT},
-                                          {"role": "user", "content": text}]
+        messages: list[dict[str, Any]] = [
+            {"role": "system", "content": SYSTEM_PROMPT},
+            {"role": "user", "content": text},
+        ]
         for _ in range(self.max_steps):
             message = self.client.complete(messages, openai_tools())
             messages.append(message)
@@ -126,11 +160,17 @@ class LLMShopper:
             for call in tool_calls:
                 try:
                     function = call["function"]
-                    result = self.call_tool(str(function["name"]),
-                                            str(function.get("arguments") or "{}"))
+                    result = self.call_tool(
+                        str(function["name"]), str(function.get("arguments") or "{}")
+                    )
                     call_id = str(call["id"])
                 except (KeyError, TypeError) as e:
                     raise LLMError("a tool call without id, name or arguments") from e
-                messages.append({"role": "tool", "tool_call_id": call_id,
-                                 "content": json.dumps(result, ensure_ascii=False)})
+                messages.append(
+                    {
+                        "role": "tool",
+                        "tool_call_id": call_id,
+                        "content": json.dumps(result, ensure_ascii=False),
+                    }
+                )
         return "I stopped: too many steps without an answer."

@@ -15,18 +15,32 @@ from trustcart.assistant.errors import LLMError
 
 
 class ChatClient:
-    def __init__(self, base_url: str, model: str, api_key: str = "", *,
-                 timeout: float = 60.0, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        api_key: str = "",
+        *,
+        timeout: float = 60.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.model = model
-        self._http = httpx.Client(base_url=base_url.rstrip("/"), headers=headers,
-                                  timeout=timeout, transport=transport)
+        self._http = httpx.Client(
+            base_url=base_url.rstrip("/"), headers=headers, timeout=timeout, transport=transport
+        )
 
-    def complete(self, messages: Sequence[dict[str, Any]], tools: Sequence[dict[str, Any]]
-                 ) -> dict[str, Any]:
+    def complete(
+        self, messages: Sequence[dict[str, Any]], tools: Sequence[dict[str, Any]]
+    ) -> dict[str, Any]:
         """One assistant message (it may hold ``tool_calls``)."""
-        body = {"model": self.model, "messages": list(messages), "tools": list(tools),
-                "tool_choice": "auto", "temperature": 0}
+        body = {
+            "model": self.model,
+            "messages": list(messages),
+            "tools": list(tools),
+            "tool_choice": "auto",
+            "temperature": 0,
+        }
         try:
             response = self._http.post("/chat/completions", json=body)
         except httpx.HTTPError as e:

@@ -102,8 +102,15 @@ def prepare_headwear(rgba: Image) -> PreparedProduct:
 
 def _draw(photo: Image, layer: Image, matrix: Any) -> Box | None:
     height, width = photo.shape[:2]
-    corners = [transform_point(matrix, Point(x, y)) for x, y in
-               ((0, 0), (layer.shape[1], 0), (0, layer.shape[0]), (layer.shape[1], layer.shape[0]))]
+    corners = [
+        transform_point(matrix, Point(x, y))
+        for x, y in (
+            (0, 0),
+            (layer.shape[1], 0),
+            (0, layer.shape[0]),
+            (layer.shape[1], layer.shape[0]),
+        )
+    ]
     roi = clip_box(bounding_box(corners, 2), width, height)
     if roi[2] <= roi[0] or roi[3] <= roi[1]:
         return None
@@ -117,8 +124,9 @@ def render_eyewear(photo: Image, person: PersonAnalysis, product: PreparedProduc
     """Draw glasses with their lens centres on the irises; return the drawn box."""
     assert person.head is not None  # judge_person guarantees it for eyewear
     eye_left, eye_right = person.head.eyes
-    matrix = similarity(product.keypoints["lens_left"], product.keypoints["lens_right"],
-                        eye_left, eye_right)
+    matrix = similarity(
+        product.keypoints["lens_left"], product.keypoints["lens_right"], eye_left, eye_right
+    )
     return _draw(photo, product.rgba, matrix)
 
 
@@ -134,7 +142,10 @@ def render_headwear(photo: Image, person: PersonAnalysis, product: PreparedProdu
     down = HAT_DOWN_PER_FACE * face_height
     anchor = Point(head.forehead.x + vx * down, head.forehead.y + vy * down)
     half = HAT_WIDTH_PER_FACE * head.face_width / 2
-    matrix = similarity(product.keypoints["brim_left"], product.keypoints["brim_right"],
-                        Point(anchor.x - ux * half, anchor.y - uy * half),
-                        Point(anchor.x + ux * half, anchor.y + uy * half))
+    matrix = similarity(
+        product.keypoints["brim_left"],
+        product.keypoints["brim_right"],
+        Point(anchor.x - ux * half, anchor.y - uy * half),
+        Point(anchor.x + ux * half, anchor.y + uy * half),
+    )
     return _draw(photo, product.rgba, matrix)

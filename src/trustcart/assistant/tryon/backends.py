@@ -126,8 +126,9 @@ def discover_backends(
     """The classical back end plus every loadable plug-in of ``ENTRY_POINT_GROUP``."""
     found: dict[str, TryOnBackend] = {CLASSICAL: classical or ClassicalBackend()}
     broken: dict[str, str] = {}
-    points = (metadata.entry_points(group=ENTRY_POINT_GROUP) if entry_points is None
-              else entry_points)
+    points = (
+        metadata.entry_points(group=ENTRY_POINT_GROUP) if entry_points is None else entry_points
+    )
     for point in points:
         if point.name == CLASSICAL:
             broken[point.name] = "the name 'classical' is reserved"
@@ -151,18 +152,22 @@ def _is_available(backend: TryOnBackend) -> bool:
         return False
 
 
-def select_backend(discovery: Discovery, category: Category, name: str | None = None
-                   ) -> TryOnBackend:
+def select_backend(
+    discovery: Discovery, category: Category, name: str | None = None
+) -> TryOnBackend:
     """The named back end, or the first available generative one, or the classical one."""
     if name is not None:
         backend = discovery.backends.get(name)
         if backend is None:
             known = ", ".join(sorted(discovery.backends))
-            raise BackendError(TryOnProblem.BACKEND_UNKNOWN,
-                               f"no try-on back end '{name}' (known: {known})")
+            raise BackendError(
+                TryOnProblem.BACKEND_UNKNOWN, f"no try-on back end '{name}' (known: {known})"
+            )
         if category not in backend.categories or not _is_available(backend):
-            raise BackendError(TryOnProblem.BACKEND_UNAVAILABLE,
-                               f"back end '{name}' cannot try on {category.value} here")
+            raise BackendError(
+                TryOnProblem.BACKEND_UNAVAILABLE,
+                f"back end '{name}' cannot try on {category.value} here",
+            )
         return backend
     for backend_name in sorted(discovery.backends):
         backend = discovery.backends[backend_name]
@@ -186,13 +191,19 @@ class TryOnService:
         except Exception as e:
             # A generative back end's own failure (out of memory, bad weights) is reported as
             # such; the classical back end's own errors are all TryOnErrors already.
-            raise BackendError(TryOnProblem.BACKEND_FAILED,
-                               f"back end '{chosen.name}' failed: {type(e).__name__}") from e
+            raise BackendError(
+                TryOnProblem.BACKEND_FAILED, f"back end '{chosen.name}' failed: {type(e).__name__}"
+            ) from e
 
     def describe(self) -> list[dict[str, object]]:
         return [
-            {"name": name, "available": _is_available(backend),
-             "categories": sorted(c.value for c in backend.categories)}
+            {
+                "name": name,
+                "available": _is_available(backend),
+                "categories": sorted(c.value for c in backend.categories),
+            }
             for name, backend in sorted(self.discovery.backends.items())
-        ] + [{"name": name, "available": False, "error": why}
-             for name, why in sorted(self.discovery.broken.items())]
+        ] + [
+            {"name": name, "available": False, "error": why}
+            for name, why in sorted(self.discovery.broken.items())
+        ]

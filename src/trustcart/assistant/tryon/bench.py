@@ -41,15 +41,19 @@ def _photo_jpeg(side: int) -> bytes:
 
     photo = decode_rgb(person_photo("astronaut"))
     scaled = cv2.resize(photo, (side, side), interpolation=cv2.INTER_CUBIC)
-    ok, data = cv2.imencode(".jpg", cv2.cvtColor(scaled, cv2.COLOR_RGB2BGR),
-                            [cv2.IMWRITE_JPEG_QUALITY, 90])
+    ok, data = cv2.imencode(
+        ".jpg", cv2.cvtColor(scaled, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, 90]
+    )
     if not ok:
         raise RuntimeError("JPEG encoding failed")
     return bytes(data.tobytes())
 
 
-def run_tryon_bench(sizes: Sequence[int] = DEFAULT_SIZES, repeats: int = 5,
-                    categories: Sequence[Category] = tuple(Category)) -> dict[str, object]:
+def run_tryon_bench(
+    sizes: Sequence[int] = DEFAULT_SIZES,
+    repeats: int = 5,
+    categories: Sequence[Category] = tuple(Category),
+) -> dict[str, object]:
     """Run the benchmark; returns a JSON-ready report."""
     from trustcart.assistant.tryon.person import default_analyzer
     from trustcart.assistant.tryon.product import prepare_product
@@ -57,8 +61,11 @@ def run_tryon_bench(sizes: Sequence[int] = DEFAULT_SIZES, repeats: int = 5,
 
     if repeats < 1:
         raise ValueError("repeats must be at least 1")
-    products = {Category.UPPER: draw_tshirt(), Category.EYEWEAR: draw_glasses(),
-                Category.HEADWEAR: draw_cap()}
+    products = {
+        Category.UPPER: draw_tshirt(),
+        Category.EYEWEAR: draw_glasses(),
+        Category.HEADWEAR: draw_cap(),
+    }
     backend = ClassicalBackend()
     preparation: dict[str, float] = {}
     for category in categories:
@@ -84,14 +91,16 @@ def run_tryon_bench(sizes: Sequence[int] = DEFAULT_SIZES, repeats: int = 5,
             pipeline_ms = round(statistics.median(pipelines) * 1000, 1)
             end_to_end_ms = round(statistics.median(totals) * 1000, 1)
             target = TARGETS_MS.get((category.value, side))
-            rows.append({
-                "size": side,
-                "category": category.value,
-                "pipeline_ms": pipeline_ms,
-                "end_to_end_ms": end_to_end_ms,
-                "target_ms": target,
-                "meets_target": None if target is None else end_to_end_ms <= target,
-            })
+            rows.append(
+                {
+                    "size": side,
+                    "category": category.value,
+                    "pipeline_ms": pipeline_ms,
+                    "end_to_end_ms": end_to_end_ms,
+                    "target_ms": target,
+                    "meets_target": None if target is None else end_to_end_ms <= target,
+                }
+            )
     return {
         "benchmark": "tryon",
         "analyzer": default_analyzer().name,

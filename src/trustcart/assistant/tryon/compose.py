@@ -47,8 +47,13 @@ def _tps_kernel(r_squared: Any) -> Any:
     return np.nan_to_num(value)
 
 
-def tps_warp(layer: Image, product_points: list[Point], photo_points: list[Point],
-             roi: tuple[int, int, int, int], smoothing: float = 1.0) -> Image:
+def tps_warp(
+    layer: Image,
+    product_points: list[Point],
+    photo_points: list[Point],
+    roi: tuple[int, int, int, int],
+    smoothing: float = 1.0,
+) -> Image:
     """Warp ``layer`` so that each product point lands on its photo point, inside ``roi``.
 
     Returns an RGBA image of the ROI's size; pixels that map outside the layer are transparent.
@@ -83,8 +88,14 @@ def tps_warp(layer: Image, product_points: list[Point], photo_points: list[Point
     full = ((len(grid_x) - 1) * GRID_STEP + 1, (len(grid_y) - 1) * GRID_STEP + 1)
     map_x = cv2.resize(map_x, full, interpolation=cv2.INTER_LINEAR)[: y1 - y0, : x1 - x0]
     map_y = cv2.resize(map_y, full, interpolation=cv2.INTER_LINEAR)[: y1 - y0, : x1 - x0]
-    warped: Any = cv2.remap(layer, map_x, map_y, cv2.INTER_LINEAR,
-                              borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0, 0))
+    warped: Any = cv2.remap(
+        layer,
+        map_x,
+        map_y,
+        cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=(0, 0, 0, 0),
+    )
     return np.ascontiguousarray(warped, dtype=np.uint8)
 
 
@@ -96,8 +107,10 @@ def similarity(product_a: Point, product_b: Point, photo_a: Point, photo_b: Poin
     target = complex(photo_b.x - photo_a.x, photo_b.y - photo_a.y)
     factor = target / source if source != 0 else complex(1, 0)
     shift = complex(photo_a.x, photo_a.y) - factor * complex(product_a.x, product_a.y)
-    return np.array([[factor.real, -factor.imag, shift.real],
-                     [factor.imag, factor.real, shift.imag]], np.float64)
+    return np.array(
+        [[factor.real, -factor.imag, shift.real], [factor.imag, factor.real, shift.imag]],
+        np.float64,
+    )
 
 
 def rotation_about(pivot: Point, angle: float, scale: float, target: Point) -> Any:
@@ -106,8 +119,13 @@ def rotation_about(pivot: Point, angle: float, scale: float, target: Point) -> A
     import numpy as np
 
     c, s = math.cos(angle) * scale, math.sin(angle) * scale
-    return np.array([[c, -s, target.x - c * pivot.x + s * pivot.y],
-                     [s, c, target.y - s * pivot.x - c * pivot.y]], np.float64)
+    return np.array(
+        [
+            [c, -s, target.x - c * pivot.x + s * pivot.y],
+            [s, c, target.y - s * pivot.x - c * pivot.y],
+        ],
+        np.float64,
+    )
 
 
 def affine_warp(layer: Image, matrix: Any, roi: tuple[int, int, int, int]) -> Image:
@@ -118,14 +136,22 @@ def affine_warp(layer: Image, matrix: Any, roi: tuple[int, int, int, int]) -> Im
     x0, y0, x1, y1 = roi
     shifted = matrix.copy()
     shifted[:, 2] -= (x0, y0)
-    warped: Any = cv2.warpAffine(layer, shifted, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR,
-                                   borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0, 0))
+    warped: Any = cv2.warpAffine(
+        layer,
+        shifted,
+        (x1 - x0, y1 - y0),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=(0, 0, 0, 0),
+    )
     return np.ascontiguousarray(warped)
 
 
 def transform_point(matrix: Any, point: Point) -> Point:
-    return Point(matrix[0, 0] * point.x + matrix[0, 1] * point.y + matrix[0, 2],
-                 matrix[1, 0] * point.x + matrix[1, 1] * point.y + matrix[1, 2])
+    return Point(
+        matrix[0, 0] * point.x + matrix[0, 1] * point.y + matrix[0, 2],
+        matrix[1, 0] * point.x + matrix[1, 1] * point.y + matrix[1, 2],
+    )
 
 
 def blur_wide(values: Floats, sigma: float) -> Floats:
@@ -136,8 +162,11 @@ def blur_wide(values: Floats, sigma: float) -> Floats:
 
     height, width = values.shape[:2]
     factor = max(1.0, sigma / 3.0)
-    small = cv2.resize(values, (max(1, round(width / factor)), max(1, round(height / factor))),
-                       interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        values,
+        (max(1, round(width / factor)), max(1, round(height / factor))),
+        interpolation=cv2.INTER_AREA,
+    )
     small = cv2.GaussianBlur(small, (0, 0), max(0.8, sigma / factor))
     result: Any = cv2.resize(small, (width, height), interpolation=cv2.INTER_LINEAR)
     return np.asarray(result, dtype=np.float32)
@@ -155,8 +184,13 @@ def shading_of(photo_roi: Image, sigma: float) -> Floats:
     return shading.astype(np.float32)
 
 
-def alpha_over(photo: Image, layer: Image, roi: tuple[int, int, int, int],
-               alpha: Floats | None = None, shading: Floats | None = None) -> None:
+def alpha_over(
+    photo: Image,
+    layer: Image,
+    roi: tuple[int, int, int, int],
+    alpha: Floats | None = None,
+    shading: Floats | None = None,
+) -> None:
     """Draw ``layer`` (RGBA, ROI-sized) over ``photo`` in place; ``alpha`` overrides its own."""
     import numpy as np
 
@@ -184,5 +218,9 @@ def drawn_box(layers: list[tuple[Any, tuple[int, int, int, int]]]) -> Box | None
             found.append(Box(x0 + cols[0], y0 + rows[0], x0 + cols[-1] + 1, y0 + rows[-1] + 1))
     if not found:
         return None
-    return Box(min(b.left for b in found), min(b.top for b in found),
-               max(b.right for b in found), max(b.bottom for b in found))
+    return Box(
+        min(b.left for b in found),
+        min(b.top for b in found),
+        max(b.right for b in found),
+        max(b.bottom for b in found),
+    )

@@ -109,10 +109,12 @@ def garment_keypoints(alpha: Any) -> dict[str, Point]:
         "neck_left": Point(centre - neck_half, top_at(centre - neck_half)),
         "neck_right": Point(centre + neck_half, top_at(centre + neck_half)),
         "neck_front": Point(centre, top_at(centre)),
-        "armpit_left": Point(torso_left, float(sleeve_left[-1]) if sleeve_left.size
-                             else default_armpit),
-        "armpit_right": Point(torso_right, float(sleeve_right[-1]) if sleeve_right.size
-                              else default_armpit),
+        "armpit_left": Point(
+            torso_left, float(sleeve_left[-1]) if sleeve_left.size else default_armpit
+        ),
+        "armpit_right": Point(
+            torso_right, float(sleeve_right[-1]) if sleeve_right.size else default_armpit
+        ),
         "hem_left": Point(torso_left, float(hem_y)),
         "hem_centre": Point(centre, float(hem_y)),
         "hem_right": Point(torso_right, float(hem_y)),
@@ -127,8 +129,9 @@ def prepare_garment(rgba: Image) -> PreparedProduct:
     # A garment is opaque: a region enclosed by it that matched the background colour (a white
     # stripe on a product shot on white) is part of the garment, not a hole.
     rgba = rgba.copy()
-    contours, _ = cv2.findContours((rgba[:, :, 3] > 127).astype(np.uint8), cv2.RETR_EXTERNAL,
-                                   cv2.CHAIN_APPROX_SIMPLE)
+    contours, _ = cv2.findContours(
+        (rgba[:, :, 3] > 127).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
+    )
     filled = np.zeros(rgba.shape[:2], np.uint8)
     cv2.drawContours(filled, contours, -1, (255,), thickness=cv2.FILLED)
     inside = cv2.erode(filled, np.ones((3, 3), np.uint8))
@@ -164,8 +167,9 @@ def _unit(dx: float, dy: float) -> tuple[float, float]:
     return dx / length, dy / length
 
 
-def _torso_targets(person: PersonAnalysis, points: dict[str, Point]
-                   ) -> tuple[Any, list[Point], list[Point]]:
+def _torso_targets(
+    person: PersonAnalysis, points: dict[str, Point]
+) -> tuple[Any, list[Point], list[Point]]:
     """The similarity (garment -> photo) of the upper body, and the spline's point pairs."""
     pose = person.pose
     assert pose is not None  # judge_person guarantees it for garments
@@ -176,19 +180,31 @@ def _torso_targets(person: PersonAnalysis, points: dict[str, Point]
     middle = Point((joint_left.x + joint_right.x) / 2, (joint_left.y + joint_right.y) / 2)
 
     def at(along: float, down: float) -> Point:
-        return Point(middle.x + (ux * along + vx * down) * span,
-                     middle.y + (uy * along + vy * down) * span)
+        return Point(
+            middle.x + (ux * along + vx * down) * span, middle.y + (uy * along + vy * down) * span
+        )
 
-    to_photo = similarity(points["shoulder_left"], points["shoulder_right"],
-                          at(-SHOULDER_OUT, -SHOULDER_UP), at(SHOULDER_OUT, -SHOULDER_UP))
+    to_photo = similarity(
+        points["shoulder_left"],
+        points["shoulder_right"],
+        at(-SHOULDER_OUT, -SHOULDER_UP),
+        at(SHOULDER_OUT, -SHOULDER_UP),
+    )
     scale = math.hypot(to_photo[0, 0], to_photo[1, 0])
     hips = Point((pose.hips[0].x + pose.hips[1].x) / 2, (pose.hips[0].y + pose.hips[1].y) / 2)
     torso = ((hips.x - middle.x) * vx + (hips.y - middle.y) * vy) / span
     torso = torso if 0.9 <= torso <= 2.4 else DEFAULT_TORSO
     hem_half = (points["hem_right"].x - points["hem_left"].x) * scale / span / 2
 
-    names = ["shoulder_left", "shoulder_right", "neck_left", "neck_right", "neck_front",
-             "armpit_left", "armpit_right"]
+    names = [
+        "shoulder_left",
+        "shoulder_right",
+        "neck_left",
+        "neck_right",
+        "neck_front",
+        "armpit_left",
+        "armpit_right",
+    ]
     product_points = [points[name] for name in names]
     photo_points = [transform_point(to_photo, points[name]) for name in names]
     for name, along in (("hem_left", -hem_half), ("hem_centre", 0.0), ("hem_right", hem_half)):
@@ -197,8 +213,9 @@ def _torso_targets(person: PersonAnalysis, points: dict[str, Point]
     return to_photo, product_points, photo_points
 
 
-def _sleeve_matrix(to_photo: Any, pivot: Point, centre: Point, joint: Point,
-                   elbow: Point | None) -> Any:
+def _sleeve_matrix(
+    to_photo: Any, pivot: Point, centre: Point, joint: Point, elbow: Point | None
+) -> Any:
     """Turn the sleeve about its shoulder corner so that it follows shoulder -> elbow."""
     scale = math.hypot(to_photo[0, 0], to_photo[1, 0])
     sleeve_angle = math.atan2(centre.y - pivot.y, centre.x - pivot.x)
@@ -237,16 +254,27 @@ def render_garment(photo: Image, person: PersonAnalysis, product: PreparedProduc
     face_block = np.zeros((ay1 - ay0, ax1 - ax0), np.float32)
     if person.face is not None:
         face = person.face
-        fx0, fy0, fx1, fy1 = clip_box(Box(face.left - ax0, face.top - ay0, face.right - ax0,
-                                          face.bottom - 0.04 * face.height - ay0),
-                                      ax1 - ax0, ay1 - ay0)
+        fx0, fy0, fx1, fy1 = clip_box(
+            Box(
+                face.left - ax0,
+                face.top - ay0,
+                face.right - ax0,
+                face.bottom - 0.04 * face.height - ay0,
+            ),
+            ax1 - ax0,
+            ay1 - ay0,
+        )
         face_block[fy0:fy1, fx0:fx1] = 1.0
     in_front = face_block.copy()
     for elbow, wrist in zip(pose.elbows, pose.wrists, strict=True):
         if elbow is not None and wrist is not None:
-            cv2.line(in_front, (round(elbow.x - ax0), round(elbow.y - ay0)),
-                     (round(wrist.x - ax0), round(wrist.y - ay0)), (1.0,),
-                     thickness=max(2, round(0.22 * span)))
+            cv2.line(
+                in_front,
+                (round(elbow.x - ax0), round(elbow.y - ay0)),
+                (round(wrist.x - ax0), round(wrist.y - ay0)),
+                (1.0,),
+                thickness=max(2, round(0.22 * span)),
+            )
 
     def inside(roi: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
         return (max(roi[0], ax0), max(roi[1], ay0), min(roi[2], ax1), min(roi[3], ay1))
@@ -260,16 +288,24 @@ def render_garment(photo: Image, person: PersonAnalysis, product: PreparedProduc
         drawn.append((weight, roi))
 
     drawn: list[tuple[Any, tuple[int, int, int, int]]] = []
-    for side, joint, elbow in (("left", pose.shoulders[0], pose.elbows[0]),
-                               ("right", pose.shoulders[1], pose.elbows[1])):
+    for side, joint, elbow in (
+        ("left", pose.shoulders[0], pose.elbows[0]),
+        ("right", pose.shoulders[1], pose.elbows[1]),
+    ):
         sleeve = product.layers.get(f"sleeve_{side}")
         centre = points.get(f"sleeve_{side}_centre")
         if sleeve is None or centre is None:
             continue
         matrix = _sleeve_matrix(to_photo, points[f"shoulder_{side}"], centre, joint, elbow)
-        corners = [transform_point(matrix, Point(x, y)) for x, y in
-                   ((0, 0), (sleeve.shape[1], 0), (0, sleeve.shape[0]),
-                    (sleeve.shape[1], sleeve.shape[0]))]
+        corners = [
+            transform_point(matrix, Point(x, y))
+            for x, y in (
+                (0, 0),
+                (sleeve.shape[1], 0),
+                (0, sleeve.shape[0]),
+                (sleeve.shape[1], sleeve.shape[0]),
+            )
+        ]
         roi = inside(clip_box(bounding_box(corners, 2), width, height))
         if roi[2] > roi[0] and roi[3] > roi[1]:
             draw(affine_warp(sleeve, matrix, roi), roi, face_block)

@@ -111,8 +111,9 @@ def decode_image(data: bytes, what: str = "image") -> Image:
     import numpy as np
 
     if len(data) > MAX_IMAGE_BYTES:
-        raise ImageError(TryOnProblem.IMAGE_TOO_LARGE,
-                         f"the {what} exceeds {MAX_IMAGE_BYTES} bytes")
+        raise ImageError(
+            TryOnProblem.IMAGE_TOO_LARGE, f"the {what} exceeds {MAX_IMAGE_BYTES} bytes"
+        )
     width, height = image_dimensions(data)
     check_dimensions(width, height, what)
     decoded: Any = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)

@@ -114,8 +114,11 @@ def judge_person(observed: Observations, category: Category) -> PersonAnalysis:
             f"{len(faces)} people are in the photo; use a photo of one person",
         )
     body_seen = pose is not None and pose.shoulder_width >= MIN_SHOULDER_PX
-    if not faces and body_seen and pose is not None and (
-        not pose.facing_camera or pose.nose_visibility < VISIBLE
+    if (
+        not faces
+        and body_seen
+        and pose is not None
+        and (not pose.facing_camera or pose.nose_visibility < VISIBLE)
     ):
         raise PhotoError(
             TryOnProblem.SEEN_FROM_BEHIND,
@@ -164,8 +167,9 @@ class PersonAnalyzer(Protocol):
     def observe(self, image: Image, category: Category) -> Observations: ...
 
 
-def analyze_person(image: Image, category: Category, analyzer: PersonAnalyzer | None = None
-                   ) -> PersonAnalysis:
+def analyze_person(
+    image: Image, category: Category, analyzer: PersonAnalyzer | None = None
+) -> PersonAnalysis:
     """Observe and judge in one call.
 
     >>> analysis = analyze_person(photo, Category.EYEWEAR)  # doctest: +SKIP
@@ -186,8 +190,9 @@ def _shrink(image: Image) -> tuple[Image, float]:
         return image, 1.0
     import numpy as np
 
-    small = cv2.resize(image, (round(width * scale), round(height * scale)),
-                       interpolation=cv2.INTER_AREA)
+    small = cv2.resize(
+        image, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA
+    )
     return np.asarray(small, dtype=np.uint8), 1.0 / scale
 
 

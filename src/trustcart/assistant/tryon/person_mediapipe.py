@@ -72,8 +72,9 @@ class MediapipeAnalyzer:
         for detection in detected:
             box = detection.location_data.relative_bounding_box
             left, top = max(0.0, box.xmin) * small_w * back, max(0.0, box.ymin) * small_h * back
-            faces.append(Box(left, top, left + box.width * small_w * back,
-                             top + box.height * small_h * back))
+            faces.append(
+                Box(left, top, left + box.width * small_w * back, top + box.height * small_h * back)
+            )
 
         pose = None
         mask = None
@@ -88,11 +89,14 @@ class MediapipeAnalyzer:
             facing = person_left.x > person_right.x
             pose = Pose(
                 shoulders=(person_right, person_left) if facing else (person_left, person_right),
-                hips=(point(marks[RIGHT_HIP]), point(marks[LEFT_HIP])) if facing
+                hips=(point(marks[RIGHT_HIP]), point(marks[LEFT_HIP]))
+                if facing
                 else (point(marks[LEFT_HIP]), point(marks[RIGHT_HIP])),
-                elbows=(limb(RIGHT_ELBOW), limb(LEFT_ELBOW)) if facing
+                elbows=(limb(RIGHT_ELBOW), limb(LEFT_ELBOW))
+                if facing
                 else (limb(LEFT_ELBOW), limb(RIGHT_ELBOW)),
-                wrists=(limb(RIGHT_WRIST), limb(LEFT_WRIST)) if facing
+                wrists=(limb(RIGHT_WRIST), limb(LEFT_WRIST))
+                if facing
                 else (limb(LEFT_WRIST), limb(RIGHT_WRIST)),
                 nose_visibility=float(marks[NOSE].visibility),
                 facing_camera=facing,

@@ -50,15 +50,20 @@ class OpenCVAnalyzer:
         height, width = image.shape[:2]
         scale = min(1.0, DETECT_SIDE / max(height, width))
         gray = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-        small = cv2.equalizeHist(cv2.resize(gray, (round(width * scale), round(height * scale)),
-                                            interpolation=cv2.INTER_AREA))
+        small = cv2.equalizeHist(
+            cv2.resize(
+                gray, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA
+            )
+        )
         found, _levels, weights = self._faces.detectMultiScale3(
             small, scaleFactor=1.1, minNeighbors=8, minSize=(20, 20), outputRejectLevels=True
         )
         # The cascade's confidence separates faces from face-like patches (badges, helmets).
-        faces = tuple(Box(x / scale, y / scale, (x + w) / scale, (y + h) / scale)
-                      for (x, y, w, h), weight in zip(found, weights, strict=True)
-                      if float(weight) >= MIN_FACE_WEIGHT)
+        faces = tuple(
+            Box(x / scale, y / scale, (x + w) / scale, (y + h) / scale)
+            for (x, y, w, h), weight in zip(found, weights, strict=True)
+            if float(weight) >= MIN_FACE_WEIGHT
+        )
         if not faces:
             return Observations(width, height, (), None, None, None, self.name)
         face = max(faces, key=lambda box: box.width)
@@ -73,10 +78,12 @@ class OpenCVAnalyzer:
         left, top = round(face.left), round(face.top)
         upper = gray[top : top + round(face.height * 0.6), left : round(face.right)]
         side = max(8, round(face.width / 8))
-        found = self._eyes.detectMultiScale(cv2.equalizeHist(upper), scaleFactor=1.1,
-                                            minNeighbors=4, minSize=(side, side))
-        centres = sorted((Point(left + x + w / 2, top + y + h / 2) for (x, y, w, h) in found),
-                         key=lambda p: p.x)
+        found = self._eyes.detectMultiScale(
+            cv2.equalizeHist(upper), scaleFactor=1.1, minNeighbors=4, minSize=(side, side)
+        )
+        centres = sorted(
+            (Point(left + x + w / 2, top + y + h / 2) for (x, y, w, h) in found), key=lambda p: p.x
+        )
         middle = face.center.x
         left_eyes = [p for p in centres if p.x < middle]
         right_eyes = [p for p in centres if p.x >= middle]
@@ -84,8 +91,10 @@ class OpenCVAnalyzer:
             eyes = (left_eyes[-1], right_eyes[0])
         else:  # proportions of the Haar face box
             eye_y = face.top + 0.38 * face.height
-            eyes = (Point(face.left + 0.3 * face.width, eye_y),
-                    Point(face.left + 0.7 * face.width, eye_y))
+            eyes = (
+                Point(face.left + 0.3 * face.width, eye_y),
+                Point(face.left + 0.7 * face.width, eye_y),
+            )
         return Head(
             eyes=eyes,
             forehead=Point(face.center.x, face.top + 0.02 * face.height),
@@ -113,8 +122,11 @@ class OpenCVAnalyzer:
 
         height, width = image.shape[:2]
         scale = min(1.0, MASK_SIDE / max(height, width))
-        small = cv2.resize(image, (max(1, round(width * scale)), max(1, round(height * scale))),
-                           interpolation=cv2.INTER_AREA)
+        small = cv2.resize(
+            image,
+            (max(1, round(width * scale)), max(1, round(height * scale))),
+            interpolation=cv2.INTER_AREA,
+        )
         seeds = np.full(small.shape[:2], cv2.GC_PR_BGD, np.uint8)
         (left_shoulder, right_shoulder) = pose.shoulders
         spread = right_shoulder.x - left_shoulder.x
@@ -122,20 +134,36 @@ class OpenCVAnalyzer:
         def fill(left: float, top: float, right: float, bottom: float, value: int) -> None:
             x0, y0 = max(0, round(left * scale)), max(0, round(top * scale))
             x1, y1 = round(right * scale), round(bottom * scale)
-            seeds[y0:max(y0, y1), x0:max(x0, x1)] = value
+            seeds[y0 : max(y0, y1), x0 : max(x0, x1)] = value
 
-        fill(left_shoulder.x - 0.2 * spread, face.top - 0.2 * face.height,
-             right_shoulder.x + 0.2 * spread, height, cv2.GC_PR_FGD)
-        fill(face.left + 0.2 * face.width, face.top + 0.2 * face.height,
-             face.right - 0.2 * face.width, face.bottom - 0.1 * face.height, cv2.GC_FGD)
+        fill(
+            left_shoulder.x - 0.2 * spread,
+            face.top - 0.2 * face.height,
+            right_shoulder.x + 0.2 * spread,
+            height,
+            cv2.GC_PR_FGD,
+        )
+        fill(
+            face.left + 0.2 * face.width,
+            face.top + 0.2 * face.height,
+            face.right - 0.2 * face.width,
+            face.bottom - 0.1 * face.height,
+            cv2.GC_FGD,
+        )
         torso_top = left_shoulder.y + 0.15 * spread
-        fill(face.center.x - 0.25 * spread, torso_top, face.center.x + 0.25 * spread,
-             torso_top + 0.6 * spread, cv2.GC_FGD)
+        fill(
+            face.center.x - 0.25 * spread,
+            torso_top,
+            face.center.x + 0.25 * spread,
+            torso_top + 0.6 * spread,
+            cv2.GC_FGD,
+        )
         background = np.zeros((1, 65), np.float64)
         foreground = np.zeros((1, 65), np.float64)
         # A degenerate seed (no background left) makes GrabCut raise: keep the estimate then.
         with contextlib.suppress(cv2.error):
-            cv2.grabCut(small, seeds, (0, 0, 0, 0), background, foreground, 2,
-                        cv2.GC_INIT_WITH_MASK)
+            cv2.grabCut(
+                small, seeds, (0, 0, 0, 0), background, foreground, 2, cv2.GC_INIT_WITH_MASK
+            )
         person = np.isin(seeds, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.float32)
         return _full_mask(cv2.GaussianBlur(person, (3, 3), 0), width, height)

@@ -53,10 +53,14 @@ def _border_pixels(rgb: Image) -> Any:
 
     height, width = rgb.shape[:2]
     band = max(2, round(0.02 * min(height, width)))
-    return np.concatenate([
-        rgb[:band].reshape(-1, 3), rgb[-band:].reshape(-1, 3),
-        rgb[:, :band].reshape(-1, 3), rgb[:, -band:].reshape(-1, 3),
-    ]).astype(np.float32)
+    return np.concatenate(
+        [
+            rgb[:band].reshape(-1, 3),
+            rgb[-band:].reshape(-1, 3),
+            rgb[:, :band].reshape(-1, 3),
+            rgb[:, -band:].reshape(-1, 3),
+        ]
+    ).astype(np.float32)
 
 
 def _mask_from_background(rgb: Image) -> Any:
@@ -78,15 +82,17 @@ def _mask_from_background(rgb: Image) -> Any:
         height, width = rgb.shape[:2]
         scale = min(1.0, GRABCUT_SIDE / max(height, width))
         size = (max(1, round(width * scale)), max(1, round(height * scale)))
-        seeds = np.where(sure, cv2.GC_FGD, np.where(unsure & (distance > threshold),
-                                                     cv2.GC_PR_FGD, cv2.GC_BGD))
+        seeds = np.where(
+            sure, cv2.GC_FGD, np.where(unsure & (distance > threshold), cv2.GC_PR_FGD, cv2.GC_BGD)
+        )
         seeds = np.where(unsure & (distance <= threshold), cv2.GC_PR_BGD, seeds).astype(np.uint8)
         small = cv2.resize(seeds, size, interpolation=cv2.INTER_NEAREST)
         if (small == cv2.GC_BGD).any() and np.isin(small, (cv2.GC_FGD, cv2.GC_PR_FGD)).any():
             colours = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
             models = (np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64))
-            cv2.grabCut(colours, small, (0, 0, 0, 0), models[0], models[1], 2,
-                        cv2.GC_INIT_WITH_MASK)
+            cv2.grabCut(
+                colours, small, (0, 0, 0, 0), models[0], models[1], 2, cv2.GC_INIT_WITH_MASK
+            )
             decided = np.isin(small, (cv2.GC_FGD, cv2.GC_PR_FGD)).astype(np.uint8)
             full: Any = cv2.resize(decided, (width, height), interpolation=cv2.INTER_NEAREST)
             mask = np.where(unsure, full, sure).astype(np.uint8)
@@ -128,8 +134,13 @@ def cut_out(image: Image) -> Image:
         raise _unusable("no product found in the image; it must stand out from its background")
     rows = np.flatnonzero(mask.any(axis=1))
     cols = np.flatnonzero(mask.any(axis=0))
-    if share > 0.97 or (rows[0] == 0 and cols[0] == 0 and rows[-1] == height - 1
-                        and cols[-1] == width - 1 and share > 0.8):
+    if share > 0.97 or (
+        rows[0] == 0
+        and cols[0] == 0
+        and rows[-1] == height - 1
+        and cols[-1] == width - 1
+        and share > 0.8
+    ):
         raise _unusable("the product fills the whole image; leave a plain margin around it")
     top, bottom, left, right = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
     if alpha is None:
@@ -139,9 +150,11 @@ def cut_out(image: Image) -> Image:
     rgba = np.dstack([rgb[top:bottom, left:right], alpha[top:bottom, left:right]])
     scale = min(1.0, PRODUCT_SIDE / max(rgba.shape[:2]))
     if scale < 1.0:
-        rgba = cv2.resize(rgba, (max(1, round(rgba.shape[1] * scale)),
-                                 max(1, round(rgba.shape[0] * scale))),
-                          interpolation=cv2.INTER_AREA)
+        rgba = cv2.resize(
+            rgba,
+            (max(1, round(rgba.shape[1] * scale)), max(1, round(rgba.shape[0] * scale))),
+            interpolation=cv2.INTER_AREA,
+        )
     return np.ascontiguousarray(rgba)
 
 

@@ -26,12 +26,29 @@ def draw_tshirt(colour: tuple[int, int, int] = (200, 30, 40), width: int = 600) 
     def px(x: float, y: float) -> tuple[int, int]:
         return round(x * width), round(y * height)
 
-    outline = np.array([px(*p) for p in (
-        (0.38, 0.06), (0.44, 0.10), (0.50, 0.11), (0.56, 0.10), (0.62, 0.06),  # collar
-        (0.80, 0.12), (0.97, 0.33), (0.85, 0.41), (0.78, 0.33),  # right sleeve
-        (0.78, 0.95), (0.22, 0.95),  # hem
-        (0.22, 0.33), (0.15, 0.41), (0.03, 0.33), (0.20, 0.12),  # left sleeve
-    )], np.int32)
+    outline = np.array(
+        [
+            px(*p)
+            for p in (
+                (0.38, 0.06),
+                (0.44, 0.10),
+                (0.50, 0.11),
+                (0.56, 0.10),
+                (0.62, 0.06),  # collar
+                (0.80, 0.12),
+                (0.97, 0.33),
+                (0.85, 0.41),
+                (0.78, 0.33),  # right sleeve
+                (0.78, 0.95),
+                (0.22, 0.95),  # hem
+                (0.22, 0.33),
+                (0.15, 0.41),
+                (0.03, 0.33),
+                (0.20, 0.12),  # left sleeve
+            )
+        ],
+        np.int32,
+    )
     cv2.fillPoly(image, [outline], colour)
     darker = tuple(int(c * 0.7) for c in colour)
     cv2.polylines(image, [outline], True, darker, max(2, width // 200), cv2.LINE_AA)
@@ -54,10 +71,18 @@ def draw_glasses(width: int = 500, colour: tuple[int, int, int] = (20, 20, 20)) 
         cv2.circle(image, centre, radius, (120, 150, 170), -1, cv2.LINE_AA)  # tinted lens
         cv2.circle(image, centre, radius, colour, thickness, cv2.LINE_AA)
     bridge_y = height // 2 - radius // 3
-    cv2.line(image, (centres[0][0] + radius, bridge_y), (centres[1][0] - radius, bridge_y),
-             colour, thickness, cv2.LINE_AA)
-    for x0, x1 in ((centres[0][0] - radius, 0 + width // 50),
-                   (centres[1][0] + radius, width - width // 50)):
+    cv2.line(
+        image,
+        (centres[0][0] + radius, bridge_y),
+        (centres[1][0] - radius, bridge_y),
+        colour,
+        thickness,
+        cv2.LINE_AA,
+    )
+    for x0, x1 in (
+        (centres[0][0] - radius, 0 + width // 50),
+        (centres[1][0] + radius, width - width // 50),
+    ):
         cv2.line(image, (x0, bridge_y), (x1, bridge_y - radius // 4), colour, thickness)
     return encode_png(image)
 
@@ -71,11 +96,24 @@ def draw_cap(width: int = 500, colour: tuple[int, int, int] = (30, 60, 160)) -> 
     height = round(width * 0.7)
     image = np.full((height, width, 3), 255, np.uint8)
     centre = (width // 2, round(height * 0.78))
-    cv2.ellipse(image, centre, (round(width * 0.40), round(height * 0.68)), 0, 180, 360, colour,
-                -1, cv2.LINE_AA)
-    cv2.rectangle(image, (round(width * 0.06), round(height * 0.74)),
-                  (round(width * 0.94), round(height * 0.92)), tuple(int(c * 0.7) for c in colour),
-                  -1)
+    cv2.ellipse(
+        image,
+        centre,
+        (round(width * 0.40), round(height * 0.68)),
+        0,
+        180,
+        360,
+        colour,
+        -1,
+        cv2.LINE_AA,
+    )
+    cv2.rectangle(
+        image,
+        (round(width * 0.06), round(height * 0.74)),
+        (round(width * 0.94), round(height * 0.92)),
+        tuple(int(c * 0.7) for c in colour),
+        -1,
+    )
     cv2.circle(image, (width // 2, round(height * 0.12)), width // 30, (240, 240, 240), -1)
     return encode_png(image)
 
