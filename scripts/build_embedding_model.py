@@ -1,6 +1,6 @@
 """Rebuild the packaged static embedding model from the packaged teacher, offline.
 
-The search ships a model2vec static model in ``src/trustcart/commerce/models/minilm-static``:
+The search ships a model2vec static model in ``src/trustcart/search/models/minilm-static``:
 one vector per token of all-MiniLM-L6-v2's vocabulary, distilled from that transformer (each
 token passed through the teacher, mean-pooled, reduced by PCA, weighted by SIF). Encoding is
 then a table look-up and a mean, ≈ 100x faster than the teacher and with no torch at run time.
@@ -26,7 +26,7 @@ from pathlib import Path
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach the network, even by accident
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
-OUTPUT = Path(__file__).resolve().parent.parent / "src/trustcart/commerce/models/minilm-static"
+OUTPUT = Path(__file__).resolve().parent.parent / "src/trustcart/search/models/minilm-static"
 PCA_DIMS = 256
 
 

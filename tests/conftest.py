@@ -1,7 +1,7 @@
 """Shared fixtures: fixed time, keys, and a ``db`` that runs each test on SQLite and PostgreSQL.
 
 A test that takes ``db`` runs twice: ``[sqlite]`` on a temporary file and ``[postgres]`` on a
-fresh database in the session's PostgreSQL server (see tests/postgres_server.py). Without
+fresh database in the session's PostgreSQL server (see tests/helpers/postgres.py). Without
 PostgreSQL the second run is skipped and the summary says so; with
 ``TRUSTCART_REQUIRE_POSTGRES=1`` (set by .ci/run) it fails instead.
 """
@@ -11,17 +11,17 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.postgres_server import PostgresServer, start_postgres
+from tests.helpers.clock import T0
+from tests.helpers.postgres import PostgresServer, start_postgres
 from trustcart.core.clock import FixedClock
 from trustcart.store.db import Database
 
-T0 = datetime(2026, 11, 29, 8, 0, 0, tzinfo=UTC)
+pytest_plugins = ["tests.helpers.market"]
 
 _pg_state: dict[str, object] = {"server": None, "reason": None, "started": False, "ran": 0}
 

@@ -30,11 +30,11 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from trustcart.api.common import create_app, parse_json_object, read_body
-from trustcart.assistant.tryon.backends import TryOnService
-from trustcart.assistant.tryon.errors import TryOnError
-from trustcart.assistant.tryon.types import MAX_IMAGE_BYTES, TryOnRequest
 from trustcart.core.errors import ValidationError
 from trustcart.core.problem import CommonProblem, ProblemError
+from trustcart.tryon.backends import TryOnService
+from trustcart.tryon.errors import TryOnError
+from trustcart.tryon.types import MAX_IMAGE_BYTES, TryOnRequest
 
 # Two images plus base64 overhead (4/3) plus form fields.
 MAX_TRYON_BODY = 2 * MAX_IMAGE_BYTES * 4 // 3 + 64 * 1024

@@ -1,34 +1,37 @@
-"""The buyer agent: finds, compares, confirms and pays, only through the protocols.
+"""The buyer agent: asks merchants, confirms carts and pays, only through the protocols.
 
 Every request it sends to a merchant or the payment provider is RFC 9421-signed by the httpx
 clients it is given (``api.agent_auth.AgentRequestSigner``). It checks what it receives before
 relying on it: the merchant's signature on the cart (against the key the marketplace lists for
-*that* merchant), the cart against the ISR and the IAC (ACT CID-CART-CFM pre-check: merchant,
+*that* merchant), the cart against the offer and the IAC (ACT CID-CART-CFM pre-check: merchant,
 category, amounts, quantity, price deviation), and the payment provider's signature on the
 receipt. A failed check raises ``PurchaseRefused`` with a stable code and nothing is paid.
 
-It never reads a merchant's or the PSP's storage; it only knows what their answers say.
+It never reads a merchant's or the PSP's storage; it only knows what their answers say. Which
+offer to buy is not its decision: the planner proposes, the person (or their standing
+delegation) chooses, and the agent records that decision (``log_decision``).
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from enum import StrEnum
 from typing import Any
 
 import httpx
 
+from trustcart.assistant.errors import AssistantError
+from trustcart.assistant.offers import ConfirmedCart, Offer, Receipt
 from trustcart.core.clock import Clock
+from trustcart.core.errors import ValidationError
 from trustcart.core.ids import RandomBytes, new_id
-from trustcart.core.money import Money
+from trustcart.core.payment import PaymentMode
 from trustcart.core.typs import CART_TYP, RECEIPT_TYP
 from trustcart.crypto.errors import InvalidSignature
-from trustcart.crypto.jcs import jcs_digest
-from trustcart.crypto.jws import peek_header, verify_compact
+from trustcart.crypto.jws import verify_compact
 from trustcart.crypto.keys import PublicKey, SigningKey, keys_from_jwks
 from trustcart.delegation.constraints import (
-    REASON_TEXT,
     DeviationVerdict,
     PurchaseFacts,
     SpendSoFar,
@@ -44,7 +47,23 @@ from trustcart.trust.events import Chain, EventType, Participant
 from trustcart.trust.recorder import EventRecorder
 
 
-class PurchaseRefused(Exception):
+class AgentCode(StrEnum):
+    """The agent's own refusal codes (a service's refusal keeps that service's code)."""
+
+    STATUS_UNAVAILABLE = "status-unavailable"
+    NO_MATCH = "no-match"
+    METHOD_NOT_ALLOWED = "method-not-allowed"
+    NEGOTIATION_INCOMPLETE = "negotiation-incomplete"
+    CART_SIGNATURE_INVALID = "cart-signature-invalid"
+    CART_MISMATCH = "cart-mismatch"
+    PRICE_DEVIATION_CANCELLED = "price-deviation-cancelled"
+    PRICE_DEVIATION_PAUSED = "price-deviation-paused"
+    RECEIPT_INVALID = "receipt-invalid"
+    RECEIPT_MISMATCH = "receipt-mismatch"
+    BAD_ANSWER = "bad-answer"
+
+
+class PurchaseRefused(AssistantError):
     """The agent (or a service it asked) refused a step; ``code`` is stable, ``reason`` human."""
 
     def __init__(self, code: str, reason: str, *, status: int | None = None) -> None:
@@ -54,91 +73,18 @@ class PurchaseRefused(Exception):
         self.status = status
 
 
-@dataclass(frozen=True)
-class Offer:
-    merchant_id: str
-    merchant_name: str
-    product_id: str
-    title: str
-    category: str
-    quantity: int
-    unit_price: Money
-    subtotal: Money
-    discount: Money
-    total: Money
-    coupons: tuple[str, ...]
-    distance_km: str | None
-    score: float
-
-    @classmethod
-    def from_candidate(cls, candidate: Mapping[str, Any]) -> Offer:
-        product, offer = candidate["product"], candidate["offer"]
-        line = offer["items"][0]
-        return cls(
-            merchant_id=candidate["merchant"]["merchant_id"],
-            merchant_name=candidate["merchant"]["name"],
-            product_id=product["product_id"],
-            title=product["title"],
-            category=product["category"],
-            quantity=int(line["quantity"]),
-            unit_price=Money.from_json(line["unit_price"]),
-            subtotal=Money.from_json(offer["subtotal"]),
-            discount=Money.from_json(offer["discount"]),
-            total=Money.from_json(offer["total"]),
-            coupons=tuple(c.get("description", c.get("coupon_id", "")) for c in offer["coupons"]),
-            distance_km=candidate.get("distance_km"),
-            score=float(candidate.get("score", 0)),
-        )
-
-
-@dataclass(frozen=True)
-class Cart:
-    token: str
-    payload: dict[str, Any]
-
-    @property
-    def digest(self) -> str:
-        return jcs_digest(self.payload)
-
-    @property
-    def out_trade_no(self) -> str:
-        return str(self.payload["out_trade_no"])
-
-    @property
-    def merchant_id(self) -> str:
-        return str(self.payload["merchant_id"])
-
-    @property
-    def total(self) -> Money:
-        return Money.from_json(self.payload["total"])
-
-    @property
-    def quantity(self) -> int:
-        return sum(int(item["quantity"]) for item in self.payload["items"])
-
-    @property
-    def categories(self) -> tuple[str, ...]:
-        return tuple(sorted({str(item["category"]) for item in self.payload["items"]}))
-
-
-@dataclass(frozen=True)
-class Payment:
-    trade_no: str
-    receipt: str
-    receipt_payload: dict[str, Any]
-    credential_status: str
-
-
 def _problem(response: httpx.Response) -> PurchaseRefused:
     try:
         body = response.json()
         return PurchaseRefused(
-            str(body.get("code", "error")),
+            str(body.get("code", AgentCode.BAD_ANSWER)),
             str(body.get("detail", body)),
             status=response.status_code,
         )
-    except ValueError:
-        return PurchaseRefused("error", response.text[:200], status=response.status_code)
+    except (ValueError, AttributeError):
+        return PurchaseRefused(
+            AgentCode.BAD_ANSWER, response.text[:200], status=response.status_code
+        )
 
 
 class BuyerAgent:
@@ -169,7 +115,7 @@ class BuyerAgent:
     def participant(self) -> Participant:
         return Participant("agent", self.agent_id, self.key.kid)
 
-    # -- intent --------------------------------------------------------------------------
+    # -- intent and status -----------------------------------------------------------------
 
     def record_intent(self, isr: ISR) -> None:
         self._events(
@@ -185,102 +131,77 @@ class BuyerAgent:
         try:
             attestation = self._status.check(iac, self._clock.now())
         except StatusUnavailable as e:
-            raise PurchaseRefused("status-unavailable", "the credential's status is unknown") from e
+            raise PurchaseRefused(
+                AgentCode.STATUS_UNAVAILABLE, "the credential's status is unknown"
+            ) from e
         if attestation.status is not CredentialStatus.ACTIVE:
             code = f"iac-{attestation.status.value.lower()}"
             raise PurchaseRefused(code, f"the authorization is {attestation.status.value}")
 
     # -- discovery and decision (CID-INT-XFR) ----------------------------------------------
 
-    def search(self, isr: ISR, iac: IAC, *, limit: int = 10) -> list[Offer]:
-        self.check_status(iac)
-        item = isr.items[0]
-        constraints: dict[str, Any] = {"max_total_amount": iac.max_total.to_json()}
-        if item.max_unit_price is not None:
-            constraints["max_unit_price"] = item.max_unit_price.to_json()
-        if isr.location is not None:
-            constraints["location"] = isr.location.to_json()
-        for name in (
-            "allowed_categories",
-            "forbidden_categories",
-            "allowed_merchants",
-            "forbidden_merchants",
-        ):
-            if getattr(iac.commerce, name):
-                constraints[name] = list(getattr(iac.commerce, name))
-        context: dict[str, Any] = {
-            "query": item.description,
-            "quantity": item.quantity,
-            "constraints": constraints,
-        }
-        if item.category:
-            context["category"] = item.category
-        body = {
+    def discover(
+        self,
+        context: Mapping[str, Any],
+        *,
+        intent_id: str | None = None,
+        delegation_id: str | None = None,
+        limit: int = 50,
+    ) -> list[Offer]:
+        """The offers merchants answer for ``context`` (no credential needed to look).
+
+        A ``no-match`` answer is an empty list; any other refusal raises ``PurchaseRefused``.
+        """
+        body: dict[str, Any] = {
             "request_id": new_id("xfr", self._random),
-            "intent_id": isr.intent_id,
-            "delegation_id": iac.delegation_id,
             "agent_id": self.agent_id,
-            "context": context,
+            "context": dict(context),
             "limit": limit,
         }
+        if intent_id is not None:
+            body["intent_id"] = intent_id
+        if delegation_id is not None:
+            body["delegation_id"] = delegation_id
         response = self._merchants.post("/intent-context", json=body)
         if response.status_code != 200:
-            raise _problem(response)
-        return [Offer.from_candidate(c) for c in response.json()["candidates"]]
+            refusal = _problem(response)
+            if refusal.code == AgentCode.NO_MATCH:
+                return []
+            raise refusal
+        try:
+            return [Offer.from_wire(c) for c in response.json()["candidates"]]
+        except (ValidationError, KeyError, TypeError, ValueError) as e:
+            raise PurchaseRefused(AgentCode.BAD_ANSWER, "the marketplace answered nonsense") from e
 
-    def choose(self, offers: list[Offer], iac: IAC, spent: SpendSoFar) -> Offer:
-        """The best match for what was asked, then the cheapest total after coupons, among the
-        offers the IAC allows; the decision is logged (act:commerce:decision-logged)."""
-        now = self._clock.now()
-        top = max((offer.score for offer in offers), default=0.0)
-        # Relevance first: a cheaper product that is not what was asked for is no bargain.
-        relevant = [offer for offer in offers if offer.score >= top - 1e-9]
-        verdicts = [
-            (
-                offer,
-                evaluate_purchase(
-                    iac,
-                    self._facts(
-                        offer.merchant_id, (offer.category,), offer.total, offer.quantity, iac
-                    ),
-                    spent,
-                ),
-            )
-            for offer in relevant
-        ]
-        allowed = [offer for offer, verdict in verdicts if verdict.allowed]
-        if not allowed:
-            if not verdicts:
-                raise PurchaseRefused("no-match", "nothing matches what was asked")
-            _, verdict = min(verdicts, key=lambda pair: pair[0].total.minor)
-            raise PurchaseRefused(str(verdict.reasons[0]), verdict.explain())
-        best = min(allowed, key=lambda o: (o.total.minor, o.distance_km or "", o.product_id))
+    def log_decision(
+        self, iac: IAC, chosen: Sequence[Offer], *, considered: int, rule: str
+    ) -> None:
+        """Record which offers were chosen under ``iac`` and why (act:commerce:decision-logged)."""
+        total = chosen[0].total
+        for offer in chosen[1:]:
+            total = total + offer.total
         self._events(
             EventType.DECISION_LOGGED,
             Chain(intent_id=iac.intent_id, delegation_id=iac.delegation_id),
             [self.participant],
             {
-                "candidates": len(offers),
-                "allowed": len(allowed),
-                "chosen_product": best.product_id,
-                "chosen_merchant": best.merchant_id,
-                "total": best.total.to_json(),
-                "rule": "lowest total after coupons",
-                "decided_at": now.isoformat(),
+                "candidates": considered,
+                "chosen_products": [o.product_id for o in chosen],
+                "chosen_merchants": sorted({o.merchant_id for o in chosen}),
+                "total": total.to_json(),
+                "rule": rule,
+                "decided_at": self._clock.now().isoformat(),
             },
             self.key,
         )
-        return best
 
-    def _facts(
-        self, merchant_id: str, categories: tuple[str, ...], amount: Money, quantity: int, iac: IAC
-    ) -> PurchaseFacts:
+    def _facts(self, cart: ConfirmedCart, iac: IAC) -> PurchaseFacts:
         method = iac.allowed_payment_methods[0] if iac.allowed_payment_methods else ""
         return PurchaseFacts(
-            merchant_id=merchant_id,
-            categories=categories,
-            amount=amount,
-            quantity=quantity,
+            merchant_id=cart.merchant_id,
+            categories=cart.categories,
+            amount=cart.total,
+            quantity=cart.quantity,
             payment_method=method,
             at=self._clock.now(),
         )
@@ -305,14 +226,16 @@ class BuyerAgent:
             if m.get("method_id") in iac.allowed_payment_methods
         ]
         if not methods:  # ACT: an empty or disallowed method list stops before payment
-            raise PurchaseRefused("method-not-allowed", "no payment method both sides accept")
+            raise PurchaseRefused(
+                AgentCode.METHOD_NOT_ALLOWED, "no payment method both sides accept"
+            )
         chosen = methods[0]
-        for field in ("method_id", "psp_id", "endpoint", "method_schema_url"):
-            if not chosen.get(field):
-                raise PurchaseRefused("negotiation-incomplete", f"the result lacks {field}")
+        for name in ("method_id", "psp_id", "endpoint", "method_schema_url"):
+            if not chosen.get(name):
+                raise PurchaseRefused(AgentCode.NEGOTIATION_INCOMPLETE, f"the result lacks {name}")
         return str(chosen["method_id"])
 
-    def confirm(self, offer: Offer, iac: IAC, method_id: str) -> Cart:
+    def confirm(self, offer: Offer, iac: IAC, method_id: str) -> ConfirmedCart:
         body = {
             "merchant_id": offer.merchant_id,
             "items": [
@@ -332,55 +255,60 @@ class BuyerAgent:
             raise _problem(response)
         token = response.json()["cart"]
         try:
-            payload = verify_compact(token, self._keys_of(offer.merchant_id), typ=CART_TYP).payload
+            payload = verify_compact(
+                token, self.merchant_keys(offer.merchant_id), typ=CART_TYP
+            ).payload
+            return ConfirmedCart.from_verified(token, payload)
         except InvalidSignature as e:
             raise PurchaseRefused(
-                "cart-signature-invalid", "the cart is not signed by that merchant"
+                AgentCode.CART_SIGNATURE_INVALID, "the cart is not signed by that merchant"
             ) from e
-        return Cart(token, payload)
+        except ValidationError as e:
+            raise PurchaseRefused(AgentCode.CART_MISMATCH, str(e)) from e
 
-    def check_cart(self, cart: Cart, offer: Offer, iac: IAC, spent: SpendSoFar) -> None:
+    def check_cart(self, cart: ConfirmedCart, offer: Offer, iac: IAC, spent: SpendSoFar) -> None:
         """ACT CID-CART-CFM pre-check on what the merchant confirmed; refuse on any mismatch."""
-        payload = cart.payload
         expected = {
-            "merchant_id": offer.merchant_id,
-            "intent_id": iac.intent_id,
-            "delegation_id": iac.delegation_id,
-            "agent_id": self.agent_id,
+            "merchant_id": (cart.merchant_id, offer.merchant_id),
+            "intent_id": (cart.intent_id, iac.intent_id),
+            "delegation_id": (cart.delegation_id, iac.delegation_id),
+            "agent_id": (cart.agent_id, self.agent_id),
         }
-        for name, value in expected.items():
-            if payload.get(name) != value:
-                raise PurchaseRefused("cart-mismatch", f"the cart's {name} is not {value}")
-        items = payload["items"]
-        if [(i["product_id"], int(i["quantity"])) for i in items] != [
+        for name, (got, wanted) in expected.items():
+            if got != wanted:
+                raise PurchaseRefused(AgentCode.CART_MISMATCH, f"the cart's {name} is not {wanted}")
+        if [(line.product_id, line.quantity) for line in cart.lines] != [
             (offer.product_id, offer.quantity)
         ]:
-            raise PurchaseRefused("cart-mismatch", "the cart holds other items than chosen")
-        result = evaluate_purchase(
-            iac,
-            self._facts(cart.merchant_id, cart.categories, cart.total, cart.quantity, iac),
-            spent,
-        )
+            raise PurchaseRefused(AgentCode.CART_MISMATCH, "the cart holds other items than chosen")
+        result = evaluate_purchase(iac, self._facts(cart, iac), spent)
         if not result.allowed:
             raise PurchaseRefused(str(result.reasons[0]), result.explain())
         verdict = check_price_deviation(iac, offer.total, cart.total)
         if verdict is DeviationVerdict.AUTO_CANCEL:
             raise PurchaseRefused(
-                "price-deviation-cancelled", "the confirmed price moved beyond tolerance; cancelled"
+                AgentCode.PRICE_DEVIATION_CANCELLED,
+                "the confirmed price moved beyond tolerance; cancelled",
             )
         if verdict is DeviationVerdict.PAUSE_AND_NOTIFY:
             raise PurchaseRefused(
-                "price-deviation-paused",
+                AgentCode.PRICE_DEVIATION_PAUSED,
                 "the confirmed price moved beyond tolerance; asking the user",
             )
 
     # -- payment (PSD-PAY-INS / PSD-PAY-DEL) -----------------------------------------------
 
     def pay(
-        self, *, mode: str, payment_token: str, iac: IAC, cart: Cart, approval: str | None = None
-    ) -> Payment:
+        self,
+        *,
+        mode: PaymentMode,
+        payment_token: str,
+        iac: IAC,
+        cart: ConfirmedCart,
+        approval: str | None = None,
+    ) -> Receipt:
         body: dict[str, Any] = {
-            "mode": mode,
+            "mode": mode.value,
             "payment_token": payment_token,
             "iac": iac.token,
             "cart": cart.token,
@@ -397,50 +325,21 @@ class BuyerAgent:
             raise _problem(response)
         answer = response.json()
         try:
-            receipt = verify_compact(
-                answer["receipt"], self._psp_public_keys(), typ=RECEIPT_TYP
-            ).payload
-        except (InvalidSignature, KeyError) as e:
-            raise PurchaseRefused("receipt-invalid", "the receipt does not verify") from e
-        if receipt.get("cart_digest") != cart.digest or receipt.get("out_trade_no") != (
-            cart.out_trade_no
-        ):
-            raise PurchaseRefused("receipt-mismatch", "the receipt is for another cart")
-        return Payment(
-            str(answer["trade_no"]), answer["receipt"], receipt, str(answer["credential_status"])
-        )
+            token = answer["receipt"]
+            payload = verify_compact(token, self._psp_public_keys(), typ=RECEIPT_TYP).payload
+            receipt = Receipt.from_verified(
+                token,
+                payload,
+                trade_no=str(answer["trade_no"]),
+                credential_status=str(answer["credential_status"]),
+            )
+        except (InvalidSignature, KeyError, TypeError, ValidationError) as e:
+            raise PurchaseRefused(AgentCode.RECEIPT_INVALID, "the receipt does not verify") from e
+        if receipt.cart_digest != cart.digest or receipt.out_trade_no != cart.out_trade_no:
+            raise PurchaseRefused(AgentCode.RECEIPT_MISMATCH, "the receipt is for another cart")
+        return receipt
 
-    # -- for the assistant's planner and tools ---------------------------------------------
-
-    def discover(
-        self,
-        context: Mapping[str, Any],
-        *,
-        intent_id: str | None = None,
-        delegation_id: str | None = None,
-        limit: int = 50,
-    ) -> list[dict[str, Any]]:
-        """Raw CID-INT-XFR candidates for ``context`` (no credential needed to look).
-
-        A ``no-match`` answer is an empty list; any other refusal raises ``PurchaseRefused``.
-        """
-        body: dict[str, Any] = {
-            "request_id": new_id("xfr", self._random),
-            "agent_id": self.agent_id,
-            "context": dict(context),
-            "limit": limit,
-        }
-        if intent_id is not None:
-            body["intent_id"] = intent_id
-        if delegation_id is not None:
-            body["delegation_id"] = delegation_id
-        response = self._merchants.post("/intent-context", json=body)
-        if response.status_code != 200:
-            refusal = _problem(response)
-            if refusal.code == "no-match":
-                return []
-            raise refusal
-        return list(response.json()["candidates"])
+    # -- for the assistant's tools -----------------------------------------------------------
 
     def merchant_directory(self) -> list[dict[str, Any]]:
         response = self._merchants.get("/merchants")
@@ -457,11 +356,6 @@ class BuyerAgent:
         return answer
 
     def merchant_keys(self, merchant_id: str) -> dict[str, PublicKey]:
-        return dict(self._keys_of(merchant_id))
-
-    # -- keys ------------------------------------------------------------------------------
-
-    def _keys_of(self, merchant_id: str) -> dict[str, PublicKey]:
         """The keys the marketplace lists for ``merchant_id`` (never another merchant's)."""
         if self._merchant_keys is None:
             response = self._merchants.get("/merchants")
@@ -473,18 +367,9 @@ class BuyerAgent:
                 if kid in all_keys:
                     by_merchant.setdefault(merchant["merchant_id"], {})[kid] = all_keys[kid]
             self._merchant_keys = by_merchant
-        return self._merchant_keys.get(merchant_id, {})
+        return dict(self._merchant_keys.get(merchant_id, {}))
 
     def _psp_public_keys(self) -> dict[str, PublicKey]:
         if self._psp_keys is None:
             self._psp_keys = keys_from_jwks(self._psp.get("/.well-known/jwks.json").json())
         return self._psp_keys
-
-
-def explain_reasons(codes: list[str]) -> str:
-    texts = {str(reason): text for reason, text in REASON_TEXT.items()}
-    return "; ".join(texts.get(code, code) for code in codes)
-
-
-def signer_kid(token: str) -> str:
-    return str(peek_header(token)["kid"])

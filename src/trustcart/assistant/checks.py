@@ -11,23 +11,35 @@ Each returns the reasons it found; an empty list means go on.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
-from trustcart.assistant.planner import PRODUCT_ATTRIBUTES, Candidate
+from trustcart.assistant.context import PRODUCT_ATTRIBUTES
+from trustcart.assistant.offers import ConfirmedCart, Offer
+from trustcart.core.categories import category_within
 from trustcart.core.money import Money
 from trustcart.delegation.constraints import (
+    REASON_TEXT,
     PurchaseFacts,
     SpendSoFar,
-    category_matches,
     evaluate_purchase,
 )
 from trustcart.delegation.iac import IAC
 from trustcart.delegation.isr import ISR, ItemIntent
 
+NOT_WHAT_WAS_ASKED = "not-what-was-asked"
 
-def _serves(item: ItemIntent, line: Candidate) -> bool:
-    if item.category and not category_matches(line.category, item.category):
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One reason to stop: a stable ``code`` and a sentence for people."""
+
+    code: str
+    text: str
+
+
+def _serves(item: ItemIntent, line: Offer) -> bool:
+    if item.category and not category_within(line.category, item.category):
         return False
     wanted = dict(item.attributes)
     for name in PRODUCT_ATTRIBUTES:
@@ -39,19 +51,22 @@ def _serves(item: ItemIntent, line: Candidate) -> bool:
 def proposal_problems(
     isr: ISR,
     iac: IAC,
-    lines: Sequence[Candidate],
+    lines: Sequence[Offer],
     spent: SpendSoFar,
     *,
     payment_method: str,
     now: datetime,
-) -> list[str]:
+) -> list[Problem]:
     """Reasons the proposal is outside the ISR or the IAC, before any cart is asked for."""
-    problems: list[str] = []
+    problems: list[Problem] = []
     for line in lines:
         if not any(_serves(item, line) for item in isr.items):
             problems.append(
-                f"{line.title} is not what the intent asked for "
-                "(category, attributes or per-item cap)"
+                Problem(
+                    NOT_WHAT_WAS_ASKED,
+                    f"{line.title} is not what the intent asked for "
+                    "(category, attributes or per-item cap)",
+                )
             )
     running = spent
     for line in lines:
@@ -67,7 +82,10 @@ def proposal_problems(
             ),
             running,
         )
-        problems.extend(f"{line.title}: {reason}" for reason in (str(r) for r in result.reasons))
+        problems.extend(
+            Problem(str(reason), f"{line.title}: {REASON_TEXT[reason]}")
+            for reason in result.reasons
+        )
         if line.total.currency == running.total.currency:
             running = SpendSoFar(
                 running.total + line.total, running.count + 1, running.quantity + line.quantity
@@ -75,19 +93,16 @@ def proposal_problems(
     return problems
 
 
-def cart_problems(
-    cart_payload: dict[str, Any], line: Candidate, approved_total: Money | None
-) -> list[str]:
+def cart_problems(cart: ConfirmedCart, line: Offer, approved_total: Money | None) -> list[str]:
     """Reasons the merchant-confirmed cart differs from the line the person chose."""
     problems: list[str] = []
-    items = cart_payload.get("items", [])
-    if [(i.get("product_id"), int(i.get("quantity", 0))) for i in items] != [
+    if [(item.product_id, item.quantity) for item in cart.lines] != [
         (line.product_id, line.quantity)
     ]:
         problems.append("the cart holds other items than proposed")
-    if cart_payload.get("merchant_id") != line.merchant_id:
+    if cart.merchant_id != line.merchant_id:
         problems.append("the cart is from another merchant than proposed")
-    total = Money.from_json(cart_payload["total"])
+    total = cart.total
     if approved_total is not None and (
         total.currency != approved_total.currency or total > approved_total
     ):

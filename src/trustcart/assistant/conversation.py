@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from trustcart.assistant.errors import ToolRefused
@@ -46,6 +47,13 @@ _AGAIN = re.compile(r"\bagain\b|another one|one more|order another|再来|再买
 _BARE_SIZE = re.compile(r"^\s*(xxs|xs|s|m|l|xl|xxl)\s*(?:码|号)?\s*$", re.I)
 
 
+class ConversationState(StrEnum):
+    IDLE = "idle"
+    ASKING = "asking"  # questions are open
+    CHOOSING = "choosing"  # options are shown
+    APPROVING = "approving"  # a proposal awaits the person's yes or no
+
+
 @dataclass
 class Turn:
     """What the assistant answers to one message."""
@@ -71,7 +79,7 @@ class Turn:
 class Conversation:
     def __init__(self, tools: ShoppingTools) -> None:
         self.tools = tools
-        self.state = "idle"
+        self.state = ConversationState.IDLE
         self._request = ""
         self._intent_id: str | None = None
         self._option_ids: list[str] = []
@@ -84,20 +92,20 @@ class Conversation:
         text = unicodedata.normalize("NFKC", text).strip()
         if not text:
             return Turn("Tell me what you would like to buy.")
-        if _NO.match(text) and self.state != "idle":
-            self.state = "idle"
+        if _NO.match(text) and self.state is not ConversationState.IDLE:
+            self.state = ConversationState.IDLE
             return Turn("Cancelled; nothing was bought.")
-        if self.state == "approving":
+        if self.state is ConversationState.APPROVING:
             if _YES.match(text):
                 return self._approve()
             return Turn("Please answer yes to pay, or no to cancel.")
-        if self._standing and _AGAIN.search(text) and self.state != "asking":
+        if self._standing and _AGAIN.search(text) and self.state is not ConversationState.ASKING:
             return self._repeat_standing_order()
-        if self.state == "choosing":
+        if self.state is ConversationState.CHOOSING:
             index = self._selection(text)
             if index is not None:
                 return self._choose(index)
-        if self.state == "asking":
+        if self.state is ConversationState.ASKING:
             answer = f"size {text}" if _BARE_SIZE.match(text) else text
             return self._request_turn(f"{self._request} {answer}")
         return self._request_turn(text)
@@ -112,19 +120,19 @@ class Conversation:
                 return self._choose(index)
         self._request, self._intent_id = text, intent_id
         if draft.questions:
-            self.state = "asking"
+            self.state = ConversationState.ASKING
             return Turn(" ".join(q.text for q in draft.questions), draft, draft.questions)
         try:
             plan = self.tools.plan(intent_id)
         except ToolRefused as refusal:
-            self.state = "idle"
+            self.state = ConversationState.IDLE
             return Turn(f"The marketplace refused: {refusal.reason}", draft, refusal=refusal)
         self._options = list(plan.options)
         self._option_ids = [self.tools.register_option(intent_id, o) for o in plan.options]
         if not plan.options:
-            self.state = "idle"
+            self.state = ConversationState.IDLE
             return Turn(f"I cannot find that: {plan.explain}.", draft)
-        self.state = "choosing"
+        self.state = ConversationState.CHOOSING
         message = (
             f"{len(plan.options)} option(s). Say 'select it' for the first, or 'the second one'."
         )
@@ -146,7 +154,7 @@ class Conversation:
         draft = self.tools.intents[str(proposal["intent_id"])]
         if self._standing is not None and draft.delegated:
             return self._pay(self._standing)
-        self.state = "approving"
+        self.state = ConversationState.APPROVING
         option = self._options[index]
         what = ", ".join(f"{c.quantity} x {c.title} ({c.merchant_name})" for c in option.lines)
         if draft.delegated:
@@ -162,7 +170,7 @@ class Conversation:
         try:
             answer = self.tools.request_approval(self._proposal_id, approver=lambda _r: True)
         except ToolRefused as refusal:
-            self.state = "idle"
+            self.state = ConversationState.IDLE
             return Turn(f"Not authorized: {refusal.reason}", refusal=refusal)
         delegation_id = str(answer["delegation_id"])
         if answer.get("mode") == "BOUNDED":
@@ -171,7 +179,7 @@ class Conversation:
 
     def _pay(self, delegation_id: str) -> Turn:
         assert self._proposal_id is not None
-        self.state = "idle"
+        self.state = ConversationState.IDLE
         try:
             paid = self.tools.pay(self._proposal_id, delegation_id)
         except ToolRefused as refusal:

@@ -18,82 +18,27 @@ says why, item by item.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from trustcart.assistant.context import (
+    PREPARATION_ATTRIBUTES,
+    PRODUCT_ATTRIBUTES,
+    per_purchase_quantity,
+)
 from trustcart.assistant.intent import IntentDraft, ItemRequest
 from trustcart.assistant.lexicon import GENERIC_ITEMS
+from trustcart.assistant.offers import Offer
+from trustcart.core.categories import category_within
 from trustcart.core.money import Money
-from trustcart.delegation.constraints import category_matches
 
 MAX_OPTIONS = 3
-# Attributes that select a product; the others (sugar, ice) are how a shop prepares it.
-PRODUCT_ATTRIBUTES = ("size", "colour", "material", "pack")
-PREPARATION_ATTRIBUTES = ("sugar", "ice")
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """One priced offer of one product, as a merchant answered CID-INT-XFR."""
-
-    product_id: str
-    title: str
-    merchant_id: str
-    merchant_name: str
-    category: str
-    quantity: int
-    unit_price: Money
-    total: Money
-    coupons: tuple[str, ...]
-    attributes: Mapping[str, str]
-    delivery_minutes: int
-    distance_km: float | None
-    score: float
-
-    @classmethod
-    def from_json(cls, candidate: Mapping[str, Any]) -> Candidate:
-        product, offer = candidate["product"], candidate["offer"]
-        line = offer["items"][0]
-        distance = candidate.get("distance_km")
-        return cls(
-            product_id=str(product["product_id"]),
-            title=str(product["title"]),
-            merchant_id=str(candidate["merchant"]["merchant_id"]),
-            merchant_name=str(candidate["merchant"]["name"]),
-            category=str(product["category"]),
-            quantity=int(line["quantity"]),
-            unit_price=Money.from_json(line["unit_price"]),
-            total=Money.from_json(offer["total"]),
-            coupons=tuple(
-                str(c.get("description", c.get("coupon_id", ""))) for c in offer.get("coupons", [])
-            ),
-            attributes={
-                str(k).lower(): str(v).lower() for k, v in product.get("attributes", {}).items()
-            },
-            delivery_minutes=int(offer.get("delivery_minutes", product["delivery_minutes"])),
-            distance_km=None if distance is None else float(distance),
-            score=float(candidate.get("score", 0.0)),
-        )
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "product_id": self.product_id,
-            "title": self.title,
-            "merchant_id": self.merchant_id,
-            "merchant_name": self.merchant_name,
-            "quantity": self.quantity,
-            "unit_price": self.unit_price.to_json(),
-            "line_total": self.total.to_json(),
-            "coupons": list(self.coupons),
-            "delivery_minutes": self.delivery_minutes,
-            "distance_km": self.distance_km,
-        }
 
 
 @dataclass(frozen=True)
 class Option:
-    lines: tuple[Candidate, ...]
+    lines: tuple[Offer, ...]
     reason: str
 
     @property
@@ -121,14 +66,9 @@ class Plan:
     explain: str = ""
 
 
-def per_purchase_quantity(draft: IntentDraft, item: ItemRequest) -> int:
-    """A standing order ("up to 3 milk teas this week") buys one at a time."""
-    return 1 if draft.delegated and (draft.recurring or draft.max_quantity) else item.quantity
-
-
-def why_not(draft: IntentDraft, item: ItemRequest, candidate: Candidate) -> str | None:
+def why_not(draft: IntentDraft, item: ItemRequest, candidate: Offer) -> str | None:
     """The first reason this candidate does not fit the item, or None if it fits."""
-    if item.category and not category_matches(candidate.category, item.category):
+    if item.category and not category_within(candidate.category, item.category):
         return "another category"
     for name in PRODUCT_ATTRIBUTES:
         wanted = item.attribute(name)
@@ -177,7 +117,7 @@ def violations(draft: IntentDraft, option: Option) -> list[str]:
     return found
 
 
-def _rank_key(preference: str | None, candidate: Candidate) -> tuple[float, ...]:
+def _rank_key(preference: str | None, candidate: Offer) -> tuple[float, ...]:
     distance = candidate.distance_km if candidate.distance_km is not None else 1e9
     if preference == "closest":
         return (distance, candidate.total.minor)
@@ -187,8 +127,8 @@ def _rank_key(preference: str | None, candidate: Candidate) -> tuple[float, ...]
 
 
 def _ranked(
-    draft: IntentDraft, item: ItemRequest, candidates: Sequence[Candidate]
-) -> tuple[list[Candidate], str]:
+    draft: IntentDraft, item: ItemRequest, candidates: Sequence[Offer]
+) -> tuple[list[Offer], str]:
     fitting = [c for c in candidates if why_not(draft, item, c) is None]
     # Relevance is judged here, not taken from the marketplace's scores (whose scale depends on
     # its search engine): a named item must be named in the title ("wireless earbuds" is not a
@@ -223,7 +163,7 @@ def _word_overlap(description: str, title: str) -> float:
     return sum(w.rstrip("s") in lowered for w in words) / len(words)
 
 
-def _reason(first: Candidate, ranked: list[Candidate], preference: str | None) -> str:
+def _reason(first: Offer, ranked: list[Offer], preference: str | None) -> str:
     parts = []
     if preference == "closest" and first.distance_km is not None:
         parts.append(f"closest shop ({first.distance_km:.1f} km)")
@@ -236,11 +176,11 @@ def _reason(first: Candidate, ranked: list[Candidate], preference: str | None) -
     return "; ".join(parts)
 
 
-def plan_options(draft: IntentDraft, candidates: Sequence[Sequence[Candidate]]) -> Plan:
+def plan_options(draft: IntentDraft, candidates: Sequence[Sequence[Offer]]) -> Plan:
     """Options for ``draft`` from the candidates found for each of its items (same order)."""
     if not draft.items or len(candidates) != len(draft.items):
         return Plan((), "nothing to plan: no item was understood")
-    ranked_lists: list[list[Candidate]] = []
+    ranked_lists: list[list[Offer]] = []
     for item, found in zip(draft.items, candidates, strict=True):
         ranked, reason = _ranked(draft, item, found)
         if not ranked:
@@ -286,7 +226,7 @@ def plan_options(draft: IntentDraft, candidates: Sequence[Sequence[Candidate]]) 
     return Plan(tuple(options[:MAX_OPTIONS]))
 
 
-def _alternative_reason(best: Candidate, other: Candidate) -> str:
+def _alternative_reason(best: Offer, other: Offer) -> str:
     if (
         other.distance_km is not None
         and best.distance_km is not None

@@ -1,13 +1,14 @@
-"""The shopping tools: the only way the conversation, the MCP server and an LLM act.
+"""The shopping tools: the only way the conversation, the MCP server, an LLM and the demo act.
 
-    structure_intent  words -> structured intent and the questions still open
-    search            one CID-INT-XFR query, candidates with their offers
-    compare           intent -> 1..3 options with reasons (planner)
-    propose_cart      an option (or chosen products) -> a proposal, checked against the intent
-    request_approval  the person approves: an IAC (and a bound payment token) from their wallet
-    pay               confirm carts, check them against the ISR and IAC, pay through the PSP
-    order_status      the merchant's view of an order
-    revoke            the person revokes a credential
+    structure_intent          words -> structured intent and the questions still open
+    search                    one CID-INT-XFR query, candidates with their offers
+    compare                   intent -> 1..3 options with reasons (planner)
+    propose_cart              an option -> a proposal, checked against the intent
+    request_approval          the person approves a proposal: an IAC and a bound payment token
+    authorize_standing_order  the person approves a standing order (a BOUNDED delegation)
+    pay                       log the decision, confirm carts, check them, pay through the PSP
+    order_status              the merchant's view of an order
+    revoke                    the person revokes a credential
 
 Rules kept: ``pay`` needs an IAC the person signed (``request_approval`` for one purchase, or a
 standing delegation); without one it refuses, and so does every check after it (status at each
@@ -19,83 +20,45 @@ Every answer is JSON-ready; refusals raise ``ToolRefused`` with a stable code.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
-from trustcart.assistant.agent import BuyerAgent, Offer, PurchaseRefused
+from trustcart.assistant.agent import BuyerAgent, PurchaseRefused
 from trustcart.assistant.checks import cart_problems, proposal_problems
-from trustcart.assistant.errors import ToolRefused
-from trustcart.assistant.intent import IntentDraft, ItemRequest, build_isr, parse_intent
-from trustcart.assistant.planner import (
-    PRODUCT_ATTRIBUTES,
-    Candidate,
-    Option,
-    Plan,
-    per_purchase_quantity,
-    plan_options,
+from trustcart.assistant.context import intent_context
+from trustcart.assistant.errors import ToolCode, ToolRefused, WalletError
+from trustcart.assistant.intent import IntentDraft, build_isr, parse_intent
+from trustcart.assistant.offers import Offer
+from trustcart.assistant.planner import Option, Plan, plan_options
+from trustcart.assistant.proposals import (
+    ApprovalKind,
+    ApprovalRequest,
+    Approver,
+    Delegation,
+    Proposal,
+    ProposalStatus,
+    Purchase,
+    deny_all,
 )
-from trustcart.assistant.wallet import Wallet, WalletError
+from trustcart.assistant.wallet import Wallet
 from trustcart.core.clock import Clock
 from trustcart.core.ids import RandomBytes, new_id
 from trustcart.core.money import Money
+from trustcart.core.payment import PaymentMode
 from trustcart.delegation.constraints import SpendSoFar
-from trustcart.delegation.iac import IAC
 from trustcart.delegation.isr import ISR, Location
 from trustcart.delegation.lifecycle import Transition
+from trustcart.delegation.terms import DelegationMode
+
+MAX_SEARCH_RESULTS = 50
+DECISION_RULE = "the option the person chose, among 1-3 the planner ranked"
 
 
-@dataclass(frozen=True)
-class ApprovalRequest:
-    """What the person is asked to sign, in words and figures."""
-
-    kind: str  # "purchase" (one exact proposal) or "standing-order" (a BOUNDED delegation)
-    summary: str
-    max_total: Money
-    merchants: tuple[str, ...]
-
-
-Approver = Callable[[ApprovalRequest], bool]
-
-
-def deny_all(_request: ApprovalRequest) -> bool:
-    """The default approver: no person is present, so nothing is approved."""
-    return False
-
-
-@dataclass
-class Delegation:
-    isr: ISR
-    iac: IAC
-    payment_token: str
-    spent: SpendSoFar
-
-
-@dataclass
-class Proposal:
-    proposal_id: str
-    intent_id: str
-    lines: tuple[Candidate, ...]
-    offers: tuple[Offer, ...]
-    delegation_id: str | None = None
-    status: str = "proposed"
-    orders: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def total(self) -> Money:
-        return Option(self.lines, "").total
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "proposal_id": self.proposal_id,
-            "intent_id": self.intent_id,
-            "status": self.status,
-            "delegation_id": self.delegation_id,
-            "items": [line.to_json() for line in self.lines],
-            "total": self.total.to_json(),
-            "orders": self.orders,
-        }
+def _refused(refusal: PurchaseRefused | WalletError, code: str | None = None) -> ToolRefused:
+    if isinstance(refusal, PurchaseRefused):
+        return ToolRefused(refusal.code, refusal.reason)
+    return ToolRefused(code or ToolCode.AUTHORIZATION_FAILED, str(refusal))
 
 
 class ShoppingTools:
@@ -122,7 +85,7 @@ class ShoppingTools:
         self.options: dict[str, tuple[str, Option]] = {}
         self.proposals: dict[str, Proposal] = {}
         self.delegations: dict[str, Delegation] = {}
-        self._raw: dict[tuple[str, str, int], dict[str, Any]] = {}
+        self.purchases: dict[str, Purchase] = {}  # by the merchant's order number
 
     # -- understanding and discovery ---------------------------------------------------------
 
@@ -147,47 +110,11 @@ class ShoppingTools:
             "questions": [q.to_json() for q in draft.questions],
         }
 
-    def _discover(self, context: dict[str, Any], intent_id: str | None) -> list[Candidate]:
+    def _discover(self, context: Mapping[str, Any], intent_id: str | None) -> list[Offer]:
         try:
-            raw = self.agent.discover(context, intent_id=intent_id)
+            return self.agent.discover(context, intent_id=intent_id)
         except PurchaseRefused as refusal:
-            raise ToolRefused(refusal.code, refusal.reason) from refusal
-        found = []
-        for candidate in raw:
-            parsed = Candidate.from_json(candidate)
-            self._raw[(parsed.merchant_id, parsed.product_id, parsed.quantity)] = candidate
-            found.append(parsed)
-        return found
-
-    def item_context(self, draft: IntentDraft, item: ItemRequest) -> dict[str, Any]:
-        """The CID-INT-XFR context for one asked item: the intent's limits go with it."""
-        words = [item.description] + [v for k, v in item.attributes if k in ("colour", "material")]
-        context: dict[str, Any] = {
-            "query": " ".join(words)[:200],
-            "quantity": per_purchase_quantity(draft, item),
-        }
-        if item.category:
-            context["category"] = item.category
-        selecting = {k: v for k, v in item.attributes if k in PRODUCT_ATTRIBUTES}
-        if selecting:
-            context["attributes"] = selecting
-        constraints: dict[str, Any] = {}
-        if draft.max_unit_price is not None:
-            constraints["max_unit_price"] = draft.max_unit_price.to_json()
-        if draft.max_total is not None:
-            constraints["max_total_amount"] = draft.max_total.to_json()
-        local = (item.category or "").startswith("drinks") or draft.near
-        if self.location is not None and local:
-            constraints["location"] = self.location.to_json()
-        if draft.allowed_merchants:
-            constraints["allowed_merchants"] = list(draft.allowed_merchants)
-        if draft.forbidden_merchants:
-            constraints["forbidden_merchants"] = list(draft.forbidden_merchants)
-        if draft.max_delivery_minutes is not None:
-            constraints["max_delivery_minutes"] = draft.max_delivery_minutes
-        if constraints:
-            context["constraints"] = constraints
-        return context
+            raise _refused(refusal) from refusal
 
     def search(
         self,
@@ -208,32 +135,38 @@ class ShoppingTools:
             try:
                 cap = Money.parse(str(Decimal(max_unit_price).quantize(Decimal("0.01"))), "CNY")
             except (ArithmeticError, ValueError) as e:
-                raise ToolRefused("invalid-argument", "max_unit_price must be a number") from e
+                raise ToolRefused(
+                    ToolCode.INVALID_ARGUMENT, "max_unit_price must be a number"
+                ) from e
             context["constraints"] = {"max_unit_price": cap.to_json()}
         found = self._discover(context, None)
         return [
-            {**c.to_json(), "category": c.category, "attributes": dict(c.attributes)}
-            for c in found[: max(1, min(limit, 50))]
+            {**offer.to_json(), "category": offer.category, "attributes": dict(offer.attributes)}
+            for offer in found[: max(1, min(limit, MAX_SEARCH_RESULTS))]
         ]
 
     def plan(self, intent_id: str) -> Plan:
         draft = self.intents[intent_id]
         if draft.missing:
             return Plan((), "")
-        candidates = [
-            self._discover(self.item_context(draft, item), intent_id) for item in draft.items
+        offers = [
+            self._discover(intent_context(draft, item, self.location), intent_id)
+            for item in draft.items
         ]
-        plan = plan_options(draft, candidates)
-        return plan
+        return plan_options(draft, offers)
+
+    def register_option(self, intent_id: str, option: Option) -> str:
+        option_id = new_id("opt", self._random)
+        self.options[option_id] = (intent_id, option)
+        return option_id
 
     def compare(self, text: str) -> dict[str, Any]:
         intent_id, draft = self.parse(text)
         plan = self.plan(intent_id)
-        options = []
-        for option in plan.options:
-            option_id = new_id("opt", self._random)
-            self.options[option_id] = (intent_id, option)
-            options.append({"option_id": option_id, **option.to_json()})
+        options = [
+            {"option_id": self.register_option(intent_id, option), **option.to_json()}
+            for option in plan.options
+        ]
         return {
             "intent_id": intent_id,
             "intent": draft.to_json(),
@@ -242,31 +175,52 @@ class ShoppingTools:
             "explain": plan.explain,
         }
 
-    def register_option(self, intent_id: str, option: Option) -> str:
-        option_id = new_id("opt", self._random)
-        self.options[option_id] = (intent_id, option)
-        return option_id
-
-    # -- proposal, approval, payment ----------------------------------------------------------
+    # -- proposal and approval ----------------------------------------------------------------
 
     def propose_cart(self, option_id: str) -> dict[str, Any]:
         if option_id not in self.options:
-            raise ToolRefused("unknown-option", f"no option {option_id}: compare first")
+            raise ToolRefused(ToolCode.UNKNOWN_OPTION, f"no option {option_id}: compare first")
         intent_id, option = self.options[option_id]
-        offers = []
-        for line in option.lines:
-            raw = self._raw.get((line.merchant_id, line.product_id, line.quantity))
-            if raw is None:
-                raise ToolRefused("unknown-offer", f"{line.product_id} was not offered")
-            offers.append(Offer.from_candidate(raw))
-        proposal = Proposal(new_id("prp", self._random), intent_id, option.lines, tuple(offers))
+        proposal = Proposal(new_id("prp", self._random), intent_id, option.lines)
         self.proposals[proposal.proposal_id] = proposal
         return proposal.to_json()
 
-    def _proposal(self, proposal_id: str) -> Proposal:
+    def proposal(self, proposal_id: str) -> Proposal:
         if proposal_id not in self.proposals:
-            raise ToolRefused("unknown-proposal", f"no proposal {proposal_id}")
+            raise ToolRefused(ToolCode.UNKNOWN_PROPOSAL, f"no proposal {proposal_id}")
         return self.proposals[proposal_id]
+
+    def _standing_isr(self, intent_id: str, draft: IntentDraft) -> tuple[ISR, ApprovalRequest]:
+        isr = build_isr(
+            draft,
+            intent_id=intent_id,
+            agent_id=self.agent.agent_id,
+            now=self.clock.now(),
+            location=self.location,
+        )
+        summary = (
+            f"Let the agent buy {draft.item} for you without asking each time: "
+            f"at most {isr.max_total} in total"
+            + (f", {isr.commerce.max_single} per purchase" if isr.commerce.max_single else "")
+            + (f", {draft.max_quantity} items" if draft.max_quantity else "")
+            + f", until {isr.validity_end:%Y-%m-%d %H:%M} UTC"
+        )
+        request = ApprovalRequest(
+            ApprovalKind.STANDING_ORDER, summary, isr.max_total, isr.commerce.allowed_merchants
+        )
+        return isr, request
+
+    def _authorize(self, isr: ISR) -> Delegation:
+        """The person's wallet signs the IAC and binds a payment token to it."""
+        self.agent.record_intent(isr)
+        try:
+            iac = self.wallet.authorize(isr)
+            token = self.wallet.bind(iac)
+        except WalletError as e:
+            raise _refused(e) from e
+        delegation = Delegation(isr, iac, token, SpendSoFar.zero(iac.currency))
+        self.delegations[iac.delegation_id] = delegation
+        return delegation
 
     def request_approval(
         self, proposal_id: str, approver: Approver | None = None
@@ -276,35 +230,18 @@ class ShoppingTools:
         A purchase request is authorized for exactly the proposal's merchants and at most its
         total; a standing order ("up to 3 ... this week") for the limits the person stated.
         """
-        proposal = self._proposal(proposal_id)
+        proposal = self.proposal(proposal_id)
         if proposal.delegation_id is not None:
             return {"approved": True, **proposal.to_json()}
         draft = self.intents[proposal.intent_id]
-        now = self.clock.now()
         if draft.delegated:
-            isr = build_isr(
-                draft,
-                intent_id=proposal.intent_id,
-                agent_id=self.agent.agent_id,
-                now=now,
-                location=self.location,
-            )
-            summary = (
-                f"Let the agent buy {draft.item} for you without asking each time: "
-                f"at most {isr.max_total} in total"
-                + (f", {isr.commerce.max_single} per purchase" if isr.commerce.max_single else "")
-                + (f", {draft.max_quantity} items" if draft.max_quantity else "")
-                + f", until {isr.validity_end:%Y-%m-%d %H:%M} UTC"
-            )
-            request = ApprovalRequest(
-                "standing-order", summary, isr.max_total, isr.commerce.allowed_merchants
-            )
+            isr, request = self._standing_isr(proposal.intent_id, draft)
         else:
             isr = build_isr(
                 draft,
                 intent_id=proposal.intent_id,
                 agent_id=self.agent.agent_id,
-                now=now,
+                now=self.clock.now(),
                 location=self.location,
                 max_total=proposal.total,
                 allowed_merchants=Option(proposal.lines, "").merchants,
@@ -313,25 +250,17 @@ class ShoppingTools:
                 f"{c.quantity} x {c.title} ({c.merchant_name})" for c in proposal.lines
             )
             request = ApprovalRequest(
-                "purchase",
+                ApprovalKind.PURCHASE,
                 f"Pay {proposal.total} for {lines}",
                 isr.max_total,
                 isr.commerce.allowed_merchants,
             )
         if not (approver or self.approver)(request):
-            proposal.status = "declined"
+            proposal.move(ProposalStatus.DECLINED)
             return {"approved": False, "summary": request.summary, **proposal.to_json()}
-        self.agent.record_intent(isr)
-        try:
-            iac = self.wallet.authorize(isr)
-            token = self.wallet.bind(iac)
-        except WalletError as e:
-            raise ToolRefused("authorization-failed", str(e)) from e
-        self.delegations[iac.delegation_id] = Delegation(
-            isr, iac, token, SpendSoFar.zero(iac.currency)
-        )
-        proposal.delegation_id = iac.delegation_id
-        proposal.status = "approved"
+        delegation = self._authorize(isr)
+        proposal.delegation_id = delegation.iac.delegation_id
+        proposal.move(ProposalStatus.APPROVED)
         return {
             "approved": True,
             "summary": request.summary,
@@ -339,30 +268,55 @@ class ShoppingTools:
             **proposal.to_json(),
         }
 
+    def authorize_standing_order(
+        self, text: str, approver: Approver | None = None
+    ) -> dict[str, Any]:
+        """A standing order in the person's words ("up to 3 milk teas this week, at most 30
+        each, 80 in total") becomes a BOUNDED delegation, if the person approves it."""
+        intent_id, draft = self.parse(text)
+        if not draft.delegated or draft.missing:
+            raise ToolRefused(
+                ToolCode.NOT_A_STANDING_ORDER,
+                "say what to buy, how often or how many, and the limits "
+                "(e.g. 'up to 3 milk teas this week, 80 in total')",
+            )
+        isr, request = self._standing_isr(intent_id, draft)
+        if not (approver or self.approver)(request):
+            raise ToolRefused(ToolCode.DECLINED, "the person did not approve the standing order")
+        delegation = self._authorize(isr)
+        return {
+            "delegation_id": delegation.iac.delegation_id,
+            "intent_id": intent_id,
+            "summary": request.summary,
+            "mode": isr.delegation_mode.value,
+        }
+
+    # -- payment ------------------------------------------------------------------------------
+
     def pay(self, proposal_id: str, delegation_id: str | None = None) -> dict[str, Any]:
         """Pay a proposal under the IAC its approval produced, or a standing delegation."""
-        proposal = self._proposal(proposal_id)
-        if proposal.status == "paid":
-            raise ToolRefused("already-paid", "this proposal is paid")
+        proposal = self.proposal(proposal_id)
+        if proposal.status is ProposalStatus.PAID:
+            raise ToolRefused(ToolCode.ALREADY_PAID, "this proposal is paid")
         chosen = delegation_id or proposal.delegation_id
         if chosen is None or chosen not in self.delegations:
             raise ToolRefused(
-                "no-valid-iac",
-                "no credential the person signed covers this "
-                "purchase: request their approval first",
+                ToolCode.NO_VALID_IAC,
+                "no credential the person signed covers this purchase: "
+                "request their approval first",
             )
         delegation = self.delegations[chosen]
         iac = delegation.iac
-        instant = iac.delegation_mode.value == "SPECIFIED"
+        instant = iac.delegation_mode is DelegationMode.SPECIFIED
         if instant and proposal.delegation_id != chosen:
             raise ToolRefused(
-                "iac-not-for-this-proposal",
+                ToolCode.IAC_NOT_FOR_THIS_PROPOSAL,
                 "a single-purchase approval covers only the proposal approved",
             )
         try:
             self.agent.check_status(iac)
         except PurchaseRefused as refusal:
-            raise ToolRefused(refusal.code, refusal.reason) from refusal
+            raise _refused(refusal) from refusal
         problems = proposal_problems(
             delegation.isr,
             iac,
@@ -372,69 +326,70 @@ class ShoppingTools:
             now=self.clock.now(),
         )
         if problems:
-            proposal.status = "refused"
-            raise ToolRefused("outside-authorization", "; ".join(problems))
+            proposal.move(ProposalStatus.REFUSED)
+            raise ToolRefused(
+                ToolCode.OUTSIDE_AUTHORIZATION,
+                "; ".join(p.text for p in problems),
+                reasons=tuple(p.code for p in problems),
+            )
+        self.agent.log_decision(
+            iac, proposal.lines, considered=len(proposal.lines), rule=DECISION_RULE
+        )
         approved_total = proposal.total if instant else None
-        for line, offer in zip(proposal.lines, proposal.offers, strict=True):
-            order = self._buy_line(delegation, line, offer, approved_total, instant)
-            proposal.orders.append(order)
-        proposal.status = "paid"
+        for line in proposal.lines:
+            purchase = self._buy_line(proposal, delegation, line, approved_total, instant)
+            proposal.purchases.append(purchase)
+            self.purchases[purchase.cart.out_trade_no] = purchase
+        proposal.move(ProposalStatus.PAID)
         return proposal.to_json()
 
     def _buy_line(
         self,
+        proposal: Proposal,
         delegation: Delegation,
-        line: Candidate,
-        offer: Offer,
+        line: Offer,
         approved_total: Money | None,
         instant: bool,
-    ) -> dict[str, Any]:
+    ) -> Purchase:
         iac = delegation.iac
+        mode = PaymentMode.L1 if instant else PaymentMode.L2
         try:
-            method = self.agent.negotiate(offer, iac)
-            cart = self.agent.confirm(offer, iac, method)
-            problems = cart_problems(cart.payload, line, approved_total)
+            method = self.agent.negotiate(line, iac)
+            cart = self.agent.confirm(line, iac, method)
+            problems = cart_problems(cart, line, approved_total)
             if problems:
-                raise ToolRefused("cart-mismatch", "; ".join(problems))
-            self.agent.check_cart(cart, offer, iac, delegation.spent)
+                raise ToolRefused(ToolCode.CART_MISMATCH, "; ".join(problems))
+            self.agent.check_cart(cart, line, iac, delegation.spent)
             approval = None
             if instant:
                 approval = self.wallet.approve(
                     cart.token, self.agent.merchant_keys(cart.merchant_id)
                 )
-            payment = self.agent.pay(
-                mode="L1" if instant else "L2",
+            receipt = self.agent.pay(
+                mode=mode,
                 payment_token=delegation.payment_token,
                 iac=iac,
                 cart=cart,
                 approval=approval,
             )
-        except PurchaseRefused as refusal:
-            raise ToolRefused(refusal.code, refusal.reason) from refusal
-        budget = payment.receipt_payload.get("budget")
-        if isinstance(budget, dict):
-            delegation.spent = SpendSoFar(
-                Money.from_json(budget["spent"]), int(budget["count"]), int(budget["quantity"])
-            )
-        return {
-            "out_trade_no": cart.out_trade_no,
-            "trade_no": payment.trade_no,
-            "merchant_id": cart.merchant_id,
-            "amount": cart.total.to_json(),
-            "mode": "L1" if instant else "L2",
-        }
+        except (PurchaseRefused, WalletError) as refusal:
+            raise _refused(refusal) from refusal
+        delegation.record(receipt)
+        return Purchase(proposal.proposal_id, delegation.isr, iac, mode, cart, approval, receipt)
+
+    # -- after the purchase ---------------------------------------------------------------------
 
     def order_status(self, out_trade_no: str) -> dict[str, Any]:
         try:
             return self.agent.order_status(out_trade_no)
         except PurchaseRefused as refusal:
-            raise ToolRefused(refusal.code, refusal.reason) from refusal
+            raise _refused(refusal) from refusal
 
     def revoke(self, delegation_id: str) -> dict[str, Any]:
         if delegation_id not in self.delegations:
-            raise ToolRefused("unknown-delegation", f"no delegation {delegation_id}")
+            raise ToolRefused(ToolCode.UNKNOWN_DELEGATION, f"no delegation {delegation_id}")
         try:
             answer = self.wallet.transition(delegation_id, Transition.REVOKE)
         except WalletError as e:
-            raise ToolRefused("revocation-failed", str(e)) from e
+            raise _refused(e, ToolCode.REVOCATION_FAILED) from e
         return {"delegation_id": delegation_id, "status": answer.get("status", "Revoked")}

@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 
+from trustcart.assistant.errors import WalletError
 from trustcart.core.clock import Clock, format_instant
 from trustcart.core.ids import new_id
 from trustcart.core.money import Money
@@ -33,10 +34,6 @@ from trustcart.delegation.lifecycle import Actor, Transition
 from trustcart.delegation.service import sign_transition_request
 from trustcart.trust.events import Chain, EventType, Participant
 from trustcart.trust.recorder import EventRecorder
-
-
-class WalletError(Exception):
-    """A wallet operation failed (a service refused, or a cart did not verify)."""
 
 
 def sign_binding(iac: IAC, *, account_id: str, key: SigningKey, now: datetime) -> str:

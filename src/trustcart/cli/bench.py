@@ -28,8 +28,8 @@ def bench_tryon(
     ] = None,
 ) -> None:
     """Median time per virtual try-on at 512, 1024 and 2048 px (classical back end)."""
-    from trustcart.assistant.tryon.bench import DEFAULT_SIZES, run_tryon_bench
-    from trustcart.assistant.tryon.errors import TryOnError
+    from trustcart.bench.tryon import DEFAULT_SIZES, run_tryon_bench
+    from trustcart.tryon.errors import TryOnError
 
     sizes = tuple(size) if size else DEFAULT_SIZES
     if any(not 128 <= side <= 4096 for side in sizes):

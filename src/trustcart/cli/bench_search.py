@@ -1,4 +1,4 @@
-"""``trustcart bench search``: the catalog search benchmark (see commerce/bench_catalog.py)."""
+"""``trustcart bench search``: the catalog search benchmark (see bench/search.py)."""
 
 from __future__ import annotations
 
@@ -28,9 +28,9 @@ def bench_search(
 ) -> None:
     """Ingest N synthetic offers into the embedded index; time lexical, semantic, filtered
     and hybrid queries; measure ANN recall@10 and peak memory."""
-    from trustcart.commerce.bench_catalog import run_search_bench
-    from trustcart.commerce.embedding import default_embedder
-    from trustcart.commerce.search_embedded import EmbeddedCatalogIndex
+    from trustcart.bench.search import run_search_bench
+    from trustcart.search.embedded import EmbeddedCatalogIndex
+    from trustcart.search.embedding import default_embedder
 
     folder = workdir or Path(tempfile.mkdtemp(prefix="trustcart-bench-"))
     index = EmbeddedCatalogIndex(folder / "catalog", default_embedder())

@@ -20,15 +20,15 @@ from trustcart.cli.app import app
 from trustcart.core.home import default_database_url, trustcart_home
 
 if TYPE_CHECKING:
-    from trustcart.commerce.search_index import CatalogIndex
+    from trustcart.search.index import CatalogIndex
     from trustcart.store.db import Database
 
 _err = Console(stderr=True)
 
 
 def _open() -> tuple[Database, CatalogIndex]:
-    from trustcart.commerce.indexed_search import ensure_indexed, open_embedded_index
-    from trustcart.deployment import seed_if_empty
+    from trustcart.commerce.catalog_search import ensure_indexed, open_embedded_index
+    from trustcart.local.deployment import seed_if_empty
     from trustcart.store.db import Database
 
     home = trustcart_home()
@@ -53,7 +53,7 @@ def import_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Import a catalog (CSV, JSONL, Parquet or an ACP feed); bad rows are reported."""
-    from trustcart.commerce.indexed_search import index_catalog
+    from trustcart.commerce.catalog_search import index_catalog
     from trustcart.commerce.ingest import import_catalog
     from trustcart.core.clock import SystemClock
     from trustcart.core.errors import ValidationError
@@ -101,11 +101,10 @@ def search_command(  # noqa: PLR0917 - one parameter per CLI option
     as_json: Annotated[bool, typer.Option("--json", help="Print results as JSON.")] = False,
 ) -> None:
     """Hybrid (BM25 + embeddings) search with exact filters."""
-    from trustcart.commerce.catalog import GeoPoint
-    from trustcart.commerce.search import SearchQuery
-    from trustcart.commerce.search_index import SearchMode
     from trustcart.core.errors import ValidationError
+    from trustcart.core.geo import GeoPoint
     from trustcart.core.money import Money
+    from trustcart.search.query import SearchMode, SearchQuery
 
     try:
         location = None
@@ -123,9 +122,12 @@ def search_command(  # noqa: PLR0917 - one parameter per CLI option
         search_mode = SearchMode(mode)
     except (ValidationError, ValueError, InvalidOperation) as e:
         raise _fail(str(e)) from e
-    _db, index = _open()
+    from trustcart.commerce.catalog_search import catalog_search
+
+    db, index = _open()
     try:
-        result = index.search(search_query, search_mode)
+        # The same engine the merchant service answers agents with: the same ranking.
+        result = catalog_search(db, index).search(search_query, search_mode)
     finally:
         index.close()
     if as_json:
@@ -133,8 +135,8 @@ def search_command(  # noqa: PLR0917 - one parameter per CLI option
         return
     for hit in result.hits:
         typer.echo(
-            f"{hit.score:.4f}  {hit.price.amount_str():>9} {hit.price.currency}  "
-            f"{hit.title}  [{hit.merchant_id}] {hit.product_id}"
+            f"{hit.score:.4f}  {hit.offer.price.amount_str():>9} {hit.offer.price.currency}  "
+            f"{hit.offer.title}  [{hit.offer.merchant_id}] {hit.offer.product_id}"
         )
     if result.facets.get("category"):
         typer.echo(

@@ -57,7 +57,7 @@ def chat(
 ) -> None:
     """Shop in plain words: intent, questions, options, approval, verified payment."""
     from trustcart.assistant.conversation import Conversation
-    from trustcart.assistant.session import local_market
+    from trustcart.local.market import local_market
 
     console = Console()
     home = trustcart_home()

@@ -17,7 +17,7 @@ def demo(
     out: Path = typer.Option(Path("trustcart-demo"), "--out", help="where evidence goes"),  # noqa: B008
 ) -> None:
     """Run an instant and a delegated purchase end to end, then verify every evidence bundle."""
-    from trustcart.demo import run_demo
+    from trustcart.local.demo import run_demo
 
     console = Console()
     home = trustcart_home()
@@ -37,7 +37,8 @@ def serve(
     base_port: int = typer.Option(8701, help="status, trust, merchant and psp take 4 ports"),
 ) -> None:
     """Start every role as its own uvicorn server (status, trust, merchant, psp)."""
-    from trustcart.deployment import ROLE_NAMES, Endpoints, Servers, build, seed_if_empty
+    from trustcart.local.deployment import build, seed_if_empty
+    from trustcart.local.servers import ROLE_NAMES, Endpoints, Servers
     from trustcart.store.db import Database
 
     console = Console()

@@ -15,7 +15,7 @@ def mcp_server(
     port: int = typer.Option(8710, help="port for --transport http"),
 ) -> None:
     """Run the MCP server on the default store (search, compare, cart, approval, pay...)."""
-    from trustcart.assistant.session import local_market
+    from trustcart.local.market import local_market
     from trustcart.mcp.server import create_server
 
     if transport not in ("stdio", "http"):

@@ -41,10 +41,10 @@ def tryon(  # noqa: PLR0917 - Typer maps each parameter to an argument or option
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Show a product on a person's photo (an approximate preview, offline)."""
-    from trustcart.assistant.tryon.backends import TryOnService
-    from trustcart.assistant.tryon.errors import TryOnError
-    from trustcart.assistant.tryon.types import Category, TryOnRequest
     from trustcart.core.errors import ValidationError
+    from trustcart.tryon.backends import TryOnService
+    from trustcart.tryon.errors import TryOnError
+    from trustcart.tryon.types import Category, TryOnRequest
 
     try:
         chosen = Category(category)
@@ -80,8 +80,8 @@ def tryon_samples(
     directory: Annotated[Path, typer.Argument(help="Folder to write the sample images into.")],
 ) -> None:
     """Write sample try-on inputs: astronaut.png, tshirt.png, glasses.png, cap.png."""
-    from trustcart.assistant.tryon.errors import TryOnError
-    from trustcart.assistant.tryon.samples import draw_cap, draw_glasses, draw_tshirt, person_photo
+    from trustcart.tryon.errors import TryOnError
+    from trustcart.tryon.samples import draw_cap, draw_glasses, draw_tshirt, person_photo
 
     try:
         files = {

@@ -15,9 +15,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from trustcart.commerce.catalog import Coupon, Merchant, Product, category_within
+from trustcart.commerce.catalog import Coupon, Merchant, Product
 from trustcart.commerce.coupons import CouponChoice, best_coupon_combination, choose_coupons
 from trustcart.commerce.errors import CommerceProblem, PrecheckFailed
+from trustcart.core.categories import category_within
 from trustcart.core.clock import format_instant
 from trustcart.core.errors import ValidationError
 from trustcart.core.money import Money, sum_money

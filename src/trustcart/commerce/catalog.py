@@ -9,23 +9,22 @@ time and the merchant reference.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from trustcart.core.categories import check_category
 from trustcart.core.clock import format_instant
 from trustcart.core.errors import ValidationError
+from trustcart.core.geo import GeoPoint
 from trustcart.core.money import Money
 
 _ID_RE = re.compile(r"^[a-z][a-z0-9]{0,15}_[A-Za-z0-9_-]{1,64}\Z")
-_CATEGORY_RE = re.compile(r"^[a-z0-9-]+(/[a-z0-9-]+)*\Z")
-EARTH_RADIUS_KM = 6371.0088
 
 
 def _check_id(value: str, what: str) -> None:
@@ -37,62 +36,6 @@ def _check_text(value: str, what: str, *, allow_empty: bool = False, max_len: in
     empty = isinstance(value, str) and not value.strip()
     if not isinstance(value, str) or (empty and not allow_empty) or len(value) > max_len:
         raise ValidationError(f"{what} must be a non-empty string of at most {max_len} characters")
-
-
-def check_category(category: str) -> str:
-    """A category is a lowercase slash path: ``drinks/milk-tea``, ``apparel/t-shirt``."""
-    if not isinstance(category, str) or not _CATEGORY_RE.match(category):
-        raise ValidationError(f"category {category!r} must be a path such as 'drinks/milk-tea'")
-    return category
-
-
-def category_within(category: str, prefix: str) -> bool:
-    """``drinks/milk-tea`` is within ``drinks`` and itself, not within ``drink``."""
-    return category == prefix or category.startswith(prefix + "/")
-
-
-def parse_decimal(text: Any, what: str) -> Decimal:
-    """A decimal given as a string (never a float, which would carry binary noise)."""
-    if not isinstance(text, str | Decimal) or isinstance(text, bool):
-        raise ValidationError(f"{what} must be a decimal string")
-    try:
-        value = Decimal(text)
-    except InvalidOperation as e:
-        raise ValidationError(f"{what} {text!r} is not a decimal") from e
-    if not value.is_finite():
-        raise ValidationError(f"{what} must be finite")
-    return value
-
-
-@dataclass(frozen=True, slots=True)
-class GeoPoint:
-    """A WGS 84 position; ``GeoPoint.parse("30.2590", "120.1300")``."""
-
-    lat: Decimal
-    lon: Decimal
-
-    def __post_init__(self) -> None:
-        if not isinstance(self.lat, Decimal) or not isinstance(self.lon, Decimal):
-            raise ValidationError("coordinates must be Decimal")
-        if not (-90 <= self.lat <= 90) or not (-180 <= self.lon <= 180):
-            raise ValidationError("coordinates out of range")
-
-    @classmethod
-    def parse(cls, lat: Any, lon: Any) -> GeoPoint:
-        return cls(parse_decimal(lat, "lat"), parse_decimal(lon, "lon"))
-
-    def to_json(self) -> dict[str, str]:
-        return {"lat": str(self.lat), "lon": str(self.lon)}
-
-    def distance_km(self, other: GeoPoint) -> float:
-        """Great-circle (haversine) distance; a float is fine here, it never becomes money."""
-        lat1, lon1 = math.radians(float(self.lat)), math.radians(float(self.lon))
-        lat2, lon2 = math.radians(float(other.lat)), math.radians(float(other.lon))
-        a = (
-            math.sin((lat2 - lat1) / 2) ** 2
-            + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-        )
-        return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,7 +23,6 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from trustcart.commerce.analysis import analyze
 from trustcart.commerce.catalog import Merchant, Product
 from trustcart.commerce.coupons import CouponChoice, best_coupon_combination
 from trustcart.commerce.errors import CommerceProblem, NotFound
@@ -34,6 +33,7 @@ from trustcart.commerce.repository import (
     product_from_row,
 )
 from trustcart.core.money import Money
+from trustcart.search.analysis import analyze
 from trustcart.store.commerce import PriceHistoryRow, ProductRow
 from trustcart.store.db import Database
 

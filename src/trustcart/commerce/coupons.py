@@ -37,8 +37,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import combinations, permutations
 
-from trustcart.commerce.catalog import Coupon, CouponKind, category_within
+from trustcart.commerce.catalog import Coupon, CouponKind
 from trustcart.commerce.errors import CommerceProblem, PrecheckFailed
+from trustcart.core.categories import category_within
 from trustcart.core.errors import ValidationError
 from trustcart.core.money import Money
 

@@ -26,7 +26,6 @@ from decimal import Decimal
 from typing import Any
 
 from trustcart.commerce.cart import MAX_QUANTITY, CartConstraints
-from trustcart.commerce.catalog import GeoPoint, check_category, parse_decimal
 from trustcart.commerce.requests import (
     bounded_int,
     identifier,
@@ -35,9 +34,11 @@ from trustcart.commerce.requests import (
     parse_constraints,
     required_id,
 )
-from trustcart.commerce.search import MAX_LIMIT, SearchQuery
+from trustcart.core.categories import check_category
 from trustcart.core.errors import ValidationError
+from trustcart.core.geo import GeoPoint, parse_decimal
 from trustcart.core.money import Money
+from trustcart.search.query import MAX_LIMIT, SearchQuery
 
 MAX_CANDIDATES = 50
 _CONTEXT_KEYS = {

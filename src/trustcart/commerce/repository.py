@@ -13,8 +13,9 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
-from trustcart.commerce.catalog import Coupon, CouponKind, GeoPoint, Merchant, Product
+from trustcart.commerce.catalog import Coupon, CouponKind, Merchant, Product
 from trustcart.core.clock import format_instant, parse_instant
+from trustcart.core.geo import GeoPoint
 from trustcart.core.money import Money
 from trustcart.store.commerce import CouponRow, MerchantRow, ProductRow
 

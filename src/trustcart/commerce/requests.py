@@ -14,11 +14,13 @@ from datetime import datetime
 from typing import Any
 
 from trustcart.commerce.cart import MAX_LINES, MAX_QUANTITY, CartConstraints
-from trustcart.commerce.catalog import check_category, parse_decimal
 from trustcart.commerce.payment_capability import NegotiationRequest
+from trustcart.core.categories import check_category
 from trustcart.core.clock import parse_instant
 from trustcart.core.errors import ValidationError
+from trustcart.core.geo import parse_decimal
 from trustcart.core.money import Money
+from trustcart.core.payment import PaymentStatus
 
 _TOKEN_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:@/-]{0,127}\Z")
 
@@ -247,7 +249,7 @@ def parse_payment_notice(body: Mapping[str, Any]) -> PaymentNotice:
         },
         "payment notice",
     )
-    if body.get("type") != "payment.succeeded" and body.get("status") != "SUCCESS":
+    if body.get("type") != "payment.succeeded" and body.get("status") != PaymentStatus.SUCCESS:
         raise ValidationError("only notices of a succeeded payment are accepted")
     paid_at = body.get("paid_at")
     receipt = body.get("receipt")
@@ -269,7 +271,7 @@ def receipt_agrees(notice: PaymentNotice, receipt: Mapping[str, Any]) -> bool:
     """Whether a verified receipt payload says what the notice says (and that it succeeded)."""
     try:
         return (
-            receipt.get("status") == "SUCCESS"
+            receipt.get("status") == PaymentStatus.SUCCESS
             and receipt.get("trade_no") == notice.trade_no
             and receipt.get("out_trade_no") == notice.out_trade_no
             and receipt.get("merchant_id") == notice.merchant_id

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from trustcart.commerce.cart import CartLine, PricedCart, cart_payload, precheck_cart, price_cart
 from trustcart.commerce.catalog import Coupon, Merchant
+from trustcart.commerce.catalog_search import CatalogSearch, SearchHit
 from trustcart.commerce.errors import (
     CartExpired,
     CommerceError,
@@ -61,7 +62,6 @@ from trustcart.commerce.repository import (
     product_from_row,
 )
 from trustcart.commerce.requests import parse_confirm_cart, parse_negotiation
-from trustcart.commerce.search import CatalogSearch, SearchHit, SqlCatalogSearch
 from trustcart.core.clock import Clock, format_instant
 from trustcart.core.errors import ValidationError
 from trustcart.core.ids import RandomBytes, new_id
@@ -114,8 +114,8 @@ class MerchantService:
         *,
         psp_endpoint: str,
         psp_id: str,
+        search: CatalogSearch,
         random: RandomBytes = secrets.token_bytes,
-        search: CatalogSearch | None = None,
         payment_methods: Mapping[str, str] | None = None,
         max_coupons: int = 3,
         price_lock: timedelta = PRICE_LOCK,
@@ -131,7 +131,7 @@ class MerchantService:
         self._keys = dict(keys)
         self._clock = clock
         self._random = random
-        self._search = search or SqlCatalogSearch(db)
+        self._search = search
         self._max_coupons = max_coupons
         self._price_lock = price_lock
         self.psp_id = psp_id

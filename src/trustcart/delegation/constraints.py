@@ -18,9 +18,10 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from trustcart.core.categories import category_within, is_canonical_category
 from trustcart.core.money import Money
 from trustcart.delegation.iac import IAC
-from trustcart.delegation.terms import DeviationAction, is_canonical_category
+from trustcart.delegation.terms import DeviationAction
 
 
 class ConstraintReason(StrEnum):
@@ -89,17 +90,6 @@ class ConstraintResult:
         return "; ".join(REASON_TEXT[reason] for reason in self.reasons) or "allowed"
 
 
-def category_matches(category: str, pattern: str) -> bool:
-    """``drinks`` covers ``drinks/milk-tea``; ``drinks/milk-tea`` covers only itself and below.
-
-    Only canonical categories (``terms.is_canonical_category``) match anything: a string
-    prefix test says nothing about ``drinks/milk-tea/../alcohol``.
-    """
-    if not (is_canonical_category(category) and is_canonical_category(pattern)):
-        return False
-    return category == pattern or category.startswith(pattern + "/")
-
-
 def evaluate_purchase(iac: IAC, purchase: PurchaseFacts, spent: SpendSoFar) -> ConstraintResult:
     """Return every ACT constraint the purchase violates (empty: allowed)."""
     reasons: list[ConstraintReason] = []
@@ -131,13 +121,13 @@ def evaluate_purchase(iac: IAC, purchase: PurchaseFacts, spent: SpendSoFar) -> C
         allowed
         and (
             not purchase.categories
-            or not all(any(category_matches(c, a) for a in allowed) for c in purchase.categories)
+            or not all(any(category_within(c, a) for a in allowed) for c in purchase.categories)
         )
     ):
         # A category in another spelling cannot be compared with the forbidden list either:
         # it is refused even when nothing is restricted, rather than guessed at.
         reasons.append(ConstraintReason.CATEGORY_NOT_ALLOWED)
-    if any(category_matches(c, f) for c in purchase.categories for f in terms.forbidden_categories):
+    if any(category_within(c, f) for c in purchase.categories for f in terms.forbidden_categories):
         reasons.append(ConstraintReason.CATEGORY_FORBIDDEN)
     if iac.allowed_payment_methods and purchase.payment_method not in iac.allowed_payment_methods:
         reasons.append(ConstraintReason.PAYMENT_METHOD_NOT_ALLOWED)

@@ -7,12 +7,12 @@ Empty ``allowed_*`` tuples mean "no restriction of that kind"; ``forbidden_*`` a
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
+from trustcart.core.categories import is_canonical_category
 from trustcart.core.money import Money
 from trustcart.delegation.errors import InvalidCredential
 
@@ -30,23 +30,6 @@ class DeviationAction(StrEnum):
 class FailureAction(StrEnum):
     AUTO_RETRY = "AUTO_RETRY"
     CANCEL = "CANCEL"
-
-
-# A category has one spelling: a lowercase ASCII slash path such as "drinks/milk-tea" (the
-# catalog's own rule). Allowed and forbidden lists are compared as strings, so any other
-# spelling ("Drinks/Alcohol", "drinks/alcohol ", "drinks/milk-tea/../alcohol", fullwidth
-# look-alikes) could slip past a forbidden category; such a category is refused instead.
-_CATEGORY_RE = re.compile(r"[a-z0-9-]+(?:/[a-z0-9-]+)*", re.ASCII)
-MAX_CATEGORY_LENGTH = 200
-
-
-def is_canonical_category(value: object) -> bool:
-    """True for ``drinks/milk-tea``; False for anything a string comparison could misjudge."""
-    return (
-        isinstance(value, str)
-        and len(value) <= MAX_CATEGORY_LENGTH
-        and _CATEGORY_RE.fullmatch(value) is not None
-    )
 
 
 def _strings(value: Any, name: str) -> tuple[str, ...]:

@@ -25,7 +25,8 @@ from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel, Field
 
 from trustcart.assistant.errors import ToolRefused
-from trustcart.assistant.tools import ApprovalRequest, ShoppingTools
+from trustcart.assistant.proposals import ApprovalRequest
+from trustcart.assistant.tools import ShoppingTools
 
 INSTRUCTIONS = (
     "Shop for the user on a marketplace with a trust layer. Call compare with the user's words "

@@ -14,18 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from trustcart.core.errors import ValidationError
 from trustcart.core.money import Money
+from trustcart.core.payment import PaymentMode
 from trustcart.payments.errors import PaymentProblem, PaymentRefused
-
-
-class PaymentMode(StrEnum):
-    L1 = "L1"  # PSD-PAY-INS: the user approves this exact cart
-    L2 = "L2"  # PSD-PAY-DEL: the agent pays within the IAC without asking
-
 
 _FIELDS = {
     "mode",

@@ -37,6 +37,7 @@ from trustcart.core.clock import Clock, format_instant
 from trustcart.core.errors import TrustcartError
 from trustcart.core.ids import RandomBytes, new_id
 from trustcart.core.money import Money
+from trustcart.core.payment import PaymentMode, PaymentStatus
 from trustcart.crypto.jcs import jcs_digest
 from trustcart.crypto.keys import PublicKey, SigningKey, jwks
 from trustcart.delegation.constraints import PurchaseFacts, SpendSoFar, evaluate_purchase
@@ -47,7 +48,7 @@ from trustcart.payments import budget, checks, idempotency, ledger, ledger_store
 from trustcart.payments.accounts import Account, get_account, insert_account
 from trustcart.payments.binding import BindingResult, bind_token
 from trustcart.payments.errors import PaymentProblem, PaymentRefused
-from trustcart.payments.modes import PaymentMode, parse_payment_request
+from trustcart.payments.modes import parse_payment_request
 from trustcart.payments.notices import MerchantNotifier, deliver_pending
 from trustcart.payments.receipts import ReceiptFacts, sign_receipt
 from trustcart.payments.refunds import apply_refund, parse_refund_request
@@ -365,7 +366,7 @@ class PaymentProvider:
                         currency=cart.total.currency,
                         quantity=cart.quantity,
                         cart_digest=cart.digest,
-                        status="SUCCESS",
+                        status=PaymentStatus.SUCCESS.value,
                         receipt=receipt,
                         entry_id=entry.entry_id,
                         paid_at=now,

@@ -16,6 +16,7 @@ from typing import Any
 
 from trustcart.core.clock import format_instant
 from trustcart.core.money import Money
+from trustcart.core.payment import PaymentStatus
 from trustcart.core.typs import RECEIPT_TYP
 from trustcart.crypto.jws import sign_compact, verify_compact
 from trustcart.crypto.keys import PublicKey, SigningKey
@@ -50,7 +51,7 @@ def receipt_payload(facts: ReceiptFacts) -> dict[str, Any]:
         "delegation_id": facts.delegation_id,
         "agent_id": facts.agent_id,
         "cart_digest": facts.cart_digest,
-        "status": "SUCCESS",
+        "status": PaymentStatus.SUCCESS.value,
         "paid_at": format_instant(facts.paid_at),
         "budget": {
             "spent": facts.spent.total.to_json(),

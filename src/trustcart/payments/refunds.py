@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from trustcart.core.clock import format_instant
 from trustcart.core.errors import ValidationError
 from trustcart.core.money import Money
+from trustcart.core.payment import PaymentStatus
 from trustcart.payments import ledger, ledger_store
 from trustcart.payments.errors import PaymentProblem, PaymentRefused
 from trustcart.store.payments import PaymentRow, RefundRow
@@ -87,7 +88,7 @@ def apply_refund(
     ledger_store.post_entry(session, entry, at=now)
     row.refunded_minor += request.amount.minor
     if row.refunded_minor == row.amount_minor:
-        row.status = "REFUNDED"
+        row.status = PaymentStatus.REFUNDED.value
     session.add(
         RefundRow(
             refund_id=refund_id,

@@ -16,14 +16,15 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from trustcart.core.categories import category_within, is_canonical_category
 from trustcart.core.clock import parse_instant
 from trustcart.core.money import Money
+from trustcart.core.payment import PaymentMode, PaymentStatus
 from trustcart.core.typs import APPROVAL_TYP, CART_TYP, IAC_TYP, RECEIPT_TYP, STATUS_TYP
 from trustcart.crypto.jcs import b64url, jcs_digest
 from trustcart.crypto.jws import peek_header, verify_compact
 from trustcart.crypto.keys import PublicKey, keys_from_jwks
 from trustcart.delegation.status import STATUS_CLOCK_SKEW
-from trustcart.delegation.terms import is_canonical_category
 from trustcart.trust.bundle_format import (
     BUNDLE_FIELDS,
     BUNDLE_FORMAT,
@@ -32,7 +33,6 @@ from trustcart.trust.bundle_format import (
     REQUIRED_ROLES,
     ROLES,
     CheckFailed,
-    category_within,
     equal,
     field,
     instant,
@@ -315,7 +315,7 @@ class BundleChecks:
         equal("receipt amount", money(receipt, "amount"), money(cart, "total"))
         for name in ("delegation_id", "agent_id"):
             equal(f"receipt {name}", field(receipt, name, str), iac[name])
-        equal("receipt status", field(receipt, "status", str), "SUCCESS")
+        equal("receipt status", field(receipt, "status", str), PaymentStatus.SUCCESS.value)
         return f"receipt pays {money(receipt, 'amount')} for {cart['out_trade_no']}"
 
     def check_amount_within_limits(self) -> str:
@@ -346,10 +346,10 @@ class BundleChecks:
     def check_approval(self) -> str:
         receipt = need(self.receipt, "receipt-signature")
         mode = field(receipt, "mode", str)
-        if mode not in ("L1", "L2"):
+        if mode not in tuple(PaymentMode):
             raise CheckFailed(f"unknown payment mode {mode!r}")
         if self._get("approval") is None:
-            if mode == "L1":
+            if mode == PaymentMode.L1:
                 raise CheckFailed("an L1 payment needs the delegator's approval")
             return "L2: no approval needed"
         approval, _ = self._signed("approval", "delegator", APPROVAL_TYP)

@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 from trustcart.core.clock import parse_instant
 from trustcart.core.money import Money
 from trustcart.crypto.jcs import b64url, b64url_decode
-from trustcart.delegation.terms import is_canonical_category
 from trustcart.trust.events import EventType
 
 BUNDLE_FORMAT = "trustcart-evidence/1"
@@ -103,14 +102,3 @@ def strict_b64url(text: Any, size: int | None = None) -> bytes:
     if b64url(raw) != text or (size is not None and len(raw) != size):
         raise CheckFailed("not canonical base64url of the right length")
     return raw
-
-
-def category_within(category: str, pattern: str) -> bool:
-    """``drinks/milk-tea`` is within ``drinks`` and within itself, not within ``drink``.
-
-    Both must be canonical (``drinks/milk-tea``, never ``Drinks/Milk-Tea `` or ``a/../b``): a
-    string prefix test cannot judge another spelling, so ``check_cart_items`` refuses one.
-    """
-    if not (is_canonical_category(category) and is_canonical_category(pattern)):
-        return False
-    return category == pattern or category.startswith(pattern + "/")

@@ -1,0 +1,76 @@
+"""Real uvicorn servers on loopback, one per role, each in its own thread.
+
+``trustcart demo``, ``chat`` and the tests start them on free ports; ``trustcart serve`` on
+fixed ones. Nothing here knows what the apps do.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass
+
+import uvicorn
+from fastapi import FastAPI
+
+ROLE_NAMES = ("status", "trust", "merchant", "psp")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    status: str
+    trust: str
+    merchant: str
+    psp: str
+
+    @classmethod
+    def on_ports(cls, ports: dict[str, int], host: str = "127.0.0.1") -> Endpoints:
+        return cls(**{role: f"http://{host}:{ports[role]}" for role in ROLE_NAMES})
+
+
+class Servers:
+    """Run apps as uvicorn servers on loopback, each in its own thread."""
+
+    def __init__(
+        self, apps: dict[str, FastAPI], ports: dict[str, int], host: str = "127.0.0.1"
+    ) -> None:
+        self._servers = {
+            role: uvicorn.Server(
+                uvicorn.Config(
+                    app, host=host, port=ports[role], log_level="warning", lifespan="off"
+                )
+            )
+            for role, app in apps.items()
+        }
+        self._threads: list[threading.Thread] = []
+
+    def start(self, timeout: float = 15.0) -> None:
+        for role, server in self._servers.items():
+            thread = threading.Thread(target=server.run, name=f"uvicorn-{role}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        deadline = time.monotonic() + timeout
+        while not all(server.started for server in self._servers.values()):
+            if time.monotonic() > deadline:
+                raise RuntimeError("servers did not start in time")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        for server in self._servers.values():
+            server.should_exit = True
+        for thread in self._threads:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> Servers:
+        self.start()
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()

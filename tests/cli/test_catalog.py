@@ -1,0 +1,112 @@
+"""The catalog commands on a fresh $TRUSTCART_HOME: search (exact filters), import, compare."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from trustcart.cli import commands  # noqa: F401 - registers every command
+from trustcart.cli.app import app
+from trustcart.local.seed import DEMO_LOCATION, MERCHANTS
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    folder = tmp_path_factory.mktemp("home")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("TRUSTCART_HOME", str(folder))
+        patch.delenv("TRUSTCART_DATABASE_URL", raising=False)
+        yield folder
+
+
+def _json(args: list[str]) -> list[dict[str, object]]:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert isinstance(body, list)
+    return body
+
+
+def test_search_prints_the_documented_fields(home: Path) -> None:
+    hits = _json(["search", "pearl milk tea", "--limit", "5", "--json"])
+    assert len(hits) == 5
+    for hit in hits:
+        assert set(hit) >= {"product_id", "title", "merchant_id", "price", "score"}
+        price = hit["price"]
+        assert isinstance(price, dict)
+        assert set(price) == {"amount", "currency"}
+        Decimal(str(price["amount"]))
+    assert str(hits[0]["title"]).startswith("Pearl Milk Tea")
+    assert (home / "index" / "catalog" / "meta.json").is_file()
+    chinese = _json(["search", "珍珠奶茶", "--limit", "5", "--json"])
+    assert str(chinese[0]["title"]).startswith("Pearl Milk Tea")
+
+
+@pytest.mark.parametrize("text", ["tea", "t-shirt", "milk", "hat"])
+def test_max_price_is_exact(home: Path, text: str) -> None:
+    hits = _json(["search", text, "--max-price", "20", "--limit", "200", "--json"])
+    assert hits
+    assert all(Decimal(str(h["price"]["amount"])) <= 20 for h in hits)  # type: ignore[index]
+
+
+def test_near_is_exact(home: Path) -> None:
+    near = f"{DEMO_LOCATION.lat},{DEMO_LOCATION.lon}"
+    hits = _json(
+        ["search", "milk tea", "--near", near, "--radius-km", "1.4", "--limit", "200", "--json"]
+    )
+    assert hits
+    locations = {m.merchant_id: m.location for m in MERCHANTS}
+    for hit in hits:
+        assert DEMO_LOCATION.distance_km(locations[str(hit["merchant_id"])]) <= 1.4
+        assert float(str(hit["distance_km"])) <= 1.4
+
+
+def test_bad_filters_are_refused(home: Path) -> None:
+    assert runner.invoke(app, ["search", "tea", "--max-price", "2.345"]).exit_code == 2
+    assert runner.invoke(app, ["search", "tea", "--radius-km", "3"]).exit_code == 2
+
+
+def test_import_then_compare(home: Path, tmp_path: Path) -> None:
+    path = tmp_path / "more.csv"
+    path.write_text(
+        "product_id,title,brand,category,price,currency,stock,gtin\n"
+        "p_cli_a,Voltly Power Bank 10000mAh,Voltly,electronics/accessories,99.00,CNY,5,"
+        "6901234567892\n"
+        "p_cli_b,Voltly Power Bank,Voltly,electronics/accessories,nope,CNY,5,\n"
+    )
+    first = runner.invoke(app, ["import", str(path), "--merchant", "m_digital_hub", "--json"])
+    assert first.exit_code == 0, first.output
+    report = json.loads(first.stdout)
+    assert (report["inserted"], report["rejected"]) == (1, 1)
+    assert report["issues"][0]["line"] == 3
+    again = json.loads(
+        runner.invoke(app, ["import", str(path), "--merchant", "m_digital_hub", "--json"]).stdout
+    )
+    assert (again["inserted"], again["updated"], again["unchanged"]) == (0, 0, 1)
+    found = _json(["search", "voltly power bank 10000mah", "--limit", "3", "--json"])
+    assert found[0]["product_id"] == "p_cli_a"
+
+    path.write_text(
+        "product_id,title,brand,category,price,currency,stock,gtin\n"
+        "p_cli_c,Power Bank (Voltly),Voltly,electronics/accessories,89.00,CNY,5,"
+        "6901234567892\n"
+    )
+    assert runner.invoke(app, ["import", str(path), "--merchant", "m_fresh_mart"]).exit_code == 0
+    offers = _json(["compare", "p_cli_a", "--json"])
+    # 89 + 5 shipping (- Fresh Mart's 8 off from 88 while it is valid) < 99 + 10 shipping
+    assert [o["product_id"] for o in offers] == ["p_cli_c", "p_cli_a"]
+    for offer in offers:
+        parts = [
+            Decimal(str(offer[k]["amount"]))  # type: ignore[index]
+            for k in ("price", "shipping", "coupon_discount", "total")
+        ]
+        assert parts[0] + parts[1] - parts[2] == parts[3]
+    assert offers[0]["shipping"] == {"amount": "5.00", "currency": "CNY"}
+    assert runner.invoke(app, ["compare", "p_nothing"]).exit_code == 2

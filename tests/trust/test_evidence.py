@@ -1,0 +1,816 @@
+"""Evidence bundles: a complete valid purchase verifies; every tampering we can think of fails.
+
+The bundle is built here from scratch, with freshly generated keys for every party and
+payloads written by hand after docs/wire-formats.md, so these tests do not lean on the
+delegation, commerce or payments packages: they pin the wire format itself.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.helpers.clock import T0
+from trustcart.cli import commands as _commands  # noqa: F401  (registers every command)
+from trustcart.cli.app import app
+from trustcart.core.clock import FixedClock, format_instant
+from trustcart.crypto.jcs import b64url, b64url_decode, canonicalize, jcs_digest
+from trustcart.crypto.jws import sign_compact
+from trustcart.crypto.keys import SigningKey, jwks
+from trustcart.store.db import Database
+from trustcart.trust.events import Chain, EventType, Participant
+from trustcart.trust.evidence import (
+    BundleKey,
+    VerificationReport,
+    build_purchase_bundle,
+    verify_bundle,
+    verify_bundle_file,
+)
+from trustcart.trust.log import AttestationService, TransparencyLog
+from trustcart.trust.treehead import TreeHead, sign_tree_head
+
+Payload = dict[str, Any]
+Mutator = Callable[[Payload], None]
+
+KEYS = {
+    role: SigningKey.generate("ES256" if role == "psp" else "EdDSA")
+    for role in ("delegator", "status", "merchant", "psp", "log", "agent")
+}
+IDS = {
+    "delegator": "user:alice",
+    "status": "status:trustcart",
+    "merchant": "m_tea",
+    "psp": "psp:trustcart",
+    "log": "log:trustcart",
+    "agent": "agent:trustcart-assistant",
+}
+TYPS = {
+    "iac": "act-iac+jwt",
+    "status": "act-iac-status+jwt",
+    "cart": "act-cart+jwt",
+    "approval": "act-payment-approval+jwt",
+    "receipt": "act-payment-receipt+jwt",
+    "tree_head": "act-sth+jwt",
+    "record": "act-attestation+jwt",
+}
+SIGNER = {
+    "iac": "delegator",
+    "status": "status",
+    "cart": "merchant",
+    "approval": "delegator",
+    "receipt": "psp",
+    "tree_head": "log",
+}
+PAID_AT = T0 + timedelta(minutes=4, seconds=30)
+SIGNATURE_CHECK = {
+    "iac": "iac-signature",
+    "status": "status-signature",
+    "cart": "cart-signature",
+    "receipt": "receipt-signature",
+    "approval": "approval",
+    "tree_head": "tree-head",
+    "events": "events",
+}
+
+
+def at(minutes: float) -> str:
+    return format_instant(T0 + timedelta(minutes=minutes))
+
+
+def cny(amount: str) -> dict[str, str]:
+    return {"amount": amount, "currency": "CNY"}
+
+
+def _isr() -> Payload:
+    return {
+        "intent_id": "int_1",
+        "agent_id": IDS["agent"],
+        "delegation_mode": "SPECIFIED",
+        "conversation_history": {
+            "user_intent_raw": "order me a pearl milk tea under 30 CNY",
+            "input_mode": ["TEXT"],
+        },
+        "validity_start_time": at(0),
+        "validity_end_time": at(60),
+        "max_total_amount": "80.00",
+        "currency": "CNY",
+        "allowed_payment_methods": ["trustcart-balance"],
+        "item": {
+            "description": "pearl milk tea",
+            "category": "drinks/milk-tea",
+            "quantity": 1,
+            "attributes": {},
+        },
+        "location": {"lat": "30.2590", "lon": "120.1300", "radius_km": "3"},
+        "ext": {"commerce": {}, "agent_behavior": {}},
+    }
+
+
+def _iac(isr: Payload) -> Payload:
+    return {
+        "delegation_id": "dlg_1",
+        "intent_id": "int_1",
+        "delegator_identity": IDS["delegator"],
+        "agent_id": IDS["agent"],
+        "delegation_mode": "SPECIFIED",
+        "validity_start_time": at(0),
+        "validity_end_time": at(60),
+        "max_total_amount": "80.00",
+        "currency": "CNY",
+        "allowed_payment_methods": ["trustcart-balance"],
+        "user_confirmation_method": "DEVICE_SIGNATURE",
+        "user_confirmation_timestamp": at(0),
+        "source_isr_digest": jcs_digest(isr),
+        "status_reference": {
+            "type": "TrustcartSignedStatus/1",
+            "url": "http://127.0.0.1:8001/delegations/dlg_1/status",
+        },
+        "iat": at(0),
+        "ext": {
+            "commerce": {
+                "max_single_amount": "30.00",
+                "min_single_amount": "0.00",
+                "allowed_categories": ["drinks/milk-tea"],
+                "forbidden_categories": ["drinks/alcohol"],
+                "allowed_merchants": [],
+                "forbidden_merchants": ["m_bad"],
+                "max_total_quantity": 3,
+            },
+            "agent_behavior": {
+                "price_deviation_tolerance": "5",
+                "price_deviation_action": "PAUSE_AND_NOTIFY",
+                "on_payment_failure": "CANCEL",
+                "max_retry_count": 0,
+            },
+        },
+    }
+
+
+def _cart() -> Payload:
+    return {
+        "out_trade_no": "ord_1",
+        "merchant_id": IDS["merchant"],
+        "merchant_name": "Tea House",
+        "items": [
+            {
+                "product_id": "p_1",
+                "title": "Pearl milk tea",
+                "category": "drinks/milk-tea",
+                "quantity": 2,
+                "unit_price": cny("9.00"),
+                "line_total": cny("18.00"),
+            }
+        ],
+        "subtotal": cny("18.00"),
+        "discount": cny("2.00"),
+        "shipping": cny("3.00"),
+        "total": cny("19.00"),
+        "coupons": [{"coupon_id": "c_1", "description": "2 off", "amount": cny("2.00")}],
+        "intent_id": "int_1",
+        "delegation_id": "dlg_1",
+        "agent_id": IDS["agent"],
+        "payment": {
+            "method_id": "trustcart-balance",
+            "psp_id": IDS["psp"],
+            "endpoint": "http://127.0.0.1:8003/payments",
+        },
+        "confirmed_at": at(3),
+        "price_locked_until": at(13),
+    }
+
+
+def _receipt(cart: Payload, mode: str) -> Payload:
+    return {
+        "trade_no": "tr_1",
+        "out_trade_no": "ord_1",
+        "merchant_id": IDS["merchant"],
+        "amount": cny("19.00"),
+        "mode": mode,
+        "delegation_id": "dlg_1",
+        "agent_id": IDS["agent"],
+        "cart_digest": jcs_digest(cart),
+        "status": "SUCCESS",
+        "paid_at": format_instant(PAID_AT),
+        "budget": {"spent": cny("19.00"), "remaining": cny("61.00"), "count": 1, "quantity": 2},
+    }
+
+
+def _approval(cart: Payload) -> Payload:
+    return {
+        "out_trade_no": "ord_1",
+        "merchant_id": IDS["merchant"],
+        "cart_digest": jcs_digest(cart),
+        "amount": cny("19.00"),
+        "delegation_id": "dlg_1",
+        "agent_id": IDS["agent"],
+        "approved_at": at(4),
+    }
+
+
+def _participant(role: str) -> Participant:
+    return Participant(role, IDS[role], KEYS[role].kid)
+
+
+def _noop(_: Payload) -> None:
+    return None
+
+
+def build_bundle(
+    *,
+    mode: str = "L1",
+    isr: Mutator = _noop,
+    iac: Mutator = _noop,
+    status: Mutator = _noop,
+    cart: Mutator = _noop,
+    receipt: Mutator = _noop,
+    approval: Mutator = _noop,
+    extra_events: tuple[tuple[EventType, Chain, str, float], ...] = (),
+) -> Payload:
+    """A purchase bundle; each mutator edits a payload *before* its party signs it."""
+    isr_payload = _isr()
+    isr(isr_payload)
+    iac_payload = _iac(isr_payload)
+    iac(iac_payload)
+    status_payload = {
+        "delegation_id": "dlg_1",
+        "status": "Active",
+        "checked_at": at(4),
+        "valid_until": at(5),
+    }
+    status(status_payload)
+    cart_payload = _cart()
+    cart(cart_payload)
+    receipt_payload = _receipt(cart_payload, mode)
+    receipt(receipt_payload)
+    approval_payload = _approval(cart_payload)
+    approval(approval_payload)
+
+    def sign(payload: Payload, kind: str) -> str:
+        return sign_compact(payload, KEYS[SIGNER[kind]], typ=TYPS[kind])
+
+    db = Database("sqlite://")
+    db.create_all()
+    try:
+        clock = FixedClock(T0)
+        log = TransparencyLog(db, KEYS["log"], IDS["log"], clock)
+        counter = iter(range(1, 1_000_000))
+        service = AttestationService(log, clock, lambda n: next(counter).to_bytes(n, "big"))
+        base = Chain("int_1")
+        with_dlg = Chain("int_1", "dlg_1")
+        with_order = Chain("int_1", "dlg_1", "ord_1")
+        paid = Chain("int_1", "dlg_1", "ord_1", "tr_1")
+        plan = [
+            (EventType.INTENT_CREATED, base, "agent", 0.0, {"input_mode": ["TEXT"]}),
+            (
+                EventType.DELEGATION_ISSUED,
+                with_dlg,
+                "delegator",
+                0.5,
+                {"max_total_amount": cny("80.00"), "iac_digest": jcs_digest(iac_payload)},
+            ),
+            (
+                EventType.CART_CONFIRMED,
+                with_order,
+                "merchant",
+                3.0,
+                {"cart_digest": jcs_digest(cart_payload), "total": cny("19.00")},
+            ),
+            (
+                EventType.TRANSACTION_COMPLETED,
+                paid,
+                "psp",
+                4.5,
+                {"amount": cny("19.00"), "status": "SUCCESS"},
+            ),
+            *[(kind, chain, role, minutes, {}) for kind, chain, role, minutes in extra_events],
+        ]
+        events = []
+        for kind, chain, role, minutes, body in plan:
+            clock.set(T0 + timedelta(minutes=minutes))
+            others = [_participant(r) for r in ("agent", "delegator") if r != role]
+            events.append(
+                service.record(kind, chain, [_participant(role), *others], body, KEYS[role])
+            )
+        clock.set(T0 + timedelta(minutes=10))
+        return build_purchase_bundle(
+            keys=[BundleKey(KEYS[role].public, role, IDS[role]) for role in KEYS],
+            isr=isr_payload,
+            iac=sign(iac_payload, "iac"),
+            status=sign(status_payload, "status"),
+            cart=sign(cart_payload, "cart"),
+            approval=sign(approval_payload, "approval") if mode == "L1" else None,
+            receipt=sign(receipt_payload, "receipt"),
+            events=events,
+            log=log,
+            now=T0 + timedelta(minutes=10),
+        )
+    finally:
+        db.dispose()
+
+
+@cache
+def _valid() -> str:
+    return json.dumps(build_bundle())
+
+
+def valid_bundle() -> Payload:
+    result: Payload = json.loads(_valid())
+    return result
+
+
+def assert_fails(bundle: Any, **kwargs: Any) -> VerificationReport:
+    report = verify_bundle(bundle, **kwargs)
+    assert not report.ok, "tampered bundle verified"
+    assert report.reason
+    return report
+
+
+# -- the valid bundle -------------------------------------------------------------------------
+
+
+def test_valid_l1_bundle_verifies() -> None:
+    report = verify_bundle(valid_bundle())
+    assert report.ok, report.reason
+    assert report.reason is None
+    assert [c.name for c in report.checks][:3] == ["format", "keys", "trusted-keys"]
+    assert all(c.passed for c in report.checks)
+
+
+def test_valid_l2_bundle_without_approval_verifies() -> None:
+    bundle = build_bundle(mode="L2")
+    assert bundle["approval"] is None
+    report = verify_bundle(bundle)
+    assert report.ok, report.reason
+
+
+def test_bundle_shape_follows_the_wire_format() -> None:
+    bundle = valid_bundle()
+    assert set(bundle) == {
+        "format",
+        "kind",
+        "created_at",
+        "keys",
+        "isr",
+        "iac",
+        "status",
+        "cart",
+        "approval",
+        "receipt",
+        "events",
+        "tree_head",
+    }
+    assert bundle["format"] == "trustcart-evidence/1"
+    assert {v["role"] for v in bundle["keys"]["roles"].values()} == set(KEYS)
+    assert [set(e) for e in bundle["events"]] == [{"record", "leaf_index", "inclusion_proof"}] * 4
+
+
+def test_trusted_keys_pin_the_bundle_keys() -> None:
+    bundle = valid_bundle()
+    trusted = {key.kid: key.public for key in KEYS.values()}
+    assert verify_bundle(bundle, trusted_keys=trusted).ok
+    del trusted[KEYS["psp"].kid]
+    report = assert_fails(bundle, trusted_keys=trusted)
+    assert report.first_failure is not None
+    assert report.first_failure.name == "trusted-keys"
+
+
+def test_substituted_delegator_key_fails_against_trusted_keys() -> None:
+    # An attacker who swaps in their own "delegator" key and re-signs everything the
+    # delegator signed passes the bundle's self-consistency, but not a trusted key set.
+    bundle = valid_bundle()
+    attacker = SigningKey.generate()
+    real = KEYS["delegator"]
+    for name in ("iac", "approval"):
+        _, payload, _ = bundle[name].split(".")
+        bundle[name] = sign_compact(json.loads(b64url_decode(payload)), attacker, typ=TYPS[name])
+    bundle["keys"]["jwks"]["keys"] = [
+        k for k in bundle["keys"]["jwks"]["keys"] if k["kid"] != real.kid
+    ] + [attacker.public.to_jwk()]
+    bundle["keys"]["roles"][attacker.kid] = bundle["keys"]["roles"].pop(real.kid)
+    trusted = {key.kid: key.public for key in KEYS.values()}
+    assert_fails(bundle, trusted_keys=trusted)
+
+
+# -- every signed value, changed without re-signing --------------------------------------------
+
+
+def _leaves(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    if isinstance(value, dict) and value:
+        for key in value:
+            yield from _leaves(value[key], (*path, key))
+    elif isinstance(value, list) and value:
+        for i, item in enumerate(value):
+            yield from _leaves(item, (*path, i))
+    else:
+        yield path
+
+
+def _changed(value: Any) -> Any:
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, int):
+        return value + 1
+    if isinstance(value, str):
+        return value + "0"
+    if isinstance(value, list):
+        return ["x"]
+    if isinstance(value, dict):
+        return {"x": "x"}
+    return "x"
+
+
+def _jws_locations(bundle: Payload) -> list[tuple[Any, ...]]:
+    places: list[tuple[Any, ...]] = [(name,) for name in SIGNER if bundle[name] is not None]
+    places += [("events", i, "record") for i in range(len(bundle["events"]))]
+    return places
+
+
+def _get(obj: Any, path: tuple[Any, ...]) -> Any:
+    for step in path:
+        obj = obj[step]
+    return obj
+
+
+def _set(obj: Any, path: tuple[Any, ...], value: Any) -> None:
+    for step in path[:-1]:
+        obj = obj[step]
+    obj[path[-1]] = value
+
+
+def _signed_leaf_cases() -> list[Any]:
+    bundle = valid_bundle()
+    cases = []
+    for place in _jws_locations(bundle):
+        payload = json.loads(b64url_decode(_get(bundle, place).split(".")[1]))
+        for leaf in _leaves(payload):
+            label = "/".join(str(p) for p in (*place, *leaf))
+            cases.append(pytest.param(place, leaf, id=label))
+    return cases
+
+
+@pytest.mark.parametrize(("place", "leaf"), _signed_leaf_cases())
+def test_changing_any_signed_value_without_resigning_fails(
+    place: tuple[Any, ...], leaf: tuple[Any, ...]
+) -> None:
+    bundle = valid_bundle()
+    header, payload_b64, signature = _get(bundle, place).split(".")
+    payload = json.loads(b64url_decode(payload_b64))
+    if leaf:
+        _set(payload, leaf, _changed(_get(payload, leaf)))
+    else:
+        payload = {"x": "x"}
+    _set(bundle, place, f"{header}.{b64url(canonicalize(payload))}.{signature}")
+    report = assert_fails(bundle)
+    assert report.first_failure is not None
+    assert report.first_failure.name == SIGNATURE_CHECK[place[0]]
+
+
+@pytest.mark.parametrize(
+    "place", [pytest.param(p, id="/".join(map(str, p))) for p in _jws_locations(valid_bundle())]
+)
+@pytest.mark.parametrize("also_list_key", [False, True], ids=["key-unlisted", "key-listed"])
+def test_resigning_with_a_key_outside_the_roles_fails(
+    place: tuple[Any, ...], also_list_key: bool
+) -> None:
+    bundle = valid_bundle()
+    attacker = SigningKey.generate()
+    _, payload_b64, _ = _get(bundle, place).split(".")
+    payload = json.loads(b64url_decode(payload_b64))
+    typ = TYPS[place[-1]] if place[-1] in TYPS else TYPS["record"]
+    _set(bundle, place, sign_compact(payload, attacker, typ=typ))
+    if also_list_key:
+        # Listing the key is not enough: its role is taken, and one role has one key.
+        role = SIGNER.get(place[0], "merchant")
+        bundle["keys"]["jwks"]["keys"].append(attacker.public.to_jwk())
+        bundle["keys"]["roles"][attacker.kid] = {"role": role, "id": "attacker"}
+    assert_fails(bundle)
+
+
+def _isr_leaf_cases() -> list[Any]:
+    return [pytest.param(leaf, id="/".join(map(str, leaf))) for leaf in _leaves(_isr())]
+
+
+@pytest.mark.parametrize("leaf", _isr_leaf_cases())
+def test_changing_the_isr_fails(leaf: tuple[Any, ...]) -> None:
+    bundle = valid_bundle()
+    _set(bundle["isr"], leaf, _changed(_get(bundle["isr"], leaf)))
+    report = assert_fails(bundle)
+    assert report.reason is not None
+    assert report.reason.startswith(("iac-isr-digest", "isr"))
+
+
+# -- the unsigned parts ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(valid_bundle()))
+def test_removing_any_top_level_field_fails(name: str) -> None:
+    bundle = valid_bundle()
+    del bundle[name]
+    assert_fails(bundle)
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_removing_any_event_fails(index: int) -> None:
+    bundle = valid_bundle()
+    del bundle["events"][index]
+    assert_fails(bundle)
+
+
+@pytest.mark.parametrize("index", range(4))
+@pytest.mark.parametrize("name", ["record", "leaf_index", "inclusion_proof"])
+def test_removing_an_event_field_fails(index: int, name: str) -> None:
+    bundle = valid_bundle()
+    del bundle["events"][index][name]
+    assert_fails(bundle)
+
+
+def test_duplicated_event_fails() -> None:
+    bundle = valid_bundle()
+    bundle["events"].append(copy.deepcopy(bundle["events"][0]))
+    assert_fails(bundle)
+
+
+@pytest.mark.parametrize(("a", "b"), [(0, 1), (1, 2), (2, 3), (0, 3)])
+def test_swapping_proofs_or_indexes_fails(a: int, b: int) -> None:
+    events = valid_bundle()["events"]
+    for field in ("inclusion_proof", "leaf_index"):
+        bundle = valid_bundle()
+        bundle["events"][a][field], bundle["events"][b][field] = events[b][field], events[a][field]
+        assert_fails(bundle)
+
+
+@pytest.mark.parametrize("index", range(4))
+def test_tampered_inclusion_proofs_fail(index: int) -> None:
+    proof = valid_bundle()["events"][index]["inclusion_proof"]
+    variants = [
+        proof[:-1],
+        [*proof, proof[0]],
+        [proof[-1], *proof[:-1]],
+        "not-a-list",
+        [b64url(b"\x00" * 32)] * len(proof),
+        [*proof[:-1], proof[-1] + "="],
+    ]
+    for variant in variants:
+        bundle = valid_bundle()
+        bundle["events"][index]["inclusion_proof"] = variant
+        assert_fails(bundle)
+    for delta in (-1, 1, 4, True):
+        bundle = valid_bundle()
+        bundle["events"][index]["leaf_index"] = (
+            True if delta is True else bundle["events"][index]["leaf_index"] + delta
+        )
+        assert_fails(bundle)
+
+
+@pytest.mark.parametrize("size", [0, 3, 5, 8])
+def test_tree_head_of_another_size_fails_even_when_signed_by_the_log(size: int) -> None:
+    bundle = valid_bundle()
+    header = json.loads(b64url_decode(bundle["tree_head"].split(".")[1]))
+    head = TreeHead(header["log_id"], size, b64url_decode(header["root_hash"]), header["timestamp"])
+    bundle["tree_head"] = sign_tree_head(head, KEYS["log"])
+    assert_fails(bundle)
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        pytest.param(lambda b: b.update(format="trustcart-evidence/2"), id="format"),
+        pytest.param(lambda b: b.update(kind="refund"), id="kind"),
+        pytest.param(lambda b: b.update(extra="x"), id="unknown-field"),
+        pytest.param(lambda b: b.update(approval=None), id="approval-dropped-in-L1"),
+        pytest.param(lambda b: b.update(events=[]), id="no-events"),
+        pytest.param(lambda b: b.update(iac=b["cart"]), id="cart-as-iac"),
+        pytest.param(lambda b: b.update(receipt=b["approval"]), id="approval-as-receipt"),
+        pytest.param(lambda b: b.update(status=b["iac"]), id="iac-as-status"),
+        pytest.param(lambda b: b["keys"]["roles"].popitem(), id="role-removed"),
+        pytest.param(lambda b: b["keys"]["jwks"]["keys"].pop(), id="jwk-removed"),
+        pytest.param(lambda b: b["keys"]["jwks"]["keys"][0].update(kid="other"), id="bad-kid"),
+        pytest.param(lambda b: b["keys"]["jwks"]["keys"][0].pop("kid"), id="no-kid"),
+        pytest.param(
+            lambda b: next(iter(b["keys"]["roles"].values())).update(role="psp"), id="role-swapped"
+        ),
+        pytest.param(
+            lambda b: next(iter(b["keys"]["roles"].values())).update(id="user:bob"),
+            id="party-renamed",
+        ),
+    ],
+)
+def test_structural_tampering_fails(mutate: Callable[[Payload], Any]) -> None:
+    bundle = valid_bundle()
+    mutate(bundle)
+    assert_fails(bundle)
+
+
+@pytest.mark.parametrize("garbage", [None, [], "bundle", 42, {"format": "trustcart-evidence/1"}])
+def test_garbage_never_raises(garbage: Any) -> None:
+    assert_fails(garbage)
+
+
+# -- payloads the right parties signed, but which do not add up -----------------------------------
+
+
+def _set_path(path: str, value: Any) -> Mutator:
+    def mutate(payload: Payload) -> None:
+        _set(payload, tuple(int(p) if p.isdigit() else p for p in path.split(".")), value)
+
+    return mutate
+
+
+# case: (the check that must fail first, the signing party, the field it signed, the value)
+SEMANTIC_CASES: dict[str, tuple[str, str, str, Any]] = {
+    "status-revoked": ("status-active", "status", "status", "Revoked"),
+    "status-suspended": ("status-active", "status", "status", "Suspended"),
+    "status-other-delegation": ("status-active", "status", "delegation_id", "dlg_2"),
+    "paid-after-status-valid-until": ("status-active", "status", "valid_until", at(4.25)),
+    "status-checked-after-payment": ("status-active", "status", "checked_at", at(4.75)),
+    "paid-after-iac-validity": ("iac-validity", "iac", "validity_end_time", at(4)),
+    "paid-before-iac-validity": ("iac-validity", "iac", "validity_start_time", at(4.6)),
+    "amount-over-max-single": (
+        "amount-within-limits",
+        "iac",
+        "ext.commerce.max_single_amount",
+        "18.99",
+    ),
+    "amount-under-min-single": (
+        "amount-within-limits",
+        "iac",
+        "ext.commerce.min_single_amount",
+        "20.00",
+    ),
+    "spent-over-max-total": ("amount-within-limits", "receipt", "budget.spent", cny("81.00")),
+    "spent-below-amount": ("amount-within-limits", "receipt", "budget.spent", cny("10.00")),
+    "remaining-wrong": ("amount-within-limits", "receipt", "budget.remaining", cny("70.00")),
+    "max-total-below-spend": ("amount-within-limits", "iac", "max_total_amount", "18.00"),
+    "quantity-over-max": ("cart-items", "iac", "ext.commerce.max_total_quantity", 1),
+    "unknown-commerce-constraint": ("iac-signature", "iac", "ext.commerce.max_per_day", "1"),
+    "merchant-forbidden": ("cart-merchant", "iac", "ext.commerce.forbidden_merchants", ["m_tea"]),
+    "merchant-not-allowed": ("cart-merchant", "iac", "ext.commerce.allowed_merchants", ["m_other"]),
+    "category-not-allowed": ("cart-items", "iac", "ext.commerce.allowed_categories", ["food"]),
+    "category-forbidden": ("cart-items", "iac", "ext.commerce.forbidden_categories", ["drinks"]),
+    "payment-method-not-allowed": ("cart-binding", "cart", "payment.method_id", "card"),
+    "cart-other-delegation": ("cart-binding", "cart", "delegation_id", "dlg_2"),
+    "cart-other-agent": ("cart-binding", "cart", "agent_id", "agent:other"),
+    "cart-merchant-not-signer": ("cart-signature", "cart", "merchant_id", "m_other"),
+    "cart-line-total-wrong": ("cart-items", "cart", "items.0.line_total", cny("1.00")),
+    "cart-total-wrong": ("cart-items", "cart", "total", cny("1.00")),
+    "cart-currency-other": (
+        "cart-items",
+        "cart",
+        "shipping",
+        {"amount": "3.00", "currency": "USD"},
+    ),
+    "receipt-amount-differs": ("receipt-matches-cart", "receipt", "amount", cny("9.00")),
+    "receipt-cart-digest": (
+        "receipt-matches-cart",
+        "receipt",
+        "cart_digest",
+        jcs_digest({"x": "1"}),
+    ),
+    "receipt-other-order": ("receipt-matches-cart", "receipt", "out_trade_no", "ord_2"),
+    "receipt-other-merchant": ("receipt-matches-cart", "receipt", "merchant_id", "m_other"),
+    "receipt-not-success": ("receipt-matches-cart", "receipt", "status", "FAILED"),
+    "receipt-unknown-mode": ("approval", "receipt", "mode", "L3"),
+    "approval-other-amount": ("approval", "approval", "amount", cny("9.00")),
+    "approval-other-cart": ("approval", "approval", "cart_digest", jcs_digest({"x": "1"})),
+    "approval-after-payment": ("approval", "approval", "approved_at", at(5)),
+    "iac-isr-digest": ("iac-isr-digest", "iac", "source_isr_digest", jcs_digest({"x": "1"})),
+    "iac-other-delegator": ("iac-signature", "iac", "delegator_identity", "user:bob"),
+    "iac-window-reversed": ("iac-signature", "iac", "validity_end_time", "2026-11-28T00:00:00Z"),
+}
+
+
+@pytest.mark.parametrize("case", list(SEMANTIC_CASES))
+def test_properly_signed_but_unauthorized_purchases_fail(case: str) -> None:
+    check, party, path, value = SEMANTIC_CASES[case]
+    report = assert_fails(build_bundle(**{party: _set_path(path, value)}))
+    assert report.first_failure is not None
+    assert report.first_failure.name == check, report.reason
+
+
+def test_l2_with_a_bad_approval_fails() -> None:
+    bundle = build_bundle(mode="L2")
+    bundle["approval"] = valid_bundle()["approval"]  # signed, but for an L1 receipt's fields
+    assert verify_bundle(bundle).ok  # the same cart and amount: a superfluous approval is fine
+    bundle["approval"] = bundle["iac"]
+    assert_fails(bundle)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        pytest.param(
+            (EventType.DELEGATION_REVOKED, Chain("int_1", "dlg_1"), "delegator", 2.0),
+            id="revoked-before-payment",
+        ),
+        pytest.param(
+            (EventType.DELEGATION_EXPIRED, Chain("int_1", "dlg_1"), "agent", 2.0),
+            id="expired-before-payment",
+        ),
+        pytest.param(
+            (EventType.DELEGATION_SUSPENDED, Chain("int_1", "dlg_1"), "delegator", 2.0),
+            id="suspended-before-payment",
+        ),
+        pytest.param(
+            (EventType.DECISION_LOGGED, Chain("int_2"), "agent", 2.0), id="event-of-another-intent"
+        ),
+        pytest.param(
+            (EventType.DECISION_LOGGED, Chain("int_1", "dlg_1", "ord_9"), "agent", 2.0),
+            id="event-of-another-order",
+        ),
+    ],
+)
+def test_events_that_contradict_the_purchase_fail(extra: Any) -> None:
+    assert_fails(build_bundle(extra_events=(extra,)))
+
+
+def test_lifecycle_events_that_allow_the_payment_pass() -> None:
+    dlg = Chain("int_1", "dlg_1")
+    bundle = build_bundle(
+        extra_events=(
+            (EventType.DELEGATION_SUSPENDED, dlg, "delegator", 1.0),
+            (EventType.DELEGATION_RESUMED, dlg, "delegator", 2.0),
+            (EventType.DELEGATION_REVOKED, dlg, "delegator", 6.0),  # after the payment
+            (EventType.DECISION_LOGGED, Chain("int_1", "dlg_1", "ord_1"), "agent", 2.5),
+        )
+    )
+    report = verify_bundle(bundle)
+    assert report.ok, report.reason
+
+
+# -- files and the command line -------------------------------------------------------------------
+
+
+def _write(tmp_path: Path, name: str, content: Any) -> Path:
+    path = tmp_path / name
+    path.write_text(content if isinstance(content, str) else json.dumps(content))
+    return path
+
+
+def test_verify_bundle_file(tmp_path: Path) -> None:
+    assert verify_bundle_file(_write(tmp_path, "ok.json", valid_bundle())).ok
+
+
+def _tampered() -> Payload:
+    bundle = valid_bundle()
+    header, payload_b64, signature = bundle["receipt"].split(".")
+    payload = json.loads(b64url_decode(payload_b64))
+    payload["amount"] = cny("1.00")
+    bundle["receipt"] = f"{header}.{b64url(canonicalize(payload))}.{signature}"
+    return bundle
+
+
+def test_cli_exit_codes(tmp_path: Path) -> None:
+    runner = CliRunner()
+    ok = runner.invoke(app, ["verify", str(_write(tmp_path, "ok.json", valid_bundle()))])
+    assert ok.exit_code == 0, ok.output
+    assert "all checks passed" in ok.stdout
+    assert "receipt-signature" in ok.stdout
+
+    bad = runner.invoke(app, ["verify", str(_write(tmp_path, "bad.json", _tampered()))])
+    assert bad.exit_code == 1
+    assert "verification failed: receipt-signature" in bad.stderr
+
+    garbage = runner.invoke(app, ["verify", str(_write(tmp_path, "g.json", "{not json"))])
+    assert garbage.exit_code == 2
+    assert "not JSON" in garbage.stderr
+    missing = runner.invoke(app, ["verify", str(tmp_path / "absent.json")])
+    assert missing.exit_code == 2
+    binary = tmp_path / "b.json"
+    binary.write_bytes(b"\xff\xfe\x00")
+    assert runner.invoke(app, ["verify", str(binary)]).exit_code == 2
+
+
+def test_cli_json_and_trusted_keys(tmp_path: Path) -> None:
+    runner = CliRunner()
+    bundle = _write(tmp_path, "ok.json", valid_bundle())
+    result = runner.invoke(app, ["verify", str(bundle), "--json"])
+    assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert report["ok"] is True
+    assert report["reason"] is None
+    assert all(check["passed"] for check in report["checks"])
+
+    trusted = _write(tmp_path, "trusted.json", jwks(k.public for k in KEYS.values()))
+    result = runner.invoke(app, ["verify", str(bundle), "--trusted-keys", str(trusted)])
+    assert result.exit_code == 0
+    partial = _write(
+        tmp_path, "partial.json", jwks(k.public for r, k in KEYS.items() if r != "merchant")
+    )
+    result = runner.invoke(app, ["verify", str(bundle), "--trusted-keys", str(partial)])
+    assert result.exit_code == 1
+    assert "trusted-keys" in result.stderr
+    not_jwks = _write(tmp_path, "nj.json", {"keys": "no"})
+    result = runner.invoke(app, ["verify", str(bundle), "--trusted-keys", str(not_jwks)])
+    assert result.exit_code == 2
+
+    bad = runner.invoke(app, ["verify", str(_write(tmp_path, "bad.json", _tampered())), "--json"])
+    assert bad.exit_code == 1
+    assert json.loads(bad.stdout)["ok"] is False
