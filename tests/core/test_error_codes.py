@@ -5,6 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from trustcart.assistant.agent import AgentCode
+from trustcart.assistant.checks import NOT_WHAT_WAS_ASKED
+from trustcart.assistant.errors import ToolCode
 from trustcart.commerce.errors import CommerceProblem
 from trustcart.core.problem import CommonProblem
 from trustcart.delegation.constraints import ConstraintReason
@@ -15,8 +18,21 @@ DOC = (Path(__file__).resolve().parents[2] / "docs" / "errors.md").read_text(enc
 
 
 @pytest.mark.parametrize(
-    "codes", [CommonProblem, DelegationProblem, ConstraintReason, CommerceProblem, PaymentProblem]
+    "codes",
+    [
+        CommonProblem,
+        DelegationProblem,
+        ConstraintReason,
+        CommerceProblem,
+        PaymentProblem,
+        ToolCode,
+        AgentCode,
+    ],
 )
 def test_every_code_is_documented(codes: type[StrEnum]) -> None:
     missing = [code.value for code in codes if f"`{code.value}`" not in DOC]
     assert missing == []
+
+
+def test_the_proposal_check_code_is_documented() -> None:
+    assert f"`{NOT_WHAT_WAS_ASKED}`" in DOC

@@ -12,8 +12,13 @@ from trustcart.core.clock import FixedClock
 from trustcart.core.problem import ProblemError
 from trustcart.crypto.keys import SigningKey
 from trustcart.delegation.errors import StatusUnavailable
-from trustcart.delegation.lifecycle import Actor, CredentialStatus, Transition
-from trustcart.delegation.service import DelegationService, sign_transition_request
+from trustcart.delegation.lifecycle import (
+    Actor,
+    CredentialStatus,
+    Transition,
+    sign_transition_request,
+)
+from trustcart.delegation.service import DelegationService
 from trustcart.delegation.status import HttpStatusChecker, sign_status, verify_status
 from trustcart.store.db import Database
 

@@ -37,8 +37,13 @@ from trustcart.delegation.constraints import (
     evaluate_purchase,
 )
 from trustcart.delegation.errors import InvalidCredential
-from trustcart.delegation.lifecycle import Actor, CredentialStatus, Transition
-from trustcart.delegation.service import DelegationService, sign_transition_request
+from trustcart.delegation.lifecycle import (
+    Actor,
+    CredentialStatus,
+    Transition,
+    sign_transition_request,
+)
+from trustcart.delegation.service import DelegationService
 from trustcart.delegation.terms import CommerceConstraints
 from trustcart.payments.errors import PaymentProblem
 from trustcart.store.db import Database

@@ -30,8 +30,7 @@ from trustcart.crypto.jws import sign_compact, verify_compact
 from trustcart.crypto.keys import PublicKey, SigningKey
 from trustcart.delegation.iac import IAC, issue_iac
 from trustcart.delegation.isr import ISR
-from trustcart.delegation.lifecycle import Actor, Transition
-from trustcart.delegation.service import sign_transition_request
+from trustcart.delegation.lifecycle import Actor, Transition, sign_transition_request
 from trustcart.trust.events import Chain, EventType, Participant
 from trustcart.trust.recorder import EventRecorder
 

@@ -18,7 +18,7 @@ from typing import Any
 from trustcart.commerce.catalog import Coupon, Merchant, Product
 from trustcart.commerce.coupons import CouponChoice, best_coupon_combination, choose_coupons
 from trustcart.commerce.errors import CommerceProblem, PrecheckFailed
-from trustcart.core.categories import category_within
+from trustcart.core.categories import category_within, check_category
 from trustcart.core.clock import format_instant
 from trustcart.core.errors import ValidationError
 from trustcart.core.money import Money, sum_money
@@ -142,6 +142,10 @@ class CartConstraints:
     def __post_init__(self) -> None:
         if not Decimal(0) <= self.price_tolerance_percent <= Decimal(100):
             raise ValidationError("price_tolerance_percent must be within 0..100")
+        # Another spelling of a category could slip past a forbidden one: refuse it here, as
+        # the credential does (core.categories).
+        for category in (*self.allowed_categories, *self.forbidden_categories):
+            check_category(category)
 
 
 def _fail(code: CommerceProblem, detail: str, **extra: Any) -> PrecheckFailed:

@@ -19,6 +19,7 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, select
@@ -90,16 +91,25 @@ def same_product(a: Product, b: Product) -> bool:
     return len(terms_a & terms_b) / len(terms_a | terms_b) >= TITLE_SIMILARITY
 
 
+class PriceTrend(StrEnum):
+    """Today's price against the product's price history."""
+
+    LOWEST = "lowest"  # at or below the lowest price seen
+    GOOD = "good"  # at or below the median
+    HIGH = "high"  # above the median
+    NO_HISTORY = "no-history"  # fewer than two prices seen
+
+
 @dataclass(frozen=True, slots=True)
 class PriceVerdict:
-    verdict: str
+    verdict: PriceTrend
     lowest: Money | None
     median: Money | None
     observations: int
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "verdict": self.verdict,
+            "verdict": self.verdict.value,
             "observations": self.observations,
             "lowest": self.lowest.to_json() if self.lowest else None,
             "median": self.median.to_json() if self.median else None,
@@ -107,14 +117,22 @@ class PriceVerdict:
 
 
 def judge_price(today: Money, history: Sequence[Money]) -> PriceVerdict:
-    """>>> judge_price(Money(900, "CNY"), [Money(1000, "CNY"), Money(1200, "CNY")]).verdict
+    """Judge ``today`` against at least two earlier prices in its currency.
+
+    >>> judge_price(Money(900, "CNY"), [Money(1000, "CNY"), Money(1200, "CNY")]).verdict.value
     'lowest'
     """
     same = [m.minor for m in history if m.currency == today.currency]
     if len(same) < 2:
-        return PriceVerdict("no-history", None, None, len(same))
+        return PriceVerdict(PriceTrend.NO_HISTORY, None, None, len(same))
     lowest, median = min(same), int(statistics.median_low(same))
-    verdict = "lowest" if today.minor <= lowest else "good" if today.minor <= median else "high"
+    verdict = (
+        PriceTrend.LOWEST
+        if today.minor <= lowest
+        else PriceTrend.GOOD
+        if today.minor <= median
+        else PriceTrend.HIGH
+    )
     return PriceVerdict(
         verdict, Money(lowest, today.currency), Money(median, today.currency), len(same)
     )

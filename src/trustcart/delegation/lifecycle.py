@@ -10,8 +10,14 @@ terminal; any state other than Active blocks use.
 
 from __future__ import annotations
 
+import secrets
+from datetime import datetime
 from enum import StrEnum
 
+from trustcart.core.clock import format_instant
+from trustcart.core.typs import TRANSITION_TYP
+from trustcart.crypto.jws import sign_compact
+from trustcart.crypto.keys import SigningKey
 from trustcart.delegation.errors import IllegalTransition
 
 
@@ -88,3 +94,26 @@ def next_status(
     if actor not in actors:
         raise IllegalTransition(f"{actor} may not {transition} a credential")
     return target
+
+
+def sign_transition_request(
+    delegation_id: str,
+    transition: Transition,
+    *,
+    key: SigningKey,
+    actor: Actor,
+    now: datetime,
+    nonce: str | None = None,
+) -> str:
+    """What a delegator's wallet (or the agent) sends to change a credential's state.
+
+    The random ``nonce`` makes two requests in one second distinct: each is accepted once.
+    """
+    payload = {
+        "delegation_id": delegation_id,
+        "transition": transition.value,
+        "actor": actor.value,
+        "requested_at": format_instant(now),
+        "nonce": nonce if nonce is not None else secrets.token_urlsafe(16),
+    }
+    return sign_compact(payload, key, typ=TRANSITION_TYP)

@@ -12,7 +12,6 @@ Expired first (and records it), so a stale Active is never served.
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -20,13 +19,13 @@ from typing import Any, Protocol
 
 from sqlalchemy import select
 
-from trustcart.core.clock import Clock, format_instant, parse_instant
+from trustcart.core.clock import Clock, parse_instant
 from trustcart.core.errors import ValidationError
 from trustcart.core.problem import ProblemError
 from trustcart.core.typs import TRANSITION_TYP
 from trustcart.crypto.errors import InvalidSignature
 from trustcart.crypto.jcs import jcs_digest
-from trustcart.crypto.jws import sign_compact, verify_compact
+from trustcart.crypto.jws import verify_compact
 from trustcart.crypto.keys import PublicKey, SigningKey
 from trustcart.crypto.nonces import NonceCache
 from trustcart.delegation.errors import (
@@ -65,29 +64,6 @@ class TransitionResult:
     delegation_id: str
     from_status: CredentialStatus
     to_status: CredentialStatus
-
-
-def sign_transition_request(
-    delegation_id: str,
-    transition: Transition,
-    *,
-    key: SigningKey,
-    actor: Actor,
-    now: datetime,
-    nonce: str | None = None,
-) -> str:
-    """What a delegator's wallet (or the agent) sends to change a credential's state.
-
-    The random ``nonce`` makes two requests in one second distinct: each is accepted once.
-    """
-    payload = {
-        "delegation_id": delegation_id,
-        "transition": transition.value,
-        "actor": actor.value,
-        "requested_at": format_instant(now),
-        "nonce": nonce if nonce is not None else secrets.token_urlsafe(16),
-    }
-    return sign_compact(payload, key, typ=TRANSITION_TYP)
 
 
 class DelegationService:

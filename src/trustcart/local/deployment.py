@@ -53,8 +53,8 @@ from trustcart.store.db import Database
 from trustcart.store.nonces import SqlNonceCache
 from trustcart.trust.directory import InMemoryKeyDirectory, usable_key
 from trustcart.trust.events import Chain, EventType, Participant
+from trustcart.trust.local_recorder import LocalRecorder
 from trustcart.trust.log import AttestationService, TransparencyLog
-from trustcart.trust.recorder import LocalRecorder
 
 AGENT_ID = "agent:trustcart-assistant"
 PSP_ID = "psp:trustcart"

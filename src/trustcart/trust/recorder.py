@@ -21,7 +21,6 @@ from trustcart.core.ids import RandomBytes
 from trustcart.crypto.keys import SigningKey
 from trustcart.trust.errors import TrustError
 from trustcart.trust.events import Chain, EventType, Participant, build_record, sign_record
-from trustcart.trust.log import AttestationService
 
 
 class EventRecorder(Protocol):
@@ -35,24 +34,6 @@ class EventRecorder(Protocol):
     ) -> str:
         """Record the event; return the signed record (JWS)."""
         ...
-
-
-class LocalRecorder:
-    """Anchors straight into a log in the same process."""
-
-    def __init__(self, attestations: AttestationService) -> None:
-        self._attestations = attestations
-
-    def __call__(
-        self,
-        event_type: EventType,
-        chain: Chain,
-        participants: Sequence[Participant],
-        body: Mapping[str, Any],
-        initiator_key: SigningKey,
-    ) -> str:
-        recorded = self._attestations.record(event_type, chain, participants, body, initiator_key)
-        return recorded.record_jws
 
 
 class HttpRecorder:
