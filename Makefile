@@ -1,6 +1,7 @@
 # Two entry points that work on a fresh machine with python3, pip and make:
 #   make demo   create ./.venv, install, run `trustcart demo`
-#   make test   create ./.venv, install, run the whole test suite
+#   make test   create ./.venv, install, run ruff (lint + format check), mypy (src and tests)
+#               and the whole test suite with the doctests of src/
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -23,13 +24,14 @@ demo: $(STAMP)
 	$(BIN)/trustcart demo
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
 	$(BIN)/mypy
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests scripts
+	$(BIN)/ruff format --check src tests scripts
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

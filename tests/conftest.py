@@ -29,8 +29,8 @@ _pg_state: dict[str, object] = {"server": None, "reason": None, "started": False
 def _postgres() -> PostgresServer:
     if not _pg_state["started"]:
         _pg_state["started"] = True
-        server, reason = start_postgres()
-        _pg_state["server"], _pg_state["reason"] = server, reason
+        started, reason = start_postgres()
+        _pg_state["server"], _pg_state["reason"] = started, reason
     server = _pg_state["server"]
     if server is None:
         message = f"PostgreSQL tests skipped: {_pg_state['reason']}"

@@ -63,8 +63,10 @@ class Api:
     ) -> httpx.Response:
         auth = None
         if key is not None:
-            auth = AgentRequestSigner(
-                key, clock=self.clock, **({"nonce_source": lambda: nonce} if nonce else {})
+            auth = (
+                AgentRequestSigner(key, clock=self.clock, nonce_source=lambda: nonce)
+                if nonce
+                else AgentRequestSigner(key, clock=self.clock)
             )
 
         async def run() -> httpx.Response:

@@ -309,7 +309,9 @@ def test_psp_signed_notice_reaches_the_merchant_server(
 
 def test_notifier_without_endpoint_keeps_the_notice(world: World) -> None:
     with httpx.Client() as client:
-        notifier = HttpMerchantNotifier(client, {}.get, AgentRequestSigner(world.psp_key))
+        notifier = HttpMerchantNotifier(
+            client, lambda _merchant: None, AgentRequestSigner(world.psp_key)
+        )
         provider = PaymentProvider(
             world.db,
             psp_id=PSP_ID,

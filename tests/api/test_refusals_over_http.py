@@ -22,9 +22,10 @@ from trustcart.core.payment import PaymentMode
 from trustcart.delegation.iac import IAC
 from trustcart.delegation.lifecycle import Transition
 from trustcart.local.demo import CarelessStatusChecker
-from trustcart.local.deployment import Deployment, build, seed_if_empty
+from trustcart.local.deployment import Deployment, build
 from trustcart.local.market import Clients, buyer_agent, tools_for
 from trustcart.local.persona import ACCOUNT_ID, LOCATION, ensure_account
+from trustcart.local.seed import seed_if_empty
 from trustcart.local.servers import Endpoints, Servers, free_port
 from trustcart.payments.ledger_store import check_balanced
 from trustcart.store.db import Database
@@ -124,6 +125,7 @@ def test_bad_http_input(world: tuple[Deployment, Careless]) -> None:
         request = psp.build_request(
             "POST", "/payments", json={"mode": "L2"}, headers={"Idempotency-Key": "k-sig"}
         )
+        assert psp.auth is not None
         signed = next(psp.auth.sync_auth_flow(request))
         tampered = plain.post("/payments", content=b'{"mode":"L1"}', headers=dict(signed.headers))
         assert _problem(tampered) == "digest-mismatch"

@@ -39,7 +39,10 @@ def call(name: str, **arguments: Any) -> dict[str, Any]:
 
 
 def last_result(messages: list[dict[str, Any]]) -> dict[str, Any]:
-    return json.loads(next(m for m in reversed(messages) if m["role"] == "tool")["content"])
+    result: dict[str, Any] = json.loads(
+        next(m for m in reversed(messages) if m["role"] == "tool")["content"]
+    )
+    return result
 
 
 class ScriptedModel:

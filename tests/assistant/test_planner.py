@@ -1,5 +1,7 @@
 """The planner (pure): options within every stated cap, reasons, explanations; cart checks."""
 
+from typing import Any
+
 from trustcart.assistant.checks import cart_problems
 from trustcart.assistant.intent import parse_intent
 from trustcart.assistant.offers import ConfirmedCart, Offer
@@ -111,16 +113,20 @@ def test_standing_order_buys_one_at_a_time() -> None:
 
 def test_cart_problems_catch_a_changed_cart() -> None:
     line = offer("p1", "m_a", "16.00", "16.00")
-    item = {"product_id": "p1", "quantity": 1, "category": "drinks/milk-tea"}
-    item["unit_price"] = {"amount": "16.00", "currency": "CNY"}  # type: ignore[assignment]
-    cart = {
+    item: dict[str, Any] = {
+        "product_id": "p1",
+        "quantity": 1,
+        "category": "drinks/milk-tea",
+        "unit_price": {"amount": "16.00", "currency": "CNY"},
+    }
+    cart: dict[str, Any] = {
         "out_trade_no": "ord_1",
         "items": [item],
         "merchant_id": "m_a",
         "total": {"amount": "16.00", "currency": "CNY"},
     }
 
-    def confirmed(payload: dict[str, object]) -> ConfirmedCart:
+    def confirmed(payload: dict[str, Any]) -> ConfirmedCart:
         return ConfirmedCart.from_verified("token", payload)
 
     assert cart_problems(confirmed(cart), line, Money.parse("16.00", "CNY")) == []

@@ -20,11 +20,11 @@ from tests.helpers.delegation import make_iac
 from trustcart.commerce.cart import (
     CartConstraints,
     CartLine,
-    PrecheckFailed,
     precheck_cart,
     price_cart,
 )
 from trustcart.commerce.catalog import Merchant, Product
+from trustcart.commerce.errors import PrecheckFailed
 from trustcart.core.errors import ValidationError
 from trustcart.core.geo import GeoPoint
 from trustcart.core.money import Money

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from itertools import combinations, permutations
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -24,7 +25,7 @@ def cny(minor: int) -> Money:
     return Money(minor, "CNY")
 
 
-def fixed(cid: str, value: int, threshold: int, **kw: object) -> Coupon:
+def fixed(cid: str, value: int, threshold: int, **kw: Any) -> Coupon:
     return Coupon(
         f"c_{cid}",
         "m_shop",
@@ -35,10 +36,10 @@ def fixed(cid: str, value: int, threshold: int, **kw: object) -> Coupon:
         NOW - timedelta(days=1),
         NOW + timedelta(days=1),
         **kw,
-    )  # type: ignore[arg-type]
+    )
 
 
-def percent(cid: str, value: int, threshold: int, **kw: object) -> Coupon:
+def percent(cid: str, value: int, threshold: int, **kw: Any) -> Coupon:
     return Coupon(
         f"c_{cid}",
         "m_shop",
@@ -49,7 +50,7 @@ def percent(cid: str, value: int, threshold: int, **kw: object) -> Coupon:
         NOW - timedelta(days=1),
         NOW + timedelta(days=1),
         **kw,
-    )  # type: ignore[arg-type]
+    )
 
 
 def best(coupons: Sequence[Coupon], subtotal: int, **kw: object):  # type: ignore[no-untyped-def]

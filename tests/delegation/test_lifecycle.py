@@ -31,7 +31,7 @@ ALLOWED = {
 
 
 @pytest.mark.parametrize(("start", "transition", "actor"), list(ALLOWED))
-def test_allowed(start: S, transition: T, actor: A) -> None:
+def test_allowed(start: CredentialStatus, transition: Transition, actor: Actor) -> None:
     assert next_status(start, transition, actor) is ALLOWED[(start, transition, actor)]
 
 
@@ -39,7 +39,7 @@ FORBIDDEN = [combo for combo in itertools.product(S, T, A) if combo not in ALLOW
 
 
 @pytest.mark.parametrize(("start", "transition", "actor"), FORBIDDEN)
-def test_forbidden(start: S, transition: T, actor: A) -> None:
+def test_forbidden(start: CredentialStatus, transition: Transition, actor: Actor) -> None:
     with pytest.raises(IllegalTransition):
         next_status(start, transition, actor)
 

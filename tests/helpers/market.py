@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from trustcart.assistant.tools import ShoppingTools, deny_all
+from trustcart.assistant.proposals import deny_all
+from trustcart.assistant.tools import ShoppingTools
 from trustcart.local.deployment import Deployment
 from trustcart.local.market import local_market
 

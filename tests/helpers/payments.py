@@ -247,7 +247,7 @@ class World:
 
 
 def make_world(
-    db: Database, clock: FixedClock, *, balance: str = "200.00", **isr_overrides: object
+    db: Database, clock: FixedClock, *, balance: str = "200.00", **isr_overrides: Any
 ) -> World:
     directory = InMemoryKeyDirectory()
     merchant_key, psp_key, alice = SigningKey.generate(), SigningKey.generate(), alice_key()

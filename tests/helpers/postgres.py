@@ -20,6 +20,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +28,7 @@ from pathlib import Path
 @dataclass
 class PostgresServer:
     admin_url: str  # connects to the 'postgres' maintenance database
-    stop: callable  # type: ignore[valid-type]
+    stop: Callable[[], None]
 
     def url_for(self, database: str) -> str:
         return self.admin_url.rsplit("/", 1)[0] + "/" + database

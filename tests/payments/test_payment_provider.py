@@ -465,7 +465,12 @@ def test_failed_binding_yields_no_token(world: World, case: str) -> None:
     first = sign_binding(world.alice, world.iac, world.now)
     world.provider.bind(first)
     count = world.token_count()
-    request = {
+
+    def revoked_then_signed() -> str:
+        world.status.status["dlg_test1"] = CredentialStatus.REVOKED
+        return sign_binding(world.alice, world.iac, world.now)
+
+    cases: dict[str, Callable[[], str]] = {
         "stranger signs": lambda: sign_binding(SigningKey.generate(), world.iac, world.now),
         "replayed": lambda: first,
         "other account": lambda: sign_binding(
@@ -475,15 +480,13 @@ def test_failed_binding_yields_no_token(world: World, case: str) -> None:
         "agent differs from IAC": lambda: sign_binding(
             world.alice, world.iac, world.now, agent_id="agent:other"
         ),
-        "IAC revoked": lambda: (
-            world.status.status.__setitem__("dlg_test1", CredentialStatus.REVOKED),
-            sign_binding(world.alice, world.iac, world.now),
-        )[1],
+        "IAC revoked": revoked_then_signed,
         "IAC not yet valid": lambda: sign_binding(
             world.alice, make_iac(world.now + timedelta(days=1)), world.now
         ),
         "garbage": lambda: "not.a.jws",
-    }[case]()
+    }
+    request = cases[case]()
     with pytest.raises(PaymentRefused) as refused:
         world.provider.bind(request)
     assert refused.value.code in {P.BINDING_REFUSED, P.IAC_REVOKED, P.IAC_NOT_YET_VALID}

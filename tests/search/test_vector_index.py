@@ -38,7 +38,10 @@ def _clustered(count: int, seed: int) -> npt.NDArray[np.float32]:
     rng = np.random.default_rng(seed)
     centres = rng.standard_normal((300, DIM))
     rows = centres[rng.integers(0, 300, count)] + 0.35 * rng.standard_normal((count, DIM))
-    return (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(np.float32)
+    unit: npt.NDArray[np.float32] = (rows / np.linalg.norm(rows, axis=1, keepdims=True)).astype(
+        np.float32
+    )
+    return unit
 
 
 def _built(
@@ -198,7 +201,10 @@ class _Counting:
 
 
 def _vector_of(index: EmbeddedCatalogIndex, product_id: str) -> npt.NDArray[np.float32]:
-    return index._vectors.vectors(np.asarray([index._keys[product_id]]))[0]
+    vector: npt.NDArray[np.float32] = index._vectors.vectors(np.asarray([index._keys[product_id]]))[
+        0
+    ]
+    return vector
 
 
 def test_a_shared_text_is_embedded_once_and_a_changed_one_again(

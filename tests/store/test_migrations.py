@@ -1,5 +1,7 @@
 """The Alembic migrations build exactly the schema the models describe, on both databases."""
 
+from pathlib import Path
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
@@ -19,3 +21,23 @@ def test_migrations_match_models(db: Database) -> None:
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
     assert set(Base.metadata.tables) <= set(inspect(db.engine).get_table_names())
+
+
+def test_the_head_revision_read_from_file_names_is_alembics() -> None:
+    from alembic.script import ScriptDirectory
+
+    from trustcart.store.db import alembic_config, head_revision
+
+    assert ScriptDirectory.from_config(alembic_config()).get_current_head() == head_revision()
+
+
+def test_a_database_at_head_is_not_migrated_again(tmp_path: Path) -> None:
+    from trustcart.store.db import Database, head_revision
+
+    database = Database(f"sqlite:///{tmp_path / 'x.db'}")
+    assert database.current_revision() is None
+    database.migrate()
+    assert database.current_revision() == head_revision()
+    database.migrate()  # a no-op, and still at head
+    assert database.current_revision() == head_revision()
+    database.dispose()

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sys
 from importlib import metadata
 
+import numpy as np
+import numpy.typing as npt
 import pytest
 
 from trustcart.tryon.backends import (
@@ -18,7 +20,7 @@ from trustcart.tryon.backends import (
 from trustcart.tryon.errors import BackendError, PhotoError, TryOnProblem
 from trustcart.tryon.types import Box, Category, TryOnRequest, TryOnResult
 
-np = pytest.importorskip("numpy")
+pytest.importorskip("numpy")
 cv2 = pytest.importorskip("cv2")
 pytest.importorskip("skimage")
 
@@ -43,8 +45,9 @@ def service(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     return TryOnService(discover_backends(entry_points=[]))
 
 
-def changed(before, after):  # type: ignore[no-untyped-def]
-    return np.abs(before.astype(int) - after.astype(int)).sum(axis=2) > 30
+def changed(before: npt.NDArray[np.uint8], after: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
+    mask: npt.NDArray[np.bool_] = np.abs(before.astype(int) - after.astype(int)).sum(axis=2) > 30
+    return mask
 
 
 @pytest.mark.parametrize("name", PHOTOS)

@@ -6,15 +6,16 @@ Other benchmark modules add their own commands to ``bench_app``.
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from trustcart.cli.app import app
 
-bench_app = typer.Typer(help="Benchmarks", no_args_is_help=True)
+if TYPE_CHECKING:
+    pass
+
+bench_app = typer.Typer(help="Benchmarks", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(bench_app, name="bench")
 
 
@@ -28,6 +29,9 @@ def bench_tryon(
     ] = None,
 ) -> None:
     """Median time per virtual try-on at 512, 1024 and 2048 px (classical back end)."""
+    from rich.console import Console
+    from rich.table import Table
+
     from trustcart.bench.tryon import DEFAULT_SIZES, run_tryon_bench
     from trustcart.tryon.errors import TryOnError
 
@@ -57,3 +61,24 @@ def bench_tryon(
             "" if target is None else f"≤ {target:g}",
         )
     Console().print(table)
+
+
+@bench_app.command("startup")
+def bench_startup(
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    repeats: Annotated[int, typer.Option(min=1, max=50, help="Timed runs per command.")] = 7,
+) -> None:
+    """Start-up time of `trustcart --help` and one `trustcart search`, as ratios to baselines."""
+    from trustcart.bench.startup import run_startup_bench
+    from trustcart.core.home import trustcart_home
+
+    report = run_startup_bench(trustcart_home(), repeats=repeats)
+    if as_json:
+        typer.echo(json.dumps(report, indent=2))
+        return
+    for name, seconds in report["median_seconds"].items():
+        typer.echo(f"{seconds * 1000:8.1f} ms  {name}")
+    typer.echo(f"trustcart --help: {report['help_vs_python']}x python -c pass")
+    typer.echo(
+        f"trustcart search: {report['search_vs_imports']}x importing numpy, tantivy, sqlalchemy"
+    )

@@ -9,8 +9,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import Progress
 
 from trustcart.cli.bench import bench_app
 
@@ -28,6 +26,9 @@ def bench_search(
 ) -> None:
     """Ingest N synthetic offers into the embedded index; time lexical, semantic, filtered
     and hybrid queries; measure ANN recall@10 and peak memory."""
+    from rich.console import Console
+    from rich.progress import Progress
+
     from trustcart.bench.search import run_search_bench
     from trustcart.search.embedded import EmbeddedCatalogIndex
     from trustcart.search.embedding import default_embedder

@@ -9,40 +9,46 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal, InvalidOperation
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.progress import Progress
 
 from trustcart.cli.app import app
 from trustcart.core.home import default_database_url, trustcart_home
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from trustcart.search.index import CatalogIndex
     from trustcart.store.db import Database
 
-_err = Console(stderr=True)
+
+@cache
+def _err() -> Console:
+    from rich.console import Console
+
+    return Console(stderr=True)
 
 
 def _open() -> tuple[Database, CatalogIndex]:
     from trustcart.commerce.catalog_search import ensure_indexed, open_embedded_index
-    from trustcart.local.deployment import seed_if_empty
+    from trustcart.local.seed import seed_if_empty
     from trustcart.store.db import Database
 
     home = trustcart_home()
     home.mkdir(parents=True, exist_ok=True)
     db = Database(default_database_url(home))
     db.migrate()
-    seed_if_empty(db, lambda m: _err.print(m, markup=False, highlight=False))
+    seed_if_empty(db, lambda m: _err().print(m, markup=False, highlight=False))
     index = open_embedded_index(home)
     ensure_indexed(db, index)
     return db, index
 
 
 def _fail(message: str) -> typer.Exit:
-    _err.print(f"error: {message}", markup=False, highlight=False)
+    _err().print(f"error: {message}", markup=False, highlight=False)
     return typer.Exit(2)
 
 
@@ -53,6 +59,8 @@ def import_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Import a catalog (CSV, JSONL, Parquet or an ACP feed); bad rows are reported."""
+    from rich.progress import Progress
+
     from trustcart.commerce.catalog_search import index_catalog
     from trustcart.commerce.ingest import import_catalog
     from trustcart.core.clock import SystemClock
@@ -60,7 +68,7 @@ def import_command(
 
     db, index = _open()
     try:
-        with Progress(console=_err, transient=True) as progress:
+        with Progress(console=_err(), transient=True) as progress:
             task = progress.add_task(f"importing {file.name}", total=None)
             report = import_catalog(
                 db,

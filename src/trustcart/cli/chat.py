@@ -11,16 +11,21 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from trustcart.cli.app import app
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
 from trustcart.core.home import default_database_url, trustcart_home
 
 
 def options_table(turn_json: dict[str, object]) -> Table:
+    from rich.table import Table
+
     table = Table(show_header=True, header_style="bold", padding=(0, 1))
     for column in ("#", "item", "merchant", "qty", "unit", "total", "why"):
         table.add_column(column)
@@ -56,6 +61,8 @@ def chat(
     llm_model: str = typer.Option(None, "--llm-model", help="model name at that endpoint"),
 ) -> None:
     """Shop in plain words: intent, questions, options, approval, verified payment."""
+    from rich.console import Console
+
     from trustcart.assistant.conversation import Conversation
     from trustcart.local.market import local_market
 

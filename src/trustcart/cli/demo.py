@@ -6,7 +6,6 @@ import time
 from pathlib import Path
 
 import typer
-from rich.console import Console
 
 from trustcart.cli.app import app
 from trustcart.core.home import default_database_url, trustcart_home
@@ -17,6 +16,8 @@ def demo(
     out: Path = typer.Option(Path("trustcart-demo"), "--out", help="where evidence goes"),  # noqa: B008
 ) -> None:
     """Run an instant and a delegated purchase end to end, then verify every evidence bundle."""
+    from rich.console import Console
+
     from trustcart.local.demo import run_demo
 
     console = Console()
@@ -37,7 +38,10 @@ def serve(
     base_port: int = typer.Option(8701, help="status, trust, merchant and psp take 4 ports"),
 ) -> None:
     """Start every role as its own uvicorn server (status, trust, merchant, psp)."""
-    from trustcart.local.deployment import build, seed_if_empty
+    from rich.console import Console
+
+    from trustcart.local.deployment import build
+    from trustcart.local.seed import seed_if_empty
     from trustcart.local.servers import ROLE_NAMES, Endpoints, Servers
     from trustcart.store.db import Database
 

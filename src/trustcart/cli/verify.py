@@ -8,23 +8,28 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from trustcart.cli.app import app
-from trustcart.crypto.errors import KeyFormatError
-from trustcart.crypto.keys import PublicKey, keys_from_jwks
-from trustcart.trust.errors import BundleFileError
-from trustcart.trust.evidence import load_bundle_file, verify_bundle
+
+if TYPE_CHECKING:
+    pass
+
+if TYPE_CHECKING:
+    from trustcart.crypto.keys import PublicKey
 
 EXIT_FAILED = 1
 EXIT_UNREADABLE = 2
 
 
 def _load_trusted_keys(path: Path) -> dict[str, PublicKey]:
+    from trustcart.crypto.errors import KeyFormatError
+    from trustcart.crypto.keys import keys_from_jwks
+    from trustcart.trust.errors import BundleFileError
+    from trustcart.trust.evidence import load_bundle_file
+
     document = load_bundle_file(path)
     try:
         return keys_from_jwks(document)
@@ -42,6 +47,12 @@ def verify(
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Verify an evidence bundle offline: signatures, limits, events and log proofs."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from trustcart.trust.errors import BundleFileError
+    from trustcart.trust.evidence import load_bundle_file, verify_bundle
+
     errors = Console(stderr=True)
     try:
         bundle = load_bundle_file(file)

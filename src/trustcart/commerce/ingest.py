@@ -112,7 +112,7 @@ def _jsonl_records(path: Path) -> Iterator[tuple[int, Any]]:
 
 
 def _parquet_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq
 
     number = 0
     for batch in pq.ParquetFile(path).iter_batches(batch_size=10_000):

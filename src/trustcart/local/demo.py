@@ -35,8 +35,9 @@ from trustcart.delegation.iac import IAC
 from trustcart.delegation.lifecycle import CredentialStatus
 from trustcart.delegation.status import StatusAttestation
 from trustcart.local import persona
-from trustcart.local.deployment import Deployment, build, seed_if_empty
+from trustcart.local.deployment import Deployment, build
 from trustcart.local.market import Clients, buyer_agent, tools_for
+from trustcart.local.seed import seed_if_empty
 from trustcart.local.servers import ROLE_NAMES, Endpoints, Servers, free_port
 from trustcart.store.db import Database
 from trustcart.trust.evidence import verify_bundle

@@ -17,15 +17,13 @@ everything over HTTP only.
 
 from __future__ import annotations
 
-import random
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from trustcart.api.agent_auth import AgentRequestSigner, RequestVerifier
 from trustcart.api.delegation import create_delegation_app
@@ -44,7 +42,6 @@ from trustcart.delegation.service import DelegationService
 from trustcart.delegation.status import HttpStatusChecker
 from trustcart.local import persona
 from trustcart.local.keystore import KeyStore
-from trustcart.local.seed import DEMO_SEED, seed_catalog
 from trustcart.local.servers import Endpoints
 from trustcart.payments.notices import HttpMerchantNotifier
 from trustcart.payments.provider import PaymentProvider
@@ -97,18 +94,6 @@ class Deployment:
                 signature_agent=f"{self.endpoints.trust}/agents/jwks.json",
             ),
         )
-
-
-def seed_if_empty(db: Database, progress: Callable[[str], None] = lambda _m: None) -> int:
-    """Seed the demo catalog when the store has no merchants; return the merchant count."""
-    with db.transaction() as session:
-        count = session.scalar(select(func.count()).select_from(MerchantRow)) or 0
-    if count == 0:
-        progress("seeding the catalog (5+ merchants, 10,000+ products)")
-        seed_catalog(db, random.Random(DEMO_SEED))  # noqa: S311 - reproducible demo data, not secrets
-        with db.transaction() as session:
-            count = session.scalar(select(func.count()).select_from(MerchantRow)) or 0
-    return int(count)
 
 
 def build(db: Database, home: Path, endpoints: Endpoints, clock: Clock | None = None) -> Deployment:

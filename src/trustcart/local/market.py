@@ -23,7 +23,8 @@ from trustcart.core.clock import Clock, SystemClock
 from trustcart.crypto.keys import keys_from_jwks
 from trustcart.delegation.status import HttpStatusChecker, StatusChecker
 from trustcart.local import persona
-from trustcart.local.deployment import AGENT_ID, Deployment, build, seed_if_empty
+from trustcart.local.deployment import AGENT_ID, Deployment, build
+from trustcart.local.seed import seed_if_empty
 from trustcart.local.servers import ROLE_NAMES, Endpoints, Servers, free_port
 from trustcart.store.db import Database
 from trustcart.trust.recorder import HttpRecorder

@@ -14,13 +14,14 @@ a demo, never for a real merchant.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 
 from cryptography.hazmat.primitives.asymmetric import ed25519
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+from sqlalchemy import func, select
 
 from trustcart.commerce.catalog import Coupon, CouponKind, Merchant, Product
 from trustcart.commerce.repository import insert_catalog
@@ -29,6 +30,7 @@ from trustcart.core.ids import new_id
 from trustcart.core.money import Money
 from trustcart.crypto.jcs import b64url
 from trustcart.crypto.keys import SigningKey
+from trustcart.store.commerce import MerchantRow
 from trustcart.store.db import Database
 
 DEMO_LOCATION = GeoPoint(Decimal("30.2590"), Decimal("120.1300"))  # West Lake, Hangzhou
@@ -449,3 +451,15 @@ def demo_merchant_keys(merchant_ids: Iterable[str], rng: random.Random) -> dict[
             {"kty": "OKP", "crv": "Ed25519", "x": b64url(public), "d": b64url(seed)}
         )
     return keys
+
+
+def seed_if_empty(db: Database, progress: Callable[[str], None] = lambda _m: None) -> int:
+    """Seed the demo catalog when the store has no merchants; return the merchant count."""
+    with db.transaction() as session:
+        count = session.scalar(select(func.count()).select_from(MerchantRow)) or 0
+    if count == 0:
+        progress("seeding the catalog (5+ merchants, 10,000+ products)")
+        seed_catalog(db, random.Random(DEMO_SEED))  # noqa: S311 - reproducible demo data, not secrets
+        with db.transaction() as session:
+            count = session.scalar(select(func.count()).select_from(MerchantRow)) or 0
+    return int(count)

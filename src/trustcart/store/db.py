@@ -15,19 +15,35 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+VERSIONS = Path(__file__).resolve().parent / "migrations" / "versions"
+
+
+def head_revision() -> str:
+    """The newest migration's revision id, read from the file names (``NNNN_what.py``).
+
+    Migrations are named after their revision id and numbered in order, so the newest is the
+    highest number; ``tests/store/test_migrations.py`` checks this agrees with Alembic's head.
+    """
+    return max(path.name.split("_", 1)[0] for path in VERSIONS.glob("[0-9][0-9][0-9][0-9]_*.py"))
+
+
 def alembic_config(connection: Connection | None = None) -> Config:
-    """An Alembic config for the packaged migrations (no alembic.ini needed)."""
+    """An Alembic ``Config`` for the packaged migrations (no alembic.ini needed)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     if connection is not None:
@@ -98,8 +114,25 @@ class Database:
 
         Base.metadata.create_all(self.engine)
 
+    def current_revision(self) -> str | None:
+        """The revision the database is at, or None for a database never migrated."""
+        try:
+            with self.engine.connect() as connection:
+                row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
+        except DBAPIError:
+            return None  # no alembic_version table yet
+        return None if row is None else str(row[0])
+
     def migrate(self) -> None:
-        """Bring the schema to the newest Alembic revision (idempotent)."""
+        """Bring the schema to the newest Alembic revision (idempotent).
+
+        A database already at the newest revision is left alone without loading Alembic,
+        which takes longer to import than most commands take to run.
+        """
+        if self.current_revision() == head_revision():
+            return
+        from alembic import command
+
         with self.engine.begin() as connection:
             command.upgrade(alembic_config(connection), "head")
 

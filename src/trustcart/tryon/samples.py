@@ -127,7 +127,7 @@ def person_photo(name: str = "astronaut") -> bytes:
         if name == "astronaut":
             from skimage import data
 
-            return encode_png(np.ascontiguousarray(data.astronaut()))  # type: ignore[no-untyped-call]
+            return encode_png(np.ascontiguousarray(data.astronaut()))
         if name == "hopper":
             from matplotlib import cbook
 
