@@ -20,14 +20,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from trustcart.core.money import Money
 from trustcart.delegation.constraints import SpendSoFar
 from trustcart.payments.errors import LedgerError
 from trustcart.store.payments import DelegationBudgetRow
+from trustcart.store.upsert import insert_or_ignore
 
 
 def ensure_budget(session: Session, delegation_id: str, currency: str, now: datetime) -> None:
@@ -40,13 +39,7 @@ def ensure_budget(session: Session, delegation_id: str, currency: str, now: date
         "quantity": 0,
         "updated_at": now,
     }
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        session.execute(pg_insert(DelegationBudgetRow).values(**values).on_conflict_do_nothing())
-    else:
-        session.execute(
-            sqlite_insert(DelegationBudgetRow).values(**values).on_conflict_do_nothing()
-        )
+    insert_or_ignore(session, DelegationBudgetRow, values)
 
 
 def _locked_row(session: Session, delegation_id: str) -> DelegationBudgetRow | None:

@@ -30,13 +30,12 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from trustcart.crypto.jcs import jcs_digest
 from trustcart.payments.errors import PaymentProblem, PaymentRefused
 from trustcart.store.payments import IdempotencyKeyRow
+from trustcart.store.upsert import insert_or_ignore
 
 DEFAULT_LEASE = timedelta(seconds=60)
 _KEY_RE = re.compile(r"^[\x21-\x7e]{1,255}\Z")
@@ -69,12 +68,7 @@ def check_key(key: object) -> str:
 
 def _insert(session: Session, values: dict[str, Any]) -> bool:
     """Insert unless a row exists; True if this call inserted it."""
-    dialect = session.get_bind().dialect.name
-    statement = (pg_insert if dialect == "postgresql" else sqlite_insert)(IdempotencyKeyRow)
-    result = session.execute(
-        statement.values(**values).on_conflict_do_nothing().returning(IdempotencyKeyRow.state)
-    )
-    return result.first() is not None
+    return insert_or_ignore(session, IdempotencyKeyRow, values)
 
 
 def claim(

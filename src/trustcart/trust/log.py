@@ -27,8 +27,6 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from trustcart.core.clock import Clock, format_instant
@@ -37,6 +35,7 @@ from trustcart.crypto.jws import KeyResolver
 from trustcart.crypto.keys import PublicKey, SigningKey
 from trustcart.store.db import Database
 from trustcart.store.trust import AttestationRow, LogHeadRow, LogLeafRow, TreeHeadRow
+from trustcart.store.upsert import insert_or_ignore
 from trustcart.trust.errors import DuplicateRecord, LogError, ProofRangeError
 from trustcart.trust.events import (
     Chain,
@@ -84,10 +83,13 @@ class TransparencyLog:
         # processes starting the same log cannot both insert it.
         if self._head_ready:
             return
-        dialect_insert = pg_insert if self.db.dialect == "postgresql" else sqlite_insert
-        statement = dialect_insert(LogHeadRow).values(log_id=self.log_id, tree_size=0)
         with self.db.transaction() as session:
-            session.execute(statement.on_conflict_do_nothing(index_elements=["log_id"]))
+            insert_or_ignore(
+                session,
+                LogHeadRow,
+                {"log_id": self.log_id, "tree_size": 0},
+                conflict_columns=["log_id"],
+            )
         self._head_ready = True
 
     def _lock_head(self, session: Session) -> LogHeadRow:
