@@ -37,10 +37,18 @@ def catalog_index_path(home: Path) -> Path:
 
 
 def open_embedded_index(home: Path) -> CatalogIndex:
+    import shutil
+
     from trustcart.commerce.embedding import default_embedder
     from trustcart.commerce.search_embedded import EmbeddedCatalogIndex
+    from trustcart.search.errors import StaleIndexError
 
-    return EmbeddedCatalogIndex(catalog_index_path(home), default_embedder())
+    path = catalog_index_path(home)
+    try:
+        return EmbeddedCatalogIndex(path, default_embedder())
+    except StaleIndexError:  # built by an older analyzer: ensure_indexed rebuilds it
+        shutil.rmtree(path)
+        return EmbeddedCatalogIndex(path, default_embedder())
 
 
 def _offers(db: Database, product_ids: list[str] | None) -> Iterator[list[IndexedOffer]]:
@@ -99,7 +107,10 @@ class IndexedCatalogSearch:
         result = self._index.search(pool, SearchMode.HYBRID)
         if not result.hits:
             return []
+        if result.corrected_text is not None:  # rank by the words the index searched for
+            tokens = tokenize(result.corrected_text)
         fused = {h.product_id: (h.score, h.distance_km) for h in result.hits}
+        good = {h.product_id: h.good_match for h in result.hits}
         with self._db.transaction() as session:
             merchants: dict[str, Merchant] = {m.merchant_id: m for m in load_merchants(session)}
             rows = session.scalars(
@@ -123,7 +134,11 @@ class IndexedCatalogSearch:
         )
         return [
             SearchHit(
-                product, merchants[product.merchant_id], coverage, fused[product.product_id][1]
+                product,
+                merchants[product.merchant_id],
+                coverage,
+                fused[product.product_id][1],
+                good[product.product_id],
             )
             for coverage, _fused, product in ranked[: query.limit]
         ]

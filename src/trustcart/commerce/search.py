@@ -88,6 +88,7 @@ class SearchHit:
     merchant: Merchant
     score: float
     distance_km: float | None
+    good_match: bool | None = None  # the index's relevance judgement (trustcart.search.relevance)
 
 
 class CatalogSearch(Protocol):

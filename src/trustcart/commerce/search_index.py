@@ -33,6 +33,7 @@ from trustcart.commerce.catalog import GeoPoint, Merchant, Product, category_wit
 from trustcart.commerce.search import SearchQuery
 from trustcart.core.errors import ValidationError
 from trustcart.core.money import Money
+from trustcart.search.relevance import MatchEvidence
 
 RRF_K = 60
 CANDIDATE_DEPTH = 100  # candidates taken from each ranked list before fusion
@@ -109,6 +110,12 @@ class IndexHit:
     price: Money
     score: float
     distance_km: float | None
+    evidence: MatchEvidence | None = None  # set by back ends that judge relevance
+
+    @property
+    def good_match(self) -> bool | None:
+        """Whether this hit is what was asked for (``None``: the back end does not say)."""
+        return None if self.evidence is None else self.evidence.good
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -120,6 +127,8 @@ class IndexHit:
         }
         if self.distance_km is not None:
             body["distance_km"] = f"{self.distance_km:.3f}"
+        if self.evidence is not None:
+            body["good_match"] = self.evidence.good
         return body
 
 
@@ -127,6 +136,12 @@ class IndexHit:
 class IndexResult:
     hits: tuple[IndexHit, ...]
     facets: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    corrected_text: str | None = None  # the query as searched, when typos were corrected
+
+    @property
+    def good_match(self) -> bool | None:
+        """Whether the first hit is a good match: ``False`` means "say no results"."""
+        return self.hits[0].good_match if self.hits else False
 
 
 class CatalogIndex(Protocol):

@@ -1,0 +1,1 @@
+"""Catalog search: analysis, segmentation, typo tolerance, embeddings and relevance."""
