@@ -7,8 +7,8 @@ simplified headword the first two usable senses are kept, cleaned for embedding:
 * an entry for a proper noun (pinyin with a capital: "surname Shui") yields to a common one;
 * senses that only point elsewhere ("variant of", "see", "abbr. for", "CL:" classifiers,
   "surname", "used in") are dropped, and parenthesised notes ("(loanword)") are removed;
-* only words jieba can produce are kept (jieba's dictionary, through ``rjieba``), plus every
-  single character, so each segmented word either has a gloss or backs off to its characters.
+* headwords are Chinese, optionally after a few Latin letters ("T恤"), of at most six
+  characters; single characters are kept too, so every word can back off to its characters.
 
 The output, ``src/trustcart/search/models/zh-glossary/glossary.tsv`` (word TAB gloss), is a
 derived work of CC-CEDICT and carries its licence (``LICENSE.txt`` beside it).
@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUTPUT = ROOT / "src/trustcart/search/models/zh-glossary"
 SENSES = 2
 _ENTRY = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/$")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]+")
+_HEADWORD = re.compile(r"[A-Za-z]{0,3}[\u3400-\u4dbf\u4e00-\u9fff]{1,6}")
 _POINTER = re.compile(
     r"^(variant of|old variant|archaic variant|see |see also|abbr\. for|abbr\. of|CL:|surname |"
     r"used in|classifier for|also written|erhua variant|Japanese variant|pr\. |\(old\)|"
@@ -73,7 +73,7 @@ def read_cedict() -> dict[str, list[str]]:
             if match is None:
                 continue
             _traditional, simplified, pinyin, definition = match.groups()
-            if not _CJK.fullmatch(simplified) or len(simplified) > 8:
+            if not _HEADWORD.fullmatch(simplified):
                 continue
             target = proper if pinyin[:1].isupper() else common
             target.setdefault(simplified, []).extend(_senses(definition))
@@ -86,13 +86,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args()
-    import rjieba  # type: ignore[import-untyped]
-
     entries = read_cedict()
     rows = [
         f"{word}\t{' ; '.join(dict.fromkeys(senses[:SENSES]))}"
         for word, senses in sorted(entries.items())
-        if len(word) == 1 or rjieba.has_word(word)
     ]
     args.output.mkdir(parents=True, exist_ok=True)
     (args.output / "glossary.tsv").write_text("\n".join(rows) + "\n", encoding="utf-8")

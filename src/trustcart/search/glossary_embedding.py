@@ -10,9 +10,11 @@ docs/search.md compares this with a static model distilled from multilingual-e5-
 
 Rules:
 
-* the text is segmented by jieba (``segmentation.segment``); each word holding CJK is replaced
-  by its gloss; a word the glossary lacks backs off to its search-mode sub-words, then to its
-  characters; Chinese query function words ("我", "想要"...) are dropped, not glossed;
+* the text is segmented by jieba (``segmentation.segment``); adjacent words whose join is a
+  glossary word are joined again (jieba cuts the loanword "拿铁", latte, as "拿 / 铁"); each
+  word holding CJK is replaced by its gloss; a word the glossary lacks backs off to its
+  search-mode sub-words, then to its characters; Chinese query function words ("我",
+  "想要"...) are dropped, not glossed;
 * the glossary (``models/zh-glossary/glossary.tsv``, ≈ 85k words, 3 MB, built from CC-CEDICT
   by ``scripts/build_zh_glossary.py``) is read on the first text with Chinese in it, never
   before; the English model is whatever ``TextEmbedder`` is wrapped, loaded when it is.
@@ -69,15 +71,24 @@ class Glossary:
     def translate(self, text: str) -> str:
         """``text`` with its Chinese words replaced by English glosses.
 
-        >>> Glossary(entries={"墨镜": "sunglasses", "黑色": "black"}).translate("黑色墨镜 XL")
-        'black sunglasses XL'
+        >>> glossary = Glossary(entries={"墨镜": "sunglasses", "黑色": "black", "拿铁": "latte"})
+        >>> glossary.translate("黑色墨镜 XL"), glossary.translate("拿铁")
+        ('black sunglasses XL', 'latte')
         """
         if not has_cjk(text):
             return text
         glosses = self._glosses()
+        words = segment(text)
         out: list[str] = []
-        for word in segment(text):
+        i = 0
+        while i < len(words):
+            span = next(
+                (n for n in (3, 2) if i + n <= len(words) and "".join(words[i : i + n]) in glosses),
+                1,
+            )
+            word = "".join(words[i : i + span])
             out.extend(self._gloss(word, glosses) if has_cjk(word) else [word])
+            i += span
         return " ".join(out)
 
 
