@@ -33,18 +33,18 @@ import numpy as np
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from trustcart.commerce import search_embedded, search_index  # noqa: E402
-from trustcart.commerce.analysis import QUERY_STOP_WORDS, _fold  # noqa: E402
-from trustcart.commerce.embedding import StaticEmbedder, TextEmbedder, Vectors  # noqa: E402
-from trustcart.commerce.search import SearchQuery  # noqa: E402
-from trustcart.commerce.search_embedded import EmbeddedCatalogIndex  # noqa: E402
-from trustcart.commerce.search_index import IndexedOffer, SearchMode, offer_from_product  # noqa: E402
-from trustcart.commerce.seed import DEMO_SEED, generate_catalog  # noqa: E402
-from trustcart.search import evaluation_sets as sets  # noqa: E402
-from trustcart.search.evaluation import evaluate, index_search, signal_accuracy  # noqa: E402
-from trustcart.search.glossary_embedding import GlossaryEmbedder  # noqa: E402
-from trustcart.search.segmentation import CJK_RUN, search_words, segment  # noqa: E402
-from trustcart.search.typos import Speller  # noqa: E402
+from trustcart.commerce import search_embedded, search_index
+from trustcart.commerce.analysis import QUERY_STOP_WORDS, _fold
+from trustcart.commerce.embedding import StaticEmbedder, TextEmbedder, Vectors
+from trustcart.commerce.search import SearchQuery
+from trustcart.commerce.search_embedded import EmbeddedCatalogIndex
+from trustcart.commerce.search_index import IndexedOffer, SearchMode, offer_from_product
+from trustcart.commerce.seed import DEMO_SEED, generate_catalog
+from trustcart.search import evaluation_sets as sets
+from trustcart.search.evaluation import evaluate, index_search, signal_accuracy
+from trustcart.search.glossary_embedding import GlossaryEmbedder
+from trustcart.search.segmentation import CJK_RUN, search_words, segment
+from trustcart.search.typos import Speller
 
 _LATIN = re.compile(r"[a-z0-9]+(?:[-+][a-z0-9]+)*")
 
@@ -104,8 +104,8 @@ class E5StaticEmbedder:
 
     def _ids_of(self, text: str) -> list[int]:
         ids: list[int] = []
-        for word in segment(text):
-            word = word.lower()
+        for written in segment(text):
+            word = written.lower()
             if word in self._ids:
                 ids.append(self._ids[word])
             elif CJK_RUN.search(word):
@@ -130,12 +130,14 @@ class E5StaticEmbedder:
 
 # -- running ----------------------------------------------------------------------------------
 def seed_offers() -> list[IndexedOffer]:
-    catalog = generate_catalog(random.Random(DEMO_SEED), product_count=3_000)
+    catalog = generate_catalog(random.Random(DEMO_SEED), product_count=3_000)  # noqa: S311
     merchants = {m.merchant_id: m for m in catalog.merchants}
     return [offer_from_product(p, merchants[p.merchant_id]) for p in catalog.products]
 
 
-def build(offers: list[IndexedOffer], embedder: TextEmbedder, *, speller: bool) -> EmbeddedCatalogIndex:
+def build(
+    offers: list[IndexedOffer], embedder: TextEmbedder, *, speller: bool
+) -> EmbeddedCatalogIndex:
     kind = EmbeddedCatalogIndex if speller else NoSpeller
     index = kind(Path(tempfile.mkdtemp(prefix="zh-eval-")), embedder)
     index.upsert(offers)
@@ -147,7 +149,8 @@ def report(name: str, embedder: TextEmbedder, *, legacy: bool, out: Callable[[st
     seed = seed_offers()
     titles = {o.product_id: o.title for o in seed}
     seed_labels = list(titles.values())
-    generated = {c: sets.generated_offers(random.Random(5), chinese=c) for c in (True, False)}
+    rng = random.Random(5)  # noqa: S311 - test data, not secrets
+    generated = {c: sets.generated_offers(rng, chinese=c) for c in (True, False)}
     gen_label = sets.generated_label
     gen_labels = [gen_label(o.product_id) for o in generated[True]]
     context = legacy_analysis() if legacy else _nothing()

@@ -136,8 +136,8 @@ def query_terms(text: str) -> list[str]:
     if not has_cjk(text):
         return []
     terms: list[str] = []
-    for word in chinese_words(search_words(text)):
-        word = word.lower()
+    for written in chinese_words(search_words(text)):
+        word = written.lower()
         if word in QUERY_STOP_WORDS:
             continue
         terms.append(word)

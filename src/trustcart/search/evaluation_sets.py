@@ -191,7 +191,9 @@ _BRANDS = ("Northwind", "Kestrel", "Bluepine", "Orchard Lane")
 _ZONE = DeliveryZone(GeoPoint(Decimal("30.2590"), Decimal("120.1300")), Decimal("50"))
 
 
-def generated_offers(rng: random.Random, per_good: int = 40, *, chinese: bool) -> list[IndexedOffer]:
+def generated_offers(
+    rng: random.Random, per_good: int = 40, *, chinese: bool
+) -> list[IndexedOffer]:
     """``per_good`` offers of each generated good; ``chinese`` adds the Chinese title to the
     searchable text (as the seed does), otherwise the feed is English only."""
     offers = []
@@ -200,7 +202,9 @@ def generated_offers(rng: random.Random, per_good: int = 40, *, chinese: bool) -
             brand = rng.choice(_BRANDS)
             full = f"{brand} {title}"
             text = " ".join(
-                p for p in (full, title_zh if chinese else "", brand, category.replace("/", " ")) if p
+                p
+                for p in (full, title_zh if chinese else "", brand, category.replace("/", " "))
+                if p
             )
             offers.append(
                 IndexedOffer(

@@ -33,7 +33,7 @@ def _library() -> Any:
     global _jieba  # noqa: PLW0603 - one read-only dictionary per process
     with _lock:
         if _jieba is None:
-            import rjieba  # type: ignore[import-untyped]
+            import rjieba
 
             _jieba = rjieba
         return _jieba
