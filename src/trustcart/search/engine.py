@@ -48,6 +48,7 @@ class RankedHit(Generic[T]):
     item: T
     score: float
     distance_km: float | None
+    good_match: bool | None = None  # the index's relevance judgement (``relevance``)
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -59,6 +60,8 @@ class RankedHit(Generic[T]):
         }
         if self.distance_km is not None:
             body["distance_km"] = f"{self.distance_km:.3f}"
+        if self.good_match is not None:
+            body["good_match"] = self.good_match
         return body
 
 
@@ -66,6 +69,12 @@ class RankedHit(Generic[T]):
 class RankedResult(Generic[T]):
     hits: tuple[RankedHit[T], ...]
     facets: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    corrected_text: str | None = None  # the query as searched, when typos were corrected
+
+    @property
+    def good_match(self) -> bool | None:
+        """Whether the first hit is what was asked for: ``False`` means "say no results"."""
+        return self.hits[0].good_match if self.hits else False
 
 
 class SearchEngine(Generic[T]):
@@ -82,7 +91,9 @@ class SearchEngine(Generic[T]):
         pool = replace(query, limit=min(MAX_LIMIT, max(POOL_FACTOR * query.limit, MIN_POOL)))
         found = self.index.search(pool, mode)
         if not found.hits:
-            return RankedResult((), found.facets)
+            return RankedResult((), found.facets, found.corrected_text)
+        if found.corrected_text is not None:  # rank by the words the index searched for
+            terms = query_terms(found.corrected_text)
         current = self._live.current([hit.product_id for hit in found.hits])
         ranked: list[tuple[tuple[Any, ...], RankedHit[T]]] = []
         for position, hit in enumerate(found.hits):
@@ -107,6 +118,8 @@ class SearchEngine(Generic[T]):
             else:
                 key = (position,)
             score = share if share > 0 else hit.score
-            ranked.append((key, RankedHit(offer, item, score, hit.distance_km)))
+            ranked.append((key, RankedHit(offer, item, score, hit.distance_km, hit.good_match)))
         ranked.sort(key=lambda pair: pair[0])
-        return RankedResult(tuple(hit for _, hit in ranked[: query.limit]), found.facets)
+        return RankedResult(
+            tuple(hit for _, hit in ranked[: query.limit]), found.facets, found.corrected_text
+        )

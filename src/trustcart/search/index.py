@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from trustcart.core.money import Money
 from trustcart.search.documents import IndexedOffer
 from trustcart.search.query import SearchMode, SearchQuery
+from trustcart.search.relevance import MatchEvidence
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +28,12 @@ class IndexHit:
     price: Money
     score: float
     distance_km: float | None
+    evidence: MatchEvidence | None = None  # set by back ends that judge relevance
+
+    @property
+    def good_match(self) -> bool | None:
+        """Whether this hit is what was asked for (``None``: the back end does not say)."""
+        return None if self.evidence is None else self.evidence.good
 
     def to_json(self) -> dict[str, Any]:
         body: dict[str, Any] = {
@@ -38,6 +45,8 @@ class IndexHit:
         }
         if self.distance_km is not None:
             body["distance_km"] = f"{self.distance_km:.3f}"
+        if self.evidence is not None:
+            body["good_match"] = self.evidence.good
         return body
 
 
@@ -45,6 +54,12 @@ class IndexHit:
 class IndexResult:
     hits: tuple[IndexHit, ...]
     facets: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    corrected_text: str | None = None  # the query as searched, when typos were corrected
+
+    @property
+    def good_match(self) -> bool | None:
+        """Whether the first hit is a good match: ``False`` means "say no results"."""
+        return self.hits[0].good_match if self.hits else False
 
 
 class CatalogIndex(Protocol):
