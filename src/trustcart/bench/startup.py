@@ -30,8 +30,13 @@ class Timed:
 
     def run(self, env: dict[str, str]) -> float:
         started = time.perf_counter()
-        subprocess.run(self.argv, env=env, check=True, capture_output=True)  # noqa: S603 - our own argv
-        return time.perf_counter() - started
+        done = subprocess.run(  # noqa: S603 - our own argv
+            self.argv, check=False, env=env, capture_output=True, text=True
+        )
+        elapsed = time.perf_counter() - started
+        if done.returncode != 0:
+            raise RuntimeError(f"{self.name} failed ({done.returncode}): {done.stderr[-500:]}")
+        return elapsed
 
 
 def trustcart_argv(*args: str) -> tuple[str, ...]:

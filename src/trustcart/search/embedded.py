@@ -157,7 +157,7 @@ class EmbeddedCatalogIndex:
     def _load(self) -> None:
         meta = json.loads((self._path / "meta.json").read_text())
         if meta["model"] != self._embedder.name:
-            raise ValueError(f"index built with {meta['model']}, not {self._embedder.name}")
+            raise StaleIndexError(f"index built with {meta['model']}, not {self._embedder.name}")
         if meta.get("analyzer") != ANALYSIS_VERSION:
             raise StaleIndexError(f"index analysed by {meta.get('analyzer')!r}: rebuild it")
         self._size = int(meta["size"])

@@ -13,7 +13,7 @@ signal" and rely on the lexical side.
 
 from __future__ import annotations
 
-import os
+import json
 import threading
 from pathlib import Path
 from typing import Any, Protocol
@@ -43,23 +43,48 @@ def normalize_rows(vectors: npt.NDArray[np.floating[Any]]) -> Vectors:
 
 
 class StaticEmbedder:
-    """``TextEmbedder`` over a model2vec static model on local disk."""
+    """``TextEmbedder`` over a model2vec static model on local disk.
+
+    A static model is a token-embedding table: a sentence's vector is the mean of its tokens'
+    rows (unknown tokens dropped, at most ``max_length`` tokens), normalized. The table is read
+    with ``safetensors`` and the text tokenized with ``tokenizers``, the two libraries model2vec
+    itself uses, without importing model2vec: its import pulls in ``huggingface_hub`` (about a
+    second), which a one-query command cannot afford. ``tests/search/test_static_model.py``
+    checks that the vectors equal model2vec's for the same model and texts.
+    """
 
     def __init__(self, model_dir: Path = MODEL_DIR, name: str = MODEL_NAME) -> None:
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a local folder never needs the hub
-        from model2vec import StaticModel
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
 
-        if not (model_dir / "model.safetensors").is_file():
+        weights = model_dir / "model.safetensors"
+        if not weights.is_file():
             raise FileNotFoundError(f"no embedding model in {model_dir}")
-        self._model = StaticModel.from_pretrained(str(model_dir))
+        config = json.loads((model_dir / "config.json").read_text(encoding="utf-8"))
+        self._table = load_file(str(weights))["embeddings"]
+        self._tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        max_length = config.get("max_length")
+        if max_length is not None:
+            self._tokenizer.enable_truncation(int(max_length))
+        unknown = getattr(self._tokenizer.model, "unk_token", None)
+        self._unknown = None if unknown is None else self._tokenizer.token_to_id(unknown)
+        self._normalize = bool(config.get("normalize", True))
         self.name = name
-        self.dimensions = int(self._model.dim)
+        self.dimensions = int(self._table.shape[1])
 
     def encode(self, texts: list[str]) -> Vectors:
+        out = np.zeros((len(texts), self.dimensions), dtype=self._table.dtype)
         if not texts:
-            return np.zeros((0, self.dimensions), dtype=np.float32)
-        raw = self._model.encode(texts, batch_size=4096, show_progress_bar=False)
-        return normalize_rows(np.asarray(raw))
+            return out.astype(np.float32)
+        encodings = self._tokenizer.encode_batch_fast(texts, add_special_tokens=False)
+        for row, encoding in enumerate(encodings):
+            ids = [i for i in encoding.ids if i != self._unknown]
+            if ids:
+                out[row] = self._table[np.asarray(ids, dtype=np.int64)].mean(axis=0)
+        if self._normalize:
+            as32 = out.astype(np.float32)
+            out = (as32 / (np.linalg.norm(as32, axis=1, keepdims=True) + 1e-32)).astype(out.dtype)
+        return normalize_rows(out)
 
 
 _default: TextEmbedder | None = None
