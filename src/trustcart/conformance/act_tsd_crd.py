@@ -24,6 +24,7 @@ A missing folder, a schema that differs from its pin, or a vector of unknown for
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -201,53 +202,101 @@ def _at(world: World, delta: timedelta) -> str:
     return format_instant(world.now + delta)
 
 
-SCENARIOS: dict[ReasonCode, Callable[[World], Scenario]] = {
-    ReasonCode.VERIFIED: _baseline,
-    ReasonCode.INVALID_REQUEST: lambda w: Scenario(
-        w.request(businessContext={}), w.registry, w.policy, w
+def _changed_request(**changes: Any) -> Callable[[World], Scenario]:
+    def build(world: World) -> Scenario:
+        return Scenario(world.request(**changes), world.registry, world.policy, world)
+
+    return build
+
+
+def _changed_registry(**changes: Any) -> Callable[[World], Scenario]:
+    def build(world: World) -> Scenario:
+        return _with_registry(world, world.registry.replace(**changes))
+
+    return build
+
+
+def _changed_policy(**changes: Any) -> Callable[[World], Scenario]:
+    def build(world: World) -> Scenario:
+        policy = dataclasses.replace(world.policy, **changes)
+        return Scenario(world.request(), world.registry, policy, world)
+
+    return build
+
+
+def _not_found(world: World) -> Scenario:
+    return _with_registry(world, world.registry.replace(credentials={}, statuses={}))
+
+
+@dataclass(frozen=True)
+class VectorScenario:
+    """How the suite builds the situation a reason-code vector describes."""
+
+    description: str  # the vector's ``input.scenario``, pinned: a new text needs a new look
+    build: Callable[[World], Scenario]
+
+
+# Keyed by vector id, not by the code the vector expects: the situation comes from what the
+# vector describes, the code from the verifier, and only then are the two compared.
+SCENARIOS: dict[str, VectorScenario] = {
+    "reason-code-verified": VectorScenario("all requested verification checks pass", _baseline),
+    "reason-code-invalid-request": VectorScenario(
+        "verification request fails input validation", _changed_request(businessContext={})
     ),
-    ReasonCode.REQUEST_PROOF_INVALID: _forged_request_proof,
-    ReasonCode.REQUEST_EXPIRED: lambda w: Scenario(
-        w.request(requestedAt=_at(w, -timedelta(minutes=10))), w.registry, w.policy, w
+    "reason-code-request-proof-invalid": VectorScenario(
+        "request proof verification fails", _forged_request_proof
     ),
-    ReasonCode.REPLAY_DETECTED: _replayed,
-    ReasonCode.AUTHORIZATION_REQUIRED: lambda w: Scenario(
-        w.request(authorizationId=None), w.registry, w.policy, w
+    "reason-code-request-expired": VectorScenario(
+        "request timestamp is outside the accepted time window",
+        lambda w: _changed_request(requestedAt=_at(w, -timedelta(minutes=10)))(w),
     ),
-    ReasonCode.AUTHORIZATION_EXPIRED: _expired_authorization,
-    ReasonCode.AUTHORIZATION_REVOKED: _revoked_authorization,
-    ReasonCode.AUTHORIZATION_SCOPE_MISMATCH: lambda w: Scenario(
-        w.request(requestedDataItems=["associatedCreditValue", "creditPayload"]),
-        w.registry,
-        w.policy,
-        w,
+    "reason-code-replay-detected": VectorScenario(
+        "anti-replay nonce has already been consumed", _replayed
     ),
-    ReasonCode.AGENT_NOT_REGISTERED: lambda w: _with_registry(
-        w, w.registry.replace(agents=frozenset())
+    "reason-code-authorization-required": VectorScenario(
+        "associated-credit verification omits authorization",
+        _changed_request(authorizationId=None),
     ),
-    ReasonCode.ASSOCIATION_CREDENTIAL_NOT_FOUND: lambda w: _with_registry(
-        w, w.registry.replace(credentials={}, statuses={})
+    "reason-code-authorization-expired": VectorScenario(
+        "query authorization has expired", _expired_authorization
     ),
-    ReasonCode.ASSOCIATION_CREDENTIAL_NOT_ACTIVE: _suspended_credential,
-    ReasonCode.ASSOCIATION_PROOF_INVALID: _tampered_credential,
-    ReasonCode.CREDIT_ASSERTION_UNAVAILABLE: lambda w: _with_registry(
-        w, w.registry.replace(unavailable=frozenset({Dependency.CREDIT_SERVICE}))
+    "reason-code-authorization-revoked": VectorScenario(
+        "query authorization has been revoked", _revoked_authorization
     ),
-    ReasonCode.CREDIT_ASSERTION_INVALID: _expired_subject_assertion,
-    ReasonCode.MAPPING_POLICY_UNSUPPORTED: lambda w: Scenario(
-        w.request(), w.registry, VerifierPolicy(supported_mapping_policies=frozenset()), w
+    "reason-code-authorization-scope-mismatch": VectorScenario(
+        "verification request exceeds authorization scope",
+        _changed_request(requestedDataItems=["associatedCreditValue", "creditPayload"]),
     ),
-    ReasonCode.INCONCLUSIVE: lambda w: _with_registry(
-        w, w.registry.replace(unavailable=frozenset({Dependency.STATUS}))
+    "reason-code-agent-not-registered": VectorScenario(
+        "agent identifier is not registered", _changed_registry(agents=frozenset())
     ),
-    ReasonCode.REVIEW_REQUIRED: lambda w: Scenario(
-        w.request(),
-        w.registry,
-        VerifierPolicy(
-            supported_mapping_policies=w.policy.supported_mapping_policies,
-            review_required=lambda request, credential: True,
-        ),
-        w,
+    "reason-code-association-credential-not-found": VectorScenario(
+        "referenced association credential does not exist", _not_found
+    ),
+    "reason-code-association-credential-not-active": VectorScenario(
+        "association credential status is not ACTIVE", _suspended_credential
+    ),
+    "reason-code-association-proof-invalid": VectorScenario(
+        "association credential proof verification fails", _tampered_credential
+    ),
+    "reason-code-credit-assertion-unavailable": VectorScenario(
+        "subject credit assertion cannot currently be retrieved",
+        _changed_registry(unavailable=frozenset({Dependency.CREDIT_SERVICE})),
+    ),
+    "reason-code-credit-assertion-invalid": VectorScenario(
+        "subject credit assertion proof or validity check fails", _expired_subject_assertion
+    ),
+    "reason-code-mapping-policy-unsupported": VectorScenario(
+        "credential mapping policy is not supported by the verifier",
+        _changed_policy(supported_mapping_policies=frozenset()),
+    ),
+    "reason-code-inconclusive": VectorScenario(
+        "verification cannot reach a deterministic result",
+        _changed_registry(unavailable=frozenset({Dependency.STATUS})),
+    ),
+    "reason-code-review-required": VectorScenario(
+        "verification policy requires manual review",
+        _changed_policy(review_required=lambda request, credential: True),
     ),
 }
 
@@ -291,14 +340,16 @@ def _check_rendering(outcome: VerificationOutcome, world: World) -> str:
 def check_reason_code(vector: Mapping[str, Any]) -> tuple[bool, str]:
     expected_code = ReasonCode(vector["expectedReasonCode"])
     expected_result = VerificationResult(vector["expectedResult"])
-    build = SCENARIOS.get(expected_code)
-    if build is None:
-        return False, f"no scenario for {expected_code}"
+    scenario = SCENARIOS.get(vector["id"])
+    if scenario is None:
+        return False, f"no scenario for vector {vector['id']!r}"
+    if vector["input"]["scenario"] != scenario.description:
+        raise ValueError("the vector describes another situation than the one built for it")
     world = build_world()
     baseline = run_scenario(_baseline(world))
     if baseline.reason is not ReasonCode.VERIFIED:
         raise ValueError(f"the unchanged world does not pass: {baseline.reason}")
-    outcome = run_scenario(build(world))
+    outcome = run_scenario(scenario.build(world))
     got = (outcome.result, outcome.reason)
     if got != (expected_result, expected_code):
         return False, f"got {got[0]}/{got[1]}, expected {expected_result}/{expected_code}"

@@ -8,9 +8,17 @@ the ``PENDING`` stage of a credential (``lifecycle``): nothing is signed yet.
 Every application that exists matches the pinned schema: ``from_json`` checks the wire object
 (unknown members refused), and building one checks its own ``to_json()`` again.
 
->>> # app = create_application(subject_id=..., agent_id=..., now=now, anti_replay=...)
->>> # app.to_json()["messageVersion"]
->>> # 'reference-v1'
+>>> from datetime import UTC, datetime
+>>> app = create_application(
+...     application_id="application-1", subject_id="subject:alice", agent_id="agent:shopper",
+...     association_role="OPERATOR", relationship_evidence_refs=("urn:evidence:1",),
+...     confirmation_method=ConfirmationMethod.ATTESTED_CONFIRMATION, issuer_id="issuer:1",
+...     purpose="MERCHANT_RISK_REFERENCE", scope=("merchant:store",),
+...     authorization_mode=AuthorizationMode.PER_REQUEST,
+...     anti_replay=AntiReplay(nonce="application-nonce-0001"),
+...     now=datetime(2026, 8, 12, 8, 0, tzinfo=UTC))
+>>> app.to_json()["requestedAt"], AssociationApplication.from_json(app.to_json()) == app
+('2026-08-12T08:00:00Z', True)
 """
 
 from __future__ import annotations

@@ -11,8 +11,11 @@ associated-credit declaration mapped from it.
 Both are signed by the credit service (``assertionProof`` over every other member; reference-v1
 leaves this projection open, trustcart chooses the obvious one and documents it).
 
->>> # assertion = sign_subject_assertion(unsigned, credit_service_key, key_id)
->>> # verify_assertion_proof(assertion, keys)  # None, or InvalidSignature
+>>> from trustcart.conformance.tsd_crd_world import build_world
+>>> world = build_world()
+>>> verify_assertion_proof(world.subject_assertion, world.ring)  # returns None: it verified
+>>> "creditPayload" in world.subject_assertion.to_json(), world.agent_assertion.usable_at(world.now)
+(True, True)
 """
 
 from __future__ import annotations

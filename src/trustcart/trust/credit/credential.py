@@ -17,8 +17,13 @@ reference, mapped value, mapping policy) are always present and always signed; t
 always ``ASSOCIATED_CREDIT``. No Agent key or Agent proof-of-possession field exists in the core
 credential: such a member is refused like any unknown member.
 
->>> # credential = issue_attested_credential(application, draft, issuer_key)
->>> # verify_credential_proofs(credential, key_ring)   # None, or InvalidSignature
+>>> from trustcart.conformance.tsd_crd_world import build_world
+>>> world = build_world()  # an application, an issued ATTESTED credential, a key ring
+>>> verify_credential_proofs(world.credential, world.ring)  # returns None: it verified
+>>> wire = world.credential.to_json() | {"scope": ["merchant:anywhere"]}
+>>> verify_credential_proofs(AssociationCredential.from_json(wire), world.ring)
+Traceback (most recent call last):
+trustcart.crypto.errors.InvalidSignature
 """
 
 from __future__ import annotations

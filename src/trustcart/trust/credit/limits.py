@@ -12,8 +12,14 @@ two. The credit limits cannot outlive the assertion they came from. An assertion
 usable for this IAC (another Agent, not ACTIVE, out of validity) raises: credit that cannot be
 checked justifies nothing, and the caller decides without it.
 
->>> # limits = limit_by_associated_credit(iac, assertion, CreditLimits(max_total=...), now=now)
->>> # limits.evaluate(purchase, spent).allowed   # never True where the IAC alone says False
+Usage (``tests/trust/test_credit_limits.py`` runs it against real IACs)::
+
+    limits = limit_by_associated_credit(iac, assertion, CreditLimits(max_total=cap), now=now)
+    limits.evaluate(purchase, spent).allowed  # never True where the IAC alone says False
+    limits.max_total <= iac.max_total         # always
+
+>>> CreditLimits(max_total=Money.parse("20.00", "CNY")).max_total.amount_str()
+'20.00'
 """
 
 from __future__ import annotations

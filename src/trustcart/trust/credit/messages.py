@@ -11,8 +11,8 @@ The subject's own ``creditPayload`` never appears in any response.
 The request proof is the relying party's signature over everything but ``requestProof``; the
 response proof is the verifier's over everything but ``responseProof``.
 
->>> DisclosedCredit.__dataclass_fields__.keys() >= {"value", "policy"}
-True
+>>> CREDIT_FIELDS
+('creditSource', 'associatedCreditValue', 'subjectCreditAssertionValid', 'mappingPolicy')
 """
 
 from __future__ import annotations

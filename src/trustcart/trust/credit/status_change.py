@@ -7,8 +7,12 @@ service (that decides the ``Actor``); its proof verifies under the requester's o
 transition table allows the step for that actor. Only then does the issuer sign a new status
 record. Any failure raises and leaves the current record as it was (records are immutable).
 
->>> # result = apply_status_change(record, request, credential=credential, ...)
->>> # result.record.status, result.replay_key
+Usage::
+
+    result = apply_status_change(record, request, credential=credential,
+                                 credit_service_id=..., keys=ring, used_replay_keys=seen,
+                                 issuer_key=key, issuer_key_id=key_id, now=now)
+    result.record.status, result.replay_key  # the new record, and the value to remember
 """
 
 from __future__ import annotations

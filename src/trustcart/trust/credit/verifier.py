@@ -31,6 +31,17 @@ finally the review policy (REVIEW_REQUIRED), then VERIFIED.
 Side effects are returned, not performed: the replay value to remember (as soon as the request
 proof verified) and the query window after this query. Credit data is disclosed only on a
 level-two PASS (``messages.DisclosedCredit``); the subject's own credit payload never is.
+
+>>> from trustcart.conformance.tsd_crd_world import build_world
+>>> w = build_world()
+>>> outcome = verify_credit_request(w.request(), w.registry, w.ring, w.policy, w.now)
+>>> outcome.result.value, outcome.reason.value, outcome.disclosed.value.value
+('PASS', 'VERIFIED', {'level': 'A-ASSOCIATED'})
+>>> level_one = w.request(verificationLevel="CREDENTIAL", authorizationId=None,
+...                       subjectCreditAssertionRef=None)
+>>> outcome = verify_credit_request(level_one, w.registry, w.ring, w.policy, w.now)
+>>> outcome.reason.value, outcome.disclosed is None
+('VERIFIED', True)
 """
 
 from __future__ import annotations
