@@ -17,6 +17,7 @@ MODULES = [f"trustcart.trust.credit.{info.name}" for info in pkgutil.iter_module
 MODULES += [
     "trustcart.crypto.spki",
     "trustcart.conformance.tsd_crd_world",
+    "trustcart.conformance.tsd_crd_scenarios",
     "trustcart.conformance.act_tsd_crd",
 ]
 

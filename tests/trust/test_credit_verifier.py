@@ -22,7 +22,7 @@ from tests.helpers.credit import (
     shared_world,
     verify,
 )
-from trustcart.conformance.act_tsd_crd import SCENARIOS, run_scenario
+from trustcart.conformance.tsd_crd_scenarios import SCENARIOS, run_scenario
 from trustcart.conformance.tsd_crd_world import (
     sign_world_authorization,
     sign_world_subject_assertion,

@@ -111,13 +111,13 @@ def next_status(
 
 def transition_allowed(current: CredentialStatus, target: CredentialStatus) -> bool:
     """Whether any actor may move a credential from ``current`` to ``target``."""
-    return any(source is current and to is target for (source, _), (to, _) in TRANSITIONS.items())
+    return any(source == current and to == target for (source, _), (to, _) in TRANSITIONS.items())
 
 
 def transition_to(current: CredentialStatus, target: CredentialStatus) -> Transition:
     """The one transition that leads from ``current`` to ``target``; raise if there is none."""
     for (source, transition), (to, _) in TRANSITIONS.items():
-        if source is current and to is target:
+        if source == current and to == target:
             return transition
     raise IllegalCreditTransition(f"no transition from {current} to {target}")
 

@@ -82,8 +82,9 @@ class EffectiveLimits:
     credit_valid_until: datetime | None  # the assertion's expiry, when it has one
 
     def __post_init__(self) -> None:
-        if not (self.max_total <= self.iac.max_total):
-            raise InvalidCreditObject("effective limits may not exceed the IAC")
+        for amount in (self.credit.max_total, self.credit.max_single):
+            if amount is not None and amount.currency != self.iac.currency:
+                raise InvalidCreditObject("credit limits must be in the IAC's currency")
 
     @property
     def max_total(self) -> Money:
@@ -91,7 +92,8 @@ class EffectiveLimits:
 
     @property
     def max_single(self) -> Money:
-        ceiling = self.iac.commerce.max_single or self.iac.max_total
+        iac_single = self.iac.commerce.max_single
+        ceiling = self.iac.max_total if iac_single is None else iac_single
         return _smaller(_smaller(ceiling, self.credit.max_single), self.credit.max_total)
 
     @property
@@ -147,8 +149,5 @@ def limit_by_associated_credit(
         raise InvalidCreditObject("the assertion is about another Agent than the IAC's")
     if not assertion.usable_at(now):
         raise InvalidCreditObject("the associated-credit assertion is not ACTIVE and current")
-    for amount in (credit.max_total, credit.max_single):
-        if amount is not None and amount.currency != iac.currency:
-            raise InvalidCreditObject("credit limits must be in the IAC's currency")
     expires = None if assertion.expires_at is None else instant(assertion.expires_at)
     return EffectiveLimits(iac=iac, credit=credit, credit_valid_until=expires)

@@ -54,9 +54,8 @@ def instant(text: str) -> datetime:
 
 
 def require_timestamp(text: object, name: str) -> str:
-    if not is_rfc3339(text):
+    if not isinstance(text, str) or not is_rfc3339(text):
         raise InvalidCreditObject(f"{name} must be an RFC 3339 date-time")
-    assert isinstance(text, str)
     return text
 
 
