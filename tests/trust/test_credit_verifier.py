@@ -286,3 +286,18 @@ def test_no_change_to_a_signed_request_ever_passes(data: st.DataObject) -> None:
         return
     outcome = verify(world, request | {name: value})
     assert outcome.result is not VerificationResult.PASS
+
+
+@pytest.mark.parametrize(
+    ("offset", "reason"),
+    [
+        (timedelta(minutes=-5), R.VERIFIED),
+        (timedelta(minutes=5), R.VERIFIED),
+        (timedelta(minutes=-5, seconds=-1), R.REQUEST_EXPIRED),
+        (timedelta(minutes=5, seconds=1), R.REQUEST_EXPIRED),  # from the future, too
+    ],
+)
+def test_request_freshness_at_the_boundary(offset: timedelta, reason: ReasonCode) -> None:
+    world = build_world()
+    request = world.request(requestedAt=format_instant(world.now + offset))
+    assert verify(world, request).reason is reason

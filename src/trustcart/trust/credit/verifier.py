@@ -16,15 +16,19 @@ level one (CREDENTIAL)
   7. outer (and for DIRECT_SIGNATURE inner) signature   ASSOCIATION_PROOF_INVALID
   8. request names the credential's Agent and purpose   INVALID_REQUEST
   9. credential ACTIVE and inside its validity          ASSOCIATION_CREDENTIAL_NOT_ACTIVE
+  (a level-one request then ends with the review policy, REVIEW_REQUIRED, or VERIFIED)
 level two (ASSOCIATED_CREDIT), only after level one
- 10. a known authorization signed by the subject        AUTHORIZATION_REQUIRED
- 11. not revoked, not expired                           AUTHORIZATION_REVOKED / _EXPIRED
- 12. requester, Agent, subject, purpose, data items, bound request or platform proxy, and the
-     proxy's frequency limit                            AUTHORIZATION_SCOPE_MISMATCH
- 13. the subject credit assertion: reachable, then the subject's, current and signed
+ 10. the credential's assertion reference, and a request for ``associatedCreditValue``
+                                                        INVALID_REQUEST
+ 11. a known authorization signed by the subject        AUTHORIZATION_REQUIRED
+ 12. not revoked, not expired or premature              AUTHORIZATION_REVOKED / _EXPIRED
+ 13. requester, Agent, subject, purpose, data items, bound request or platform proxy,
+     ``mappingPolicy`` allowed with the value, and the proxy's frequency limit
+                                                        AUTHORIZATION_SCOPE_MISMATCH
+ 14. the subject credit assertion: reachable, then the subject's, signed and current
                                                         CREDIT_ASSERTION_UNAVAILABLE / _INVALID
- 14. the mapping policy is one the verifier supports   MAPPING_POLICY_UNSUPPORTED
- 15. the Agent associated-credit assertion, if any, ACTIVE and consistent
+ 15. the mapping policy is one the verifier supports   MAPPING_POLICY_UNSUPPORTED
+ 16. the Agent associated-credit assertion, if any, signed, ACTIVE and consistent
                                                         CREDIT_ASSERTION_INVALID
 finally the review policy (REVIEW_REQUIRED), then VERIFIED.
 
