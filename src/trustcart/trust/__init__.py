@@ -11,4 +11,5 @@ evidence       ``trustcart-evidence/1`` bundles: build, and verify offline (TSD-
 bundle_format  what a bundle holds; strict field readers for the checks
 bundle_checks  the individual verification checks ``evidence.verify_bundle`` runs
 errors         the exception tree of this package
+credit         TSD-CRD credit association, reference-v1 (a subpackage; see its docstring)
 """
