@@ -34,7 +34,8 @@ def _each(words: Iterable[str], currency: str) -> dict[str, str]:
 # Codes Money does not know (BTC, USDC) are listed so that they are asked about, not dropped.
 CURRENCY_WORDS: dict[str, str] = {
     **{code.lower(): code for code in CURRENCY_EXPONENTS},
-    **_each(_words("yuan|rmb|kuai|renminbi|元|块|块钱|圆|人民币|元人民币|¥|cn¥|毛|毛钱|角"), "CNY"),
+    **_each(_words("yuan|rmb|kuai|renminbi|元|块|块钱|圆|人民币|元人民币|毛|毛钱|角"), "CNY"),
+    **_each(_words("¥|￥|cn¥"), "CNY"),
     **_each(_words("$|us$|dollar|dollars|bucks|美元|美金"), "USD"),
     **_each(_words("€|euro|euros|欧元"), "EUR"),
     **_each(_words("£|pound|pounds|quid|英镑"), "GBP"),
@@ -121,10 +122,14 @@ def _alternation(words: Iterable[str]) -> str:
     return "|".join(parts)
 
 
-_NUMBER = "(?:" + DIGITS_PATTERN + "|" + CHINESE_PATTERN + "|" + ENGLISH_PATTERN + ")"
-_SPACED = r"[0-9]{1,3}(?: [0-9]{3})+(?![0-9])"  # "1 000": only beside a currency or bound
+# A Chinese number stops before a classifier, so that "一百一杯" is 100 for 一杯 (per cup).
+_CHINESE = CHINESE_PATTERN + "(?![" + CN_CLASSIFIERS.replace("块", "") + "])"
+_NUMBER = "(?:" + DIGITS_PATTERN + "|" + _CHINESE + "|" + ENGLISH_PATTERN + ")"
+_LOW = "(?:" + DIGITS_PATTERN + "|" + CHINESE_PATTERN + ")"  # "twenty-five" is no range
+# "1 000": read only beside a currency or a bound (see ``amounts``)
+_SPACED = r"[0-9]{1,3}(?: [0-9]{3})+(?:\.[0-9]+)?(?![0-9])"
 _CN_DIGIT = "[0-9" + "".join(CN_DIGITS) + "]"
-_FILLER = r"(?:\s*(?:of|is|:|=|must be|should be|是|在|为|要|花|不要|控制在))?"
+_FILLER = r"(?:\s*(?:of|is|:|=|must be|should be|是|在|为|要|花|控制在))?"
 
 
 def _amount_pattern(number: str) -> re.Pattern[str]:
@@ -138,7 +143,7 @@ def _amount_pattern(number: str) -> re.Pattern[str]:
         r"(?:(?P<between>between|from)\s+)?"
         r"(?:(?P<currency_pre>" + pre_currency + r")\s*)?"
         r"(?P<sign>[-−]\s*|负|minus\s+)?"
-        r"(?:(?P<low>" + number + r")\s*(?:" + any_currency + r")?\s*"
+        r"(?:(?P<low>" + _LOW + r")\s*(?:" + any_currency + r")?\s*"
         r"(?:-|–|—|~|～|到|至|(?<![a-z])to(?![a-z])|(?(between)and|(?!)))\s*"
         r"(?:" + pre_currency + r")?\s*)?"
         r"(?P<number>" + number + ")"

@@ -215,6 +215,8 @@ def _is_amount(match: re.Match[str], text: str) -> bool:
             return False  # "两块蛋糕": a measure word, not money
     if currency:
         return True
+    if not bound and (not number[:1].isdigit() or (not group("scope_pre") and chinese_words)):
+        return False  # "30 each" is a price; "一千零一杯" is a count, not 1000 per cup
     number_end = match.end("multiplier") if group("multiplier") else match.end("number")
     if NOT_A_COUNT.match(text, number_end) or MEASURE_AFTER_NUMBER.match(text, number_end):
         return False

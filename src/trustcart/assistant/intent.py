@@ -242,11 +242,11 @@ def parse_intent(
         spans = () if free_count is None else (free_count.span,)
         free = free_text_item(_blank(rest, spans))  # "2 bags of dry cat food" -> "dry cat food"
         if free is not None:
-            items = [ItemRequest(free, None, _count(free_count, 0, problems), ())]
+            items = [ItemRequest(free, None, _count(free_count, 0, problems, free), ())]
     max_quantity = None
     up_to = next((reading for reading in counts if reading.at_most), None)
     if up_to is not None and len(items) == 1:
-        max_quantity = _count(up_to, 0, problems)
+        max_quantity = _count(up_to, 0, problems, items[0].description)
         only = items[0]
         items = [ItemRequest(only.description, only.category, max_quantity, only.attributes)]
     max_unit = amounts.cap(Scope.EACH)
@@ -265,8 +265,9 @@ def parse_intent(
         and max_unit > max_total
     ):
         max_unit = max_total  # "under 30 each, 20 in total": the total binds every item too
+    located = len(lowered) == len(text)  # else spans do not point into the person's text
     read_problems = tuple(
-        from_problem(problem, language, index)
+        from_problem(problem, language, index, located=located)
         for problem, index in [*((p, None) for p in amounts.problems), *problems]
     )
     questions = read_problems + ask(
@@ -308,13 +309,14 @@ def _count(
     reading: QuantityReading | None,
     index: int,
     problems: list[tuple[ReadingProblem, int | None]],
+    item: str | None = None,
 ) -> int:
     """The count read for item ``index`` (1 if none was written); a count that cannot be
     ordered ("0", "99999999999999999999") is recorded as a problem, never replaced silently."""
     if reading is None:
         return 1
     if reading.count is None:
-        problem = reading.problem
+        problem = reading.problem_for(item)
         if problem is not None and all(p.span != problem.span for p, _ in problems):
             problems.append((problem, index))
         return 1  # a placeholder: the question stops the purchase until it is answered
@@ -330,7 +332,7 @@ def _items(
     bounds = _stretches(rest, mentions)
     for index, (mention, (start, end)) in enumerate(zip(mentions, bounds, strict=True)):
         reading = count_for_item(counts, rest, (start, end), (mention.start, mention.end))
-        quantity = _count(reading, index, problems)
+        quantity = _count(reading, index, problems, mention.word.query)
         attributes = attributes_in(rest[start:end], original[start:end], mention.word.category)
         items.append(ItemRequest(mention.word.query, mention.word.category, quantity, attributes))
     return items, problems

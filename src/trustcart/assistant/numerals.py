@@ -81,7 +81,7 @@ class Digits:
 DIGITS_PATTERN = r"(?<![0-9])[0-9]+(?:[.,][0-9]+)*"
 _GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?\Z")
 _PLAIN = re.compile(r"[0-9]+(?:\.[0-9]+)?\Z")
-_SPACED = re.compile(r"[0-9]{1,3}(?: [0-9]{3})+\Z")
+_SPACED = re.compile(r"[0-9]{1,3}(?: [0-9]{3})+(?:\.[0-9]+)?\Z")
 
 
 def read_digits(text: str) -> Digits:
@@ -90,12 +90,10 @@ def read_digits(text: str) -> Digits:
     >>> read_digits("1 000").value, read_digits("29.90").decimals, read_digits("1,00").value
     (Decimal('1000'), 2, None)
     """
-    if _SPACED.match(text):
-        return Digits(Decimal(text.replace(" ", "")), 0)
-    if not (_GROUPED.match(text) or _PLAIN.match(text)):
+    if not (_SPACED.match(text) or _GROUPED.match(text) or _PLAIN.match(text)):
         return Digits(None, 0)
-    fraction = text.replace(",", "").partition(".")[2]
-    return Digits(Decimal(text.replace(",", "")), len(fraction))
+    plain = text.replace(",", "").replace(" ", "")
+    return Digits(Decimal(plain), len(plain.partition(".")[2]))
 
 
 # -- Chinese ------------------------------------------------------------------------------------

@@ -141,32 +141,50 @@ class QuantityReading:
 
     @property
     def problem(self) -> ReadingProblem | None:
+        """Why this count cannot be ordered, or None."""
+        return self.problem_for(None)
+
+    def problem_for(self, item: str | None) -> ReadingProblem | None:
+        """``problem``, its question naming the item it counts.
+
+        >>> read_quantities("0 cups of tea")[0].problem_for("tea").english
+        '“0 cups of” is not a quantity I can buy. How many of “tea” do you want (at least 1)?'
+        """
         if self.value <= 0:
-            return ReadingProblem(
-                ReadingCode.QUANTITY_NOT_POSITIVE,
-                self.span,
-                self.text,
-                f"How many do you want? “{self.text}” is not a quantity I can buy (at least 1).",
-                f"您要几件？“{self.text}”不是可以购买的数量（至少 1）。",
-            )
-        if self.value > MAX_QUANTITY:
-            return ReadingProblem(
-                ReadingCode.QUANTITY_TOO_LARGE,
-                self.span,
-                self.text,
-                f"“{self.text}” is more than I can order at once (at most {MAX_QUANTITY}). "
-                "How many do you want?",
-                f"“{self.text}”超过了一次能下单的数量（最多 {MAX_QUANTITY}）。您要多少？",
-            )
-        if self.value != self.value.to_integral_value():
-            return ReadingProblem(
-                ReadingCode.QUANTITY_NOT_WHOLE,
-                self.span,
-                self.text,
-                f"“{self.text}” is not a whole number. How many do you want?",
-                f"“{self.text}”不是整数。您要几件？",
-            )
-        return None
+            code = ReadingCode.QUANTITY_NOT_POSITIVE
+        elif self.value > MAX_QUANTITY:
+            code = ReadingCode.QUANTITY_TOO_LARGE
+        elif self.value != self.value.to_integral_value():
+            code = ReadingCode.QUANTITY_NOT_WHOLE
+        else:
+            return None
+        english, chinese = _TEXTS[code]
+        values = {
+            "text": self.text,
+            "of_item": f" of “{item}”" if item else "",
+            "item_zh": f"“{item}”" if item else "",
+            "limit": str(MAX_QUANTITY),
+        }
+        return ReadingProblem(
+            code, self.span, self.text, english.format(**values), chinese.format(**values)
+        )
+
+
+_TEXTS = {
+    ReadingCode.QUANTITY_NOT_POSITIVE: (
+        "“{text}” is not a quantity I can buy. How many{of_item} do you want (at least 1)?",
+        "“{text}”不是可以购买的数量。{item_zh}您要几份（至少 1）？",
+    ),
+    ReadingCode.QUANTITY_TOO_LARGE: (
+        "“{text}” is more than I can order at once (at most {limit}). How many{of_item} do you "
+        "want?",
+        "“{text}”超过了一次能下单的数量（最多 {limit}）。{item_zh}您要几份？",
+    ),
+    ReadingCode.QUANTITY_NOT_WHOLE: (
+        "“{text}” is not a whole number. How many{of_item} do you want?",
+        "“{text}”不是整数。{item_zh}您要几份？",
+    ),
+}
 
 
 def _english_value(match: re.Match[str]) -> Decimal | None:
@@ -215,8 +233,11 @@ def _english_count(
 def read_quantities(text: str) -> tuple[QuantityReading, ...]:
     """Every count phrase in ``text`` (lower case, NFKC), in order of appearance.
 
-    >>> [(r.value, r.kind.value) for r in read_quantities("两杯 tea, a dozen eggs, 5 drawer")]
-    [(Decimal('2'), 'measured'), (Decimal('12'), 'measured')]
+    >>> [(str(r.value), r.kind.value) for r in read_quantities("两杯 tea, a dozen eggs, 5 drawer")]
+    [('2', 'measured'), ('12', 'measured'), ('5', 'bare')]
+    >>> read_quantities("kari 2 piece, 500 ml, a 4k tv")[0].text
+    'a'
+
     """
     readings: list[QuantityReading] = []
     taken = [False] * len(text)

@@ -65,9 +65,13 @@ _TEXTS = {
 
 @dataclass(frozen=True)
 class Question:
+    """A question with its stable code; ``span`` is where in the request the phrase it asks
+    about stands (amounts and counts), so that an answer can take its place."""
+
     code: str
     text: str
     item_index: int | None = None
+    span: tuple[int, int] | None = None
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"code": self.code, "text": self.text}
@@ -81,9 +85,13 @@ def _question(code: str, language: str, item_index: int | None = None, **values:
     return Question(code, (chinese if language == "zh" else english).format(**values), item_index)
 
 
-def from_problem(problem: ReadingProblem, language: str, item_index: int | None = None) -> Question:
-    """The question for an amount or count that could not be used as written."""
-    return Question(problem.code.value, problem.message(language), item_index)
+def from_problem(
+    problem: ReadingProblem, language: str, item_index: int | None = None, *, located: bool = True
+) -> Question:
+    """The question for an amount or count that could not be used as written; ``located``
+    says whether the problem's span points into the person's own text."""
+    span = problem.span if located else None
+    return Question(problem.code.value, problem.message(language), item_index, span)
 
 
 def ask(
