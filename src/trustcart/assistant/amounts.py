@@ -27,13 +27,16 @@ Rules:
   teas" (a bound that may count, no currency, a noun follows) and "within 30 minutes" (a unit
   follows) are no amounts. Number words ("thirty") need a currency or a price-only bound
   ("under"); "k" needs a currency or bound, "w" (万) a currency or Chinese words.
-- Checks, in order: digits that cannot be read exactly ("1,00", "29.999" with more decimals than
-  the currency has, "$30 yuan") ``amount-unclear``; a foreign currency; zero or negative
-  ``amount-not-positive``; above ``MAX_AMOUNT`` (1,000,000 in the currency's major unit: more
-  than any one shopping request here, and far inside what Money holds) ``amount-too-large``.
+- Checks, in order: digits that cannot be read exactly ("1,00", ".5", "1e3", "29.999" with
+  more decimals than the currency has, "$30 yuan") ``amount-unclear``; a foreign currency; zero
+  or negative ``amount-not-positive``; above ``MAX_AMOUNT`` (1,000,000 in the currency's major
+  unit: more than any one shopping request here, far inside what Money holds)
+  ``amount-too-large``.
 - A later usable amount of the same scope replaces an earlier one that could not be used: that
   is how an answer appended to the question is read ("under 30 USD" + "100 yuan"). Caps in two
   currencies are ``amount-currency-mixed``.
+
+Simplified and traditional Chinese are both read (块/塊, 以内/以內, 不超过/不超過, 两万/兩萬).
 
 >>> read = read_amounts("a pair of sunglasses under 1,000 yuan")
 >>> str(read.readings[0].money), read.readings[0].bound.value
@@ -72,6 +75,7 @@ from trustcart.assistant.numerals import (
     ReadingProblem,
     chinese_number,
     english_number,
+    fold,
     read_digits,
 )
 from trustcart.assistant.quantities import MEASURE_AFTER_NUMBER, NOT_A_COUNT
@@ -209,7 +213,7 @@ def _is_amount(match: re.Match[str], text: str) -> bool:
         return False  # "65w" is watts in English
     if currency_word in WEAK_CURRENCY and not (bound or scope):
         return False
-    if group("currency_post") == "块" and not (bound or scope or group("jiao")):
+    if group("currency_post") in ("块", "塊") and not (bound or scope or group("jiao")):
         following = text[match.end() : match.end() + 1]
         if re.match(r"[\u3400-\u9fff]", following) and following not in "的钱":
             return False  # "两块蛋糕": a measure word, not money
@@ -230,8 +234,14 @@ def _is_amount(match: re.Match[str], text: str) -> bool:
     return True
 
 
-def _evaluate(match: re.Match[str], currencies: tuple[str, ...]) -> AmountReading | ReadingProblem:
+def _evaluate(
+    match: re.Match[str], text: str, currencies: tuple[str, ...]
+) -> AmountReading | ReadingProblem:
     group, span, phrase = match.group, match.span(), match.group(0)
+    glued = re.match(r"[a-z0-9]+", text[match.end() :])
+    if match.end() == match.end("number") and glued:  # "under 1e3", "under 30x"
+        span = (span[0], match.end() + glued.end())
+        return _problem(ReadingCode.AMOUNT_UNCLEAR, span, text[span[0] : span[1]])
     stated = {CURRENCY_WORDS[w] for w in (group("currency_pre"), group("currency_post")) if w}
     if group("jiao"):
         stated.add("CNY")
@@ -278,19 +288,24 @@ def _evaluate(match: re.Match[str], currencies: tuple[str, ...]) -> AmountReadin
 def _matches(text: str) -> list[re.Match[str]]:
     """Every amount phrase, left to right; "1 000" groups only beside a currency or bound."""
     found: list[re.Match[str]] = []
-    position = 0
-    while (match := AMOUNT_PATTERN_SPACED.search(text, position)) is not None:
+    position = plain_until = 0  # before plain_until, "1 000" was tried and is no grouping
+    while True:
+        match = AMOUNT_PATTERN.search(text, position) if position < plain_until else None
+        if match is None or match.start() >= plain_until:
+            start = position if match is None else match.start()
+            match = AMOUNT_PATTERN_SPACED.search(text, max(start, plain_until))
+        if match is None:
+            break
         spaced = " " in match.group("number") and match.group("number")[0].isdigit()
         beside = match.group("currency_pre") or match.group("currency_post")
         if spaced and not (beside or _bound(match) is not Bound.STATED):
-            match = AMOUNT_PATTERN.search(text, match.start())
-            if match is None:
-                break
+            plain_until, position = match.end("number"), match.start()
+            continue
         if _is_amount(match, text):
             found.append(match)
             position = match.end()
-        else:
-            position = match.start() + 1
+        else:  # no later part of the same number is money either ("一千零一杯", "3 bags")
+            position = max(match.start() + 1, match.end("number"))
     return found
 
 
@@ -311,8 +326,8 @@ def read_amounts(text: str, currencies: Sequence[str] = ("CNY",)) -> AmountsRead
         raise ValidationError("the catalog sells in at least one currency")
     for currency in catalog:
         currency_exponent(currency)
-    folded = "".join(char.lower() if len(char.lower()) == 1 else char for char in text)
-    found = [(_evaluate(match, catalog), match) for match in _matches(folded)]
+    folded = fold(text)
+    found = [(_evaluate(match, folded, catalog), match) for match in _matches(folded)]
     readings = [item for item, _ in found if isinstance(item, AmountReading)]
     caps = [r for r in readings if r.bound is not Bound.AT_LEAST]
     problems = []
@@ -335,4 +350,4 @@ def read_amounts(text: str, currencies: Sequence[str] = ("CNY",)) -> AmountsRead
         problems.append(
             _problem(ReadingCode.AMOUNT_CURRENCY_MIXED, span, phrase, currencies=currencies_text)
         )
-    return AmountsRead(tuple(readings), tuple(problems), tuple(m.span() for _, m in found))
+    return AmountsRead(tuple(readings), tuple(problems), tuple(item.span for item, _ in found))

@@ -6,11 +6,11 @@ number into an exact ``Decimal`` (never a float) and says what a reading that we
 
 Rules (each function refuses, by returning ``None``, what it cannot read exactly):
 
-- Digits are ASCII 0-9 (give NFKC-normalized text: full-width digits are then ASCII). Groups of
+- Digits are ASCII 0-9 (``fold`` makes full-width digits ASCII, keeping offsets). Groups of
   three after a comma ("1,000", "12,345,678.50") are grouping; any other comma or a second dot
   ("1,00", "1.000.000") makes the number *malformed*: ``read_digits`` says so rather than guess
   whether "1,00" is one or a hundred. A dot followed by digits is a decimal point.
-- Chinese numerals: 零〇一二两三四五六七八九 with 十百千万亿, 点 for decimals ("三点五"), and the
+- Chinese numerals: 零〇一二两三四五六七八九 with 十百千万亿 (兩萬億 too), 点 for decimals, and the
   spoken short forms "一百五" = 150, "一千二" = 1200, "两万五" = 25000 (a last digit right after
   百/千/万/亿 counts in the next lower place); "一千零五" = 1005 keeps its 零.
 - English words: zero to nineteen, the tens, "hundred", "thousand", "million", "billion", with
@@ -28,6 +28,7 @@ Rules (each function refuses, by returning ``None``, what it cannot read exactly
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from enum import StrEnum
@@ -68,6 +69,22 @@ class ReadingProblem:
         return self.chinese if language == "zh" else self.english
 
 
+def fold(text: str) -> str:
+    """Lower case and NFKC, character by character so that offsets stay those of ``text``
+    ("３０ＣＮＹ" -> "30cny"); a character that would change length is kept as it is.
+
+    >>> fold("Under ３０ ＣＮＹ")
+    'under 30 cny'
+    """
+    out = []
+    for char in text:
+        normal = unicodedata.normalize("NFKC", char)
+        normal = normal if len(normal) == 1 else char
+        lower = normal.lower()
+        out.append(lower if len(lower) == 1 else normal)
+    return "".join(out)
+
+
 @dataclass(frozen=True)
 class Digits:
     """A run of digits as written: its value, how many decimals were written, and whether its
@@ -78,7 +95,7 @@ class Digits:
 
 
 # A run of digits with its separators; validity is decided by ``read_digits``.
-DIGITS_PATTERN = r"(?<![0-9])[0-9]+(?:[.,][0-9]+)*"
+DIGITS_PATTERN = r"(?:(?<![0-9])[0-9]+(?:[.,][0-9]+)*|(?<![0-9])\.[0-9]+)"
 _GROUPED = re.compile(r"[0-9]{1,3}(?:,[0-9]{3})+(?:\.[0-9]+)?\Z")
 _PLAIN = re.compile(r"[0-9]+(?:\.[0-9]+)?\Z")
 _SPACED = re.compile(r"[0-9]{1,3}(?: [0-9]{3})+(?:\.[0-9]+)?\Z")
@@ -104,6 +121,7 @@ CN_DIGITS: dict[str, int] = {
     "一": 1,
     "二": 2,
     "两": 2,
+    "兩": 2,
     "三": 3,
     "四": 4,
     "五": 5,
@@ -113,9 +131,10 @@ CN_DIGITS: dict[str, int] = {
     "九": 9,
 }
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
-_CN_LEVELS = (("亿", 10**8), ("万", 10**4))
-_CN_CHARS = "零〇一二两三四五六七八九十百千万亿"
-CHINESE_PATTERN = f"[{_CN_CHARS}](?:[{_CN_CHARS}点]*[{_CN_CHARS}])?"
+_CN_LEVELS = (("亿", 10**8), ("億", 10**8), ("万", 10**4), ("萬", 10**4))
+_CN_CHARS = "零〇一二两兩三四五六七八九十百千万萬亿億"
+# At most 24 characters: no real numeral is longer, and a bound keeps matching linear.
+CHINESE_PATTERN = f"[{_CN_CHARS}](?:[{_CN_CHARS}点]{{0,22}}[{_CN_CHARS}])?"
 MULTIPLIERS: dict[str, int] = {
     "k": 1000,
     "w": 10**4,
@@ -123,6 +142,8 @@ MULTIPLIERS: dict[str, int] = {
     "千": 1000,
     "万": 10**4,
     "亿": 10**8,
+    "萬": 10**4,
+    "億": 10**8,
     "hundred": 100,
     "thousand": 1000,
     "million": 10**6,

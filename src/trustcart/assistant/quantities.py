@@ -37,6 +37,7 @@ from trustcart.assistant.numerals import (
     ENGLISH_PATTERN,
     ReadingCode,
     ReadingProblem,
+    fold,
     read_numeral,
 )
 from trustcart.core.errors import ValidationError
@@ -77,7 +78,9 @@ MEASURE_WORDS: dict[str, str] = {
 }
 _PLURALS = {plural: singular for singular, plural in MEASURE_WORDS.items()}
 # Chinese classifiers (量词): a Chinese count needs one. 打 is a dozen.
-CN_CLASSIFIERS = "杯件个顶副瓶盒袋包份条只双台斤箱打罐支本片桶听串把张套对碗根枚颗粒块部"
+CN_CLASSIFIERS = (
+    "杯件个顶副瓶盒袋包份条只双台斤箱打罐支本片桶听串把张套对碗根枚颗粒块部個雙條隻張臺塊對顆聽頂"
+)
 _MEASURE = "|".join(sorted([*MEASURE_WORDS, *_PLURALS], key=len, reverse=True))
 MEASURE_AFTER_NUMBER = re.compile(
     r"\s*-?\s*(?:(?:" + _MEASURE + r")(?![a-z])|[" + CN_CLASSIFIERS + "])"
@@ -231,7 +234,7 @@ def _english_count(
 
 
 def read_quantities(text: str) -> tuple[QuantityReading, ...]:
-    """Every count phrase in ``text`` (lower case, NFKC), in order of appearance.
+    """Every count phrase in ``text`` (any case; offsets are those of ``text``), in order.
 
     >>> [(str(r.value), r.kind.value) for r in read_quantities("两杯 tea, a dozen eggs, 5 drawer")]
     [('2', 'measured'), ('12', 'measured'), ('5', 'bare')]
@@ -239,6 +242,7 @@ def read_quantities(text: str) -> tuple[QuantityReading, ...]:
     'a'
 
     """
+    text = fold(text)
     readings: list[QuantityReading] = []
     taken = [False] * len(text)
 
@@ -247,7 +251,7 @@ def read_quantities(text: str) -> tuple[QuantityReading, ...]:
             return
         for index in range(start, end):
             taken[index] = True
-        at_most = bool(_AT_MOST.search(text, 0, start))
+        at_most = bool(_AT_MOST.search(text, max(0, start - 24), start))
         readings.append(QuantityReading(value, unit, kind, (start, end), text[start:end], at_most))
 
     for match in _CHINESE_COUNT.finditer(text):
@@ -318,6 +322,6 @@ def count_for_free_text(readings: tuple[QuantityReading, ...], text: str) -> Qua
     for reading in readings:
         if reading.kind in (CountKind.MEASURED, CountKind.TIMES):
             return reading
-        if _BUY_VERB.search(text, 0, reading.span[0]):
+        if _BUY_VERB.search(text, max(0, reading.span[0] - 24), reading.span[0]):
             return reading
     return None
