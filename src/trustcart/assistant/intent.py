@@ -1,12 +1,13 @@
 """Intent structuring (ACT ADD-INT-ICS), deterministic: a message in, an ``IntentDraft`` out.
 
 Strategy: normalize (NFKC, lower case), take out the phrases whose meaning does not depend on
-an item (price caps, delivery time, merchants, delegation words), then find the items with the
-lexicon (``lexicon.ITEMS``, longest phrase first) and give each item the quantity and attributes
-written in its own stretch of the sentence (stretches are cut at the last separator between two
-items: "a black t-shirt, size M, and a white cap"). What cannot be settled becomes a question
-(``questions``) rather than a guess: no item, a T-shirt without a size, "the cheap one" with
-nothing shown, "a hat or sunglasses", a standing order without a budget.
+an item (delivery time, price caps read by ``amounts``, merchants, delegation words), read the
+counts (``quantities``), then find the items with the lexicon (``lexicon.ITEMS``, longest phrase
+first) and give each item the count and attributes written in its own stretch of the sentence
+(stretches are cut at the last separator between two items: "a black t-shirt, size M, and a
+white cap"). What cannot be settled becomes a question (``questions``) rather than a guess: no
+item, a T-shirt without a size, "the cheap one" with nothing shown, "a hat or sunglasses", a
+standing order without a budget, an amount or count that cannot be used as written.
 
 It never raises on odd input; ``build_isr`` turns a complete draft into the ISR the person
 confirms. An LLM back end may produce the same draft better (``assistant.llm``); the checks
