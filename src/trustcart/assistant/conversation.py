@@ -7,7 +7,9 @@
     any ──"cancel"/"算了"──> idle
 
 An answer to a question is read together with the request it answers ("a t-shirt" + "M" is
-"a t-shirt size M"). Nothing here pays: ``ShoppingTools.pay`` does, after every check.
+"a t-shirt size M"); an answer to a question about an amount or a count takes the place of the
+phrase asked about ("0 pearl milk teas" + "2" is "2 pearl milk teas", "under 30 USD" + "100" is
+"under 100"). Nothing here pays: ``ShoppingTools.pay`` does, after every check.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from trustcart.assistant.amounts import read_amounts
 from trustcart.assistant.errors import ToolRefused
 from trustcart.assistant.intent import IntentDraft
+from trustcart.assistant.numerals import read_numeral
 from trustcart.assistant.planner import Option
 from trustcart.assistant.questions import Question
 from trustcart.assistant.tools import ShoppingTools
@@ -87,6 +91,7 @@ class Conversation:
         self._proposal_id: str | None = None
         self._standing: str | None = None  # delegation id of a standing order
         self._standing_text = ""
+        self._questions: tuple[Question, ...] = ()
 
     def say(self, text: str) -> Turn:
         text = unicodedata.normalize("NFKC", text).strip()
@@ -106,8 +111,7 @@ class Conversation:
             if index is not None:
                 return self._choose(index)
         if self.state is ConversationState.ASKING:
-            answer = f"size {text}" if _BARE_SIZE.match(text) else text
-            return self._request_turn(f"{self._request} {answer}")
+            return self._request_turn(self._answered(text))
         return self._request_turn(text)
 
     # -- steps ---------------------------------------------------------------------------------
@@ -120,7 +124,7 @@ class Conversation:
                 return self._choose(index)
         self._request, self._intent_id = text, intent_id
         if draft.questions:
-            self.state = ConversationState.ASKING
+            self.state, self._questions = ConversationState.ASKING, draft.questions
             return Turn(" ".join(q.text for q in draft.questions), draft, draft.questions)
         try:
             plan = self.tools.plan(intent_id)
@@ -137,6 +141,28 @@ class Conversation:
             f"{len(plan.options)} option(s). Say 'select it' for the first, or 'the second one'."
         )
         return Turn(message, draft, (), plan.options)
+
+    def _answered(self, answer: str) -> str:
+        """The open request with the answer put in (see the module's docstring)."""
+        if _BARE_SIZE.match(answer):
+            return f"{self._request} size {answer}"
+        number = read_numeral(answer.strip()) is not None
+        amount = number or bool(read_amounts(answer).readings)
+        for question in self._questions:
+            if question.span is None or question.code == "amount-currency-mixed":
+                continue
+            start, end = question.span
+            if end > len(self._request):
+                continue
+            if question.code.startswith("quantity-") and number:
+                replacement = answer.strip()
+            elif question.code.startswith("amount-") and amount:
+                chinese = re.search(r"[\u3400-\u9fff]", self._request)
+                replacement = (("不超过" if chinese else "under ") if number else "") + answer
+            else:
+                continue
+            return f"{self._request[:start]} {replacement} {self._request[end:]}"
+        return f"{self._request} {answer}"
 
     def _selection(self, text: str) -> int | None:
         lowered = text.lower()

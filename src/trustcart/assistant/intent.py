@@ -1,12 +1,13 @@
 """Intent structuring (ACT ADD-INT-ICS), deterministic: a message in, an ``IntentDraft`` out.
 
 Strategy: normalize (NFKC, lower case), take out the phrases whose meaning does not depend on
-an item (price caps, delivery time, merchants, delegation words), then find the items with the
-lexicon (``lexicon.ITEMS``, longest phrase first) and give each item the quantity and attributes
-written in its own stretch of the sentence (stretches are cut at the last separator between two
-items: "a black t-shirt, size M, and a white cap"). What cannot be settled becomes a question
-(``questions``) rather than a guess: no item, a T-shirt without a size, "the cheap one" with
-nothing shown, "a hat or sunglasses", a standing order without a budget.
+an item (delivery time, price caps read by ``amounts``, merchants, delegation words), read the
+counts (``quantities``), then find the items with the lexicon (``lexicon.ITEMS``, longest phrase
+first) and give each item the count and attributes written in its own stretch of the sentence
+(stretches are cut at the last separator between two items: "a black t-shirt, size M, and a
+white cap"). What cannot be settled becomes a question (``questions``) rather than a guess: no
+item, a T-shirt without a size, "the cheap one" with nothing shown, "a hat or sunglasses", a
+standing order without a budget, an amount or count that cannot be used as written.
 
 It never raises on odd input; ``build_isr`` turns a complete draft into the ISR the person
 confirms. An LLM back end may produce the same draft better (``assistant.llm``); the checks
@@ -28,15 +29,16 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
 
-from trustcart.assistant.intent_words import (
-    Mention,
-    attributes_in,
-    find_items,
-    free_text_item,
-    quantity_around,
+from trustcart.assistant.amounts import Scope, read_amounts
+from trustcart.assistant.intent_words import Mention, attributes_in, find_items, free_text_item
+from trustcart.assistant.numerals import ReadingProblem
+from trustcart.assistant.quantities import (
+    QuantityReading,
+    count_for_free_text,
+    count_for_item,
+    read_quantities,
 )
-from trustcart.assistant.lexicon import cn_number
-from trustcart.assistant.questions import Question, ask
+from trustcart.assistant.questions import Question, ask, from_problem
 from trustcart.core.money import Money
 from trustcart.delegation.errors import InvalidCredential
 from trustcart.delegation.isr import ISR, ItemIntent, Location
@@ -47,40 +49,6 @@ from trustcart.delegation.terms import (
     DeviationAction,
 )
 
-_NUMBER = r"(\d+(?:\.\d{1,2})?)"
-_CURRENCY = r"(?:\s*(?:cny|rmb|yuan|元|块钱|块|¥|kuai))"
-_TOTAL_PATTERNS = (
-    re.compile(_NUMBER + _CURRENCY + r"?\s*(?:in total|total|overall|altogether|all in)", re.I),
-    re.compile(
-        r"(?:total(?: budget)?(?: of)?|in total|budget(?: of| is)?|spend(?:ing)? at most"
-        r"|altogether)\s*(?:of\s*|is\s*|under\s*|below\s*|at most\s*)?¥?\s*" + _NUMBER,
-        re.I,
-    ),
-    re.compile(
-        r"(?:总共|一共|总计|总额|总价|预算|合计)\s*(?:不超过|不要超过|最多|在|是)?\s*¥?" + _NUMBER
-    ),
-)
-_EACH_PATTERNS = (
-    re.compile(
-        r"(?:at most|max(?:imum)?|no more than|up to|under|below)\s*¥?\s*"
-        + _NUMBER
-        + _CURRENCY
-        + r"?\s*(?:each|apiece|a piece|per (?:cup|item|one|piece|unit))",
-        re.I,
-    ),
-    re.compile(
-        r"(?:under|below|less than|cheaper than|at most|max(?:imum)?|no more than|"
-        r"within|not more than|not over|<|≤)\s*¥?\s*" + _NUMBER,
-        re.I,
-    ),
-    re.compile(
-        r"(?:每杯|每件|每个|每顶|每副|单价|一杯|一件)\s*(?:不超过|最多|不要超过|低于)?\s*¥?"
-        + _NUMBER
-    ),
-    re.compile(_NUMBER + r"\s*(?:元|块钱|块|rmb|cny)?\s*(?:以内|以下|之内|内)"),
-    re.compile(r"(?:不超过|不要超过|低于|少于|最多|不高于)\s*¥?" + _NUMBER),
-    re.compile(_NUMBER + r"\s*(?:cny|rmb|yuan|元|块)\s*(?:max|or less|tops)", re.I),
-)
 _DELIVERY_PATTERNS = (
     (re.compile(r"(?:within|in|under)\s*(\d{1,3})\s*(?:min(?:ute)?s?)\b", re.I), 1),
     (re.compile(r"(\d{1,3})\s*分钟\s*(?:内|以内|之内|送达|到)"), 1),
@@ -107,11 +75,6 @@ _DELEGATION_HINTS = re.compile(
     r"up to \d+|pre-?authori[sz]e|without asking|don'?t ask|no need to ask|every week|this week|"
     r"weekly|monthly|every month|each time|daily|every day|on my behalf|"
     r"最多\s*[一两二三四五六七八九十\d]+|本周|每周|每月|每天|不用问|不必问|直接买|自动",
-    re.I,
-)
-_UP_TO = re.compile(
-    r"(?:up to|at most|no more than|最多)\s*([一两二三四五六七八九十\d]+)\s*"
-    r"(?!\s*(?:cny|rmb|yuan|元|块|¥|min|分钟))",
     re.I,
 )
 _PREFERENCES = (
@@ -207,21 +170,11 @@ class IntentDraft:
         }
 
 
-def _money(text: str | None, currency: str) -> Money | None:
-    if text is None:
-        return None
-    return Money.parse(Decimal(text).quantize(Decimal("0.01")).to_eng_string(), currency)
-
-
-def _take(patterns: Sequence[re.Pattern[str]], text: str) -> tuple[str | None, str]:
-    """The first pattern's number, and the text with every match of every pattern blanked."""
-    found = None
-    for pattern in patterns:
-        match = pattern.search(text)
-        if match and found is None:
-            found = match.group(1)
-        text = pattern.sub(lambda m: " " * len(m.group(0)), text)
-    return found, text
+def _blank(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """The text with each span replaced by spaces (offsets stay valid)."""
+    for start, end in spans:
+        text = text[:start] + " " * (end - start) + text[end:]
+    return text
 
 
 def _merchant_names(name: str) -> tuple[str, ...]:
@@ -272,43 +225,53 @@ def parse_intent(
             minutes = int(match.group(1)) if match.groups() else scale
             rest = pattern.sub(lambda m: " " * len(m.group(0)), rest)
             break
-    total_text, rest = _take(_TOTAL_PATTERNS, rest)
-    each_text, rest = _take(_EACH_PATTERNS, rest)
+    amounts = read_amounts(rest, (currency,))  # before counts: "under 30" is no quantity
+    rest = _blank(rest, amounts.spans)
     allowed, forbidden, rest = _merchants(rest, merchants)
-    delegated = bool(_DELEGATION_HINTS.search(lowered))
+    delegated = bool(_DELEGATION_HINTS.search(rest))  # "up to 30 yuan" is a price, not a count
     recurring = bool(_RECURRING.search(lowered))
     period = next((delta for pattern, delta in _PERIODS if pattern.search(lowered)), None)
     preference = next((name for pattern, name in _PREFERENCES if pattern.search(lowered)), None)
-    up_to = _UP_TO.search(rest)
     # The original case tells a size "M" from the word "m"; offsets agree unless lower() changed
     # the length (rare letters such as "İ"), and then case is simply not used.
     original = normalized if len(normalized) == len(lowered) else lowered
+    counts = read_quantities(rest)
     mentions = find_items(rest)
-    items = _items(rest, original, mentions)
+    items, problems = _items(rest, original, mentions, counts)
     if not items:
-        free = free_text_item(rest)
+        free_count = count_for_free_text(counts, rest)
+        spans = () if free_count is None else (free_count.span,)
+        free = free_text_item(_blank(rest, spans))  # "2 bags of dry cat food" -> "dry cat food"
         if free is not None:
-            items = [ItemRequest(free, None, 1, ())]
+            items = [ItemRequest(free, None, _count(free_count, 0, problems, free), ())]
     max_quantity = None
+    up_to = next((reading for reading in counts if reading.at_most), None)
     if up_to is not None and len(items) == 1:
-        count = cn_number(up_to.group(1)) or items[0].quantity
-        max_quantity = max(1, min(count, 1000))
-        items = [
-            ItemRequest(
-                items[0].description,
-                items[0].category,
-                max(1, min(count, 1000)),
-                items[0].attributes,
-            )
-        ]
-    max_unit = _money(each_text, currency)
-    max_total = _money(total_text, currency)
+        max_quantity = _count(up_to, 0, problems, items[0].description)
+        only = items[0]
+        items = [ItemRequest(only.description, only.category, max_quantity, only.attributes)]
+    max_unit = amounts.cap(Scope.EACH)
+    max_total = amounts.cap(Scope.TOTAL)
+    if max_unit is not None:
+        currency = max_unit.currency
+    elif max_total is not None:
+        currency = max_total.currency
     quantity = sum(item.quantity for item in items) if items else 1
     if max_total is None and max_unit is not None:
         max_total = max_unit * quantity
-    if max_unit is not None and max_total is not None and max_unit > max_total:
+    if (
+        max_unit is not None
+        and max_total is not None
+        and max_unit.currency == max_total.currency
+        and max_unit > max_total
+    ):
         max_unit = max_total  # "under 30 each, 20 in total": the total binds every item too
-    questions = ask(
+    located = len(lowered) == len(text)  # else spans do not point into the person's text
+    read_problems = tuple(
+        from_problem(problem, language, index, located=located)
+        for problem, index in [*((p, None) for p in amounts.problems), *problems]
+    )
+    questions = read_problems + ask(
         lowered,
         rest,
         mentions,
@@ -343,15 +306,37 @@ def parse_intent(
     )
 
 
-def _items(rest: str, original: str, mentions: list[Mention]) -> list[ItemRequest]:
+def _count(
+    reading: QuantityReading | None,
+    index: int,
+    problems: list[tuple[ReadingProblem, int | None]],
+    item: str | None = None,
+) -> int:
+    """The count read for item ``index`` (1 if none was written); a count that cannot be
+    ordered ("0", "99999999999999999999") is recorded as a problem, never replaced silently."""
+    if reading is None:
+        return 1
+    if reading.count is None:
+        problem = reading.problem_for(item)
+        if problem is not None and all(p.span != problem.span for p, _ in problems):
+            problems.append((problem, index))
+        return 1  # a placeholder: the question stops the purchase until it is answered
+    return reading.count
+
+
+def _items(
+    rest: str, original: str, mentions: list[Mention], counts: tuple[QuantityReading, ...]
+) -> tuple[list[ItemRequest], list[tuple[ReadingProblem, int | None]]]:
     """Each mention with the quantity and attributes of its own stretch of the sentence."""
     items: list[ItemRequest] = []
+    problems: list[tuple[ReadingProblem, int | None]] = []
     bounds = _stretches(rest, mentions)
-    for mention, (start, end) in zip(mentions, bounds, strict=True):
-        quantity = quantity_around(rest[start : mention.start], rest[mention.end : end])
+    for index, (mention, (start, end)) in enumerate(zip(mentions, bounds, strict=True)):
+        reading = count_for_item(counts, rest, (start, end), (mention.start, mention.end))
+        quantity = _count(reading, index, problems, mention.word.query)
         attributes = attributes_in(rest[start:end], original[start:end], mention.word.category)
         items.append(ItemRequest(mention.word.query, mention.word.category, quantity, attributes))
-    return items
+    return items, problems
 
 
 _SEPARATOR = re.compile(r",|;|\band\b|\bplus\b|\balso\b|\bwith\b|和|还有|以及|、|再来|外加|另外|跟")

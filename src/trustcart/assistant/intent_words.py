@@ -1,4 +1,6 @@
-"""Finding items, quantities and attributes in (already lower-cased) text, for ``intent``.
+"""Finding items and attributes in (already lower-cased) text, for ``intent``.
+
+Counts are read by ``quantities``, amounts by ``amounts``.
 
 Latin phrases match on word boundaries ("cap" is not in "capital", "tee" not in "teeth");
 Chinese phrases match anywhere, since Chinese has no spaces. Attributes are kept only where the
@@ -12,17 +14,14 @@ import re
 from dataclasses import dataclass
 
 from trustcart.assistant.lexicon import (
-    CN_CLASSIFIERS,
     COLOURS,
     DRINK_SIZES,
-    ENGLISH_NUMBERS,
     ICE,
     ITEMS,
     MATERIALS,
     SIZE_WORDS,
     SUGAR,
     ItemWord,
-    cn_number,
 )
 
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -31,17 +30,6 @@ _PHRASES: list[tuple[str, ItemWord]] = sorted(
     key=lambda pair: len(pair[0]),
     reverse=True,
 )
-_UNIT = r"(?:kg|g|l|ml|mah|w|cm|mm|km|min|minutes?|pack|gb|%|元|块|分钟|小时|码)"
-_DIGIT_BEFORE = re.compile(
-    r"(?<![\d.])(\d{1,4})(?![\d.])\s*(?!" + _UNIT + r"\b)(?:x|×|pcs|"
-    r"cups? of|bottles? of|packs? of|boxes of|bags? of|pairs? of)?"
-    r"[^\d]{0,24}$",
-    re.I,
-)
-_CN_NUMBER = r"([一两二三四五六七八九十\d]{1,3})\s*[" + CN_CLASSIFIERS + r"]"
-_CN_BEFORE = re.compile(_CN_NUMBER + r"[^\d]{0,12}$")
-_CN_AFTER = re.compile(r"^[^\d,，]{0,6}?" + _CN_NUMBER)
-_TIMES_AFTER = re.compile(r"^\s*(?:x|×)\s*(\d{1,4})\b", re.I)
 _APPAREL_SIZE = (
     re.compile(r"\bsize\s*(xxs|xs|s|m|l|xl|xxl)\b", re.I),
     re.compile(r"\b(xxs|xs|s|m|l|xl|xxl)\s*(?:码|号|size)", re.I),
@@ -100,26 +88,6 @@ def find_items(text: str) -> list[Mention]:
             start = end
     mentions.sort(key=lambda m: m.start)
     return mentions
-
-
-def quantity_around(before: str, after: str) -> int:
-    """The quantity written just before ("2 large pearl milk teas", "两杯") or after ("x3")."""
-    value: int | None = None
-    match = _CN_BEFORE.search(before) or _CN_AFTER.search(after)
-    if match:
-        value = cn_number(match.group(1))
-    if value is None and (match := _TIMES_AFTER.search(after)):
-        value = int(match.group(1))
-    if value is None and (match := _DIGIT_BEFORE.search(before)):
-        value = int(match.group(1))
-    if value is None:
-        tail = before.strip().split()
-        words = " ".join(tail[-3:])
-        for phrase, number in sorted(ENGLISH_NUMBERS.items(), key=lambda p: -len(p[0])):
-            if re.search(r"(?<![a-z])" + re.escape(phrase) + r"(?![a-z])", words):
-                value = number
-                break
-    return max(1, min(value or 1, 1000))
 
 
 def _lookup(table: dict[str, str], text: str) -> str | None:

@@ -1,4 +1,4 @@
-"""The words the deterministic intent parser knows: items, attributes, numbers (EN + 中文).
+"""The words the deterministic intent parser knows: items and attributes (EN + 中文).
 
 Items are matched longest phrase first, so "pearl milk tea" beats "milk tea" and "milk tea"
 beats "milk". Each entry names the words to search the catalog with (``query``), the catalog
@@ -220,59 +220,3 @@ ICE: dict[str, str] = {
     "warm": "warm",
     "温": "warm",
 }
-
-ENGLISH_NUMBERS: dict[str, int] = {
-    "a": 1,
-    "an": 1,
-    "one": 1,
-    "single": 1,
-    "two": 2,
-    "a couple of": 2,
-    "a pair of": 2,
-    "three": 3,
-    "four": 4,
-    "five": 5,
-    "six": 6,
-    "seven": 7,
-    "eight": 8,
-    "nine": 9,
-    "ten": 10,
-    "a dozen": 12,
-    "dozen": 12,
-}
-CN_DIGITS: dict[str, int] = {
-    "零": 0,
-    "一": 1,
-    "两": 2,
-    "二": 2,
-    "三": 3,
-    "四": 4,
-    "五": 5,
-    "六": 6,
-    "七": 7,
-    "八": 8,
-    "九": 9,
-    "十": 10,
-}
-CN_CLASSIFIERS = "杯件个顶副瓶盒袋包份条只双台斤箱"
-
-
-def cn_number(text: str) -> int | None:
-    """A number written in digits or in Chinese numerals up to 99.
-
-    >>> cn_number("两"), cn_number("十二"), cn_number("三十"), cn_number("12")
-    (2, 12, 30, 12)
-    """
-    if text.isdigit():
-        return int(text)
-    if not text or any(ch not in CN_DIGITS for ch in text):
-        return None
-    if len(text) == 1:
-        return CN_DIGITS[text]
-    if text[0] == "十":
-        return 10 + CN_DIGITS[text[1]] if len(text) == 2 else None
-    if len(text) == 2 and text[1] == "十":
-        return CN_DIGITS[text[0]] * 10
-    if len(text) == 3 and text[1] == "十":
-        return CN_DIGITS[text[0]] * 10 + CN_DIGITS[text[2]]
-    return None

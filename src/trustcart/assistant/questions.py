@@ -6,6 +6,18 @@
     size       clothes without a size
     budget     a standing order (delegation) without a price cap: an IAC needs a maximum
 
+and, from reading money and counts (``numerals.ReadingCode``; the wording comes with the
+reading, see ``amounts`` and ``quantities``):
+
+    amount-currency-not-sold  a currency the catalog does not sell in ("under 30 USD")
+    amount-currency-mixed     caps in two currencies
+    amount-not-positive       a zero or negative cap ("under -5")
+    amount-too-large          above the sane ceiling (``amounts.MAX_AMOUNT``) or Money's range
+    amount-unclear            digits that cannot be read exactly ("1,00", "29.999")
+    quantity-not-positive     "0 pearl milk teas"
+    quantity-too-large        above ``quantities.MAX_QUANTITY``
+    quantity-not-whole        "1.5 bottles"
+
 Asking is preferred to guessing whenever a guess could buy the wrong thing.
 """
 
@@ -20,6 +32,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from trustcart.assistant.intent import ItemRequest
     from trustcart.assistant.intent_words import Mention
+    from trustcart.assistant.numerals import ReadingProblem
 
 _REFERENCE = re.compile(
     r"\b(?:the|that|this) (?:cheap|cheaper|cheapest|first|second|third|last|other|same|"
@@ -52,9 +65,13 @@ _TEXTS = {
 
 @dataclass(frozen=True)
 class Question:
+    """A question with its stable code; ``span`` is where in the request the phrase it asks
+    about stands (amounts and counts), so that an answer can take its place."""
+
     code: str
     text: str
     item_index: int | None = None
+    span: tuple[int, int] | None = None
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"code": self.code, "text": self.text}
@@ -66,6 +83,15 @@ class Question:
 def _question(code: str, language: str, item_index: int | None = None, **values: str) -> Question:
     english, chinese = _TEXTS[code]
     return Question(code, (chinese if language == "zh" else english).format(**values), item_index)
+
+
+def from_problem(
+    problem: ReadingProblem, language: str, item_index: int | None = None, *, located: bool = True
+) -> Question:
+    """The question for an amount or count that could not be used as written; ``located``
+    says whether the problem's span points into the person's own text."""
+    span = problem.span if located else None
+    return Question(problem.code.value, problem.message(language), item_index, span)
 
 
 def ask(
