@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from trustcart.conformance import SuiteResult, rfc9421, web_bot_auth
+from trustcart.conformance import SuiteResult, act_a402, rfc9421, web_bot_auth
 
 SUITES: dict[str, Callable[[], SuiteResult]] = {
     rfc9421.SUITE: rfc9421.run,
     web_bot_auth.SUITE: web_bot_auth.run,
+    act_a402.SUITE: act_a402.run,
 }
 
 
