@@ -95,6 +95,13 @@ def test_a_non_canonical_spelling_decodes_to_the_same_value() -> None:
 def test_amounts_and_instants_are_written_canonically() -> None:
     assert codec.parse_amount("100", "JPY") == Money(100, "JPY")
     assert codec.parse_amount("1.5", "KWD") == Money(1500, "KWD")
+    assert codec.parse_amount("0", "JPY") == Money(0, "JPY")
+    assert codec.parse_amount("12.300000000000000000", "CNY") == Money(1230, "CNY")
+    for inexact in ("1234567890123.000000000000000001", "0.001", "1.5"):
+        with pytest.raises(ValidationError):
+            codec.parse_amount(inexact, "CNY" if inexact != "1.5" else "JPY")
+    with pytest.raises(ValidationError):
+        codec.parse_amount("10000000000000.01", "CNY")  # beyond Money's range
     assert Money(1500, "KWD").amount_str() == "1.500"
     when = datetime(2026, 8, 3, 4, 30, 0, 500000, tzinfo=UTC)
     assert codec.wire_instant(when) == "2026-08-03T04:30:00.5Z"

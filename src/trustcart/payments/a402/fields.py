@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 from trustcart.core.errors import ValidationError
@@ -46,10 +45,15 @@ def parse_amount(amount: Any, currency: Any) -> Money:
         or not _AMOUNT.fullmatch(amount)
     ):
         raise ValidationError("amount must be a decimal string such as '0.01'")
-    scaled = Decimal(amount).scaleb(currency_exponent(currency))
-    if scaled != scaled.to_integral_value():
+    # Integer arithmetic on the digits: Decimal would round past 28 significant digits, and
+    # "1234567890123.000000000000000001" must be refused, not rounded to a whole fen.
+    exponent = currency_exponent(currency)
+    whole, _, fraction = amount.partition(".")
+    if fraction[exponent:].strip("0"):
         raise ValidationError(f"{amount} is not a whole number of {currency} minor units")
-    return Money(int(scaled), currency)
+    return Money(
+        int(whole) * 10**exponent + int(fraction[:exponent].ljust(exponent, "0") or 0), currency
+    )
 
 
 def wire_instant(instant: datetime) -> str:
