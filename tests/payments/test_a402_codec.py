@@ -19,6 +19,7 @@ from trustcart.core.money import CURRENCY_EXPONENTS, Money
 from trustcart.payments.a402 import codec
 from trustcart.payments.a402.body import error_body
 from trustcart.payments.a402.codes import A402Code
+from trustcart.payments.a402.fields import parse_amount, parse_wire_instant, wire_instant
 from trustcart.payments.a402.model import (
     CommerceConfirmation,
     DeliveryStatus,
@@ -93,20 +94,20 @@ def test_a_non_canonical_spelling_decodes_to_the_same_value() -> None:
 
 
 def test_amounts_and_instants_are_written_canonically() -> None:
-    assert codec.parse_amount("100", "JPY") == Money(100, "JPY")
-    assert codec.parse_amount("1.5", "KWD") == Money(1500, "KWD")
-    assert codec.parse_amount("0", "JPY") == Money(0, "JPY")
-    assert codec.parse_amount("12.300000000000000000", "CNY") == Money(1230, "CNY")
+    assert parse_amount("100", "JPY") == Money(100, "JPY")
+    assert parse_amount("1.5", "KWD") == Money(1500, "KWD")
+    assert parse_amount("0", "JPY") == Money(0, "JPY")
+    assert parse_amount("12.300000000000000000", "CNY") == Money(1230, "CNY")
     for inexact in ("1234567890123.000000000000000001", "0.001", "1.5"):
         with pytest.raises(ValidationError):
-            codec.parse_amount(inexact, "CNY" if inexact != "1.5" else "JPY")
+            parse_amount(inexact, "CNY" if inexact != "1.5" else "JPY")
     with pytest.raises(ValidationError):
-        codec.parse_amount("10000000000000.01", "CNY")  # beyond Money's range
+        parse_amount("10000000000000.01", "CNY")  # beyond Money's range
     assert Money(1500, "KWD").amount_str() == "1.500"
     when = datetime(2026, 8, 3, 4, 30, 0, 500000, tzinfo=UTC)
-    assert codec.wire_instant(when) == "2026-08-03T04:30:00.5Z"
-    assert codec.parse_wire_instant("2026-08-03T12:30:00.5+08:00") == when
-    assert codec.parse_wire_instant("2026-08-03T04:30:00.123456789Z").microsecond == 123456
+    assert wire_instant(when) == "2026-08-03T04:30:00.5Z"
+    assert parse_wire_instant("2026-08-03T12:30:00.5+08:00") == when
+    assert parse_wire_instant("2026-08-03T04:30:00.123456789Z").microsecond == 123456
 
 
 # -- round trips -------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from trustcart.payments.a402 import codec
 from trustcart.payments.a402.body import error_body
 from trustcart.payments.a402.codes import A402Code, HeaderDefect
 from trustcart.payments.a402.errors import HeaderRefused
+from trustcart.payments.a402.fields import parse_wire_instant
 from trustcart.payments.a402.gate import validation_for
 from trustcart.payments.a402.model import (
     BASELINE_FIELDS,
@@ -227,6 +228,6 @@ def test_payment_proof_and_validation_decoders_are_strict_too() -> None:
 
 
 def test_instants_move_only_earlier_when_truncated() -> None:
-    instant = codec.parse_wire_instant("2026-08-03T12:30:00.9999999Z")
+    instant = parse_wire_instant("2026-08-03T12:30:00.9999999Z")
     assert instant < datetime(2026, 8, 3, 12, 30, 1, tzinfo=UTC)
     assert instant - datetime(2026, 8, 3, 12, 30, tzinfo=UTC) < timedelta(seconds=1)

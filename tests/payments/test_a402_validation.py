@@ -21,9 +21,9 @@ from trustcart.payments.a402.codes import (
     A402Code,
     ProofRejection,
 )
-from trustcart.payments.a402.credential import PaymentMethodRef, credential_claims
+from trustcart.payments.a402.credential import credential_claims
 from trustcart.payments.a402.errors import ProofRefused, RequirementConflict
-from trustcart.payments.a402.model import RequestBinding, request_fingerprint
+from trustcart.payments.a402.model import PaymentMethodRef, RequestBinding, request_fingerprint
 from trustcart.payments.a402.signing import sign_requirement
 from trustcart.payments.a402.validation import check_reissue, validate_proof
 
