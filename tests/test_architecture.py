@@ -37,6 +37,9 @@ DOMAIN = (
     "store",
     "conformance",
 )
+# The A402 wire format (trustcart.payments.a402) is a protocol both sides speak: the buyer may
+# use it; it imports only core and crypto (tests/payments/ checks that).
+ASSISTANT_ALLOWED = ("trustcart.payments.a402",)
 ASSISTANT_FORBIDDEN = (
     "trustcart.store",
     "trustcart.payments",
@@ -80,8 +83,11 @@ def violations(paths: list[Path]) -> list[str]:
         package = _package(path)
         for name in sorted(_imports(path)):
             target = name.split(".")[1]
+            forbidden = any(_within(name, f) for f in ASSISTANT_FORBIDDEN) and not any(
+                _within(name, a) for a in ASSISTANT_ALLOWED
+            )
             if (
-                (package == "assistant" and any(_within(name, f) for f in ASSISTANT_FORBIDDEN))
+                (package == "assistant" and forbidden)
                 or (package in DOMAIN and target in (*SHELLS, *ROOTS))
                 or (package in ONLY and target not in ONLY[package])
             ):
@@ -115,5 +121,11 @@ def test_importing_the_agent_loads_no_server_or_storage(package: str) -> None:
     loaded = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     ).stdout.split()
-    assert [m for m in loaded if any(_within(m, f) for f in ASSISTANT_FORBIDDEN)] == []
+    assert [
+        m
+        for m in loaded
+        if any(_within(m, f) for f in ASSISTANT_FORBIDDEN)
+        and not any(_within(m, a) for a in ASSISTANT_ALLOWED)
+        and m != "trustcart.payments"  # the package itself, loaded on the way to a402
+    ] == []
     assert [m for m in loaded if m.split(".")[0] in ("sqlalchemy", "fastapi", "uvicorn")] == []

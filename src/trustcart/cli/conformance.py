@@ -47,10 +47,21 @@ def conformance(
     table.add_column("failed", justify="right", style="red")
     table.add_column("note")
     for result in results:
-        table.add_row(result.name, str(result.passed), str(result.failed), result.error or "")
+        note = result.error or ""
+        if result.not_applicable:
+            note = note or f"{result.not_applicable} not applicable (see --verbose)"
+        table.add_row(result.name, str(result.passed), str(result.failed), note)
     console.print(table)
     for result in results:
         for case in result.cases:
+            if not case.applicable:
+                if verbose:
+                    console.print(
+                        f"  [yellow]n/a[/yellow] {result.name} {case.case_id}: {case.detail}",
+                        markup=True,
+                        highlight=False,
+                    )
+                continue
             if verbose or not case.passed:
                 mark = "[green]ok[/green]" if case.passed else "[red]FAIL[/red]"
                 console.print(

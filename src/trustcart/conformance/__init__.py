@@ -4,10 +4,14 @@
                   RFC 9530 digest examples, from ``vectors/rfc9421.json``
     web_bot_auth  the Web Bot Auth vectors in ``../shared/conformance/web-bot-auth``, read at
                   run time (signatures, Signature-Agent headers, registries, agent cards)
+    act_a402      the ACT 2.1 A402 artifacts in ``../shared/conformance/act/a402``: fixtures,
+                  error catalog, transaction states, header format and the assertion catalog
     runner        runs every suite; ``trustcart conformance`` prints the table
 
 A suite never passes by default: a missing vector folder is reported as a failure with the
 reason, and every case checks values computed by trustcart against values published elsewhere.
+A case that a suite cannot check (an assertion about HTTP wiring, say) is reported as not
+applicable, with the reason: it counts neither as passed nor as failed.
 """
 
 from __future__ import annotations
@@ -20,6 +24,11 @@ class CaseResult:
     case_id: str
     passed: bool
     detail: str = ""
+    applicable: bool = True  # False: not checked here; ``detail`` says why
+
+    @classmethod
+    def not_applicable(cls, case_id: str, reason: str) -> CaseResult:
+        return cls(case_id, passed=False, detail=reason, applicable=False)
 
 
 @dataclass(frozen=True)
@@ -30,10 +39,15 @@ class SuiteResult:
 
     @property
     def passed(self) -> int:
-        return sum(1 for case in self.cases if case.passed)
+        return sum(1 for case in self.cases if case.applicable and case.passed)
 
     @property
     def failed(self) -> int:
-        failed = sum(1 for case in self.cases if not case.passed)
-        # A suite that could not run, or found nothing to run, has failed.
-        return failed + (1 if self.error is not None or not self.cases else 0)
+        failed = sum(1 for case in self.cases if case.applicable and not case.passed)
+        # A suite that could not run, or found nothing to check, has failed.
+        nothing_checked = not any(case.applicable for case in self.cases)
+        return failed + (1 if self.error is not None or nothing_checked else 0)
+
+    @property
+    def not_applicable(self) -> int:
+        return sum(1 for case in self.cases if not case.applicable)
