@@ -26,6 +26,7 @@ from trustcart.crypto.jcs import b64url, b64url_decode, canonicalize, jcs_digest
 from trustcart.crypto.jws import sign_compact
 from trustcart.crypto.keys import SigningKey, jwks
 from trustcart.store.db import Database
+from trustcart.trust.anchors import Anchor, TrustAnchors
 from trustcart.trust.events import Chain, EventType, Participant
 from trustcart.trust.evidence import (
     BundleKey,
@@ -69,6 +70,8 @@ SIGNER = {
     "receipt": "psp",
     "tree_head": "log",
 }
+# What the verifier got elsewhere: each party's key, bound to that party and its role.
+ANCHORS = TrustAnchors(tuple(Anchor(KEYS[r].public, IDS[r], (r,)) for r in KEYS))
 PAID_AT = T0 + timedelta(minutes=4, seconds=30)
 SIGNATURE_CHECK = {
     "iac": "iac-signature",
@@ -327,8 +330,10 @@ def valid_bundle() -> Payload:
 
 
 def assert_fails(bundle: Any, **kwargs: Any) -> VerificationReport:
+    kwargs.setdefault("anchors", ANCHORS)
     report = verify_bundle(bundle, **kwargs)
     assert not report.ok, "tampered bundle verified"
+    assert report.first_failure is not None, "no check failed"
     assert report.reason
     return report
 
@@ -337,17 +342,30 @@ def assert_fails(bundle: Any, **kwargs: Any) -> VerificationReport:
 
 
 def test_valid_l1_bundle_verifies() -> None:
-    report = verify_bundle(valid_bundle())
+    report = verify_bundle(valid_bundle(), anchors=ANCHORS)
     assert report.ok, report.reason
     assert report.reason is None
-    assert [c.name for c in report.checks][:3] == ["format", "keys", "trusted-keys"]
+    assert report.verdict == "verified"
+    assert [c.name for c in report.checks][:3] == ["format", "keys", "trust-anchors"]
     assert all(c.passed for c in report.checks)
+    assert {(s.party_id, s.role, s.anchored) for s in report.signers} == {
+        (IDS[r], r, True) for r in KEYS
+    }
+
+
+def test_without_anchors_a_valid_bundle_is_only_consistent() -> None:
+    report = verify_bundle(valid_bundle())
+    assert report.consistent and not report.ok
+    assert report.verdict == "consistent-only"
+    assert report.reason is not None and "internally consistent" in report.reason
+    assert "trust-anchors" not in [c.name for c in report.checks]
+    assert not any(s.anchored for s in report.signers)
 
 
 def test_valid_l2_bundle_without_approval_verifies() -> None:
     bundle = build_bundle(mode="L2")
     assert bundle["approval"] is None
-    report = verify_bundle(bundle)
+    report = verify_bundle(bundle, anchors=ANCHORS)
     assert report.ok, report.reason
 
 
@@ -372,17 +390,16 @@ def test_bundle_shape_follows_the_wire_format() -> None:
     assert [set(e) for e in bundle["events"]] == [{"record", "leaf_index", "inclusion_proof"}] * 4
 
 
-def test_trusted_keys_pin_the_bundle_keys() -> None:
+def test_trust_anchors_pin_the_bundle_keys() -> None:
     bundle = valid_bundle()
-    trusted = {key.kid: key.public for key in KEYS.values()}
-    assert verify_bundle(bundle, trusted_keys=trusted).ok
-    del trusted[KEYS["psp"].kid]
-    report = assert_fails(bundle, trusted_keys=trusted)
+    assert verify_bundle(bundle, anchors=ANCHORS).ok
+    partial = TrustAnchors(tuple(a for a in ANCHORS.anchors if a.kid != KEYS["psp"].kid))
+    report = assert_fails(bundle, anchors=partial)
     assert report.first_failure is not None
-    assert report.first_failure.name == "trusted-keys"
+    assert report.first_failure.name == "trust-anchors"
 
 
-def test_substituted_delegator_key_fails_against_trusted_keys() -> None:
+def test_substituted_delegator_key_fails_against_trust_anchors() -> None:
     # An attacker who swaps in their own "delegator" key and re-signs everything the
     # delegator signed passes the bundle's self-consistency, but not a trusted key set.
     bundle = valid_bundle()
@@ -395,8 +412,7 @@ def test_substituted_delegator_key_fails_against_trusted_keys() -> None:
         k for k in bundle["keys"]["jwks"]["keys"] if k["kid"] != real.kid
     ] + [attacker.public.to_jwk()]
     bundle["keys"]["roles"][attacker.kid] = bundle["keys"]["roles"].pop(real.kid)
-    trusted = {key.kid: key.public for key in KEYS.values()}
-    assert_fails(bundle, trusted_keys=trusted)
+    assert assert_fails(bundle).first_failure.name == "trust-anchors"  # type: ignore[union-attr]
 
 
 # -- every signed value, changed without re-signing --------------------------------------------
@@ -698,7 +714,7 @@ def test_properly_signed_but_unauthorized_purchases_fail(case: str) -> None:
 def test_l2_with_a_bad_approval_fails() -> None:
     bundle = build_bundle(mode="L2")
     bundle["approval"] = valid_bundle()["approval"]  # signed, but for an L1 receipt's fields
-    assert verify_bundle(bundle).ok  # the same cart and amount: a superfluous approval is fine
+    assert verify_bundle(bundle, anchors=ANCHORS).ok  # the same cart and amount: fine
     bundle["approval"] = bundle["iac"]
     assert_fails(bundle)
 
@@ -741,7 +757,7 @@ def test_lifecycle_events_that_allow_the_payment_pass() -> None:
             (EventType.DECISION_LOGGED, Chain("int_1", "dlg_1", "ord_1"), "agent", 2.5),
         )
     )
-    report = verify_bundle(bundle)
+    report = verify_bundle(bundle, anchors=ANCHORS)
     assert report.ok, report.reason
 
 
@@ -755,7 +771,7 @@ def _write(tmp_path: Path, name: str, content: Any) -> Path:
 
 
 def test_verify_bundle_file(tmp_path: Path) -> None:
-    assert verify_bundle_file(_write(tmp_path, "ok.json", valid_bundle())).ok
+    assert verify_bundle_file(_write(tmp_path, "ok.json", valid_bundle()), anchors=ANCHORS).ok
 
 
 def _tampered() -> Payload:
@@ -769,10 +785,17 @@ def _tampered() -> Payload:
 
 def test_cli_exit_codes(tmp_path: Path) -> None:
     runner = CliRunner()
-    ok = runner.invoke(app, ["verify", str(_write(tmp_path, "ok.json", valid_bundle()))])
+    anchors = str(_write(tmp_path, "anchors.json", ANCHORS.to_json()))
+    bundle = str(_write(tmp_path, "ok.json", valid_bundle()))
+    ok = runner.invoke(app, ["verify", bundle, "--trusted-keys", anchors])
     assert ok.exit_code == 0, ok.output
-    assert "all checks passed" in ok.stdout
+    assert "verified" in ok.stdout
     assert "receipt-signature" in ok.stdout
+    assert "user:alice" in ok.stdout  # keys are reported by party
+
+    unanchored = runner.invoke(app, ["verify", bundle])
+    assert unanchored.exit_code == 3, unanchored.output
+    assert "internally consistent only" in unanchored.stdout
 
     bad = runner.invoke(app, ["verify", str(_write(tmp_path, "bad.json", _tampered()))])
     assert bad.exit_code == 1
@@ -792,24 +815,37 @@ def test_cli_json_and_trusted_keys(tmp_path: Path) -> None:
     runner = CliRunner()
     bundle = _write(tmp_path, "ok.json", valid_bundle())
     result = runner.invoke(app, ["verify", str(bundle), "--json"])
-    assert result.exit_code == 0
+    assert result.exit_code == 3
     report = json.loads(result.stdout)
-    assert report["ok"] is True
-    assert report["reason"] is None
+    assert (report["ok"], report["verdict"], report["anchored"]) == (
+        False,
+        "consistent-only",
+        False,
+    )
     assert all(check["passed"] for check in report["checks"])
 
-    trusted = _write(tmp_path, "trusted.json", jwks(k.public for k in KEYS.values()))
-    result = runner.invoke(app, ["verify", str(bundle), "--trusted-keys", str(trusted)])
+    trusted = _write(tmp_path, "trusted.json", ANCHORS.to_json())
+    result = runner.invoke(app, ["verify", str(bundle), "--trusted-keys", str(trusted), "--json"])
     assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert (report["ok"], report["verdict"], report["reason"]) == (True, "verified", None)
+    assert {s["party_id"] for s in report["signers"] if s["anchored"]} == set(IDS.values())
     partial = _write(
-        tmp_path, "partial.json", jwks(k.public for r, k in KEYS.items() if r != "merchant")
+        tmp_path,
+        "partial.json",
+        TrustAnchors(tuple(a for a in ANCHORS.anchors if a.party_id != IDS["merchant"])).to_json(),
     )
     result = runner.invoke(app, ["verify", str(bundle), "--trusted-keys", str(partial)])
     assert result.exit_code == 1
-    assert "trusted-keys" in result.stderr
+    assert "trust-anchors" in result.stderr
     not_jwks = _write(tmp_path, "nj.json", {"keys": "no"})
     result = runner.invoke(app, ["verify", str(bundle), "--trusted-keys", str(not_jwks)])
     assert result.exit_code == 2
+    # A plain JWKS names keys, not parties: refused as anchors, never taken as a pass.
+    plain = _write(tmp_path, "plain.json", jwks(k.public for k in KEYS.values()))
+    result = runner.invoke(app, ["verify", str(bundle), "--trusted-keys", str(plain)])
+    assert result.exit_code == 2
+    assert "plain JWKS" in result.stderr
 
     bad = runner.invoke(app, ["verify", str(_write(tmp_path, "bad.json", _tampered())), "--json"])
     assert bad.exit_code == 1

@@ -3,7 +3,8 @@
 The roles run as uvicorn servers on loopback; the person's wallet and the buyer agent talk to
 them over HTTP only (the agent's requests RFC 9421-signed). Each completed purchase leaves an
 evidence bundle in ``OUT/evidence/``; the demo ends by verifying every bundle offline against
-the published keys (``OUT/evidence/trusted-keys.json``).
+trust anchors that bind each published key to its party and role
+(``OUT/evidence/trusted-keys.json``, a ``trustcart-trust-anchors/1`` file).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from trustcart.assistant.wallet import Wallet
 from trustcart.core.clock import SystemClock
 from trustcart.core.ids import new_id
 from trustcart.core.money import Money
-from trustcart.crypto.keys import jwks, keys_from_jwks
+from trustcart.crypto.keys import keys_from_jwks
 from trustcart.delegation.constraints import SpendSoFar
 from trustcart.delegation.iac import IAC
 from trustcart.delegation.isr import ISR
@@ -42,6 +43,7 @@ from trustcart.deployment import (
     seed_if_empty,
 )
 from trustcart.store.db import Database
+from trustcart.trust.anchors import TrustAnchors
 from trustcart.trust.evidence import verify_bundle
 from trustcart.trust.packaging import package_purchase
 from trustcart.trust.recorder import HttpRecorder
@@ -308,13 +310,10 @@ class Demo:
     def verify_all(self) -> None:
         self.console.rule("[bold]3. Offline verification of every evidence bundle")
         trusted_path = self.out / "trusted-keys.json"
-        public = [entry.public_key for entry in self.d.directory.entries() if not entry.revoked]
-        trusted_path.write_text(json.dumps(jwks(public), indent=1), encoding="utf-8")
-        trusted = {key.kid: key for key in public}
+        anchors = TrustAnchors.from_directory(self.d.directory.entries())
+        trusted_path.write_text(json.dumps(anchors.to_json(), indent=1), encoding="utf-8")
         for path in self.result.bundles:
-            report = verify_bundle(
-                json.loads(path.read_text(encoding="utf-8")), trusted_keys=trusted
-            )
+            report = verify_bundle(json.loads(path.read_text(encoding="utf-8")), anchors=anchors)
             if report.ok:
                 self.result.verified.append(path)
                 self.console.print(f"  [green]✓[/] {path.name}: {len(report.checks)} checks hold")
