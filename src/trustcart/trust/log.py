@@ -95,6 +95,7 @@ class TransparencyLog:
             return
         dialect_insert = pg_insert if self.db.dialect == "postgresql" else sqlite_insert
         statement = dialect_insert(LogHeadRow).values(log_id=self.log_id, tree_size=0)
+        signed: tuple[MerkleFrontier, str] | None = None
         with self.db.transaction() as session:
             session.execute(statement.on_conflict_do_nothing(index_elements=["log_id"]))
             # A log (or one written before heads were signed on append) gets a head for its
@@ -102,7 +103,10 @@ class TransparencyLog:
             head = self._lock_head(session)
             newest = session.execute(self._newest_head_query()).first()
             if newest is None or newest.tree_size != head.tree_size:
-                self._store_head(session, self._frontier_at(session, head.tree_size))
+                frontier = self._frontier_at(session, head.tree_size)
+                signed = frontier, self._store_head(session, frontier)
+        if signed is not None:
+            self._publish(*signed)
         self._head_ready = True
 
     def _lock_head(self, session: Session) -> LogHeadRow:
