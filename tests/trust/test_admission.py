@@ -199,7 +199,7 @@ def _attacks(
     }
     for name, case in {**every, **cases}.items():
         full = case if len(case) == 4 else (case[0], case[1], _plain, case[2])
-        ATTACKS[f"{kind.value.split(':')[-1]}/{name}"] = (kind, *full)  # type: ignore[assignment]
+        ATTACKS[f"{kind.value.split(':')[-1]}/{name}"] = (kind, *full)
 
 
 _attacks(
