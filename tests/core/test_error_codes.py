@@ -13,6 +13,7 @@ from trustcart.core.problem import CommonProblem
 from trustcart.delegation.constraints import ConstraintReason
 from trustcart.delegation.errors import DelegationProblem
 from trustcart.payments.errors import PaymentProblem
+from trustcart.trust.admission import RecordRefusal
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "errors.md").read_text(encoding="utf-8")
 
@@ -27,6 +28,7 @@ DOC = (Path(__file__).resolve().parents[2] / "docs" / "errors.md").read_text(enc
         PaymentProblem,
         ToolCode,
         AgentCode,
+        RecordRefusal,
     ],
 )
 def test_every_code_is_documented(codes: type[StrEnum]) -> None:

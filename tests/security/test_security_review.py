@@ -20,11 +20,11 @@ from typing import Any
 
 import pytest
 
+from tests.helpers.bundles import assert_fails, at, build_bundle
 from tests.helpers.clock import T0
 from tests.helpers.delegation import alice_key
 from tests.helpers.delegation import make_iac as make_delegation_iac
 from tests.helpers.payments import World, make_world
-from tests.trust.test_evidence import assert_fails, at, build_bundle
 from trustcart.core.clock import FixedClock
 from trustcart.core.errors import MoneyError
 from trustcart.core.money import Money

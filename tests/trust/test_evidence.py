@@ -10,344 +10,69 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable, Iterator
-from datetime import timedelta
-from functools import cache
 from pathlib import Path
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
-from tests.helpers.clock import T0
+from tests.helpers.bundles import (
+    ANCHORS,
+    IDS,
+    KEYS,
+    SIGNATURE_CHECK,
+    SIGNER,
+    TYPS,
+    Mutator,
+    Payload,
+    _isr,
+    assert_fails,
+    at,
+    build_bundle,
+    cny,
+    valid_bundle,
+)
 from trustcart.cli import commands as _commands  # noqa: F401  (registers every command)
 from trustcart.cli.app import app
-from trustcart.core.clock import FixedClock, format_instant
 from trustcart.crypto.jcs import b64url, b64url_decode, canonicalize, jcs_digest
 from trustcart.crypto.jws import sign_compact
 from trustcart.crypto.keys import SigningKey, jwks
-from trustcart.store.db import Database
-from trustcart.trust.events import Chain, EventType, Participant
+from trustcart.trust.anchors import TrustAnchors
+from trustcart.trust.events import Chain, EventType
 from trustcart.trust.evidence import (
-    BundleKey,
-    VerificationReport,
-    build_purchase_bundle,
     verify_bundle,
     verify_bundle_file,
 )
-from trustcart.trust.log import AttestationService, TransparencyLog
 from trustcart.trust.treehead import TreeHead, sign_tree_head
-
-Payload = dict[str, Any]
-Mutator = Callable[[Payload], None]
-
-KEYS = {
-    role: SigningKey.generate("ES256" if role == "psp" else "EdDSA")
-    for role in ("delegator", "status", "merchant", "psp", "log", "agent")
-}
-IDS = {
-    "delegator": "user:alice",
-    "status": "status:trustcart",
-    "merchant": "m_tea",
-    "psp": "psp:trustcart",
-    "log": "log:trustcart",
-    "agent": "agent:trustcart-assistant",
-}
-TYPS = {
-    "iac": "act-iac+jwt",
-    "status": "act-iac-status+jwt",
-    "cart": "act-cart+jwt",
-    "approval": "act-payment-approval+jwt",
-    "receipt": "act-payment-receipt+jwt",
-    "tree_head": "act-sth+jwt",
-    "record": "act-attestation+jwt",
-}
-SIGNER = {
-    "iac": "delegator",
-    "status": "status",
-    "cart": "merchant",
-    "approval": "delegator",
-    "receipt": "psp",
-    "tree_head": "log",
-}
-PAID_AT = T0 + timedelta(minutes=4, seconds=30)
-SIGNATURE_CHECK = {
-    "iac": "iac-signature",
-    "status": "status-signature",
-    "cart": "cart-signature",
-    "receipt": "receipt-signature",
-    "approval": "approval",
-    "tree_head": "tree-head",
-    "events": "events",
-}
-
-
-def at(minutes: float) -> str:
-    return format_instant(T0 + timedelta(minutes=minutes))
-
-
-def cny(amount: str) -> dict[str, str]:
-    return {"amount": amount, "currency": "CNY"}
-
-
-def _isr() -> Payload:
-    return {
-        "intent_id": "int_1",
-        "agent_id": IDS["agent"],
-        "delegation_mode": "SPECIFIED",
-        "conversation_history": {
-            "user_intent_raw": "order me a pearl milk tea under 30 CNY",
-            "input_mode": ["TEXT"],
-        },
-        "validity_start_time": at(0),
-        "validity_end_time": at(60),
-        "max_total_amount": "80.00",
-        "currency": "CNY",
-        "allowed_payment_methods": ["trustcart-balance"],
-        "item": {
-            "description": "pearl milk tea",
-            "category": "drinks/milk-tea",
-            "quantity": 1,
-            "attributes": {},
-        },
-        "location": {"lat": "30.2590", "lon": "120.1300", "radius_km": "3"},
-        "ext": {"commerce": {}, "agent_behavior": {}},
-    }
-
-
-def _iac(isr: Payload) -> Payload:
-    return {
-        "delegation_id": "dlg_1",
-        "intent_id": "int_1",
-        "delegator_identity": IDS["delegator"],
-        "agent_id": IDS["agent"],
-        "delegation_mode": "SPECIFIED",
-        "validity_start_time": at(0),
-        "validity_end_time": at(60),
-        "max_total_amount": "80.00",
-        "currency": "CNY",
-        "allowed_payment_methods": ["trustcart-balance"],
-        "user_confirmation_method": "DEVICE_SIGNATURE",
-        "user_confirmation_timestamp": at(0),
-        "source_isr_digest": jcs_digest(isr),
-        "status_reference": {
-            "type": "TrustcartSignedStatus/1",
-            "url": "http://127.0.0.1:8001/delegations/dlg_1/status",
-        },
-        "iat": at(0),
-        "ext": {
-            "commerce": {
-                "max_single_amount": "30.00",
-                "min_single_amount": "0.00",
-                "allowed_categories": ["drinks/milk-tea"],
-                "forbidden_categories": ["drinks/alcohol"],
-                "allowed_merchants": [],
-                "forbidden_merchants": ["m_bad"],
-                "max_total_quantity": 3,
-            },
-            "agent_behavior": {
-                "price_deviation_tolerance": "5",
-                "price_deviation_action": "PAUSE_AND_NOTIFY",
-                "on_payment_failure": "CANCEL",
-                "max_retry_count": 0,
-            },
-        },
-    }
-
-
-def _cart() -> Payload:
-    return {
-        "out_trade_no": "ord_1",
-        "merchant_id": IDS["merchant"],
-        "merchant_name": "Tea House",
-        "items": [
-            {
-                "product_id": "p_1",
-                "title": "Pearl milk tea",
-                "category": "drinks/milk-tea",
-                "quantity": 2,
-                "unit_price": cny("9.00"),
-                "line_total": cny("18.00"),
-            }
-        ],
-        "subtotal": cny("18.00"),
-        "discount": cny("2.00"),
-        "shipping": cny("3.00"),
-        "total": cny("19.00"),
-        "coupons": [{"coupon_id": "c_1", "description": "2 off", "amount": cny("2.00")}],
-        "intent_id": "int_1",
-        "delegation_id": "dlg_1",
-        "agent_id": IDS["agent"],
-        "payment": {
-            "method_id": "trustcart-balance",
-            "psp_id": IDS["psp"],
-            "endpoint": "http://127.0.0.1:8003/payments",
-        },
-        "confirmed_at": at(3),
-        "price_locked_until": at(13),
-    }
-
-
-def _receipt(cart: Payload, mode: str) -> Payload:
-    return {
-        "trade_no": "tr_1",
-        "out_trade_no": "ord_1",
-        "merchant_id": IDS["merchant"],
-        "amount": cny("19.00"),
-        "mode": mode,
-        "delegation_id": "dlg_1",
-        "agent_id": IDS["agent"],
-        "cart_digest": jcs_digest(cart),
-        "status": "SUCCESS",
-        "paid_at": format_instant(PAID_AT),
-        "budget": {"spent": cny("19.00"), "remaining": cny("61.00"), "count": 1, "quantity": 2},
-    }
-
-
-def _approval(cart: Payload) -> Payload:
-    return {
-        "out_trade_no": "ord_1",
-        "merchant_id": IDS["merchant"],
-        "cart_digest": jcs_digest(cart),
-        "amount": cny("19.00"),
-        "delegation_id": "dlg_1",
-        "agent_id": IDS["agent"],
-        "approved_at": at(4),
-    }
-
-
-def _participant(role: str) -> Participant:
-    return Participant(role, IDS[role], KEYS[role].kid)
-
-
-def _noop(_: Payload) -> None:
-    return None
-
-
-def build_bundle(
-    *,
-    mode: str = "L1",
-    isr: Mutator = _noop,
-    iac: Mutator = _noop,
-    status: Mutator = _noop,
-    cart: Mutator = _noop,
-    receipt: Mutator = _noop,
-    approval: Mutator = _noop,
-    extra_events: tuple[tuple[EventType, Chain, str, float], ...] = (),
-) -> Payload:
-    """A purchase bundle; each mutator edits a payload *before* its party signs it."""
-    isr_payload = _isr()
-    isr(isr_payload)
-    iac_payload = _iac(isr_payload)
-    iac(iac_payload)
-    status_payload = {
-        "delegation_id": "dlg_1",
-        "status": "Active",
-        "checked_at": at(4),
-        "valid_until": at(5),
-    }
-    status(status_payload)
-    cart_payload = _cart()
-    cart(cart_payload)
-    receipt_payload = _receipt(cart_payload, mode)
-    receipt(receipt_payload)
-    approval_payload = _approval(cart_payload)
-    approval(approval_payload)
-
-    def sign(payload: Payload, kind: str) -> str:
-        return sign_compact(payload, KEYS[SIGNER[kind]], typ=TYPS[kind])
-
-    db = Database("sqlite://")
-    db.create_all()
-    try:
-        clock = FixedClock(T0)
-        log = TransparencyLog(db, KEYS["log"], IDS["log"], clock)
-        counter = iter(range(1, 1_000_000))
-        service = AttestationService(log, clock, lambda n: next(counter).to_bytes(n, "big"))
-        base = Chain("int_1")
-        with_dlg = Chain("int_1", "dlg_1")
-        with_order = Chain("int_1", "dlg_1", "ord_1")
-        paid = Chain("int_1", "dlg_1", "ord_1", "tr_1")
-        plan = [
-            (EventType.INTENT_CREATED, base, "agent", 0.0, {"input_mode": ["TEXT"]}),
-            (
-                EventType.DELEGATION_ISSUED,
-                with_dlg,
-                "delegator",
-                0.5,
-                {"max_total_amount": cny("80.00"), "iac_digest": jcs_digest(iac_payload)},
-            ),
-            (
-                EventType.CART_CONFIRMED,
-                with_order,
-                "merchant",
-                3.0,
-                {"cart_digest": jcs_digest(cart_payload), "total": cny("19.00")},
-            ),
-            (
-                EventType.TRANSACTION_COMPLETED,
-                paid,
-                "psp",
-                4.5,
-                {"amount": cny("19.00"), "status": "SUCCESS"},
-            ),
-            *[(kind, chain, role, minutes, {}) for kind, chain, role, minutes in extra_events],
-        ]
-        events = []
-        for kind, chain, role, minutes, body in plan:
-            clock.set(T0 + timedelta(minutes=minutes))
-            others = [_participant(r) for r in ("agent", "delegator") if r != role]
-            events.append(
-                service.record(kind, chain, [_participant(role), *others], body, KEYS[role])
-            )
-        clock.set(T0 + timedelta(minutes=10))
-        return build_purchase_bundle(
-            keys=[BundleKey(KEYS[role].public, role, IDS[role]) for role in KEYS],
-            isr=isr_payload,
-            iac=sign(iac_payload, "iac"),
-            status=sign(status_payload, "status"),
-            cart=sign(cart_payload, "cart"),
-            approval=sign(approval_payload, "approval") if mode == "L1" else None,
-            receipt=sign(receipt_payload, "receipt"),
-            events=events,
-            log=log,
-            now=T0 + timedelta(minutes=10),
-        )
-    finally:
-        db.dispose()
-
-
-@cache
-def _valid() -> str:
-    return json.dumps(build_bundle())
-
-
-def valid_bundle() -> Payload:
-    result: Payload = json.loads(_valid())
-    return result
-
-
-def assert_fails(bundle: Any, **kwargs: Any) -> VerificationReport:
-    report = verify_bundle(bundle, **kwargs)
-    assert not report.ok, "tampered bundle verified"
-    assert report.reason
-    return report
-
-
-# -- the valid bundle -------------------------------------------------------------------------
 
 
 def test_valid_l1_bundle_verifies() -> None:
-    report = verify_bundle(valid_bundle())
+    report = verify_bundle(valid_bundle(), anchors=ANCHORS)
     assert report.ok, report.reason
     assert report.reason is None
-    assert [c.name for c in report.checks][:3] == ["format", "keys", "trusted-keys"]
+    assert report.verdict == "verified"
+    assert [c.name for c in report.checks][:3] == ["format", "keys", "trust-anchors"]
     assert all(c.passed for c in report.checks)
+    assert {(s.party_id, s.role, s.anchored) for s in report.signers} == {
+        (IDS[r], r, True) for r in KEYS
+    }
+
+
+def test_without_anchors_a_valid_bundle_is_only_consistent() -> None:
+    report = verify_bundle(valid_bundle())
+    assert report.consistent
+    assert not report.ok
+    assert report.verdict == "consistent-only"
+    assert report.reason is not None
+    assert "internally consistent" in report.reason
+    assert "trust-anchors" not in [c.name for c in report.checks]
+    assert not any(s.anchored for s in report.signers)
 
 
 def test_valid_l2_bundle_without_approval_verifies() -> None:
     bundle = build_bundle(mode="L2")
     assert bundle["approval"] is None
-    report = verify_bundle(bundle)
+    report = verify_bundle(bundle, anchors=ANCHORS)
     assert report.ok, report.reason
 
 
@@ -372,17 +97,16 @@ def test_bundle_shape_follows_the_wire_format() -> None:
     assert [set(e) for e in bundle["events"]] == [{"record", "leaf_index", "inclusion_proof"}] * 4
 
 
-def test_trusted_keys_pin_the_bundle_keys() -> None:
+def test_trust_anchors_pin_the_bundle_keys() -> None:
     bundle = valid_bundle()
-    trusted = {key.kid: key.public for key in KEYS.values()}
-    assert verify_bundle(bundle, trusted_keys=trusted).ok
-    del trusted[KEYS["psp"].kid]
-    report = assert_fails(bundle, trusted_keys=trusted)
+    assert verify_bundle(bundle, anchors=ANCHORS).ok
+    partial = TrustAnchors(tuple(a for a in ANCHORS.anchors if a.kid != KEYS["psp"].kid))
+    report = assert_fails(bundle, anchors=partial)
     assert report.first_failure is not None
-    assert report.first_failure.name == "trusted-keys"
+    assert report.first_failure.name == "trust-anchors"
 
 
-def test_substituted_delegator_key_fails_against_trusted_keys() -> None:
+def test_substituted_delegator_key_fails_against_trust_anchors() -> None:
     # An attacker who swaps in their own "delegator" key and re-signs everything the
     # delegator signed passes the bundle's self-consistency, but not a trusted key set.
     bundle = valid_bundle()
@@ -395,8 +119,7 @@ def test_substituted_delegator_key_fails_against_trusted_keys() -> None:
         k for k in bundle["keys"]["jwks"]["keys"] if k["kid"] != real.kid
     ] + [attacker.public.to_jwk()]
     bundle["keys"]["roles"][attacker.kid] = bundle["keys"]["roles"].pop(real.kid)
-    trusted = {key.kid: key.public for key in KEYS.values()}
-    assert_fails(bundle, trusted_keys=trusted)
+    assert assert_fails(bundle).first_failure.name == "trust-anchors"  # type: ignore[union-attr]
 
 
 # -- every signed value, changed without re-signing --------------------------------------------
@@ -690,7 +413,8 @@ SEMANTIC_CASES: dict[str, tuple[str, str, str, Any]] = {
 @pytest.mark.parametrize("case", list(SEMANTIC_CASES))
 def test_properly_signed_but_unauthorized_purchases_fail(case: str) -> None:
     check, party, path, value = SEMANTIC_CASES[case]
-    report = assert_fails(build_bundle(**{party: _set_path(path, value)}))
+    mutators: dict[str, Any] = {party: _set_path(path, value)}
+    report = assert_fails(build_bundle(**mutators))
     assert report.first_failure is not None
     assert report.first_failure.name == check, report.reason
 
@@ -698,7 +422,7 @@ def test_properly_signed_but_unauthorized_purchases_fail(case: str) -> None:
 def test_l2_with_a_bad_approval_fails() -> None:
     bundle = build_bundle(mode="L2")
     bundle["approval"] = valid_bundle()["approval"]  # signed, but for an L1 receipt's fields
-    assert verify_bundle(bundle).ok  # the same cart and amount: a superfluous approval is fine
+    assert verify_bundle(bundle, anchors=ANCHORS).ok  # the same cart and amount: fine
     bundle["approval"] = bundle["iac"]
     assert_fails(bundle)
 
@@ -741,7 +465,7 @@ def test_lifecycle_events_that_allow_the_payment_pass() -> None:
             (EventType.DECISION_LOGGED, Chain("int_1", "dlg_1", "ord_1"), "agent", 2.5),
         )
     )
-    report = verify_bundle(bundle)
+    report = verify_bundle(bundle, anchors=ANCHORS)
     assert report.ok, report.reason
 
 
@@ -755,7 +479,7 @@ def _write(tmp_path: Path, name: str, content: Any) -> Path:
 
 
 def test_verify_bundle_file(tmp_path: Path) -> None:
-    assert verify_bundle_file(_write(tmp_path, "ok.json", valid_bundle())).ok
+    assert verify_bundle_file(_write(tmp_path, "ok.json", valid_bundle()), anchors=ANCHORS).ok
 
 
 def _tampered() -> Payload:
@@ -769,10 +493,17 @@ def _tampered() -> Payload:
 
 def test_cli_exit_codes(tmp_path: Path) -> None:
     runner = CliRunner()
-    ok = runner.invoke(app, ["verify", str(_write(tmp_path, "ok.json", valid_bundle()))])
+    anchors = str(_write(tmp_path, "anchors.json", ANCHORS.to_json()))
+    bundle = str(_write(tmp_path, "ok.json", valid_bundle()))
+    ok = runner.invoke(app, ["verify", bundle, "--trusted-keys", anchors])
     assert ok.exit_code == 0, ok.output
-    assert "all checks passed" in ok.stdout
+    assert "verified" in ok.stdout
     assert "receipt-signature" in ok.stdout
+    assert "user:alice" in ok.stdout  # keys are reported by party
+
+    unanchored = runner.invoke(app, ["verify", bundle])
+    assert unanchored.exit_code == 3, unanchored.output
+    assert "internally consistent only" in unanchored.stdout
 
     bad = runner.invoke(app, ["verify", str(_write(tmp_path, "bad.json", _tampered()))])
     assert bad.exit_code == 1
@@ -792,24 +523,37 @@ def test_cli_json_and_trusted_keys(tmp_path: Path) -> None:
     runner = CliRunner()
     bundle = _write(tmp_path, "ok.json", valid_bundle())
     result = runner.invoke(app, ["verify", str(bundle), "--json"])
-    assert result.exit_code == 0
+    assert result.exit_code == 3
     report = json.loads(result.stdout)
-    assert report["ok"] is True
-    assert report["reason"] is None
+    assert (report["ok"], report["verdict"], report["anchored"]) == (
+        False,
+        "consistent-only",
+        False,
+    )
     assert all(check["passed"] for check in report["checks"])
 
-    trusted = _write(tmp_path, "trusted.json", jwks(k.public for k in KEYS.values()))
-    result = runner.invoke(app, ["verify", str(bundle), "--trusted-keys", str(trusted)])
+    trusted = _write(tmp_path, "trusted.json", ANCHORS.to_json())
+    result = runner.invoke(app, ["verify", str(bundle), "--trusted-keys", str(trusted), "--json"])
     assert result.exit_code == 0
+    report = json.loads(result.stdout)
+    assert (report["ok"], report["verdict"], report["reason"]) == (True, "verified", None)
+    assert {s["party_id"] for s in report["signers"] if s["anchored"]} == set(IDS.values())
     partial = _write(
-        tmp_path, "partial.json", jwks(k.public for r, k in KEYS.items() if r != "merchant")
+        tmp_path,
+        "partial.json",
+        TrustAnchors(tuple(a for a in ANCHORS.anchors if a.party_id != IDS["merchant"])).to_json(),
     )
     result = runner.invoke(app, ["verify", str(bundle), "--trusted-keys", str(partial)])
     assert result.exit_code == 1
-    assert "trusted-keys" in result.stderr
+    assert "trust-anchors" in result.stderr
     not_jwks = _write(tmp_path, "nj.json", {"keys": "no"})
     result = runner.invoke(app, ["verify", str(bundle), "--trusted-keys", str(not_jwks)])
     assert result.exit_code == 2
+    # A plain JWKS names keys, not parties: refused as anchors, never taken as a pass.
+    plain = _write(tmp_path, "plain.json", jwks(k.public for k in KEYS.values()))
+    result = runner.invoke(app, ["verify", str(bundle), "--trusted-keys", str(plain)])
+    assert result.exit_code == 2
+    assert "plain JWKS" in result.stderr
 
     bad = runner.invoke(app, ["verify", str(_write(tmp_path, "bad.json", _tampered())), "--json"])
     assert bad.exit_code == 1

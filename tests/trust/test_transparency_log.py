@@ -51,7 +51,11 @@ def test_appends_get_consecutive_indexes_and_heads_match(
     head = verify_tree_head(log.tree_head(), LOG_KEYS)
     assert head.tree_size == 7
     assert head.root_hash == merkle_root(leaves)
-    assert head.timestamp == "2026-11-29T08:00:10Z"
+    assert head.timestamp == "2026-11-29T08:00:00Z"  # signed by the last append
+    fresh = verify_tree_head(log.sign_tree_head(), LOG_KEYS)
+    assert (fresh.tree_size, fresh.root_hash) == (7, head.root_hash)
+    assert fresh.timestamp == "2026-11-29T08:00:10Z"
+    assert log.tree_head() == log.signed_tree_heads()[-1]
     with pytest.raises(InvalidSignature):
         verify_tree_head(log.tree_head(), {SigningKey.generate().kid: SigningKey.generate().public})
 

@@ -9,32 +9,67 @@
 
 Database work runs in the thread pool (sync handlers, or ``run_in_threadpool``), never on the
 event loop. Records authenticate themselves: each is signed by its initiator, whose key must be
-in the key directory (known, not revoked, in its validity window). Anything else is refused
-and the log is not touched.
+in the key directory (known, not revoked, in its validity window), and must then pass the log's
+admission rule (``trust.admission``: the initiator's role and party, the chain ids, a bounded
+clock skew), refused with a stable ``record-*`` code otherwise. A refused record leaves the log
+untouched.
+
+Reads are cheap and write nothing: ``GET /tree-head`` returns the newest head (signed when the
+last record was appended) from a read-only transaction. Every endpoint is rate-limited per
+client address (``api.rate_limit``): 429 ``rate-limited`` with ``Retry-After``.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import time
+from collections.abc import Callable
+from typing import Any, Literal
 
 from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 
 from trustcart.api.common import create_app, read_json_object
+from trustcart.api.rate_limit import RateLimitMiddleware, rate_limit_from_env
 from trustcart.core.clock import Clock
 from trustcart.core.problem import CommonProblem, ProblemError
+from trustcart.core.rate_limit import RateLimit, RateLimiter
 from trustcart.crypto.errors import InvalidSignature
 from trustcart.crypto.jcs import b64url
 from trustcart.crypto.keys import PublicKey, jwks
+from trustcart.trust.admission import RecordRefusal
 from trustcart.trust.directory import KeyDirectory, usable_key
-from trustcart.trust.errors import DuplicateRecord, TrustError
+from trustcart.trust.errors import DuplicateRecord, LogError, RecordRefused, TrustError
 from trustcart.trust.log import AttestationService
+
+REFUSAL_STATUS = {
+    RecordRefusal.ROLE_NOT_ALLOWED: 403,
+    RecordRefusal.PARTY_MISMATCH: 403,
+    RecordRefusal.CHAIN_IDS: 422,
+    RecordRefusal.TIME_SKEW: 422,
+    RecordRefusal.CHAIN_UNKNOWN: 409,
+    RecordRefusal.CHAIN_MISMATCH: 409,
+}
 
 
 def create_trust_app(
-    attestations: AttestationService, directory: KeyDirectory, clock: Clock
+    attestations: AttestationService,
+    directory: KeyDirectory,
+    clock: Clock,
+    *,
+    rate_limit: RateLimit | Literal["off"] | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
 ) -> FastAPI:
+    """The trust service over ``attestations``, which must carry an admission rule.
+
+    ``rate_limit``: a per-client limit, ``"off"``, or None for ``TRUSTCART_TRUST_RATE_LIMIT``
+    (default ``api.rate_limit.DEFAULT_RATE_LIMIT``).
+    """
+    if attestations.admission is None:
+        raise LogError("the trust service needs an AttestationService with an admission rule")
     app = create_app("trustcart trust service (TSD-ATT)")
+    limit = rate_limit_from_env() if rate_limit is None else rate_limit
+    if isinstance(limit, RateLimit):
+        app.add_middleware(RateLimitMiddleware, limiter=RateLimiter(limit), monotonic=monotonic)
     log = attestations.log
 
     def resolve(kid: str) -> PublicKey | None:
@@ -55,6 +90,9 @@ def create_trust_app(
             recorded = await run_in_threadpool(attestations.anchor, token, resolve)
         except DuplicateRecord as e:
             raise ProblemError(CommonProblem.IDEMPOTENCY_CONFLICT, 409, str(e)) from e
+        except RecordRefused as e:
+            code = RecordRefusal(e.code)
+            raise ProblemError(code, REFUSAL_STATUS[code], e.detail) from e
         except (InvalidSignature, TrustError) as e:
             raise ProblemError(
                 CommonProblem.SIGNATURE_INVALID,

@@ -1,7 +1,13 @@
-"""``trustcart verify FILE``: check an evidence bundle offline and print every check.
+"""``trustcart verify FILE [--trusted-keys ANCHORS]``: check an evidence bundle offline.
 
-Exit status: 0 when every check holds; 1 when any fails (the first failing reason goes to
-stderr); 2 when the bundle or the trusted-keys file cannot be read or is not JSON.
+Prints every check and every key by party. Exit status:
+
+    0  verified: every check holds against trust anchors that bind each key to its party and role
+    1  refused: a check failed (the first failing reason goes to stderr)
+    2  unusable input: the bundle or the anchors file cannot be read or is not JSON, or the
+       anchors file is not a trust-anchors document (a plain JWKS names no party or role)
+    3  internally consistent only: every check holds, but no trust anchors were given, so
+       nothing ties the bundle's keys to the parties they claim to be
 """
 
 from __future__ import annotations
@@ -15,26 +21,35 @@ import typer
 from trustcart.cli.app import app
 
 if TYPE_CHECKING:
-    pass
+    from trustcart.trust.evidence import VerificationReport
 
-if TYPE_CHECKING:
-    from trustcart.crypto.keys import PublicKey
-
+EXIT_VERIFIED = 0
 EXIT_FAILED = 1
 EXIT_UNREADABLE = 2
+EXIT_UNANCHORED = 3
 
 
-def _load_trusted_keys(path: Path) -> dict[str, PublicKey]:
-    from trustcart.crypto.errors import KeyFormatError
-    from trustcart.crypto.keys import keys_from_jwks
-    from trustcart.trust.errors import BundleFileError
-    from trustcart.trust.evidence import load_bundle_file
+def _print_report(file: Path, report: VerificationReport) -> None:
+    from rich.console import Console
+    from rich.table import Table
 
-    document = load_bundle_file(path)
-    try:
-        return keys_from_jwks(document)
-    except KeyFormatError as e:
-        raise BundleFileError(f"{path} is not a usable JWKS: {e}") from e
+    console = Console()
+    parties = Table(title="keys by party")
+    for column in ("party", "role", "kid", "anchored"):
+        parties.add_column(column)
+    for signer in report.signers:
+        parties.add_row(
+            signer.party_id, signer.role, signer.kid[:16], "yes" if signer.anchored else "no"
+        )
+    console.print(parties)
+    table = Table(title=f"evidence {file.name}")
+    table.add_column("check")
+    table.add_column("result")
+    table.add_column("detail", overflow="fold")
+    for check in report.checks:
+        mark = "[green]pass[/green]" if check.passed else "[red]FAIL[/red]"
+        table.add_row(check.name, mark, check.detail)
+    console.print(table)
 
 
 @app.command()
@@ -42,38 +57,44 @@ def verify(
     file: Annotated[Path, typer.Argument(help="The evidence bundle (trustcart-evidence/1 JSON).")],
     trusted_keys: Annotated[
         Path | None,
-        typer.Option("--trusted-keys", help="A JWKS file; every signing key must be in it."),
+        typer.Option(
+            "--trusted-keys",
+            help="A trust-anchors file (trustcart-trust-anchors/1): each key with its party "
+            "and roles. Without it the bundle can only be internally consistent (exit 3).",
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
-    """Verify an evidence bundle offline: signatures, limits, events and log proofs."""
-    from rich.console import Console
-    from rich.table import Table
+    """Verify an evidence bundle offline: keys by party, signatures, limits, events, proofs.
 
+    Exit 0 verified against trust anchors, 1 refused, 2 unusable input, 3 internally
+    consistent only (no anchors given).
+    """
+    from rich.console import Console
+
+    from trustcart.trust.anchors import load_anchors_file
     from trustcart.trust.errors import BundleFileError
     from trustcart.trust.evidence import load_bundle_file, verify_bundle
 
     errors = Console(stderr=True)
     try:
         bundle = load_bundle_file(file)
-        trusted = _load_trusted_keys(trusted_keys) if trusted_keys is not None else None
-    except BundleFileError as e:
+        anchors = load_anchors_file(trusted_keys) if trusted_keys is not None else None
+    except BundleFileError as e:  # AnchorsError included
         errors.print(f"error: {e}", markup=False, highlight=False)
         raise typer.Exit(EXIT_UNREADABLE) from e
-    report = verify_bundle(bundle, trusted_keys=trusted)
+    report = verify_bundle(bundle, anchors=anchors)
     if as_json:
         typer.echo(json.dumps(report.to_json(), indent=2))
     else:
-        table = Table(title=f"evidence {file.name}")
-        table.add_column("check")
-        table.add_column("result")
-        table.add_column("detail", overflow="fold")
-        for check in report.checks:
-            mark = "[green]pass[/green]" if check.passed else "[red]FAIL[/red]"
-            table.add_row(check.name, mark, check.detail)
-        Console().print(table)
-    if not report.ok:
+        _print_report(file, report)
+    if not report.consistent:
         errors.print(f"verification failed: {report.reason}", markup=False, highlight=False)
         raise typer.Exit(EXIT_FAILED)
+    if not report.ok:
+        if not as_json:
+            Console().print("[yellow]internally consistent only: NOT verified[/yellow]")
+        errors.print(f"not verified: {report.reason}", markup=False, highlight=False)
+        raise typer.Exit(EXIT_UNANCHORED)
     if not as_json:
-        Console().print("[green]all checks passed[/green]")
+        Console().print("[green]verified: every check holds against the trust anchors[/green]")

@@ -38,6 +38,7 @@ class CommonProblem(StrEnum):
     DIGEST_MISMATCH = "digest-mismatch"
     UNKNOWN_AGENT = "unknown-agent"
     IDEMPOTENCY_CONFLICT = "idempotency-conflict"
+    RATE_LIMITED = "rate-limited"
     INTERNAL = "internal-error"
 
 

@@ -5,7 +5,8 @@ that ``trustcart chat``, the MCP server and the LLM back end use: her words beco
 the planner's options are shown, she approves in her wallet, the agent pays over HTTP (its
 requests RFC 9421-signed). Each completed purchase leaves an evidence bundle in
 ``OUT/evidence/``; the demo ends by verifying every bundle offline against the published keys
-(``OUT/evidence/trusted-keys.json``).
+(``OUT/evidence/trusted-keys.json``, trust anchors: a ``trustcart-trust-anchors/1`` file that
+binds each published key to its party and role).
 
 Then it shows the refusals: a third delegated purchase would pass the budget, so the tools'
 own pre-check refuses it; a deliberately careless agent that skips its checks is refused by the
@@ -30,7 +31,6 @@ from trustcart.assistant.proposals import ApprovalRequest, Delegation, Purchase
 from trustcart.assistant.tools import ShoppingTools
 from trustcart.core.clock import SystemClock
 from trustcart.core.payment import PaymentMode
-from trustcart.crypto.keys import jwks
 from trustcart.delegation.iac import IAC
 from trustcart.delegation.lifecycle import CredentialStatus
 from trustcart.delegation.status import StatusAttestation
@@ -40,6 +40,7 @@ from trustcart.local.market import Clients, buyer_agent, tools_for
 from trustcart.local.seed import seed_if_empty
 from trustcart.local.servers import ROLE_NAMES, Endpoints, Servers, free_port
 from trustcart.store.db import Database
+from trustcart.trust.anchors import TrustAnchors
 from trustcart.trust.evidence import verify_bundle
 from trustcart.trust.packaging import package_purchase
 
@@ -252,13 +253,10 @@ class Demo:
     def verify_all(self) -> None:
         self.console.rule("[bold]3. Offline verification of every evidence bundle")
         trusted_path = self.out / "trusted-keys.json"
-        public = [entry.public_key for entry in self.d.directory.entries() if not entry.revoked]
-        trusted_path.write_text(json.dumps(jwks(public), indent=1), encoding="utf-8")
-        trusted = {key.kid: key for key in public}
+        anchors = TrustAnchors.from_directory(self.d.directory.entries())
+        trusted_path.write_text(json.dumps(anchors.to_json(), indent=1), encoding="utf-8")
         for path in self.result.bundles:
-            report = verify_bundle(
-                json.loads(path.read_text(encoding="utf-8")), trusted_keys=trusted
-            )
+            report = verify_bundle(json.loads(path.read_text(encoding="utf-8")), anchors=anchors)
             if report.ok:
                 self.result.verified.append(path)
                 self.console.print(f"  [green]✓[/] {path.name}: {len(report.checks)} checks hold")

@@ -48,6 +48,7 @@ from trustcart.payments.provider import PaymentProvider
 from trustcart.store.commerce import MerchantRow
 from trustcart.store.db import Database
 from trustcart.store.nonces import SqlNonceCache
+from trustcart.trust.admission import RecordAdmission
 from trustcart.trust.directory import InMemoryKeyDirectory, usable_key
 from trustcart.trust.events import Chain, EventType, Participant
 from trustcart.trust.local_recorder import LocalRecorder
@@ -102,7 +103,8 @@ def build(db: Database, home: Path, endpoints: Endpoints, clock: Clock | None = 
     keys = KeyStore(home / "keys.json")
     directory = InMemoryKeyDirectory()
     log = TransparencyLog(db, keys.get("log"), LOG_ID, clock)
-    attestations = AttestationService(log, clock)
+    # Every record, from this process or over HTTP, passes the log's admission rule.
+    attestations = AttestationService(log, clock, admission=RecordAdmission(directory))
     recorder = LocalRecorder(attestations)
     with db.transaction() as session:
         merchant_ids = list(session.scalars(select(MerchantRow.merchant_id)).all())

@@ -6,7 +6,8 @@ Rules kept here, so that services need not think about the dialect:
   or not at all, which is how money and records are never half-written;
 * on SQLite a transaction starts with ``BEGIN IMMEDIATE``, taking the write lock up front, so
   check-then-write sequences (budgets, idempotency keys) cannot interleave; on PostgreSQL the
-  services lock the rows they check with ``SELECT ... FOR UPDATE``;
+  services lock the rows they check with ``SELECT ... FOR UPDATE``; a unit of work that only
+  reads (``Database.read()``) takes no write lock;
 * SQLite runs in WAL mode with foreign keys on.
 """
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+READ_ONLY_OPTION = "trustcart_read_only"
 
 
 VERSIONS = Path(__file__).resolve().parent / "migrations" / "versions"
@@ -86,7 +88,10 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # Readers (Database.read) begin DEFERRED: in WAL mode they neither take nor wait for
+        # the write lock.
+        read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -96,6 +101,9 @@ class Database:
         self.url = url
         self.engine = make_engine(url, echo=echo)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._readers = sessionmaker(
+            self.engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
+        )
 
     @property
     def dialect(self) -> str:
@@ -105,6 +113,13 @@ class Database:
     def transaction(self) -> Iterator[Session]:
         """One atomic unit of work: commit on success, roll back on any exception."""
         with self._sessions() as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A unit of work that only reads: on SQLite it takes no write lock (``BEGIN``, not
+        ``BEGIN IMMEDIATE``), so readers never queue behind writers; it must not write."""
+        with self._readers() as session, session.begin():
             yield session
 
     def create_all(self) -> None:

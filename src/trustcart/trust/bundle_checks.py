@@ -5,9 +5,12 @@ Each check is a method that returns a short detail or raises ``CheckFailed``; th
 a wrong type or a parse error always fails closed. A check that needs a value an earlier check
 could not establish (``need``) fails with "depends on ..." rather than being skipped.
 
-Keys come only from the bundle's own ``keys`` (optionally pinned by the caller's trusted set);
-every signed object is verified with the key whose *role* matches its kind, so a merchant key
-cannot sign a receipt, and the role's ``id`` must be the party the payload names.
+Keys come only from the bundle's own ``keys``; every signed object is verified with the key
+whose *role* matches its kind, and the role's ``id`` must be the party the payload names. On
+their own these keys prove only that the bundle agrees with itself: with trust anchors
+(``trust.anchors``), every key must also be anchored for that party and role and valid when it
+signed (``trust.bundle_anchors``), which is what makes a merchant key unable to sign as the
+person, the PSP, the status service, the log or another merchant.
 """
 
 from __future__ import annotations
@@ -22,9 +25,17 @@ from trustcart.core.money import Money
 from trustcart.core.payment import PaymentMode, PaymentStatus
 from trustcart.core.typs import APPROVAL_TYP, CART_TYP, IAC_TYP, RECEIPT_TYP, STATUS_TYP
 from trustcart.crypto.jcs import b64url, jcs_digest
-from trustcart.crypto.jws import peek_header, verify_compact
+from trustcart.crypto.jws import verify_compact
 from trustcart.crypto.keys import PublicKey, keys_from_jwks
 from trustcart.delegation.status import STATUS_CLOCK_SKEW
+from trustcart.trust.admission import SKEW
+from trustcart.trust.anchors import TrustAnchors
+from trustcart.trust.bundle_anchors import (
+    check_anchored_keys,
+    check_event_initiator,
+    check_valid_at,
+    purchase_facts,
+)
 from trustcart.trust.bundle_format import (
     BUNDLE_FIELDS,
     BUNDLE_FORMAT,
@@ -52,7 +63,7 @@ class BundleChecks:
     CHECK_ORDER = (
         "format",
         "keys",
-        "trusted-keys",
+        "trust-anchors",
         "isr",
         "iac-signature",
         "iac-isr-digest",
@@ -73,9 +84,9 @@ class BundleChecks:
         "tree-size",
     )
 
-    def __init__(self, bundle: Any, trusted_keys: Mapping[str, PublicKey] | None) -> None:
+    def __init__(self, bundle: Any, anchors: TrustAnchors | None) -> None:
         self.bundle = bundle
-        self.trusted = trusted_keys
+        self.anchors = anchors
         self.keys: dict[str, PublicKey] | None = None
         self.roles: dict[str, tuple[str, str]] = {}
         self.role_kid: dict[str, str] = {}
@@ -106,6 +117,9 @@ class BundleChecks:
             raise CheckFailed(f"{name} must be a compact JWS")
         payload = verify_compact(token, {kid: keys[kid]}, typ=typ).payload
         return payload, self.roles[kid][1]
+
+    def _valid_at(self, role: str, at: datetime) -> None:
+        check_valid_at(self.anchors, self.role_kid[role], self.roles, at)
 
     def _iac_commerce(self) -> dict[str, Any]:
         iac = need(self.iac, "iac-signature")
@@ -168,22 +182,9 @@ class BundleChecks:
         self.keys = parsed
         return f"{len(parsed)} keys: " + ", ".join(sorted(self.role_kid))
 
-    def check_trusted_keys(self) -> str:
-        if self.trusted is None:
-            return "no trusted key set given: the bundle's own keys are taken as they are"
-        keys = need(self.keys, "keys")
-        used = set()
-        for name in ("iac", "status", "cart", "receipt", "approval", "tree_head"):
-            token = self._get(name)
-            if token is not None:
-                used.add(peek_header(token).get("kid"))
-        for event in field(self.bundle, "events", list):
-            used.add(peek_header(field(event, "record", str)).get("kid"))
-        for kid in sorted(used, key=str):
-            trusted = self.trusted.get(kid) if isinstance(kid, str) else None
-            if trusted is None or kid not in keys or trusted.jwk != keys[kid].jwk:
-                raise CheckFailed(f"key {kid} is not in the trusted key set")
-        return f"all {len(used)} signing keys are trusted"
+    def check_trust_anchors(self) -> str:
+        anchors, keys = need(self.anchors, "trust anchors"), need(self.keys, "keys")
+        return check_anchored_keys(anchors, keys, self.roles)
 
     def check_isr(self) -> str:
         isr = field(self.bundle, "isr", dict)
@@ -196,6 +197,7 @@ class BundleChecks:
     def check_iac_signature(self) -> str:
         iac, delegator = self._signed("iac", "delegator", IAC_TYP)
         equal("delegator_identity", field(iac, "delegator_identity", str), delegator)
+        self._valid_at("delegator", instant(iac, "iat" if "iat" in iac else "validity_start_time"))
         for name in ("delegation_id", "intent_id", "agent_id", "currency", "source_isr_digest"):
             field(iac, name, str)
         start, end = instant(iac, "validity_start_time"), instant(iac, "validity_end_time")
@@ -215,6 +217,7 @@ class BundleChecks:
 
     def check_status_signature(self) -> str:
         status, _ = self._signed("status", "status", STATUS_TYP)
+        self._valid_at("status", instant(status, "checked_at"))
         field(status, "delegation_id", str)
         field(status, "status", str)
         if instant(status, "valid_until") < instant(status, "checked_at"):
@@ -225,12 +228,14 @@ class BundleChecks:
     def check_cart_signature(self) -> str:
         cart, merchant = self._signed("cart", "merchant", CART_TYP)
         equal("cart merchant_id", field(cart, "merchant_id", str), merchant)
+        self._valid_at("merchant", instant(cart, "confirmed_at"))
         field(cart, "out_trade_no", str)
         self.cart = cart
         return f"{cart['out_trade_no']} signed by {merchant}"
 
     def check_receipt_signature(self) -> str:
         receipt, _ = self._signed("receipt", "psp", RECEIPT_TYP)
+        self._valid_at("psp", instant(receipt, "paid_at"))
         self.paid_at = instant(receipt, "paid_at")
         field(receipt, "trade_no", str)
         self.receipt = receipt
@@ -313,6 +318,8 @@ class BundleChecks:
         for name in ("out_trade_no", "merchant_id"):
             equal(f"receipt {name}", field(receipt, name, str), cart[name])
         equal("receipt amount", money(receipt, "amount"), money(cart, "total"))
+        psp = self.roles[self.role_kid["psp"]][1]
+        equal("payment provider", psp, field(field(cart, "payment", dict), "psp_id", str))
         for name in ("delegation_id", "agent_id"):
             equal(f"receipt {name}", field(receipt, name, str), iac[name])
         equal("receipt status", field(receipt, "status", str), PaymentStatus.SUCCESS.value)
@@ -353,6 +360,7 @@ class BundleChecks:
                 raise CheckFailed("an L1 payment needs the delegator's approval")
             return "L2: no approval needed"
         approval, _ = self._signed("approval", "delegator", APPROVAL_TYP)
+        self._valid_at("delegator", instant(approval, "approved_at"))
         for name in ("out_trade_no", "merchant_id", "cart_digest", "delegation_id", "agent_id"):
             equal(f"approval {name}", field(approval, name, str), receipt[name])
         equal("approval amount", money(approval, "amount"), money(receipt, "amount"))
@@ -371,6 +379,7 @@ class BundleChecks:
             "out_trade_no": cart["out_trade_no"],
             "trade_no": receipt["trade_no"],
         }
+        facts = purchase_facts(iac, cart, receipt, self.roles[self.role_kid["psp"]][1])
         records: list[tuple[VerifiedRecord, Any]] = []
         for event in events:
             if not isinstance(event, dict) or set(event) != {
@@ -381,12 +390,14 @@ class BundleChecks:
                 raise CheckFailed("an event is exactly {record, leaf_index, inclusion_proof}")
             record = verify_record(field(event, "record", str), keys)
             for person in record.participants:
-                if person.kid in self.roles and self.roles[person.kid] != (person.role, person.id):
+                if self.roles.get(person.kid) != (person.role, person.id):
                     raise CheckFailed(
                         f"{record.record_id}: participant {person.id} does not match its key's role"
                     )
             for name, value in record.chain.to_json().items():
                 equal(f"{record.record_id} chain.{name}", value, expected[name])
+            check_valid_at(self.anchors, record.initiator.kid, self.roles, record.event_time)
+            check_event_initiator(record, facts)
             records.append((record, event))
         if len({r.record_id for r, _ in records}) != len(records):
             raise CheckFailed("a record appears twice")
@@ -421,6 +432,7 @@ class BundleChecks:
         kid = self.role_kid["log"]
         head = verify_tree_head(field(self.bundle, "tree_head", str), {kid: keys[kid]})
         equal("tree head log_id", head.log_id, self.roles[kid][1])
+        self._valid_at("log", parse_instant(head.timestamp))
         self.head = head
         return f"{head.log_id} size {head.tree_size} at {head.timestamp}"
 
@@ -446,6 +458,7 @@ class BundleChecks:
         for record, event in records:
             if not 0 <= field(event, "leaf_index", int) < head.tree_size:
                 raise CheckFailed(f"leaf {event['leaf_index']} is beyond tree size")
-            if record.created_at > stamped:
+            # The log admits a record stamped up to SKEW.max_ahead past its own clock.
+            if record.created_at > stamped + SKEW.max_ahead:
                 raise CheckFailed(f"{record.record_id} was created after the tree head")
         return f"tree size {head.tree_size} covers every event"

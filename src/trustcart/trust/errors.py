@@ -8,8 +8,10 @@
         ├── InvalidTreeHead       a signed tree head is malformed
         ├── LogError              the transparency log refused an operation
         │   ├── DuplicateRecord   a record id is already anchored (anchors are never overwritten)
+        │   ├── RecordRefused     the log's admission rule refused a record (``code`` says why)
         │   └── ProofRangeError   a proof was asked for sizes or indexes the log does not have
-        └── BundleFileError       an evidence file cannot be read or is not JSON
+        ├── BundleFileError       an evidence file cannot be read or is not JSON
+        │   └── AnchorsError      a trust-anchors file is not a usable anchors document
 
 Signature failures stay ``trustcart.crypto.errors.InvalidSignature`` (opaque on purpose).
 Bundle verification never raises for a bad bundle: it returns a report whose failed checks
@@ -52,9 +54,22 @@ class DuplicateRecord(LogError):
         super().__init__(f"record {record_id} is already anchored at leaf {leaf_index}")
 
 
+class RecordRefused(LogError):
+    """The log's admission rule refused a record; ``code`` is a stable ``RecordRefusal``."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        self.code = code
+        self.detail = detail
+        super().__init__(f"{code}: {detail}")
+
+
 class ProofRangeError(LogError):
     """A proof was asked for an index or tree size outside what the log holds."""
 
 
 class BundleFileError(TrustError):
     """An evidence bundle file cannot be read or does not hold JSON."""
+
+
+class AnchorsError(BundleFileError):
+    """A trust-anchors file cannot be used: unreadable, not JSON, or keys without party and role."""

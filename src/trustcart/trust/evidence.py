@@ -14,15 +14,23 @@ with no network access (ACT TSD-ATT-SVF, run on a file)::
 ``verify_bundle`` runs every check in ``BundleChecks.CHECK_ORDER`` and returns a report; it
 never raises for a bad bundle. Each check fails closed: a missing field, an unexpected type,
 an unparseable value or an unexpected exception is a failed check, and a check whose inputs
-did not verify fails as "depends on ...". The bundle passes only if every check passes.
+did not verify fails as "depends on ...".
 
-Without ``trusted_keys`` the keys are the bundle's own, so the verdict is "these parties, with
-these keys, agreed on this purchase"; with a trusted set (a JWKS the verifier got elsewhere)
-every signing key must also be in it.
+The verdict has three values (``VerificationReport.verdict``):
+
+* ``verified``: every check holds against trust anchors (``trust.anchors``) that bind each key
+  to its party and role; only then is ``ok`` true;
+* ``consistent-only``: every check holds, but no anchors were given, so the keys are the
+  bundle's own and the verdict is only "these keys agree on this purchase": anyone can make
+  such a bundle with keys of their own;
+* ``refused``: a check failed; ``reason`` names the first.
+
+The report lists every key by party (``signers``): who signed in which role, and whether an
+anchor vouches for it.
 
 >>> report = verify_bundle({"format": "nonsense"})
->>> report.ok, report.first_failure.name
-(False, 'format')
+>>> report.verdict, report.first_failure.name
+('refused', 'format')
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ from trustcart.core.clock import format_instant
 from trustcart.crypto.jcs import b64url
 from trustcart.crypto.jws import peek_payload
 from trustcart.crypto.keys import PublicKey, jwks
+from trustcart.trust.anchors import TrustAnchors
 from trustcart.trust.bundle_checks import BundleChecks
 from trustcart.trust.bundle_format import BUNDLE_FORMAT, ROLES, CheckFailed
 from trustcart.trust.errors import BundleFileError, TrustError
@@ -47,6 +56,7 @@ __all__ = [
     "BUNDLE_FORMAT",
     "BundleKey",
     "Check",
+    "Signer",
     "VerificationReport",
     "build_purchase_bundle",
     "verify_bundle",
@@ -65,14 +75,52 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Signer:
+    """A key of the bundle, by party: who it is, the role it signs in, and if an anchor vouches."""
+
+    party_id: str
+    role: str
+    kid: str
+    anchored: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "party_id": self.party_id,
+            "role": self.role,
+            "kid": self.kid,
+            "anchored": self.anchored,
+        }
+
+
+UNANCHORED = (
+    "no trust anchors: every check holds, but the keys are the bundle's own, so it is only "
+    "internally consistent (anyone can make such a bundle with keys of their own)"
+)
+
+
+@dataclass(frozen=True)
 class VerificationReport:
-    """Every check with its outcome; ``ok`` only when there is at least one and all passed."""
+    """Every check with its outcome, the keys by party, and whether anchors were given."""
 
     checks: tuple[Check, ...]
+    anchored: bool = False
+    signers: tuple[Signer, ...] = ()
+
+    @property
+    def consistent(self) -> bool:
+        """At least one check ran and every check passed (with or without anchors)."""
+        return bool(self.checks) and all(check.passed for check in self.checks)
 
     @property
     def ok(self) -> bool:
-        return bool(self.checks) and all(check.passed for check in self.checks)
+        """Verified: every check passed, against trust anchors."""
+        return self.consistent and self.anchored
+
+    @property
+    def verdict(self) -> str:
+        if not self.consistent:
+            return "refused"
+        return "verified" if self.anchored else "consistent-only"
 
     @property
     def first_failure(self) -> Check | None:
@@ -80,24 +128,35 @@ class VerificationReport:
 
     @property
     def reason(self) -> str | None:
+        """The first failing check, or why a consistent bundle is not verified; else None."""
         failed = self.first_failure
-        return f"{failed.name}: {failed.detail}" if failed else None
+        if failed is not None:
+            return f"{failed.name}: {failed.detail}"
+        return None if self.ok else UNANCHORED
 
     def to_json(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
+            "verdict": self.verdict,
+            "anchored": self.anchored,
             "reason": self.reason,
+            "signers": [signer.to_json() for signer in self.signers],
             "checks": [check.to_json() for check in self.checks],
         }
 
 
-def verify_bundle(
-    bundle: Any, *, trusted_keys: Mapping[str, PublicKey] | None = None
-) -> VerificationReport:
-    """Run every check on ``bundle`` offline and report; never raises for a bad bundle."""
-    run = BundleChecks(bundle, trusted_keys)
+def verify_bundle(bundle: Any, *, anchors: TrustAnchors | None = None) -> VerificationReport:
+    """Run every check on ``bundle`` offline and report; never raises for a bad bundle.
+
+    Without ``anchors`` the report can at best be ``consistent-only``, never ``ok``.
+    """
+    if anchors is not None and not isinstance(anchors, TrustAnchors):
+        raise TypeError("anchors must be TrustAnchors (a bare key set names no parties)")
+    run = BundleChecks(bundle, anchors)
     checks: list[Check] = []
     for name in BundleChecks.CHECK_ORDER:
+        if name == "trust-anchors" and anchors is None:
+            continue
         method = getattr(run, "check_" + name.replace("-", "_"))
         try:
             detail = method()
@@ -107,7 +166,16 @@ def verify_bundle(
             checks.append(Check(name, False, f"{type(e).__name__}: {e}".rstrip(": ")))
         else:
             checks.append(Check(name, True, detail))
-    return VerificationReport(tuple(checks))
+    signers = tuple(
+        Signer(
+            party,
+            role,
+            kid,
+            anchors is not None and anchors.mismatch(kid, role=role, party=party) is None,
+        )
+        for kid, (role, party) in sorted(run.roles.items(), key=lambda item: item[1][::-1])
+    )
+    return VerificationReport(tuple(checks), anchored=anchors is not None, signers=signers)
 
 
 def load_bundle_file(path: str | Path) -> Any:
@@ -123,10 +191,10 @@ def load_bundle_file(path: str | Path) -> Any:
 
 
 def verify_bundle_file(
-    path: str | Path, *, trusted_keys: Mapping[str, PublicKey] | None = None
+    path: str | Path, *, anchors: TrustAnchors | None = None
 ) -> VerificationReport:
     """``verify_bundle`` on a file; raises ``BundleFileError`` only if it cannot be read."""
-    return verify_bundle(load_bundle_file(path), trusted_keys=trusted_keys)
+    return verify_bundle(load_bundle_file(path), anchors=anchors)
 
 
 @dataclass(frozen=True)
@@ -157,7 +225,8 @@ def build_purchase_bundle(
     log: TransparencyLog,
     now: datetime,
 ) -> dict[str, Any]:
-    """Assemble a purchase bundle with inclusion proofs against one freshly signed tree head.
+    """Assemble a purchase bundle with inclusion proofs against one freshly signed tree head
+    (a write to the log's head table: packaging is the operator's work, not an anonymous read).
 
     The log's own key is added with role ``log`` when ``keys`` lacks it. The bundle is not
     verified here (a dispute may need to package evidence that fails); call ``verify_bundle``.
@@ -165,7 +234,7 @@ def build_purchase_bundle(
     listed = list(keys)
     if not any(k.role == "log" for k in listed):
         listed.append(BundleKey(log.public_key, "log", log.log_id))
-    tree_head = log.tree_head()
+    tree_head = log.sign_tree_head()  # stamped now, so it postdates every record it covers
     tree_size = peek_payload(tree_head)["tree_size"]
     return {
         "format": BUNDLE_FORMAT,

@@ -11,31 +11,40 @@ and consistency with ``trustcart.trust.merkle``. Rules kept here:
 * **anchors are never overwritten:** a record id already in the log is refused with
   ``DuplicateRecord``, which names where it already sits (ACT returns the existing height);
 * **signed heads are kept:** every tree head the log signs is stored, so a later dispute can
-  ask for a consistency proof from any head ever handed out.
+  ask for a consistency proof from any head ever handed out;
+* **heads are signed on append:** each append signs and stores the head of the new size in
+  its own transaction, from a Merkle frontier the process keeps (``trust.frontier``: O(log n)
+  per append, extended with what other processes appended), so reading the current head
+  (``tree_head``) is one read-only query, cached per size: no lock, no hashing, no row written;
+* **admission:** an ``AttestationService`` with a ``RecordAdmission`` checks every record
+  against the records already in its chain, under the same lock, before it is appended
+  (``trust.admission``); a refused record leaves the log unchanged.
 
-Leaf hashes are stored; a proof or a root loads the leaf hashes of the tree it is about and
-does O(n) hashing (no quadratic work). That is fine for a shop's log; a very large log would
-cache complete-subtree hashes instead.
+Proofs load the leaf hashes of the tree they are about and do O(n) hashing (no quadratic work),
+in read-only transactions. That is fine for a shop's log; a very large log would cache
+complete-subtree hashes instead.
 """
 
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, or_, select
 from sqlalchemy.orm import Session
 
 from trustcart.core.clock import Clock, format_instant
 from trustcart.core.ids import RandomBytes
-from trustcart.crypto.jws import KeyResolver
+from trustcart.crypto.jws import KeyResolver, peek_header, peek_payload
 from trustcart.crypto.keys import PublicKey, SigningKey
 from trustcart.store.db import Database
 from trustcart.store.trust import AttestationRow, LogHeadRow, LogLeafRow, TreeHeadRow
 from trustcart.store.upsert import insert_or_ignore
+from trustcart.trust.admission import RecordAdmission
 from trustcart.trust.errors import DuplicateRecord, LogError, ProofRangeError
 from trustcart.trust.events import (
     Chain,
@@ -43,15 +52,12 @@ from trustcart.trust.events import (
     Participant,
     VerifiedRecord,
     build_record,
+    parse_record,
     sign_record,
     verify_record,
 )
-from trustcart.trust.merkle import (
-    consistency_proof,
-    inclusion_proof,
-    leaf_hash,
-    root_from_leaf_hashes,
-)
+from trustcart.trust.frontier import MerkleFrontier
+from trustcart.trust.merkle import consistency_proof, inclusion_proof, leaf_hash
 from trustcart.trust.treehead import TreeHead, sign_tree_head
 
 
@@ -71,6 +77,9 @@ class TransparencyLog:
         self.clock = clock
         self._key = log_key
         self._head_ready = False
+        self._cache = threading.Lock()
+        self._frontier = MerkleFrontier()  # of a committed prefix of the log
+        self._latest: tuple[int, str] | None = None  # (size, signed head) last seen
 
     @property
     def public_key(self) -> PublicKey:
@@ -83,6 +92,7 @@ class TransparencyLog:
         # processes starting the same log cannot both insert it.
         if self._head_ready:
             return
+        signed: tuple[MerkleFrontier, str] | None = None
         with self.db.transaction() as session:
             insert_or_ignore(
                 session,
@@ -90,6 +100,15 @@ class TransparencyLog:
                 {"log_id": self.log_id, "tree_size": 0},
                 conflict_columns=["log_id"],
             )
+            # A log (or one written before heads were signed on append) gets a head for its
+            # current size once, here, so that reading the head never has to write.
+            head = self._lock_head(session)
+            newest = session.execute(self._newest_head_query()).first()
+            if newest is None or newest.tree_size != head.tree_size:
+                frontier = self._frontier_at(session, head.tree_size)
+                signed = frontier, self._store_head(session, frontier)
+        if signed is not None:
+            self._publish(*signed)
         self._head_ready = True
 
     def _lock_head(self, session: Session) -> LogHeadRow:
@@ -98,34 +117,87 @@ class TransparencyLog:
         query = select(LogHeadRow).where(LogHeadRow.log_id == self.log_id).with_for_update()
         return session.execute(query).scalar_one()
 
-    def _append_locked(self, session: Session, head: LogHeadRow, leaf: bytes) -> int:
+    def _frontier_at(self, session: Session, size: int) -> MerkleFrontier:
+        # The cached frontier is of a committed prefix; extend it with what was appended since
+        # (by this process or another), or start again if the log is not what it remembers.
+        with self._cache:
+            frontier = self._frontier
+        if frontier.size > size:
+            frontier = MerkleFrontier()
+        if frontier.size < size:
+            query = (
+                select(LogLeafRow.leaf_hash)
+                .where(
+                    LogLeafRow.log_id == self.log_id,
+                    LogLeafRow.leaf_index >= frontier.size,
+                    LogLeafRow.leaf_index < size,
+                )
+                .order_by(LogLeafRow.leaf_index)
+            )
+            frontier = frontier.extend(bytes(h) for h in session.execute(query).scalars())
+            if frontier.size != size:
+                raise LogError(f"log {self.log_id} has a gap below size {size}")
+        return frontier
+
+    def _store_head(self, session: Session, frontier: MerkleFrontier) -> str:
+        head = TreeHead(
+            self.log_id, frontier.size, frontier.root(), format_instant(self.clock.now())
+        )
+        token = sign_tree_head(head, self._key)
+        session.add(
+            TreeHeadRow(
+                log_id=self.log_id,
+                tree_size=head.tree_size,
+                root_hash=head.root_hash,
+                timestamp=head.timestamp,
+                jws=token,
+            )
+        )
+        return token
+
+    def _publish(self, frontier: MerkleFrontier, token: str) -> None:
+        # Called only after the transaction that wrote them committed.
+        with self._cache:
+            if frontier.size >= self._frontier.size:
+                self._frontier = frontier
+            if self._latest is None or frontier.size >= self._latest[0]:
+                self._latest = (frontier.size, token)
+
+    def _append_locked(
+        self, session: Session, head: LogHeadRow, leaf: bytes
+    ) -> tuple[int, MerkleFrontier, str]:
         if not isinstance(leaf, bytes):
             raise LogError("a leaf is bytes")
         index = head.tree_size
+        hashed = leaf_hash(leaf)
+        frontier = self._frontier_at(session, index).append(hashed)
         session.execute(
             insert(LogLeafRow).values(
                 log_id=self.log_id,
                 leaf_index=index,
-                leaf_hash=leaf_hash(leaf),
+                leaf_hash=hashed,
                 leaf=leaf,
                 appended_at=format_instant(self.clock.now()),
             )
         )
         head.tree_size = index + 1
+        token = self._store_head(session, frontier)
         session.flush()
-        return index
+        return index, frontier, token
 
     def append(self, leaf: bytes) -> int:
-        """Append one leaf in its own transaction; return its index."""
+        """Append one leaf in its own transaction and sign the new head; return its index."""
         self._ensure_head()
         with self.db.transaction() as session:
-            return self._append_locked(session, self._lock_head(session), leaf)
+            index, frontier, token = self._append_locked(session, self._lock_head(session), leaf)
+        self._publish(frontier, token)
+        return index
 
     # -- reading --------------------------------------------------------------------------------
 
     def size(self) -> int:
         self._ensure_head()
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             return self._size(session)
 
     def _size(self, session: Session) -> int:
@@ -133,7 +205,7 @@ class TransparencyLog:
         return int(session.execute(query).scalar_one())
 
     def leaf(self, index: int) -> bytes:
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             row = session.get(LogLeafRow, (self.log_id, index))
             if row is None:
                 raise ProofRangeError(f"no leaf {index} in log {self.log_id}")
@@ -150,28 +222,44 @@ class TransparencyLog:
             raise LogError(f"log {self.log_id} has a gap below size {size}")
         return hashes
 
+    def _newest_head_query(self) -> Any:
+        return (
+            select(TreeHeadRow.tree_size, TreeHeadRow.jws)
+            .where(TreeHeadRow.log_id == self.log_id)
+            .order_by(TreeHeadRow.id.desc())
+            .limit(1)
+        )
+
     def tree_head(self) -> str:
-        """Sign and store a tree head for the current size; return its compact JWS."""
+        """The newest signed tree head, as a compact JWS. Read-only: no lock, nothing written,
+        and while the log's size is unchanged, no query beyond reading that size."""
+        self._ensure_head()
+        with self.db.read() as session:
+            size = self._size(session)
+            with self._cache:
+                latest = self._latest
+            if latest is not None and latest[0] == size:
+                return latest[1]
+            newest = session.execute(self._newest_head_query()).one()
+        with self._cache:
+            if self._latest is None or newest.tree_size >= self._latest[0]:
+                self._latest = (newest.tree_size, newest.jws)
+        return str(newest.jws)
+
+    def sign_tree_head(self) -> str:
+        """Sign and store a fresh head for the current size now (a write, for the operator's
+        schedule or a caller that wants a head stamped now); return its compact JWS."""
         self._ensure_head()
         with self.db.transaction() as session:
-            size = self._size(session)
-            root = root_from_leaf_hashes(self._leaf_hashes(session, size))
-            head = TreeHead(self.log_id, size, root, format_instant(self.clock.now()))
-            token = sign_tree_head(head, self._key)
-            session.add(
-                TreeHeadRow(
-                    log_id=self.log_id,
-                    tree_size=size,
-                    root_hash=root,
-                    timestamp=head.timestamp,
-                    jws=token,
-                )
-            )
-            return token
+            head = self._lock_head(session)
+            frontier = self._frontier_at(session, head.tree_size)
+            token = self._store_head(session, frontier)
+        self._publish(frontier, token)
+        return token
 
     def signed_tree_heads(self) -> list[str]:
         """Every tree head this log has signed, oldest first."""
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             query = (
                 select(TreeHeadRow.jws)
                 .where(TreeHeadRow.log_id == self.log_id)
@@ -182,7 +270,7 @@ class TransparencyLog:
     def inclusion_proof(self, index: int, tree_size: int) -> list[bytes]:
         """The audit path of leaf ``index`` in the tree of the first ``tree_size`` leaves."""
         self._ensure_head()
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             current = self._size(session)
             if not 0 <= index < tree_size <= current:
                 raise ProofRangeError(
@@ -193,7 +281,7 @@ class TransparencyLog:
     def consistency_proof(self, old_size: int, new_size: int) -> list[bytes]:
         """The proof that the tree of ``old_size`` leaves is a prefix of the ``new_size`` one."""
         self._ensure_head()
-        with self.db.transaction() as session:
+        with self.db.read() as session:
             current = self._size(session)
             if not 0 <= old_size <= new_size <= current:
                 raise ProofRangeError(f"need 0 <= {old_size} <= {new_size} <= log size {current}")
@@ -211,17 +299,25 @@ class RecordedEvent:
 
 
 class AttestationService:
-    """Builds, signs and anchors attestation events (TSD-ATT-EVT/OFF/OCA) in one go."""
+    """Builds, signs and anchors attestation events (TSD-ATT-EVT/OFF/OCA) in one go.
+
+    With ``admission`` every record, built here or sent by another party, must pass the log's
+    admission rule before it is appended; without it the service anchors whatever verifies
+    (tests of the log's mechanics; the trust service's HTTP shell refuses to run so).
+    """
 
     def __init__(
         self,
         log: TransparencyLog,
         clock: Clock,
         random_bytes: RandomBytes = secrets.token_bytes,
+        *,
+        admission: RecordAdmission | None = None,
     ) -> None:
         self.log = log
         self.clock = clock
         self.random_bytes = random_bytes
+        self.admission = admission
 
     def record(
         self,
@@ -258,7 +354,10 @@ class AttestationService:
             existing = session.get(AttestationRow, record.record_id)
             if existing is not None:
                 raise DuplicateRecord(record.record_id, existing.leaf_index)
-            index = log._append_locked(session, head, record.token.encode("ascii"))
+            if self.admission is not None:
+                history = self._chain_history(session, record.chain)
+                self.admission.check(record, history, self.clock.now())
+            index, frontier, token = log._append_locked(session, head, record.token.encode("ascii"))
             session.add(
                 AttestationRow(
                     record_id=record.record_id,
@@ -273,7 +372,26 @@ class AttestationService:
                     record_jws=record.token,
                 )
             )
+        log._publish(frontier, token)
         return RecordedEvent(record.token, index, record.record_id, record.event_type)
+
+    def _chain_history(self, session: Session, chain: Chain) -> list[VerifiedRecord]:
+        """The records already anchored that share the record's intent, delegation or order."""
+        related = [AttestationRow.intent_id == chain.intent_id]
+        if chain.delegation_id is not None:
+            related.append(AttestationRow.delegation_id == chain.delegation_id)
+        if chain.out_trade_no is not None:
+            related.append(AttestationRow.out_trade_no == chain.out_trade_no)
+        query = (
+            select(AttestationRow.record_jws)
+            .where(AttestationRow.log_id == self.log.log_id, or_(*related))
+            .order_by(AttestationRow.leaf_index)
+        )
+        # Each was verified when it was anchored; here only its content is read back.
+        return [
+            parse_record(peek_payload(token), str(peek_header(token)["kid"]), token)
+            for token in session.execute(query).scalars()
+        ]
 
     def events_for(
         self,
@@ -294,7 +412,7 @@ class AttestationService:
         query = select(AttestationRow).where(AttestationRow.log_id == self.log.log_id)
         for name, value in given.items():
             query = query.where(getattr(AttestationRow, name) == value)
-        with self.log.db.transaction() as session:
+        with self.log.db.read() as session:
             rows = session.execute(query.order_by(AttestationRow.leaf_index)).scalars().all()
             return [
                 RecordedEvent(
