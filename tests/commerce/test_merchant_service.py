@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from tests.helpers.clock import T0
 from tests.helpers.search import catalog_search
-from trustcart.commerce import service as service_module
+from trustcart.commerce import cart_confirmation
 from trustcart.commerce.errors import CommerceError, CommerceProblem
 from trustcart.commerce.orders import OrderStatus
 from trustcart.commerce.service import MerchantService
@@ -396,7 +396,7 @@ def test_a_database_lock_failure_is_an_explicit_error(
     def contended(*_args: Any) -> bool:
         raise OperationalError("UPDATE commerce_products", {}, Exception("lock timeout"))
 
-    monkeypatch.setattr(service_module, "reserve_stock", contended)
+    monkeypatch.setattr(cart_confirmation, "reserve_stock", contended)
     with pytest.raises(CommerceError) as caught:
         shop.service.confirm_cart(
             shop.cart("m_leaf_and_cup", [{"product_id": pearl, "quantity": 1}])

@@ -8,9 +8,12 @@ orders              the order lifecycle as a transition table (pure)
 payment_capability  CID-PCA-NEG: one-way capability file and two-way negotiation (pure)
 intent_context      CID-INT-XFR: request parsing, delta merging, what a context asks for
 requests            parsing of the other request bodies (cart, negotiation, payment notice)
-search              ``CatalogSearch`` protocol and the first SQL implementation
+catalog_search      ``CatalogSearch`` protocol; products as search documents, index kept in step
 repository          catalog value objects <-> rows, bulk insert
 order_book          the ``Order`` view and the order row operations
-seed                deterministic demo catalog: merchants, 10,000+ products, coupons
-service             ``MerchantService``: the marketplace's units of work over the store
+marketplace         ``Marketplace``: store, merchant keys, clock and events, shared by the units
+intent_query        CID-INT-XFR: candidates with priced offers for an intent context
+cart_confirmation   CID-CART-CFM: price lock, stock reservation, the signed cart
+order_lifecycle     payment notice, fulfilment, cancel and expiry of orders
+service             ``MerchantService``: the read-only answers, composing the units of work
 """
