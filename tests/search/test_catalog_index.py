@@ -21,7 +21,8 @@ from trustcart.core.geo import GeoPoint
 from trustcart.core.money import Money
 from trustcart.local.seed import DEMO_LOCATION, generate_catalog
 from trustcart.search.documents import IndexedOffer, offer_passes
-from trustcart.search.embedded import EXACT_SCAN_LIMIT, EmbeddedCatalogIndex
+from trustcart.search.embedded import EmbeddedCatalogIndex
+from trustcart.search.embedded_vectors import EXACT_SCAN_LIMIT
 from trustcart.search.embedding import default_embedder
 from trustcart.search.index import CatalogIndex
 from trustcart.search.query import SearchMode, SearchQuery
