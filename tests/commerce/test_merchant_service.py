@@ -25,7 +25,8 @@ from trustcart.crypto.errors import InvalidSignature
 from trustcart.crypto.jcs import jcs_digest
 from trustcart.crypto.jws import verify_compact
 from trustcart.crypto.keys import SigningKey, keys_from_jwks
-from trustcart.local.seed import DEMO_LOCATION, demo_merchant_keys, seed_catalog
+from trustcart.local.seed import seed_catalog
+from trustcart.local.seed_merchants import DEMO_LOCATION, demo_merchant_keys
 from trustcart.store.commerce import OrderItemRow, OrderRow, ProductRow
 from trustcart.store.db import Database
 
