@@ -31,7 +31,8 @@ from trustcart.core.problem import PROBLEM_CONTENT_TYPE, ProblemError
 from trustcart.crypto.jws import sign_compact, verify_compact
 from trustcart.crypto.keys import SigningKey, keys_from_jwks
 from trustcart.crypto.nonces import InMemoryNonceCache
-from trustcart.local.seed import DEMO_LOCATION, demo_merchant_keys, seed_catalog
+from trustcart.local.seed import seed_catalog
+from trustcart.local.seed_merchants import DEMO_LOCATION, demo_merchant_keys
 from trustcart.store.commerce import OrderRow, ProductRow
 from trustcart.store.db import Database
 from trustcart.trust.directory import InMemoryKeyDirectory

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from trustcart.cli import commands  # noqa: F401 - registers every command
 from trustcart.cli.app import app
-from trustcart.local.seed import DEMO_LOCATION, MERCHANTS
+from trustcart.local.seed_merchants import DEMO_LOCATION, MERCHANTS
 
 runner = CliRunner()
 

@@ -15,7 +15,7 @@ from trustcart.commerce.ingest import ImportFormatError, import_catalog
 from trustcart.commerce.repository import insert_catalog, load_product
 from trustcart.core.clock import FixedClock
 from trustcart.core.money import Money
-from trustcart.local.seed import MERCHANTS
+from trustcart.local.seed_merchants import MERCHANTS
 from trustcart.store.commerce import PriceHistoryRow, ProductRow
 from trustcart.store.db import Database
 

@@ -15,7 +15,8 @@ from trustcart.commerce.ingest import import_catalog
 from trustcart.commerce.repository import insert_catalog
 from trustcart.core.clock import FixedClock
 from trustcart.core.money import Money
-from trustcart.local.seed import MERCHANTS, generate_catalog
+from trustcart.local.seed import generate_catalog
+from trustcart.local.seed_merchants import MERCHANTS
 from trustcart.store.db import Database
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.exc import OperationalError
 
 from tests.helpers.clock import T0
 from tests.helpers.search import catalog_search
-from trustcart.commerce import service as service_module
+from trustcart.commerce import cart_confirmation
 from trustcart.commerce.errors import CommerceError, CommerceProblem
 from trustcart.commerce.orders import OrderStatus
 from trustcart.commerce.service import MerchantService
@@ -25,7 +25,8 @@ from trustcart.crypto.errors import InvalidSignature
 from trustcart.crypto.jcs import jcs_digest
 from trustcart.crypto.jws import verify_compact
 from trustcart.crypto.keys import SigningKey, keys_from_jwks
-from trustcart.local.seed import DEMO_LOCATION, demo_merchant_keys, seed_catalog
+from trustcart.local.seed import seed_catalog
+from trustcart.local.seed_merchants import DEMO_LOCATION, demo_merchant_keys
 from trustcart.store.commerce import OrderItemRow, OrderRow, ProductRow
 from trustcart.store.db import Database
 
@@ -396,7 +397,7 @@ def test_a_database_lock_failure_is_an_explicit_error(
     def contended(*_args: Any) -> bool:
         raise OperationalError("UPDATE commerce_products", {}, Exception("lock timeout"))
 
-    monkeypatch.setattr(service_module, "reserve_stock", contended)
+    monkeypatch.setattr(cart_confirmation, "reserve_stock", contended)
     with pytest.raises(CommerceError) as caught:
         shop.service.confirm_cart(
             shop.cart("m_leaf_and_cup", [{"product_id": pearl, "quantity": 1}])

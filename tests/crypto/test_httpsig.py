@@ -16,16 +16,14 @@ from tests.helpers.clock import T0
 from trustcart.core.errors import ValidationError
 from trustcart.crypto.digest import DigestMismatch, make_content_digest
 from trustcart.crypto.errors import InvalidSignature
-from trustcart.crypto.httpsig import (
-    FieldLines,
-    HttpRequestView,
+from trustcart.crypto.httpsig.fields import FieldLines, HttpRequestView
+from trustcart.crypto.httpsig.profile import algorithm_for, new_nonce
+from trustcart.crypto.httpsig.signing import sign_request
+from trustcart.crypto.httpsig.verification import (
     NonceReplayed,
     SignatureExpired,
     SignatureMissing,
     UnknownKey,
-    algorithm_for,
-    new_nonce,
-    sign_request,
     verify_request,
 )
 from trustcart.crypto.keys import PublicKey, SigningKey

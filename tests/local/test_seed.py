@@ -10,13 +10,9 @@ from sqlalchemy import func, select
 
 from trustcart.commerce.cart import CartLine, price_cart
 from trustcart.core.money import Money
-from trustcart.local.seed import (
-    DEMO_LOCATION,
-    PEARL_MILK_TEA,
-    demo_merchant_keys,
-    generate_catalog,
-    seed_catalog,
-)
+from trustcart.local.seed import generate_catalog, seed_catalog
+from trustcart.local.seed_merchants import DEMO_LOCATION, demo_merchant_keys
+from trustcart.local.seed_products import PEARL_MILK_TEA
 from trustcart.store.commerce import CouponRow, MerchantRow, ProductRow
 from trustcart.store.db import Database
 

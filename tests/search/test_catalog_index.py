@@ -19,9 +19,11 @@ from trustcart.commerce.catalog_search import offer_from_product
 from trustcart.core.categories import category_within
 from trustcart.core.geo import GeoPoint
 from trustcart.core.money import Money
-from trustcart.local.seed import DEMO_LOCATION, generate_catalog
+from trustcart.local.seed import generate_catalog
+from trustcart.local.seed_merchants import DEMO_LOCATION
 from trustcart.search.documents import IndexedOffer, offer_passes
-from trustcart.search.embedded import EXACT_SCAN_LIMIT, EmbeddedCatalogIndex
+from trustcart.search.embedded import EmbeddedCatalogIndex
+from trustcart.search.embedded_vectors import EXACT_SCAN_LIMIT
 from trustcart.search.embedding import default_embedder
 from trustcart.search.index import CatalogIndex
 from trustcart.search.query import SearchMode, SearchQuery

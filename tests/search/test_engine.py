@@ -18,7 +18,8 @@ from trustcart.core.categories import category_within
 from trustcart.core.errors import ValidationError
 from trustcart.core.geo import GeoPoint
 from trustcart.core.money import Money
-from trustcart.local.seed import DEMO_LOCATION, seed_catalog
+from trustcart.local.seed import seed_catalog
+from trustcart.local.seed_merchants import DEMO_LOCATION
 from trustcart.search.analysis import query_terms
 from trustcart.search.query import SearchQuery
 from trustcart.store.commerce import ProductRow

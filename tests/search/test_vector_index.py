@@ -201,9 +201,9 @@ class _Counting:
 
 
 def _vector_of(index: EmbeddedCatalogIndex, product_id: str) -> npt.NDArray[np.float32]:
-    vector: npt.NDArray[np.float32] = index._vectors.vectors(np.asarray([index._keys[product_id]]))[
-        0
-    ]
+    key = index.key_of(product_id)
+    assert key is not None
+    vector: npt.NDArray[np.float32] = index.stored_vectors(np.asarray([key]))[0]
     return vector
 
 
@@ -244,9 +244,9 @@ def test_a_format_1_index_is_converted_without_embedding(
     index.commit()
     query = SearchQuery("black t-shirt", max_price=Money(9000, "CNY"), limit=10)
     before = index.search(query)
-    keys = np.arange(index._size)
-    old = np.zeros((index._size, index._vectors.dimensions), dtype=np.float16)
-    old[keys] = index._vectors.vectors(keys)
+    keys = np.arange(index.count())  # nothing deleted: every key is live
+    old = np.zeros((len(keys), index.embedder.dimensions), dtype=np.float16)
+    old[keys] = index.stored_vectors(keys)
     index.close()
     # What the usearch version wrote: float16 vectors.npy, a graph, meta without a format.
     np.save(tmp_path / "i" / "vectors.npy", old)

@@ -16,6 +16,7 @@ Every test here failed (the attack got through) before the fix it pins:
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import pytest
@@ -46,6 +47,9 @@ from trustcart.delegation.lifecycle import (
 from trustcart.delegation.service import DelegationService
 from trustcart.delegation.terms import CommerceConstraints
 from trustcart.payments.errors import PaymentProblem
+from trustcart.payments.outcomes import run_idempotently
+from trustcart.payments.payment_admission import check_credential_status, check_payment
+from trustcart.payments.payment_commit import PaymentCommit
 from trustcart.store.db import Database
 
 STATUS_KEY = SigningKey.generate()
@@ -244,15 +248,27 @@ def test_token_revoked_between_checks_and_commit_is_refused(
 ) -> None:
     world = make_world(db, clock)
     body = world.request()
-    checked = world.provider._check_payment("agent:trustcart-assistant", body, world.now)
+    psp_id = world.provider.psp_id
+    checked = check_payment(
+        db,
+        "agent:trustcart-assistant",
+        body,
+        world.now,
+        directory=world.directory,
+        psp_id=psp_id,
+        check_status=partial(check_credential_status, world.status),
+    )
     token_id = checked.token.token_id
     assert world.provider.revoke_token(token_id)  # the delegator pulls the token meanwhile
     before = world.snapshot()
-    outcome = world.provider._idempotent(
+    commit = PaymentCommit(db, psp_id=psp_id, signing_key=world.psp_key)
+    outcome = run_idempotently(
+        db,
+        clock,
         "payments:agent:trustcart-assistant",
         "idem_toctou",
-        body,
-        lambda scope, now: world.provider._commit_payment(checked, scope, "idem_toctou", now),
+        request=body,
+        operation=lambda scope, now: commit.commit(checked, scope, "idem_toctou", now),
     )
     assert outcome.code == PaymentProblem.TOKEN_INVALID
     assert world.snapshot() == before

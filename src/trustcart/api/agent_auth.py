@@ -35,15 +35,14 @@ from trustcart.core.clock import Clock, SystemClock
 from trustcart.core.problem import CommonProblem, ProblemError
 from trustcart.crypto.digest import DigestMismatch
 from trustcart.crypto.errors import InvalidSignature
-from trustcart.crypto.httpsig import (
-    DEFAULT_LIFETIME,
+from trustcart.crypto.httpsig.profile import DEFAULT_LIFETIME, new_nonce
+from trustcart.crypto.httpsig.signing import sign_request
+from trustcart.crypto.httpsig.verification import (
     NonceReplayed,
     SignatureExpired,
     SignatureMissing,
     UnknownKey,
     VerifiedSignature,
-    new_nonce,
-    sign_request,
     verify_request,
 )
 from trustcart.crypto.keys import PublicKey, SigningKey

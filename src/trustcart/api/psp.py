@@ -31,7 +31,8 @@ from trustcart.api.agent_auth import (
 from trustcart.api.common import create_app, read_json_object
 from trustcart.core.problem import PROBLEM_CONTENT_TYPE, CommonProblem, ProblemError
 from trustcart.payments.errors import PaymentProblem, PaymentRefused
-from trustcart.payments.provider import PaymentOutcome, PaymentProvider
+from trustcart.payments.outcomes import PaymentOutcome
+from trustcart.payments.provider import PaymentProvider
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"

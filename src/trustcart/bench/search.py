@@ -211,14 +211,14 @@ def _timed(run: Callable[[SearchQuery], object], queries: list[SearchQuery]) -> 
 
 
 def _recall_at_10(index: EmbeddedCatalogIndex, texts: list[str]) -> float:
-    vectors = index._embedder.encode(texts)
+    vectors = index.embedder.encode(texts)
     vectors = vectors[np.linalg.norm(vectors, axis=1) > 0]
     found = 0
     for vector in vectors:
         exact = index.exact_nearest(vector, 10)
-        tenth = float(index._vectors.vectors(exact[-1:])[0] @ vector)
+        tenth = float(index.stored_vectors(exact[-1:])[0] @ vector)
         keys = index.nearest(vector, 10)
-        found += int((index._vectors.vectors(keys) @ vector >= tenth - 1e-6).sum())
+        found += int((index.stored_vectors(keys) @ vector >= tenth - 1e-6).sum())
     return found / (10 * len(vectors))
 
 

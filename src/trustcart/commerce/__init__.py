@@ -14,7 +14,11 @@ order_book          the ``Order`` view and the order row operations
 payment_capability  CID-PCA-NEG: one-way capability file and two-way negotiation (pure)
 intent_context      CID-INT-XFR: request parsing, delta merging, what a context asks for
 requests            parsing of the other request bodies (cart, negotiation, payment notice)
-service             ``MerchantService``: the marketplace's units of work over the store
+marketplace         ``Marketplace``: store, merchant keys, clock and events, shared by the units
+intent_query        CID-INT-XFR: candidates with priced offers for an intent context
+cart_confirmation   CID-CART-CFM: price lock, stock reservation, the signed cart
+order_lifecycle     payment notice, fulfilment, cancel and expiry of orders
+service             ``MerchantService``: the read-only answers, composing the units of work
 
 The search engine itself is ``trustcart.search``; demo data is ``trustcart.local.seed``.
 """

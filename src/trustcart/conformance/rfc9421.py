@@ -38,7 +38,8 @@ from http_sfv.item import Item
 from trustcart.conformance import CaseResult, SuiteResult
 from trustcart.crypto.digest import make_content_digest, verify_content_digest
 from trustcart.crypto.errors import InvalidSignature
-from trustcart.crypto.httpsig import ClockedVerifier, FieldLines, HttpRequestView
+from trustcart.crypto.httpsig.fields import FieldLines, HttpRequestView
+from trustcart.crypto.httpsig.verification import ClockedVerifier
 
 SUITE = "rfc9421"
 ALGORITHMS: dict[str, type[HTTPSignatureAlgorithm]] = {

@@ -30,7 +30,8 @@ from joserfc.errors import JoseError
 from joserfc.jwk import OKPKey, RSAKey
 
 from trustcart.conformance import CaseResult, SuiteResult
-from trustcart.crypto.httpsig import ClockedVerifier, FieldLines, HttpRequestView
+from trustcart.crypto.httpsig.fields import FieldLines, HttpRequestView
+from trustcart.crypto.httpsig.verification import ClockedVerifier
 
 SUITE = "web-bot-auth"
 ENV_VAR = "TRUSTCART_CONFORMANCE_DIR"

@@ -4,7 +4,8 @@
     jcs      RFC 8785 canonical JSON and SHA-256 digests over it
     jws      JWS compact sign / verify (EdDSA default, ES256 accepted)
     digest   RFC 9530 Content-Digest
-    httpsig  RFC 9421 HTTP message signatures (Web Bot Auth shape, UCP's covered components)
+    httpsig  RFC 9421 HTTP message signatures (Web Bot Auth shape, UCP's covered components):
+             profile, fields, signing, verification
     nonces   replay caches for signature nonces (in memory, and SQL across processes)
 
 Signature checks are opaque: they raise ``InvalidSignature`` and nothing more specific.

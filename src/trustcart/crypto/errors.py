@@ -5,10 +5,10 @@ TrustcartError
     ├── KeyFormatError     a key could not be loaded, or has the wrong type
     └── InvalidSignature   any failed signature or digest check (deliberately opaque)
         ├── digest.DigestMismatch     Content-Digest missing or wrong
-        ├── httpsig.SignatureMissing  no (matching) RFC 9421 signature
-        ├── httpsig.SignatureExpired  outside created/expires or lifetime too long
-        ├── httpsig.UnknownKey        keyid not usable (unknown, revoked, wrong role)
-        └── httpsig.NonceReplayed     the nonce was seen before
+        ├── httpsig.verification.SignatureMissing  no (matching) RFC 9421 signature
+        ├── httpsig.verification.SignatureExpired  outside created/expires or lifetime too long
+        ├── httpsig.verification.UnknownKey        keyid not usable (unknown, revoked, wrong role)
+        └── httpsig.verification.NonceReplayed     the nonce was seen before
 """
 
 from trustcart.core.errors import TrustcartError

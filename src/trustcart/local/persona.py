@@ -12,7 +12,7 @@ from decimal import Decimal
 from trustcart.core.money import Money
 from trustcart.delegation.isr import Location
 from trustcart.local.keystore import KeyStore
-from trustcart.local.seed import DEMO_LOCATION
+from trustcart.local.seed_merchants import DEMO_LOCATION
 from trustcart.payments.errors import PaymentRefused
 from trustcart.payments.provider import PaymentProvider
 

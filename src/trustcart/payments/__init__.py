@@ -13,5 +13,9 @@ checks        pure checks: cart, approval, binding request, status, constraints
 receipts      PSP-signed payment receipts
 refunds       reversing entries, never more than paid
 notices       payment notices to merchants (outbox + notifier)
+outcomes      ``PaymentOutcome``: an answer decided once per idempotency key, then replayed
+payment_admission  phase 1 of a payment: every check that needs no write
+payment_commit     phase 2 of a payment: the one transaction that commits it, then its event
+payment_view  a payment as shown, to its agent or its merchant only
 provider      the ``PaymentProvider`` service that ties them together
 """

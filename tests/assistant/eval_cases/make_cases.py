@@ -1,6 +1,6 @@
 """Writes cases.jsonl: the assistant's evaluation suite (run once; the JSONL is the data).
 
-Expected outcomes follow from the seeded marketplace's documented ranges (local/seed.py):
+Expected outcomes follow from the seeded marketplace's documented ranges (local/seed_products.py):
 drinks 12-40 CNY near West Lake, clothes 40-200 CNY, nothing above those families.
 """
 

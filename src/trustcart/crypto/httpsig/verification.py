@@ -1,24 +1,10 @@
-"""RFC 9421 HTTP message signatures for agent requests, in the Web Bot Auth shape.
+"""Verifying an agent request signed in trustcart's RFC 9421 profile.
 
-The signature base, component resolution and algorithms come from the ``http-message-signatures``
-library (prepare / apply to sign, ``HTTPMessageVerifier`` to verify); this module is the
-*profile*: what must be covered, which parameters are required, and how time, keys and replays
-are judged. Time, keys and nonces are passed in, so signing is deterministic for Ed25519.
-
-Profile (UCP 2026 "REST Request Signing" with its WBA interop rules, and Web Bot Auth):
-
-* label ``sig1``; parameters ``created``, ``expires``, ``keyid`` (the key's RFC 7638 JWK
-  thumbprint), ``nonce`` (64 random bytes, base64url) and ``tag="web-bot-auth"``. ``alg`` is not
-  sent (UCP derives the algorithm from the key); when a peer sends it, it must name the key's
-  algorithm: ``ed25519`` for Ed25519 (default) or ``ecdsa-p256-sha256`` for P-256 (ES256);
-* covered, in this order: ``"@method" "@authority" "@path"``, ``"@query"`` when the URL has a
-  query, ``"signature-agent";key="sig1"`` when ``Signature-Agent`` is sent,
-  ``"ucp-agent"`` and ``"idempotency-key"`` when those headers are sent, and
-  ``"content-digest" "content-type"`` when there is a body;
-* ``Content-Digest`` (RFC 9530, sha-256) over the raw body bytes.
-
-Verification fails closed at every step and raises ``InvalidSignature`` or one of the subclasses
-below (so the HTTP shell can choose a problem code; everyone else catches ``InvalidSignature``):
+The library's ``HTTPMessageVerifier`` rebuilds the signature base and checks the signature, with
+``now`` passed in (``ClockedVerifier``); around it this module judges what the library leaves
+open. Verification fails closed at every step and raises ``InvalidSignature`` or one of the
+subclasses below (so the HTTP shell can choose a problem code; everyone else catches
+``InvalidSignature``):
 
     InvalidSignature
     ├── SignatureMissing   no Signature / Signature-Input header
@@ -36,9 +22,7 @@ whenever there is a body; every required component covered; the nonce not seen b
 
 from __future__ import annotations
 
-import base64
-import secrets
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -46,37 +30,31 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from http_message_signatures import (
     HTTPMessageSignaturesException,
-    HTTPMessageSigner,
     HTTPMessageVerifier,
     HTTPSignatureKeyResolver,
 )
-from http_message_signatures.algorithms import ECDSA_P256_SHA256, ED25519, HTTPSignatureAlgorithm
+from http_message_signatures.algorithms import HTTPSignatureAlgorithm
 from http_message_signatures.exceptions import InvalidSignature as _LibraryInvalidSignature
 from http_sfv.dictionary import Dictionary
 from http_sfv.item import InnerList, Item
-from http_sfv.types import Token
 
-from trustcart.core.errors import ValidationError
-from trustcart.crypto.digest import DigestMismatch, make_content_digest, verify_content_digest
+from trustcart.crypto.digest import DigestMismatch, verify_content_digest
 from trustcart.crypto.errors import InvalidSignature
-from trustcart.crypto.keys import PublicKey, SigningKey
+from trustcart.crypto.httpsig.fields import FieldLines, HttpRequestView
+from trustcart.crypto.httpsig.profile import (
+    CLOCK_SKEW,
+    MAX_LIFETIME,
+    MAX_NONCE_LENGTH,
+    MIN_NONCE_LENGTH,
+    SIGNATURE_TAG,
+    algorithm_for,
+    required_components,
+)
+from trustcart.crypto.keys import PublicKey
 from trustcart.crypto.nonces import NonceCache
-
-SIGNATURE_TAG = "web-bot-auth"
-DEFAULT_LABEL = "sig1"
-DEFAULT_LIFETIME = timedelta(seconds=60)
-MAX_LIFETIME = timedelta(seconds=300)
-CLOCK_SKEW = timedelta(seconds=10)
-NONCE_BYTES = 64
-MIN_NONCE_LENGTH = 16
-MAX_NONCE_LENGTH = 512
 
 KeyResolver = Callable[[str], PublicKey | None]
 
-_ALGORITHMS: dict[str, type[HTTPSignatureAlgorithm]] = {
-    "EdDSA": ED25519,
-    "ES256": ECDSA_P256_SHA256,
-}
 _LIBRARY_ERRORS = (HTTPMessageSignaturesException, ValueError, TypeError, KeyError, IndexError)
 
 
@@ -98,6 +76,8 @@ class NonceReplayed(InvalidSignature):
 
 @dataclass(frozen=True)
 class VerifiedSignature:
+    """What a verified request proves: who signed it, when, under which nonce, over what."""
+
     keyid: str
     label: str
     created: datetime
@@ -107,46 +87,6 @@ class VerifiedSignature:
     algorithm: str
     covered_components: tuple[str, ...]
     signature_agent: str | None = None
-
-
-class FieldLines:
-    """Header field lines in wire order, in the shape the library reads and writes."""
-
-    def __init__(self, headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> None:
-        pairs = headers.items() if isinstance(headers, Mapping) else headers
-        self._lines: list[tuple[str, str]] = [(str(name), str(value)) for name, value in pairs]
-
-    def items(self) -> list[tuple[str, str]]:
-        return list(self._lines)
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(dict.fromkeys(name for name, _ in self._lines))
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and any(n.lower() == name.lower() for n, _ in self._lines)
-
-    def __setitem__(self, name: str, value: str) -> None:
-        del self[name]
-        self._lines.append((name, value))
-
-    def __delitem__(self, name: str) -> None:
-        self._lines = [(n, v) for n, v in self._lines if n.lower() != name.lower()]
-
-    def combined(self) -> dict[str, str]:
-        """Lower-cased name to the field value, repeated lines joined with ", " (RFC 9110)."""
-        fields: dict[str, list[str]] = {}
-        for name, value in self._lines:
-            fields.setdefault(name.lower(), []).append(value.strip(" \t"))
-        return {name: ", ".join(values) for name, values in fields.items()}
-
-
-@dataclass
-class HttpRequestView:
-    """The request as the library's component resolver reads it."""
-
-    method: str
-    url: str
-    headers: FieldLines
 
 
 class ClockedVerifier(HTTPMessageVerifier):
@@ -195,132 +135,11 @@ def _instant(seconds: int) -> datetime:
         raise InvalidSignature("timestamp out of range") from e
 
 
-def _epoch(instant: datetime) -> int:
-    if instant.tzinfo is None:
-        raise ValidationError("naive datetimes are not allowed")
-    return int(instant.timestamp())
-
-
-def new_nonce(random_bytes: Callable[[int], bytes] = secrets.token_bytes) -> str:
-    """A fresh nonce: 64 random bytes, base64url without padding (UCP WBA interop item 6)."""
-    return base64.urlsafe_b64encode(random_bytes(NONCE_BYTES)).decode("ascii").rstrip("=")
-
-
-def algorithm_for(key: PublicKey) -> type[HTTPSignatureAlgorithm]:
-    """The RFC 9421 algorithm a trustcart key signs with (``ed25519`` or ``ecdsa-p256-sha256``)."""
-    return _ALGORITHMS[key.alg]
-
-
 def _crypto_public_key(key: PublicKey) -> ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey:
     public = key.as_joserfc().public_key
     if not isinstance(public, ed25519.Ed25519PublicKey | ec.EllipticCurvePublicKey):
         raise InvalidSignature("unsupported key type")
     return public
-
-
-def _has_query(url: str) -> bool:
-    return "?" in url.split("#", 1)[0]
-
-
-def _component(name: str, **params: str) -> str:
-    item = Item(name)
-    item.params.update(params)
-    return str(item)
-
-
-def signature_agent_header(
-    uri: str, *, label: str = DEFAULT_LABEL, type_: str | None = None
-) -> str:
-    """``Signature-Agent: sig1="https://agent.example/..."`` (a Structured Fields Dictionary)."""
-    field = Dictionary()
-    field[label] = Item(uri)
-    if type_ is not None:
-        field[label].params["type"] = Token(type_)
-    return str(field)
-
-
-def covered_components(
-    url: str, headers: FieldLines, *, has_body: bool, label: str = DEFAULT_LABEL
-) -> list[str]:
-    """The components trustcart signs for this request, in profile order (see module doc)."""
-    components = [_component("@method"), _component("@authority"), _component("@path")]
-    if _has_query(url):
-        components.append(_component("@query"))
-    if "signature-agent" in headers:
-        components.append(_component("signature-agent", key=label))
-    for name in ("ucp-agent", "idempotency-key"):
-        if name in headers:
-            components.append(_component(name))
-    if has_body:
-        components += [_component("content-digest"), _component("content-type")]
-    return components
-
-
-def sign_request(  # noqa: PLR0917 - the request, key, time and nonce, as the peers name them
-    method: str,
-    url: str,
-    headers: Mapping[str, str],
-    body: bytes,
-    key: SigningKey,
-    now: datetime,
-    nonce: str,
-    *,
-    lifetime: timedelta = DEFAULT_LIFETIME,
-    signature_agent: str | None = None,
-    signature_agent_type: str | None = None,
-    label: str = DEFAULT_LABEL,
-    include_alg: bool = False,
-) -> dict[str, str]:
-    """Sign a request; return the headers to add (Content-Digest, Signature-Agent, Signature*).
-
-    ``url`` is the encoded absolute URL the request goes to; ``headers`` are the headers it will
-    carry (``Content-Type`` is required when there is a body).
-
-    >>> from datetime import UTC, datetime
-    >>> key = SigningKey.generate()
-    >>> now = datetime(2026, 11, 29, 8, tzinfo=UTC)
-    >>> headers = {"Content-Type": "application/json"}
-    >>> added = sign_request("POST", "https://m.example/c", headers, b"{}", key, now, new_nonce())
-    >>> sorted(added)
-    ['Content-Digest', 'Signature', 'Signature-Input']
-    """
-    if not timedelta(0) < lifetime <= MAX_LIFETIME:
-        raise ValidationError(f"signature lifetime must be within (0, {MAX_LIFETIME}]")
-    body = bytes(body)
-    lines = FieldLines(headers)
-    added: dict[str, str] = {}
-    if body:
-        if "content-type" not in lines:
-            raise ValidationError("a request with a body needs a Content-Type header")
-        added["Content-Digest"] = make_content_digest(body)
-    if signature_agent is not None:
-        added["Signature-Agent"] = signature_agent_header(
-            signature_agent, label=label, type_=signature_agent_type
-        )
-    for name, value in added.items():
-        lines[name] = value
-    message = HttpRequestView(method=method.upper(), url=url, headers=lines)
-    signer = HTTPMessageSigner(signature_algorithm=algorithm_for(key.public))
-    try:
-        prepared = signer.prepare(
-            message,
-            key_id=key.kid,
-            created=now,
-            expires=now + lifetime,
-            nonce=nonce,
-            label=label,
-            tag=SIGNATURE_TAG,
-            include_alg=include_alg,
-            covered_component_ids=covered_components(url, lines, has_body=bool(body), label=label),
-            use_existing_digest="content-digest" in lines,
-        )
-        signer.apply(message, prepared, key.sign(prepared.signature_base))
-    except HTTPMessageSignaturesException as e:
-        raise ValidationError(f"request cannot be signed: {e}") from e
-    combined = lines.combined()
-    added["Signature-Input"] = combined["signature-input"]
-    added["Signature"] = combined["signature"]
-    return added
 
 
 def _select_signature(signature_input: str, tag: str) -> tuple[str, Any]:
@@ -355,24 +174,6 @@ def _check_freshness(
         raise InvalidSignature("signature lifetime is longer than allowed")
     if expires < now - clock_skew:
         raise SignatureExpired("signature expired")
-
-
-def _required_components(
-    url: str, fields: Mapping[str, str], *, has_body: bool
-) -> list[tuple[str, frozenset[str]]]:
-    """Names that must be covered, with the parameter sets each may carry."""
-    plain = frozenset({""})
-    required = [("@method", plain), ("@authority", plain), ("@path", plain)]
-    if _has_query(url):
-        required.append(("@query", plain))
-    if has_body:
-        required += [("content-digest", plain), ("content-type", plain)]
-    for name in ("ucp-agent", "idempotency-key"):
-        if name in fields:
-            required.append((name, plain))
-    if "signature-agent" in fields:
-        required.append(("signature-agent", frozenset({"", "key"})))
-    return required
 
 
 def _covered(identifiers: Iterable[str]) -> dict[str, set[str]]:
@@ -466,7 +267,7 @@ def verify_request(  # noqa: PLR0917 - the request, keys, time and cache, all ex
         verify_content_digest(fields.get("content-digest"), body)
     covered_ids = tuple(result.covered_components)
     covered = _covered(covered_ids)
-    for name, allowed in _required_components(url, fields, has_body=has_body):
+    for name, allowed in required_components(url, fields, has_body=has_body):
         if not covered.get(name, set()) & allowed:
             raise InvalidSignature(f"signature does not cover {name}")
     bound_agent = f'"signature-agent";key="{label}"'

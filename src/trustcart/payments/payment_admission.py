@@ -1,0 +1,132 @@
+"""Phase 1 of a payment: every check that needs no write (PSD-PAY-INS / PSD-PAY-DEL).
+
+ACT DEL order: replay, signature, IAC signature/state/delegate, limits, semantics. Replay and
+the HTTP signature are checked by the shell (nonce cache, RFC 9421) and by the idempotency key;
+here the signed party must equal the token's and the IAC's agent, the token must be live and
+bound to this very IAC, the IAC must verify with the account's registered delegator key, be in
+its window and be Active *now* (status service, fail closed: an unreachable status service is
+``status-unavailable``), the merchant-signed cart must verify and belong to this delegation,
+the amount (when sent) must be the cart's total, and in L1 the delegator's approval must name
+exactly this cart; L2 needs a credential the user confirmed. The constraints and the token's
+own limits are pre-checked against the spend read here; ``payment_commit`` checks them again
+under lock. The result is a ``CheckedPayment``: what phase 2 may rely on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from trustcart.core.payment import PaymentMode
+from trustcart.crypto.jcs import jcs_digest
+from trustcart.delegation.constraints import PurchaseFacts, SpendSoFar, evaluate_purchase
+from trustcart.delegation.errors import StatusUnavailable
+from trustcart.delegation.iac import IAC
+from trustcart.delegation.status import StatusChecker
+from trustcart.payments import budget, checks, tokens
+from trustcart.payments.accounts import Account, get_account
+from trustcart.payments.errors import PaymentProblem, PaymentRefused
+from trustcart.payments.modes import parse_payment_request
+from trustcart.store.db import Database
+from trustcart.trust.directory import KeyDirectory
+
+_P = PaymentProblem
+
+# The status check: refuse unless the credential is Active now; the signed status relied on.
+StatusCheck = Callable[[IAC, datetime], str]
+
+
+@dataclass(frozen=True)
+class CheckedPayment:
+    """A payment request that passed phase 1: its mode, token, account, IAC, cart and status."""
+
+    mode: PaymentMode
+    token: tokens.PaymentToken
+    account: Account
+    iac: IAC
+    cart: checks.ConfirmedCart
+    status_token: str
+
+    def facts(self, now: datetime) -> PurchaseFacts:
+        """The purchase as the IAC's constraints judge it."""
+        return PurchaseFacts(
+            merchant_id=self.cart.merchant_id,
+            categories=self.cart.categories,
+            amount=self.cart.total,
+            quantity=self.cart.quantity,
+            payment_method=self.cart.method_id,
+            at=now,
+        )
+
+    def check_limits(self, spent: SpendSoFar, now: datetime) -> None:
+        """Refuse unless the IAC's constraints and the token's own limits allow this spend."""
+        checks.refuse_unless_allowed(evaluate_purchase(self.iac, self.facts(now), spent))
+        token, amount = self.token, self.cart.total
+        # The token's own limits, recorded at binding: the PSP's record, not the request's.
+        if token.max_single is not None and amount > token.max_single:
+            raise PaymentRefused(_P.OVER_SINGLE_LIMIT, "above the token's single limit")
+        if spent.total + amount > token.max_total:
+            raise PaymentRefused(_P.OVER_BUDGET, "above the token's total limit")
+
+
+def check_credential_status(status: StatusChecker, iac: IAC, now: datetime) -> str:
+    """Refuse unless the credential is Active now; return the signed status relied on."""
+    try:
+        attestation = status.check(iac, now)
+    except StatusUnavailable as e:
+        raise PaymentRefused(_P.STATUS_UNAVAILABLE, "credential status unavailable") from e
+    checks.check_status(attestation, iac, now)
+    return attestation.token
+
+
+def check_payment(
+    db: Database,
+    agent_id: str,
+    raw: Mapping[str, Any],
+    now: datetime,
+    *,
+    directory: KeyDirectory,
+    psp_id: str,
+    check_status: StatusCheck,
+) -> CheckedPayment:
+    """Run every phase-1 check on ``raw`` from ``agent_id`` (see module doc); write nothing."""
+    request = parse_payment_request(raw)
+    with db.transaction() as session:
+        token = tokens.resolve_token(session, request.payment_token, now)
+        account = get_account(session, token.account_id)
+        spent = budget.read_budget(session, token.delegation_id, token.max_total.currency)
+    if account is None:  # pragma: no cover - a token row references its account
+        raise PaymentRefused(_P.TOKEN_INVALID, "payment token is not valid")
+    if token.agent_id != agent_id:
+        raise PaymentRefused(_P.TOKEN_AGENT_MISMATCH, "the token is bound to another agent")
+    iac = checks.verify_delegation_credential(
+        request.iac, account.delegator_key, account.delegator_identity
+    )
+    if iac.agent_id != agent_id:
+        raise PaymentRefused(_P.AGENT_MISMATCH, "the IAC delegates to another agent")
+    if (
+        iac.delegation_id != token.delegation_id
+        or jcs_digest(iac.payload()) != (token.iac_digest)
+        or (request.delegation_id not in (None, iac.delegation_id))
+    ):
+        raise PaymentRefused(
+            _P.TOKEN_DELEGATION_MISMATCH, "the token is bound to another delegation"
+        )
+    checks.check_window(iac, now)
+    status_token = check_status(iac, now)
+    cart = checks.verify_cart(request.cart, directory, psp_id=psp_id, now=now)
+    checks.check_cart_against(cart, iac, now)
+    if request.amount is not None and request.amount != cart.total:
+        raise PaymentRefused(_P.AMOUNT_MISMATCH, "the amount is not the confirmed total")
+    if request.mode is PaymentMode.L1:
+        if request.approval is None:
+            raise PaymentRefused(_P.APPROVAL_MISSING, "L1 needs the delegator's approval")
+        checks.verify_approval(request.approval, account.delegator_key, cart, now)
+    elif iac.user_confirmation_method is None:
+        # L2 pays without asking; only a credential the user confirmed may allow that.
+        raise PaymentRefused(_P.MODE_NOT_ALLOWED, "this IAC does not allow delegated pay")
+    checked = CheckedPayment(request.mode, token, account, iac, cart, status_token)
+    checked.check_limits(spent, now)  # early answer; re-checked under lock
+    return checked
