@@ -46,6 +46,7 @@ ASSISTANT_FORBIDDEN = (
     "trustcart.commerce",
     "trustcart.search",
     "trustcart.trust.log",
+    "trustcart.trust.attestations",
     "trustcart.trust.local_recorder",
     *(f"trustcart.{name}" for name in (*SHELLS, *ROOTS)),
 )

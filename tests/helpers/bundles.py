@@ -19,6 +19,7 @@ from trustcart.crypto.jws import sign_compact
 from trustcart.crypto.keys import SigningKey
 from trustcart.store.db import Database
 from trustcart.trust.anchors import Anchor, TrustAnchors
+from trustcart.trust.attestations import AttestationService
 from trustcart.trust.events import Chain, EventType, Participant
 from trustcart.trust.evidence import (
     BundleKey,
@@ -26,7 +27,7 @@ from trustcart.trust.evidence import (
     build_purchase_bundle,
     verify_bundle,
 )
-from trustcart.trust.log import AttestationService, TransparencyLog
+from trustcart.trust.log import TransparencyLog
 
 Payload = dict[str, Any]
 Mutator = Callable[[Payload], None]

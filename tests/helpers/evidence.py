@@ -20,9 +20,10 @@ from trustcart.crypto.jws import sign_compact
 from trustcart.crypto.keys import SigningKey
 from trustcart.store.db import Database
 from trustcart.trust.anchors import Anchor, TrustAnchors
+from trustcart.trust.attestations import AttestationService
 from trustcart.trust.events import Chain, EventType, Participant
 from trustcart.trust.evidence import BundleKey, build_purchase_bundle
-from trustcart.trust.log import AttestationService, TransparencyLog
+from trustcart.trust.log import TransparencyLog
 
 ROLES = ("delegator", "status", "merchant", "psp", "log", "agent")
 GENUINE_IDS = {

@@ -21,10 +21,11 @@ from trustcart.core.clock import FixedClock
 from trustcart.crypto.keys import SigningKey
 from trustcart.store.db import Database
 from trustcart.trust.admission import ADMISSION_RULES, RecordAdmission, RecordRefusal
+from trustcart.trust.attestations import AttestationService
 from trustcart.trust.directory import InMemoryKeyDirectory
 from trustcart.trust.errors import LogError, RecordRefused
 from trustcart.trust.events import Chain, EventType, Participant, build_record, sign_record
-from trustcart.trust.log import AttestationService, TransparencyLog
+from trustcart.trust.log import TransparencyLog
 
 # party name -> (role, party id)
 PARTIES = {

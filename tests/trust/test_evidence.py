@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
+import trustcart.cli.commands  # noqa: F401  (registers every command)
 from tests.helpers.bundles import (
     ANCHORS,
     IDS,
@@ -32,7 +33,6 @@ from tests.helpers.bundles import (
     cny,
     valid_bundle,
 )
-from trustcart.cli import commands as _commands  # noqa: F401  (registers every command)
 from trustcart.cli.app import app
 from trustcart.crypto.jcs import b64url, b64url_decode, canonicalize, jcs_digest
 from trustcart.crypto.jws import sign_compact

@@ -27,8 +27,9 @@ from trustcart.crypto.keys import SigningKey
 from trustcart.store.db import Database
 from trustcart.store.trust import LogHeadRow, LogLeafRow, TreeHeadRow
 from trustcart.trust.admission import RecordAdmission
+from trustcart.trust.attestations import AttestationService
 from trustcart.trust.directory import InMemoryKeyDirectory
-from trustcart.trust.log import AttestationService, TransparencyLog
+from trustcart.trust.log import TransparencyLog
 from trustcart.trust.merkle import leaf_hash, merkle_root
 from trustcart.trust.treehead import verify_tree_head
 

@@ -13,9 +13,10 @@ from trustcart.crypto.errors import InvalidSignature
 from trustcart.crypto.keys import SigningKey
 from trustcart.store.db import Database
 from trustcart.store.trust import LogLeafRow
+from trustcart.trust.attestations import AttestationService
 from trustcart.trust.errors import DuplicateRecord, LogError, ProofRangeError
 from trustcart.trust.events import Chain, EventType, Participant, verify_record
-from trustcart.trust.log import AttestationService, TransparencyLog
+from trustcart.trust.log import TransparencyLog
 from trustcart.trust.merkle import (
     EMPTY_ROOT,
     leaf_hash,

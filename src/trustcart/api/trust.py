@@ -37,9 +37,9 @@ from trustcart.crypto.errors import InvalidSignature
 from trustcart.crypto.jcs import b64url
 from trustcart.crypto.keys import PublicKey, jwks
 from trustcart.trust.admission import RecordRefusal
+from trustcart.trust.attestations import AttestationService
 from trustcart.trust.directory import KeyDirectory, usable_key
 from trustcart.trust.errors import DuplicateRecord, LogError, RecordRefused, TrustError
-from trustcart.trust.log import AttestationService
 
 REFUSAL_STATUS = {
     RecordRefusal.ROLE_NOT_ALLOWED: 403,

@@ -49,10 +49,11 @@ from trustcart.store.commerce import MerchantRow
 from trustcart.store.db import Database
 from trustcart.store.nonces import SqlNonceCache
 from trustcart.trust.admission import RecordAdmission
+from trustcart.trust.attestations import AttestationService
 from trustcart.trust.directory import InMemoryKeyDirectory, usable_key
 from trustcart.trust.events import Chain, EventType, Participant
 from trustcart.trust.local_recorder import LocalRecorder
-from trustcart.trust.log import AttestationService, TransparencyLog
+from trustcart.trust.log import TransparencyLog
 
 AGENT_ID = "agent:trustcart-assistant"
 PSP_ID = "psp:trustcart"

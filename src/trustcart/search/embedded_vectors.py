@@ -26,7 +26,6 @@ import numpy.typing as npt
 
 from trustcart.search.embedded_columns import OfferColumns
 from trustcart.search.embedding import TextEmbedder
-from trustcart.search.query import SearchQuery
 from trustcart.search.vector_index import IvfFlatIndex
 
 # A filter leaving at most this many offers is scanned exactly (gathering their rows); above

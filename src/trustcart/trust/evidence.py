@@ -47,10 +47,11 @@ from trustcart.crypto.jcs import b64url
 from trustcart.crypto.jws import peek_payload
 from trustcart.crypto.keys import PublicKey, jwks
 from trustcart.trust.anchors import TrustAnchors
+from trustcart.trust.attestations import RecordedEvent
 from trustcart.trust.bundle_checks import BundleChecks
 from trustcart.trust.bundle_format import BUNDLE_FORMAT, ROLES, CheckFailed
 from trustcart.trust.errors import BundleFileError, TrustError
-from trustcart.trust.log import RecordedEvent, TransparencyLog
+from trustcart.trust.log import TransparencyLog
 
 __all__ = [
     "BUNDLE_FORMAT",

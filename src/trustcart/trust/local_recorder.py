@@ -11,8 +11,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from trustcart.crypto.keys import SigningKey
+from trustcart.trust.attestations import AttestationService
 from trustcart.trust.events import Chain, EventType, Participant
-from trustcart.trust.log import AttestationService
 
 
 class LocalRecorder:

@@ -13,10 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from trustcart.crypto.jws import peek_header, peek_payload
+from trustcart.trust.attestations import AttestationService, RecordedEvent
 from trustcart.trust.directory import KeyDirectory
 from trustcart.trust.errors import TrustError
 from trustcart.trust.evidence import BundleKey, build_purchase_bundle
-from trustcart.trust.log import AttestationService, RecordedEvent
 
 
 def _belongs(event: RecordedEvent, expected: Mapping[str, str]) -> bool:
