@@ -110,3 +110,48 @@ def test_import_then_compare(home: Path, tmp_path: Path) -> None:
         assert parts[0] + parts[1] - parts[2] == parts[3]
     assert offers[0]["shipping"] == {"amount": "5.00", "currency": "CNY"}
     assert runner.invoke(app, ["compare", "p_nothing"]).exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "max_price"), [("cotton t-shirt", None), ("pearl milk tea", "20"), ("珍珠奶茶", None)]
+)
+def test_the_cli_and_the_agents_query_rank_alike(
+    home: Path, text: str, max_price: str | None
+) -> None:
+    """One engine for every caller: `trustcart search` and the merchant's intent-context answer
+    (what the agent sees) list the same products in the same order for the same filters."""
+    from trustcart.commerce.catalog_search import IndexedCatalogSearch, open_embedded_index
+    from trustcart.commerce.service import MerchantService
+    from trustcart.core.clock import SystemClock
+    from trustcart.core.home import default_database_url
+    from trustcart.store.db import Database
+
+    args = ["search", text, "--limit", "8", "--json"]
+    if max_price is not None:
+        args += ["--max-price", max_price]
+    cli = [hit["product_id"] for hit in _json(args)]
+    db = Database(default_database_url(home))
+    index = open_embedded_index(home)
+    try:
+        service = MerchantService(
+            db,
+            {},
+            SystemClock(),
+            psp_endpoint="http://127.0.0.1:1/payments",
+            psp_id="psp:test",
+            search=IndexedCatalogSearch(db, index),
+        )
+        context: dict[str, object] = {"query": text, "quantity": 1}
+        if max_price is not None:
+            context["constraints"] = {
+                "max_unit_price": {"amount": f"{max_price}.00", "currency": "CNY"}
+            }
+        answer = service.query_intent_context(
+            {"request_id": f"xfr_{abs(hash(text))}", "context": context, "limit": 8}
+        )
+        agent = [c["product"]["product_id"] for c in answer["candidates"]]
+    finally:
+        index.close()
+        db.dispose()
+    assert cli
+    assert agent[: len(cli)] == cli[: len(agent)]

@@ -198,3 +198,11 @@ def test_search_on_both_databases(db: Database) -> None:
     assert [h.product.product_id for h in english] == [h.product.product_id for h in chinese]
     assert english[0].product.title == "Pearl Milk Tea"
     assert all(h.distance_km is not None and h.distance_km <= 3 for h in english)
+
+
+@pytest.mark.parametrize("text", ["tea", "pearl milk tea", "t-shirt", "奶茶", "black"])
+def test_the_first_results_do_not_depend_on_the_page_size(engine: CatalogSearch, text: str) -> None:
+    wide = [h.product.product_id for h in engine.search(SearchQuery(text, limit=60))]
+    for limit in (1, 5, 20):
+        narrow = [h.product.product_id for h in engine.search(SearchQuery(text, limit=limit))]
+        assert narrow == wide[:limit]

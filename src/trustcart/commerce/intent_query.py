@@ -119,7 +119,8 @@ class IntentContextQuery:
             except PrecheckFailed:
                 continue
             offers.append((hit.score, priced, hit))
-        offers.sort(key=lambda o: (-o[0], o[1].total.minor, o[2].product.product_id))
+        # Kept in the search engine's order (coverage of the query, then price), the order
+        # `trustcart search` shows: the agent's planner ranks the priced offers itself.
         return [
             {
                 "product": hit.product.to_json(),

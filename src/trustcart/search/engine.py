@@ -1,7 +1,8 @@
 """The one entry point of catalog search: every caller's query ranks the same way.
 
-``SearchEngine.search`` asks the index (any ``CatalogIndex`` back end) for a candidate pool,
-wider than the page so the final order sees every close match, then checks each candidate
+``SearchEngine.search`` asks the index (any ``CatalogIndex`` back end) for a candidate pool of
+a fixed size, wider than any page so the final order sees every close match and the first k
+results are the same whatever k, then checks each candidate
 against the source of truth (``LiveDocuments``: the transactional store for the merchant
 service and the CLI alike), because an index is eventually consistent: a price that rose or
 stock that ran out since indexing is caught here, and every filter is applied again to the
@@ -29,8 +30,9 @@ from trustcart.search.ranking import coverage
 
 T_co = TypeVar("T_co", covariant=True)
 T = TypeVar("T")
-POOL_FACTOR = 5  # candidates asked of the index per result shown
-MIN_POOL = 100
+# Candidates asked of the index, whatever the page size: the order of the first k results must
+# not depend on k (a caller asking for 8 sees the first 8 of what one asking for 50 sees).
+POOL = MAX_LIMIT
 
 
 class LiveDocuments(Protocol[T_co]):
@@ -88,7 +90,7 @@ class SearchEngine(Generic[T]):
         terms = query_terms(query.text)
         if not terms and not query.category_prefix:
             return RankedResult(())
-        pool = replace(query, limit=min(MAX_LIMIT, max(POOL_FACTOR * query.limit, MIN_POOL)))
+        pool = replace(query, limit=POOL)
         found = self.index.search(pool, mode)
         if not found.hits:
             return RankedResult((), found.facets, found.corrected_text)
