@@ -41,3 +41,18 @@ def test_a_database_at_head_is_not_migrated_again(tmp_path: Path) -> None:
     database.migrate()  # a no-op, and still at head
     assert database.current_revision() == head_revision()
     database.dispose()
+
+
+def test_a_store_from_a_newer_trustcart_is_refused_clearly(tmp_path: Path) -> None:
+    import pytest
+    from sqlalchemy import text
+
+    from trustcart.store.db import Database, StoreVersionError
+
+    database = Database(f"sqlite:///{tmp_path / 'x.db'}")
+    database.migrate()
+    with database.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    with pytest.raises(StoreVersionError, match="newer trustcart"):
+        database.migrate()
+    database.dispose()

@@ -23,11 +23,17 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
+from trustcart.core.errors import TrustcartError
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 READ_ONLY_OPTION = "trustcart_read_only"
+
+
+class StoreVersionError(TrustcartError):
+    """The database's schema is newer than this version of trustcart knows."""
 
 
 VERSIONS = Path(__file__).resolve().parent / "migrations" / "versions"
@@ -144,8 +150,15 @@ class Database:
         A database already at the newest revision is left alone without loading Alembic,
         which takes longer to import than most commands take to run.
         """
-        if self.current_revision() == head_revision():
+        current, head = self.current_revision(), head_revision()
+        if current == head:
             return
+        if current is not None and current > head:  # revisions are numbered in order
+            raise StoreVersionError(
+                f"the store at {self.engine.url.render_as_string(hide_password=True)} was "
+                f"written by a newer trustcart (schema {current}; this one knows up to {head}): "
+                "upgrade trustcart or point TRUSTCART_HOME / TRUSTCART_DATABASE_URL elsewhere"
+            )
         from alembic import command
 
         with self.engine.begin() as connection:
