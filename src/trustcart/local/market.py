@@ -3,7 +3,8 @@
 ``local_market`` opens the store in ``home`` (seeding it when empty), starts the status, trust,
 merchant and payment roles as uvicorn servers on free loopback ports, and yields
 ``ShoppingTools`` whose buyer agent and wallet reach them over HTTP only. The person is the
-demo's Alice (``persona``; her wallet key lives in ``home/keys.json``). ``trustcart chat``,
+demo's Alice (``persona``; her wallet key lives in ``home/keys.json``); her conversations,
+delegations and purchases are kept in the store (``local.memory.SqlMemory``). ``trustcart chat``,
 ``trustcart mcp``, the demo and the assistant's evaluation all shop through these tools.
 """
 
@@ -16,6 +17,7 @@ from pathlib import Path
 import httpx
 
 from trustcart.assistant.agent import BuyerAgent
+from trustcart.assistant.memory import Memory
 from trustcart.assistant.proposals import Approver, deny_all
 from trustcart.assistant.tools import ShoppingTools
 from trustcart.assistant.wallet import Wallet
@@ -24,6 +26,7 @@ from trustcart.crypto.keys import keys_from_jwks
 from trustcart.delegation.status import HttpStatusChecker, StatusChecker
 from trustcart.local import persona
 from trustcart.local.deployment import AGENT_ID, Deployment, build
+from trustcart.local.memory import SqlMemory
 from trustcart.local.seed import seed_if_empty
 from trustcart.local.servers import ROLE_NAMES, Endpoints, Servers, free_port
 from trustcart.store.db import Database
@@ -83,8 +86,12 @@ def tools_for(
     clients: Clients,
     approver: Approver = deny_all,
     clock: Clock | None = None,
+    memory: Memory | None = None,
 ) -> ShoppingTools:
-    """Shopping tools for a running deployment, as Alice; every client made is kept."""
+    """Shopping tools for a running deployment, as Alice; every client made is kept.
+
+    Her records go to ``memory``, by default her ``SqlMemory`` in the deployment's store.
+    """
     endpoints = deployment.endpoints
     clock = clock or deployment.clock
     agent = buyer_agent(deployment, clients, status_checker(deployment, clients, clock), clock)
@@ -104,7 +111,12 @@ def tools_for(
         events=events,
     )
     return ShoppingTools(
-        agent=agent, wallet=wallet, clock=clock, location=persona.LOCATION, approver=approver
+        agent=agent,
+        wallet=wallet,
+        clock=clock,
+        location=persona.LOCATION,
+        approver=approver,
+        memory=memory or SqlMemory(deployment.db, persona.IDENTITY, clock),
     )
 
 
