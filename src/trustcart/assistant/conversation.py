@@ -49,6 +49,7 @@ from trustcart.assistant.replies import comparison, help_text, lines_text, say
 from trustcart.assistant.shortfall import Shortfall, shortfall
 from trustcart.assistant.tools import ShoppingTools
 from trustcart.core.ids import new_id
+from trustcart.core.money import Money
 
 __all__ = ["Conversation", "ConversationState", "Turn"]
 
@@ -362,10 +363,10 @@ class Conversation:
         except ToolRefused as refusal:
             return self._refused("not-paid", refusal)
         orders = list(paid["orders"])
-        total = f"{paid['total']['amount']} {paid['total']['currency']}"
+        total = Money.from_json(paid["total"])
         numbers = ", ".join(str(o["out_trade_no"]) for o in orders)
         message = say("paid", self.language, total=total, orders=numbers)
-        return self._turn(message, orders=orders, draft=draft)
+        return self._turn(message, orders=orders, draft=draft, paid=True)
 
     def _again(self, text: str) -> Turn:
         standing, request = self.dialogue.standing_delegation, self.dialogue.standing_request

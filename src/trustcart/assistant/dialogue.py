@@ -200,6 +200,7 @@ class Turn:
     delegations: list[dict[str, Any]] = field(default_factory=list)
     shortfall: Shortfall | None = None
     session_id: str = ""
+    paid: bool = False  # this turn paid the orders in ``orders``
 
     def _common(self) -> dict[str, Any]:
         return {

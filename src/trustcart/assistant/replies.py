@@ -30,13 +30,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "cancel-hint": (" (Or say 'cancel'.)", "（或者说“取消”。）"),
     "options": (
-        "{count} option(s). Say 'the first one', 'the second one' or 'compare the first two'; "
-        "'cheaper', 'faster delivery', 'from another shop' or a size or colour to change the "
-        "search; 'help' for more.",
+        "{count} option(s). Say 'the first one' or 'the second one' to choose, 'compare the "
+        "first two', or change the search: 'cheaper', 'faster delivery', 'from another shop', "
+        "a size or a colour ('help' for more).",
         "找到{count}个选项。可以说“第一个”“第二个”或“比较一下前两个”；说“便宜点”“快一点”"
         "“换一家”或尺码、颜色来调整；说“帮助”查看更多。",
     ),
-    "refined": ("With {change}: ", "按“{change}”调整后："),
+    "refined": ("With '{change}': ", "按“{change}”调整后："),
     "approve": (
         "Pay {total} for {lines}? (yes/no: yes pays, no or 'cancel' stops)",
         "为{lines}支付{total}？（说“确认”付款，说“取消”放弃）",

@@ -29,6 +29,7 @@ from trustcart.local.deployment import AGENT_ID, Deployment, build
 from trustcart.local.memory import SqlMemory
 from trustcart.local.seed import seed_if_empty
 from trustcart.local.servers import ROLE_NAMES, Endpoints, Servers, free_port
+from trustcart.local.status_route import STATUS_BASE, StatusRoute
 from trustcart.store.db import Database
 from trustcart.trust.recorder import HttpRecorder
 
@@ -56,9 +57,9 @@ def status_checker(deployment: Deployment, clients: Clients, clock: Clock) -> Ht
     endpoints = deployment.endpoints
     status = clients.keep(httpx.Client(base_url=endpoints.status, timeout=CLIENT_TIMEOUT))
     return HttpStatusChecker(
-        clients.keep(httpx.Client(timeout=CLIENT_TIMEOUT)),
+        clients.keep(httpx.Client(timeout=CLIENT_TIMEOUT, transport=StatusRoute(endpoints.status))),
         keys_from_jwks(status.get("/.well-known/jwks.json").json()),
-        allowed_prefixes=(f"{endpoints.status}/delegations/",),
+        allowed_prefixes=(f"{endpoints.status}/delegations/", f"{STATUS_BASE}/delegations/"),
         clock=clock,
     )
 
@@ -106,7 +107,7 @@ def tools_for(
         status_service=clients.keep(
             httpx.Client(base_url=endpoints.status, timeout=CLIENT_TIMEOUT)
         ),
-        status_base_url=endpoints.status,
+        status_base_url=STATUS_BASE,  # a stable name for the status service (status_route)
         psp=clients.keep(httpx.Client(base_url=endpoints.psp, timeout=CLIENT_TIMEOUT)),
         events=events,
     )
