@@ -375,6 +375,8 @@ class Conversation:
             return self._propose(0) if turn.options else turn
         if find_items(text.lower()):
             return self._request_turn(text)
+        if self.dialogue.request is not None:  # one more of what was just shopped for
+            return self._request_turn(self.dialogue.request.text, self.dialogue.request)
         return self._turn(say("again-nothing", self.language))
 
     def _cancel(self) -> Turn:

@@ -67,10 +67,15 @@ def _show(console: Console, turn_json: dict[str, object]) -> None:
 
 def _conversation(tools: ShoppingTools, session: str | None, *, resume_last: bool) -> Conversation:
     from trustcart.assistant.conversation import Conversation
+    from trustcart.assistant.dialogue import DialogueError
 
     if session == "last" or (session is None and resume_last):
         session = tools.memory.last_conversation() or None
-    return Conversation(tools, session_id=session)
+    try:
+        return Conversation(tools, session_id=session)
+    except DialogueError as e:
+        typer.echo(f"cannot go on with conversation {session}: {e}; starting a new one", err=True)
+        return Conversation(tools)
 
 
 def _with_evidence(
