@@ -109,12 +109,14 @@ _HELP = re.compile(
     re.I,
 )
 _CANCEL = re.compile(
-    r"^\s*(?:n|no|nope|cancel|stop|never ?mind|forget it|不|不要|不用了|取消|算了|不买了)" + _END,
+    r"^\s*(?:n|no|nope|nah|no,? thanks?|cancel|stop|never ?mind|forget it|不|不要|不要了|不用了|"
+    r"取消|算了|不买了)" + _END,
     re.I,
 )
 _YES = re.compile(
     r"^\s*(?:y|yes|yep|yeah|ok|okay|sure|approve|approved|confirm|go ahead|do it|pay|"
-    r"yes,? (?:pay|please|go ahead)|确认|确定|好|好的|是|是的|可以|同意|买吧|付款|行)" + _END,
+    r"确认|确定|好|好的|好吧|是|是的|对|可以|可以的|同意|买吧|付款|行|行吧|没问题)"
+    r"(?:\s*[,，]?\s*(?:please|pay|pay it|pay now|go ahead|do it|付款|买吧))?" + _END,
     re.I,
 )
 _REVOKE = re.compile(
@@ -140,7 +142,11 @@ _DELEGATIONS = re.compile(
     r"我的授权|我的委托|授权列表|委托列表|我的长期委托|剩余预算|还剩多少",
     re.I,
 )
-_COMPARE = re.compile(r"\bcompare\b|side by side|比较|对比|比一比|比一下", re.I)
+_COMPARE = re.compile(
+    r"\bcompare\b|side by side|\bwhich (?:one |of them )?is (?:cheaper|faster|quicker|closer|"
+    r"better)\b|比较|对比|比一比|比一下|哪个(?:更)?(?:便宜|快|近|好)",
+    re.I,
+)
 _AGAIN = re.compile(r"\bagain\b|another one|one more|order another|再来|再买|再点", re.I)
 _CHEAPER = re.compile(
     r"\bcheaper\b|less expensive|lower price|\bcheaper\b|更便宜|便宜点|便宜一点|便宜些|再便宜|"
@@ -155,14 +161,17 @@ _FASTER = re.compile(
 _OTHER_SHOP = re.compile(
     r"(?:another|a different|other|some other|a second) (?:shop|store|merchant|seller|vendor)|"
     r"\belsewhere\b|somewhere else|not (?:from )?(?:this|that) (?:shop|store|merchant)|"
-    r"换一家|换家|换个店|别家|别的店|其他店|其他商家|另一家|别的商家",
+    r"换一家|换家|换个店|换一个店|别家|别的店|其他店|其他商家|另一家|别的商家|不要这家|"
+    r"不要这个店",
     re.I,
 )
 _OTHER_BRAND = re.compile(
-    r"not (?:that|this) brand|(?:another|a different|other) brand|no (?:that|this) brand|"
+    r"not (?:that|this) brand|(?:another|a different|different|other) brand|"
+    r"other than (?:that|this) brand|no (?:that|this) brand|"
     r"不要这个牌子|不要这个品牌|换个牌子|换个品牌|别的牌子|其他牌子|其他品牌|别的品牌|换一个牌子",
     re.I,
 )
+_BIGGER = re.compile(r"\bbigger\b|\blarger\b|大一点|大点|大一些|更大", re.I)
 _PICKS = (
     (
         re.compile(
@@ -189,10 +198,11 @@ _ENGLISH_ORDINALS = {
     "5th": 4,
     "last": -1,
 }
+_WORDS = ("one", "two", "three", "four", "five")
 _CHINESE_NUMBERS = {"一": 0, "二": 1, "两": 1, "三": 2, "四": 3, "五": 4}
 _ORDINAL = re.compile(
     r"\b(first|1st|second|2nd|third|3rd|fourth|4th|fifth|5th|last)\b|"
-    r"(?:\b(?:number|no\.?|option|#)\s*|#)([1-9])\b|"
+    r"(?:\b(?:number|no\.?|option|#)\s*|#)([1-9]|one|two|three|four|five)\b|"
     r"第\s*([一二两三四五1-9])\s*(?:个|款|家|种|项|杯|件)?|"
     r"最后(?:一个|那个|一款|一家)?|"
     r"(?<![\d.])([1-9])\s*号",
@@ -228,7 +238,8 @@ def ordinals_in(text: str) -> list[int]:
         if word:
             found.append(_ENGLISH_ORDINALS[word.lower()])
         elif number or numbered:
-            found.append(int(number or numbered) - 1)
+            written = (number or numbered).lower()
+            found.append(int(written) - 1 if written.isdigit() else _WORDS.index(written))
         elif chinese:
             found.append(
                 _CHINESE_NUMBERS.get(chinese, int(chinese) - 1 if chinese.isdigit() else 0)
@@ -250,6 +261,8 @@ def _compare_indices(text: str) -> tuple[int, ...]:
 
 def _refinement(lowered: str, original: str, category: str | None) -> Refinement | None:
     attributes = attributes_in(lowered, original, category) if category else ()
+    if category and category.startswith("drinks") and not attributes and _BIGGER.search(lowered):
+        attributes = (("size", "large"),)  # a drink comes in medium and large
     flags = {
         "cheaper": bool(_CHEAPER.search(lowered)),
         "faster": bool(_FASTER.search(lowered)),
