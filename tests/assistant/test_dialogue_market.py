@@ -263,3 +263,27 @@ def test_a_conversation_goes_on_in_a_new_session_object(tools: ShoppingTools) ->
     assert resumed.state.value == "approving"
     assert resumed.say("no").message.startswith("Cancelled")
     assert shown.options
+
+
+@pytest.mark.parametrize(
+    ("request_text", "answer"), [("每周帮我买一杯奶茶", "80"), ("a milk tea every week", "80 yuan")]
+)
+def test_a_budget_answer_is_a_total(tools: ShoppingTools, request_text: str, answer: str) -> None:
+    chat = Conversation(tools)
+    assert [q.code for q in chat.say(request_text).questions] == ["budget"]
+    answered = chat.say(answer)
+    assert not answered.questions, answered.message
+    assert answered.draft is not None
+    assert answered.draft.delegated
+    assert answered.draft.max_total is not None
+    assert answered.draft.max_total.amount_str() == "80.00"
+
+
+def test_a_whole_new_request_replaces_the_open_question(tools: ShoppingTools) -> None:
+    chat = Conversation(tools)
+    assert chat.say("a pearl milk tea under 30 USD").questions
+    again = chat.say("a pearl milk tea under 30 yuan")
+    assert not again.questions
+    assert again.draft is not None
+    assert [item.description for item in again.draft.items] == ["pearl milk tea"]
+    assert again.options

@@ -240,8 +240,10 @@ class Conversation:
             return self._asking(draft.questions, draft)
         asked_items = {m.word.query for m in find_items(request.text.lower())}
         answered_items = {m.word.query for m in find_items(text.lower())}
-        if answered_items and asked_items and not answered_items & asked_items:
-            return self._request_turn(text)  # another item altogether: a new request
+        if answered_items:  # a whole request again, or another item altogether: a new request
+            _, alone = self.tools.parse(text)
+            if not alone.questions or not answered_items & asked_items:
+                return self._request_turn(text)
         return self._request_turn(answered(request.text, draft.questions, text))
 
     def _refine(self, followup: FollowUp, text: str) -> Turn:
