@@ -120,14 +120,15 @@ def test_ordinals_in_both_languages(tools: ShoppingTools) -> None:
     chat = Conversation(tools)
     first = chat.say("a pearl milk tea under 30")
     assert len(first.options) == 3
-    assert chat.say("第二个").awaiting.lines == first.options[1].lines  # type: ignore[union-attr]
-    assert chat.say("last one").awaiting.lines == first.options[2].lines  # type: ignore[union-attr]
-    assert (
-        chat.say("the cheapest one").awaiting.lines
-        == min(  # type: ignore[union-attr]
-            first.options, key=lambda o: o.total.minor
-        ).lines
-    )
+    cheapest = min(first.options, key=lambda o: o.total.minor)
+    for said, wanted in (
+        ("第二个", first.options[1]),
+        ("last one", first.options[2]),
+        ("the cheapest one", cheapest),
+    ):
+        proposed = chat.say(said).awaiting
+        assert proposed is not None, said
+        assert proposed.lines == wanted.lines, said
     assert chat.say("no").message.startswith("Cancelled")
 
 

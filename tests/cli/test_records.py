@@ -2,6 +2,7 @@
 them: ``orders --json``, ``delegations --json``, ``revoke``, ``evidence`` verified offline."""
 
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,10 +18,13 @@ from trustcart.local.deployment import Deployment
 JSONL_KEYS = {"reply", "intent", "questions", "options", "awaiting_approval"}
 
 
+Run = Callable[..., Result]
+
+
 @pytest.fixture
 def run(
     market: tuple[ShoppingTools, Deployment], market_home: Path, monkeypatch: pytest.MonkeyPatch
-):  # type: ignore[no-untyped-def]
+) -> Run:
     monkeypatch.setenv("TRUSTCART_HOME", str(market_home))
     monkeypatch.setenv("TRUSTCART_DATABASE_URL", f"sqlite:///{market_home / 'trustcart.db'}")
 
@@ -35,7 +39,7 @@ def _turns(result: Result) -> list[dict[str, Any]]:
     return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
 
 
-def test_jsonl_make_it_large_proposes_only_large_ones_within_30(run) -> None:  # type: ignore[no-untyped-def]
+def test_jsonl_make_it_large_proposes_only_large_ones_within_30(run: Run) -> None:
     turns = _turns(run("chat", "--jsonl", stdin="a pearl milk tea under 30\nmake it large\n"))
     assert len(turns) == 2
     for turn in turns:
@@ -54,7 +58,7 @@ def test_jsonl_make_it_large_proposes_only_large_ones_within_30(run) -> None:  #
     assert large["intent"]["max_unit_price"] == {"amount": "30.00", "currency": "CNY"}
 
 
-def test_a_chat_purchase_then_every_record_command(run, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_chat_purchase_then_every_record_command(run: Run, tmp_path: Path) -> None:
     turns = _turns(run("chat", "--jsonl", stdin="a pearl milk tea under 30\nthe second one\nyes\n"))
     shown, asked, paid = turns
     awaiting = asked["awaiting_approval"]
@@ -125,7 +129,7 @@ def test_a_chat_purchase_then_every_record_command(run, tmp_path: Path) -> None:
     )
 
 
-def test_a_conversation_goes_on_with_session(run) -> None:  # type: ignore[no-untyped-def]
+def test_a_conversation_goes_on_with_session(run: Run) -> None:
     (first,) = _turns(run("chat", "--jsonl", stdin="一杯30元以内的珍珠奶茶\n"))
     assert first["language"] == "zh"
     assert first["options"]
