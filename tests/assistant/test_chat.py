@@ -99,7 +99,7 @@ def test_standing_order_buys_again_without_asking_and_stops_when_revoked(
 ) -> None:
     chat = Conversation(tools)
     chat.say("up to 3 milk teas this week, at most 30 CNY each, 80 CNY in total")
-    assert "standing order" in chat.say("选它").message
+    assert "长期委托" in chat.say("选它").message  # a Chinese message gets a Chinese reply
     first = chat.say("确认")
     assert first.orders
     assert first.orders[0]["mode"] == "L2"

@@ -8,6 +8,7 @@ import pytest
 
 from trustcart.assistant.conversation import Conversation
 from trustcart.assistant.intent import IntentDraft, parse_intent
+from trustcart.assistant.memory import InMemoryMemory
 from trustcart.assistant.numerals import ReadingCode
 from trustcart.assistant.planner import Plan
 
@@ -48,6 +49,7 @@ class _Tools:
 
     def __init__(self) -> None:
         self.parsed: list[str] = []
+        self.memory = InMemoryMemory()
 
     def parse(self, text: str, *, options_shown: bool = False) -> tuple[str, IntentDraft]:
         self.parsed.append(text)
@@ -55,6 +57,9 @@ class _Tools:
 
     def plan(self, intent_id: str) -> Plan:
         return Plan((), "nothing in this test market")
+
+    def relaxed_offers(self, draft: IntentDraft, item: object) -> list[object]:
+        return []  # nobody sells anything here
 
 
 @pytest.mark.parametrize(

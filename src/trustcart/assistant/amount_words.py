@@ -82,9 +82,10 @@ AT_LEAST_POST = _words("or more|and up|and above|or above|and over|or over|以�
 
 _NOUNS = (*MEASURE_WORDS, "one", "drink", "glass", "person")
 _CLASSIFIERS = CN_CLASSIFIERS.replace("块", "").replace("塊", "")  # 一块 is one yuan
+# "each one" is not a leading scope word: "each one hundred yuan" is 100 each.
 EACH_PRE = (
-    *_words("each|each one|for each|单价|單價"),
-    *(f"{lead} {noun}" for lead in ("per", "each") for noun in _NOUNS),
+    *_words("each|for each|单价|單價"),
+    *(f"{lead} {noun}" for lead in ("per", "each") for noun in _NOUNS if noun != "one"),
     *(f"{lead}{c}" for lead in "每一" for c in _CLASSIFIERS),
 )
 EACH_POST = (

@@ -138,6 +138,7 @@ class IntentDraft:
     preference: str | None = None
     language: str = "en"
     max_quantity: int | None = None
+    forbidden_brands: tuple[str, ...] = ()  # set in a conversation ("not that brand")
 
     @property
     def complete(self) -> bool:
@@ -163,6 +164,7 @@ class IntentDraft:
                 "allowed": list(self.allowed_merchants),
                 "forbidden": list(self.forbidden_merchants),
             },
+            "brands": {"forbidden": list(self.forbidden_brands)},
             "near": self.near,
             "max_delivery_minutes": self.max_delivery_minutes,
             "preference": self.preference,
@@ -280,6 +282,7 @@ def parse_intent(
         has_budget=max_total is not None,
         options_shown=options_shown,
         language=language,
+        located=located,
     )
     first = items[0] if items else None
     return IntentDraft(

@@ -43,6 +43,8 @@ class Offer:
     distance_km: float | None = None
     score: float = 0.0
     title_zh: str = ""
+    brand: str = ""
+    good_match: bool | None = None  # the search engine's judgement, when the merchant sends it
 
     def __post_init__(self) -> None:
         if self.quantity < 1:
@@ -80,14 +82,66 @@ class Offer:
                 delivery_minutes=int(offer.get("delivery_minutes", product["delivery_minutes"])),
                 distance_km=None if distance is None else float(distance),
                 score=float(candidate.get("score", 0.0)),
+                brand=str(product.get("brand") or ""),
+                good_match=None
+                if candidate.get("good_match") is None
+                else bool(candidate["good_match"]),
             )
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as e:
             raise ValidationError(f"a candidate the merchant sent is malformed: {e}") from e
 
-    def to_json(self) -> dict[str, Any]:
+    def title_in(self, language: str) -> str:
+        """The title in the person's language: ``title_zh`` for Chinese when the shop has one."""
+        return self.title_zh if language == "zh" and self.title_zh else self.title
+
+    def to_record(self) -> dict[str, Any]:
+        """Every field, as JSON (the conversation's and the records' snapshots)."""
+        return {
+            **self.to_json(),
+            "title_zh": self.title_zh,
+            "brand": self.brand,
+            "category": self.category,
+            "subtotal": self.subtotal.to_json(),
+            "discount": self.discount.to_json(),
+            "attributes": dict(self.attributes),
+            "score": self.score,
+            "good_match": self.good_match,
+        }
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> Offer:
+        """Read back ``to_record``; anything malformed is a ``ValidationError``."""
+        try:
+            distance = record.get("distance_km")
+            good = record.get("good_match")
+            return cls(
+                product_id=str(record["product_id"]),
+                title=str(record["title"]),
+                title_zh=str(record.get("title_zh") or ""),
+                brand=str(record.get("brand") or ""),
+                merchant_id=str(record["merchant_id"]),
+                merchant_name=str(record["merchant_name"]),
+                category=str(record["category"]),
+                quantity=int(record["quantity"]),
+                unit_price=Money.from_json(record["unit_price"]),
+                subtotal=Money.from_json(record["subtotal"]),
+                discount=Money.from_json(record["discount"]),
+                total=Money.from_json(record["line_total"]),
+                coupons=tuple(str(c) for c in record.get("coupons", [])),
+                attributes={str(k): str(v) for k, v in dict(record["attributes"]).items()},
+                delivery_minutes=int(record["delivery_minutes"]),
+                distance_km=None if distance is None else float(distance),
+                score=float(record.get("score", 0.0)),
+                good_match=None if good is None else bool(good),
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as e:
+            raise ValidationError(f"an offer record is malformed: {e}") from e
+
+    def to_json(self, language: str = "en") -> dict[str, Any]:
+        """The line as ``chat --once --json`` shows it; ``title`` in the person's language."""
         return {
             "product_id": self.product_id,
-            "title": self.title,
+            "title": self.title_in(language),
             "merchant_id": self.merchant_id,
             "merchant_name": self.merchant_name,
             "quantity": self.quantity,

@@ -52,9 +52,9 @@ class Option:
     def merchants(self) -> tuple[str, ...]:
         return tuple(sorted({line.merchant_id for line in self.lines}))
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, language: str = "en") -> dict[str, Any]:
         return {
-            "items": [line.to_json() for line in self.lines],
+            "items": [line.to_json(language) for line in self.lines],
             "total": self.total.to_json(),
             "reason": self.reason,
         }
@@ -80,7 +80,7 @@ def why_not(draft: IntentDraft, item: ItemRequest, candidate: Offer) -> str | No
             "adjustable",
             wanted.lower(),
         ):
-            return f"{name} cannot be set to {wanted}"
+            return f"not made with {name} {wanted}"
     if candidate.quantity != per_purchase_quantity(draft, item):
         return "another quantity"
     if draft.max_unit_price is not None and (
@@ -96,10 +96,12 @@ def why_not(draft: IntentDraft, item: ItemRequest, candidate: Offer) -> str | No
         return "another merchant than asked"
     if candidate.merchant_id in draft.forbidden_merchants:
         return "a merchant you excluded"
+    if candidate.brand and candidate.brand in draft.forbidden_brands:
+        return "a brand you excluded"
     if draft.max_delivery_minutes is not None and (
         candidate.delivery_minutes > draft.max_delivery_minutes
     ):
-        return f"delivery slower than {draft.max_delivery_minutes} min"
+        return f"delivered in more than {draft.max_delivery_minutes} min"
     return None
 
 
@@ -129,20 +131,17 @@ def _rank_key(preference: str | None, candidate: Offer) -> tuple[float, ...]:
 def _ranked(
     draft: IntentDraft, item: ItemRequest, candidates: Sequence[Offer]
 ) -> tuple[list[Offer], str]:
-    fitting = [c for c in candidates if why_not(draft, item, c) is None]
-    # Relevance is judged here, not taken from the marketplace's scores (whose scale depends on
-    # its search engine): a named item must be named in the title ("wireless earbuds" is not a
-    # phone case of the same category); an item the lexicon does not know must have most of its
-    # words there ("a king size bed frame" is not an optical frame).
-    if item.category is None:
-        fitting = [c for c in fitting if _word_overlap(item.description, c.title) > 0.5]
-    elif item.description not in GENERIC_ITEMS:
-        fitting = [c for c in fitting if _word_overlap(item.description, c.title) == 1.0]
+    fitting = [c for c in candidates if why_not(draft, item, c) is None and is_relevant(item, c)]
     if not fitting:
         if not candidates:
             return [], f"no shop offers {item.description}"
         cheapest = min(candidates, key=lambda c: c.unit_price.minor)
-        reason = why_not(draft, item, cheapest) or "does not fit"
+        reason = why_not(draft, item, cheapest)
+        if reason is None:  # it fits the limits but is something else
+            return [], (
+                f"no shop offers {item.description}: the nearest match, {cheapest.title} at "
+                f"{cheapest.merchant_name} ({cheapest.unit_price}), is something else"
+            )
         return [], (
             f"no {item.description} fits what you asked: the cheapest, "
             f"{cheapest.title} at {cheapest.merchant_name} ({cheapest.unit_price}), "
@@ -153,6 +152,19 @@ def _ranked(
     relevant = fitting
     relevant.sort(key=lambda c: (*_rank_key(draft.preference, c), c.product_id))
     return relevant, ""
+
+
+def is_relevant(item: ItemRequest, candidate: Offer) -> bool:
+    """Whether the offer is the item asked for, judged here, not taken from the marketplace's
+    scores (whose scale depends on its search engine): a named item must be named in the title
+    ("wireless earbuds" is not a phone case of the same category); an item the lexicon does not
+    know must have most of its words there ("a king size bed frame" is not an optical frame)."""
+    title = f"{candidate.title} {candidate.title_zh}"
+    if item.category is None:
+        return _word_overlap(item.description, title) > 0.5
+    if not category_within(candidate.category, item.category):
+        return False
+    return item.description in GENERIC_ITEMS or _word_overlap(item.description, title) == 1.0
 
 
 def _word_overlap(description: str, title: str) -> float:

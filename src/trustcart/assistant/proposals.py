@@ -13,7 +13,7 @@ evidence bundle (ISR, IAC, the signed cart, the approval if any, the signed rece
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -63,6 +63,31 @@ class ApprovalRequest:
 Approver = Callable[[ApprovalRequest], bool]
 
 
+def purchase_request(lines: Sequence[Offer], total: Money, isr: ISR) -> ApprovalRequest:
+    """What the person is asked before one purchase: the exact lines and total."""
+    what = ", ".join(f"{c.quantity} x {c.title} ({c.merchant_name})" for c in lines)
+    return ApprovalRequest(
+        ApprovalKind.PURCHASE,
+        f"Pay {total} for {what}",
+        isr.max_total,
+        isr.commerce.allowed_merchants,
+    )
+
+
+def standing_order_request(item: str, max_quantity: int | None, isr: ISR) -> ApprovalRequest:
+    """What the person is asked before a standing order: its limits and how long it lasts."""
+    summary = (
+        f"Let the agent buy {item} for you without asking each time: "
+        f"at most {isr.max_total} in total"
+        + (f", {isr.commerce.max_single} per purchase" if isr.commerce.max_single else "")
+        + (f", {max_quantity} items" if max_quantity else "")
+        + f", until {isr.validity_end:%Y-%m-%d %H:%M} UTC"
+    )
+    return ApprovalRequest(
+        ApprovalKind.STANDING_ORDER, summary, isr.max_total, isr.commerce.allowed_merchants
+    )
+
+
 def deny_all(_request: ApprovalRequest) -> bool:
     """The default approver: no person is present, so nothing is approved."""
     return False
@@ -93,6 +118,7 @@ class Purchase:
     cart: ConfirmedCart
     approval: str | None
     receipt: Receipt
+    line: Offer | None = None  # the offer the person chose (titles for their records)
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -72,11 +72,14 @@ class Question:
     text: str
     item_index: int | None = None
     span: tuple[int, int] | None = None
+    choices: tuple[str, ...] = ()  # a choice question: the alternatives, in the person's words
 
     def to_json(self) -> dict[str, object]:
         out: dict[str, object] = {"code": self.code, "text": self.text}
         if self.item_index is not None:
             out["item_index"] = self.item_index
+        if self.choices:
+            out["choices"] = list(self.choices)
         return out
 
 
@@ -104,8 +107,11 @@ def ask(
     has_budget: bool,
     options_shown: bool,
     language: str,
+    located: bool = True,
 ) -> tuple[Question, ...]:
-    """Every question the text leaves open, most important first."""
+    """Every question the text leaves open, most important first. A choice names its
+    alternatives as written and, when ``located`` (offsets point into the person's text), the
+    span from the first to the last, so that an answer can take its place."""
     if not options_shown and _REFERENCE.search(lowered) and not mentions:
         return (_question("reference", language),)
     if not items or (not mentions and _VAGUE.search(lowered)):
@@ -113,8 +119,10 @@ def ask(
     questions: list[Question] = []
     for left, right in pairwise(mentions):
         if _ALTERNATIVE.search(rest[left.end : right.start]):
-            choices = f"{left.word.query} / {right.word.query}"
-            questions.append(_question("choice", language, choices=choices))
+            written = (rest[left.start : left.end], rest[right.start : right.end])
+            asked = _question("choice", language, choices=" / ".join(written))
+            span = (left.start, right.end) if located else None
+            questions.append(Question(asked.code, asked.text, None, span, written))
             break
     for index, item in enumerate(items):
         needs_size = any(m.word.needs_size for m in mentions if m.word.query == item.description)

@@ -14,7 +14,9 @@ Rules kept: ``pay`` needs an IAC the person signed (``request_approval`` for one
 standing delegation); without one it refuses, and so does every check after it (status at each
 hop, the proposal and the signed cart against the ISR and the IAC, the PSP's own checks). The
 approver is the person: the default one says no, so nothing is ever approved by accident.
-Every answer is JSON-ready; refusals raise ``ToolRefused`` with a stable code.
+Every answer is JSON-ready; refusals raise ``ToolRefused`` with a stable code. Each credential
+the person signs and each purchase paid is recorded in the person's ``Memory`` (``records``), so
+that their orders and delegations outlive the session.
 """
 
 from __future__ import annotations
@@ -28,11 +30,11 @@ from trustcart.assistant.agent import BuyerAgent, PurchaseRefused
 from trustcart.assistant.checks import cart_problems, proposal_problems
 from trustcart.assistant.context import intent_context
 from trustcart.assistant.errors import ToolCode, ToolRefused, WalletError
-from trustcart.assistant.intent import IntentDraft, build_isr, parse_intent
+from trustcart.assistant.intent import IntentDraft, ItemRequest, build_isr, parse_intent
+from trustcart.assistant.memory import InMemoryMemory, Memory, RecordKind
 from trustcart.assistant.offers import Offer
 from trustcart.assistant.planner import Option, Plan, plan_options
 from trustcart.assistant.proposals import (
-    ApprovalKind,
     ApprovalRequest,
     Approver,
     Delegation,
@@ -40,7 +42,11 @@ from trustcart.assistant.proposals import (
     ProposalStatus,
     Purchase,
     deny_all,
+    purchase_request,
+    standing_order_request,
 )
+from trustcart.assistant.records import delegation_record, load_records, purchase_record
+from trustcart.assistant.shortfall import relaxed_context
 from trustcart.assistant.wallet import Wallet
 from trustcart.core.clock import Clock
 from trustcart.core.ids import RandomBytes, new_id
@@ -72,6 +78,7 @@ class ShoppingTools:
         approver: Approver = deny_all,
         payment_method: str = "trustcart-balance",
         random_bytes: RandomBytes = secrets.token_bytes,
+        memory: Memory | None = None,
     ) -> None:
         self.agent = agent
         self.wallet = wallet
@@ -86,6 +93,7 @@ class ShoppingTools:
         self.proposals: dict[str, Proposal] = {}
         self.delegations: dict[str, Delegation] = {}
         self.purchases: dict[str, Purchase] = {}  # by the merchant's order number
+        self.memory: Memory = memory or InMemoryMemory()
 
     # -- understanding and discovery ---------------------------------------------------------
 
@@ -98,9 +106,13 @@ class ShoppingTools:
 
     def parse(self, text: str, *, options_shown: bool = False) -> tuple[str, IntentDraft]:
         draft = parse_intent(text, merchants=self.merchant_names(), options_shown=options_shown)
+        return self.register_intent(draft), draft
+
+    def register_intent(self, draft: IntentDraft) -> str:
+        """Keep a draft (parsed, or refined in a conversation) under a new intent id."""
         intent_id = new_id("int", self._random)
         self.intents[intent_id] = draft
-        return intent_id, draft
+        return intent_id
 
     def structure_intent(self, text: str) -> dict[str, Any]:
         intent_id, draft = self.parse(text)
@@ -155,6 +167,13 @@ class ShoppingTools:
         ]
         return plan_options(draft, offers)
 
+    def relaxed_offers(self, draft: IntentDraft, item: ItemRequest) -> list[Offer]:
+        """The offers of ``item`` without the person's limits (to say which one excluded what)."""
+        try:
+            return self.agent.discover(relaxed_context(draft, item, self.location))
+        except PurchaseRefused:
+            return []
+
     def register_option(self, intent_id: str, option: Option) -> str:
         option_id = new_id("opt", self._random)
         self.options[option_id] = (intent_id, option)
@@ -198,17 +217,7 @@ class ShoppingTools:
             now=self.clock.now(),
             location=self.location,
         )
-        summary = (
-            f"Let the agent buy {draft.item} for you without asking each time: "
-            f"at most {isr.max_total} in total"
-            + (f", {isr.commerce.max_single} per purchase" if isr.commerce.max_single else "")
-            + (f", {draft.max_quantity} items" if draft.max_quantity else "")
-            + f", until {isr.validity_end:%Y-%m-%d %H:%M} UTC"
-        )
-        request = ApprovalRequest(
-            ApprovalKind.STANDING_ORDER, summary, isr.max_total, isr.commerce.allowed_merchants
-        )
-        return isr, request
+        return isr, standing_order_request(str(draft.item), draft.max_quantity, isr)
 
     def _authorize(self, isr: ISR) -> Delegation:
         """The person's wallet signs the IAC and binds a payment token to it."""
@@ -220,7 +229,15 @@ class ShoppingTools:
             raise _refused(e) from e
         delegation = Delegation(isr, iac, token, SpendSoFar.zero(iac.currency))
         self.delegations[iac.delegation_id] = delegation
+        self.memory.record(RecordKind.DELEGATION, iac.delegation_id, delegation_record(delegation))
         return delegation
+
+    def all_delegations(self) -> list[Delegation]:
+        """Every credential the person signed: this run's and those their memory keeps."""
+        remembered, _ = load_records(self.memory)
+        for delegation in remembered:
+            self.delegations.setdefault(delegation.iac.delegation_id, delegation)
+        return list(self.delegations.values())
 
     def request_approval(
         self, proposal_id: str, approver: Approver | None = None
@@ -246,15 +263,7 @@ class ShoppingTools:
                 max_total=proposal.total,
                 allowed_merchants=Option(proposal.lines, "").merchants,
             )
-            lines = ", ".join(
-                f"{c.quantity} x {c.title} ({c.merchant_name})" for c in proposal.lines
-            )
-            request = ApprovalRequest(
-                ApprovalKind.PURCHASE,
-                f"Pay {proposal.total} for {lines}",
-                isr.max_total,
-                isr.commerce.allowed_merchants,
-            )
+            request = purchase_request(proposal.lines, proposal.total, isr)
         if not (approver or self.approver)(request):
             proposal.move(ProposalStatus.DECLINED)
             return {"approved": False, "summary": request.summary, **proposal.to_json()}
@@ -299,6 +308,8 @@ class ShoppingTools:
         if proposal.status is ProposalStatus.PAID:
             raise ToolRefused(ToolCode.ALREADY_PAID, "this proposal is paid")
         chosen = delegation_id or proposal.delegation_id
+        if chosen is not None and chosen not in self.delegations:
+            self.all_delegations()  # a standing order signed in an earlier session
         if chosen is None or chosen not in self.delegations:
             raise ToolRefused(
                 ToolCode.NO_VALID_IAC,
@@ -340,6 +351,9 @@ class ShoppingTools:
             purchase = self._buy_line(proposal, delegation, line, approved_total, instant)
             proposal.purchases.append(purchase)
             self.purchases[purchase.cart.out_trade_no] = purchase
+            self.memory.record(
+                RecordKind.PURCHASE, purchase.cart.out_trade_no, purchase_record(purchase)
+            )
         proposal.move(ProposalStatus.PAID)
         return proposal.to_json()
 
@@ -375,7 +389,9 @@ class ShoppingTools:
         except (PurchaseRefused, WalletError) as refusal:
             raise _refused(refusal) from refusal
         delegation.record(receipt)
-        return Purchase(proposal.proposal_id, delegation.isr, iac, mode, cart, approval, receipt)
+        return Purchase(
+            proposal.proposal_id, delegation.isr, iac, mode, cart, approval, receipt, line
+        )
 
     # -- after the purchase ---------------------------------------------------------------------
 
@@ -386,6 +402,8 @@ class ShoppingTools:
             raise _refused(refusal) from refusal
 
     def revoke(self, delegation_id: str) -> dict[str, Any]:
+        if delegation_id not in self.delegations:
+            self.all_delegations()
         if delegation_id not in self.delegations:
             raise ToolRefused(ToolCode.UNKNOWN_DELEGATION, f"no delegation {delegation_id}")
         try:

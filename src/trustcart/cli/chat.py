@@ -1,26 +1,37 @@
 """``trustcart chat``: shop in plain words (English or 中文) on the default store.
 
 Interactive by default (options as a table; "select it", "the second one", "选它"; then yes/no);
-``--once TEXT`` answers one message, ``--json`` prints the turn as JSON. Set ``--llm-base-url``
-(or ``TRUSTCART_LLM_BASE_URL``, with ``TRUSTCART_LLM_MODEL`` and ``TRUSTCART_LLM_API_KEY``) to
-let an OpenAI-compatible model drive the same tools.
+``--once TEXT`` answers one message, ``--json`` prints the turn as JSON; ``--jsonl`` reads one
+message per line on stdin and writes one JSON object per turn (approval is a message: "yes",
+"确认"). Conversations are kept in the store: ``--session ID`` goes on with one (``--session
+last`` the most recent); the interactive chat goes on with the most recent one unless ``--new``;
+``--once`` and ``--jsonl`` start a new one unless given ``--session``. Every purchase made in
+the chat leaves an evidence bundle in ``$TRUSTCART_HOME/evidence/`` with ``trusted-keys.json``
+beside it. Set ``--llm-base-url`` (or ``TRUSTCART_LLM_BASE_URL``, with ``TRUSTCART_LLM_MODEL``
+and ``TRUSTCART_LLM_API_KEY``) to let an OpenAI-compatible model drive the same tools.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from trustcart.cli.app import app
+from trustcart.core.home import default_database_url, trustcart_home
 
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.table import Table
-from trustcart.core.home import default_database_url, trustcart_home
+
+    from trustcart.assistant.conversation import Conversation, Turn
+    from trustcart.assistant.tools import ShoppingTools
+    from trustcart.local.deployment import Deployment
 
 
 def options_table(turn_json: dict[str, object]) -> Table:
@@ -48,28 +59,67 @@ def options_table(turn_json: dict[str, object]) -> Table:
 def _show(console: Console, turn_json: dict[str, object]) -> None:
     if turn_json.get("options"):
         console.print(options_table(turn_json))
-    console.print(f"[bold cyan]assistant[/] {turn_json['message']}")
+    console.print("[bold cyan]assistant[/] ", end="")
+    console.print(str(turn_json["message"]), markup=False, highlight=False)
+    for path in turn_json.get("evidence") or []:  # type: ignore[attr-defined]
+        console.print(f"[dim]evidence: {path}[/]")
+
+
+def _conversation(tools: ShoppingTools, session: str | None, *, resume_last: bool) -> Conversation:
+    from trustcart.assistant.conversation import Conversation
+    from trustcart.assistant.dialogue import DialogueError
+
+    if session == "last" or (session is None and resume_last):
+        session = tools.memory.last_conversation() or None
+    try:
+        return Conversation(tools, session_id=session)
+    except DialogueError as e:
+        typer.echo(f"cannot go on with conversation {session}: {e}; starting a new one", err=True)
+        return Conversation(tools)
+
+
+def _with_evidence(
+    turn: Turn, tools: ShoppingTools, deployment: Deployment, home: Path
+) -> dict[str, Any]:
+    """The turn's JSON, with an evidence bundle written for each order it paid."""
+    from trustcart.local.evidence import write_evidence
+
+    answer = turn.to_json()
+    written = []
+    for order in turn.orders if turn.paid else []:
+        number = str(order["out_trade_no"])
+        path = home / "evidence" / f"{number}.json"
+        write_evidence(deployment, tools.purchases[number], path)
+        written.append(str(path))
+    answer["evidence"] = written
+    return answer
 
 
 @app.command()
-def chat(
+def chat(  # noqa: PLR0917 - one parameter per CLI option
     once: str = typer.Option(None, "--once", help="answer one message and exit"),
     as_json: bool = typer.Option(False, "--json", help="print the turn as JSON"),
     llm_base_url: str = typer.Option(
         None, "--llm-base-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:11434/v1"
     ),
     llm_model: str = typer.Option(None, "--llm-model", help="model name at that endpoint"),
+    jsonl: bool = typer.Option(
+        False, "--jsonl", help="read one message per line on stdin, write one JSON per turn"
+    ),
+    session: str = typer.Option(
+        None, "--session", help="go on with this conversation ('last': the most recent)"
+    ),
+    new: bool = typer.Option(False, "--new", help="start a new conversation"),
 ) -> None:
     """Shop in plain words: intent, questions, options, approval, verified payment."""
     from rich.console import Console
 
-    from trustcart.assistant.conversation import Conversation
     from trustcart.local.market import local_market
 
     console = Console()
     home = trustcart_home()
     base_url = llm_base_url or os.environ.get("TRUSTCART_LLM_BASE_URL")
-    with local_market(home, default_database_url(home)) as (tools, _deployment):
+    with local_market(home, default_database_url(home)) as (tools, deployment):
         if base_url:
             from trustcart.assistant.llm.agent import LLMShopper
             from trustcart.assistant.llm.client import ChatClient
@@ -88,19 +138,31 @@ def chat(
             finally:
                 client.close()
             return
-        conversation = Conversation(tools)
-        if once is not None:
-            turn = conversation.say(once).to_json()
-            if as_json:
-                typer.echo(json.dumps(turn, ensure_ascii=False, indent=1))
-            else:
-                _show(console, turn)
+        interactive = once is None and not jsonl  # goes on with the last conversation
+        conversation = _conversation(tools, None if new else session, resume_last=interactive)
+        if jsonl:
+            for line in sys.stdin:
+                if line.strip():
+                    turn = conversation.say(line)
+                    evidence = _with_evidence(turn, tools, deployment, home)["evidence"]
+                    typer.echo(
+                        json.dumps({**turn.to_jsonl(), "evidence": evidence}, ensure_ascii=False)
+                    )
             return
+        if once is not None:
+            answer = _with_evidence(conversation.say(once), tools, deployment, home)
+            if as_json:
+                typer.echo(json.dumps(answer, ensure_ascii=False, indent=1))
+            else:
+                _show(console, answer)
+            return
+        how = "going on with" if conversation.resumed else "new conversation"
         console.print(
-            "[dim]trustcart assistant: tell me what to buy (empty line or Ctrl+D ends)[/]"
+            f"[dim]trustcart assistant ({how} {conversation.session_id}; --new starts afresh): "
+            "tell me what to buy, 'help' for what you can say (empty line or Ctrl+D ends)[/]"
         )
         for text in _lines(console):
-            _show(console, conversation.say(text).to_json())
+            _show(console, _with_evidence(conversation.say(text), tools, deployment, home))
 
 
 def _lines(console: Console) -> Iterator[str]:

@@ -43,6 +43,7 @@ from trustcart.delegation.status import HttpStatusChecker
 from trustcart.local import persona
 from trustcart.local.keystore import KeyStore
 from trustcart.local.servers import Endpoints
+from trustcart.local.status_route import STATUS_BASE, StatusRoute
 from trustcart.payments.notices import HttpMerchantNotifier
 from trustcart.payments.provider import PaymentProvider
 from trustcart.store.commerce import MerchantRow
@@ -153,7 +154,8 @@ def build(db: Database, home: Path, endpoints: Endpoints, clock: Clock | None = 
         events=recorder,
         search=IndexedCatalogSearch(db, catalog_index),
     )
-    status_client, notice_client = httpx.Client(timeout=5.0), httpx.Client(timeout=5.0)
+    status_client = httpx.Client(timeout=5.0, transport=StatusRoute(endpoints.status))
+    notice_client = httpx.Client(timeout=5.0)
 
     def status_signer(kid: str) -> PublicKey | None:
         # Asked of the directory at each check, so revoking the status key takes effect.
@@ -163,7 +165,7 @@ def build(db: Database, home: Path, endpoints: Endpoints, clock: Clock | None = 
     status_checker = HttpStatusChecker(
         status_client,
         status_signer,
-        allowed_prefixes=(f"{endpoints.status}/delegations/",),
+        allowed_prefixes=(f"{endpoints.status}/delegations/", f"{STATUS_BASE}/delegations/"),
         clock=clock,
     )
     notifier = HttpMerchantNotifier(

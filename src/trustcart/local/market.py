@@ -3,7 +3,8 @@
 ``local_market`` opens the store in ``home`` (seeding it when empty), starts the status, trust,
 merchant and payment roles as uvicorn servers on free loopback ports, and yields
 ``ShoppingTools`` whose buyer agent and wallet reach them over HTTP only. The person is the
-demo's Alice (``persona``; her wallet key lives in ``home/keys.json``). ``trustcart chat``,
+demo's Alice (``persona``; her wallet key lives in ``home/keys.json``); her conversations,
+delegations and purchases are kept in the store (``local.memory.SqlMemory``). ``trustcart chat``,
 ``trustcart mcp``, the demo and the assistant's evaluation all shop through these tools.
 """
 
@@ -16,6 +17,7 @@ from pathlib import Path
 import httpx
 
 from trustcart.assistant.agent import BuyerAgent
+from trustcart.assistant.memory import Memory
 from trustcart.assistant.proposals import Approver, deny_all
 from trustcart.assistant.tools import ShoppingTools
 from trustcart.assistant.wallet import Wallet
@@ -24,8 +26,10 @@ from trustcart.crypto.keys import keys_from_jwks
 from trustcart.delegation.status import HttpStatusChecker, StatusChecker
 from trustcart.local import persona
 from trustcart.local.deployment import AGENT_ID, Deployment, build
+from trustcart.local.memory import SqlMemory
 from trustcart.local.seed import seed_if_empty
 from trustcart.local.servers import ROLE_NAMES, Endpoints, Servers, free_port
+from trustcart.local.status_route import STATUS_BASE, StatusRoute
 from trustcart.store.db import Database
 from trustcart.trust.recorder import HttpRecorder
 
@@ -53,9 +57,9 @@ def status_checker(deployment: Deployment, clients: Clients, clock: Clock) -> Ht
     endpoints = deployment.endpoints
     status = clients.keep(httpx.Client(base_url=endpoints.status, timeout=CLIENT_TIMEOUT))
     return HttpStatusChecker(
-        clients.keep(httpx.Client(timeout=CLIENT_TIMEOUT)),
+        clients.keep(httpx.Client(timeout=CLIENT_TIMEOUT, transport=StatusRoute(endpoints.status))),
         keys_from_jwks(status.get("/.well-known/jwks.json").json()),
-        allowed_prefixes=(f"{endpoints.status}/delegations/",),
+        allowed_prefixes=(f"{endpoints.status}/delegations/", f"{STATUS_BASE}/delegations/"),
         clock=clock,
     )
 
@@ -83,8 +87,12 @@ def tools_for(
     clients: Clients,
     approver: Approver = deny_all,
     clock: Clock | None = None,
+    memory: Memory | None = None,
 ) -> ShoppingTools:
-    """Shopping tools for a running deployment, as Alice; every client made is kept."""
+    """Shopping tools for a running deployment, as Alice; every client made is kept.
+
+    Her records go to ``memory``, by default her ``SqlMemory`` in the deployment's store.
+    """
     endpoints = deployment.endpoints
     clock = clock or deployment.clock
     agent = buyer_agent(deployment, clients, status_checker(deployment, clients, clock), clock)
@@ -99,12 +107,17 @@ def tools_for(
         status_service=clients.keep(
             httpx.Client(base_url=endpoints.status, timeout=CLIENT_TIMEOUT)
         ),
-        status_base_url=endpoints.status,
+        status_base_url=STATUS_BASE,  # a stable name for the status service (status_route)
         psp=clients.keep(httpx.Client(base_url=endpoints.psp, timeout=CLIENT_TIMEOUT)),
         events=events,
     )
     return ShoppingTools(
-        agent=agent, wallet=wallet, clock=clock, location=persona.LOCATION, approver=approver
+        agent=agent,
+        wallet=wallet,
+        clock=clock,
+        location=persona.LOCATION,
+        approver=approver,
+        memory=memory or SqlMemory(deployment.db, persona.IDENTITY, clock),
     )
 
 

@@ -4,6 +4,7 @@ Each domain adds its own line here; nothing else lives in this file.
 """
 
 # ruff: noqa: F401
+import trustcart.store.assistant
 import trustcart.store.commerce
 import trustcart.store.crypto
 import trustcart.store.delegation
