@@ -39,13 +39,13 @@ from trustcart.assistant.followups import FollowUp, FollowUpKind, language_of, r
 from trustcart.assistant.intent import IntentDraft
 from trustcart.assistant.intent_words import find_items
 from trustcart.assistant.memory import Memory
-from trustcart.assistant.planner import Option, Plan
+from trustcart.assistant.planner import Plan
 from trustcart.assistant.questions import Question
 from trustcart.assistant.records import ShopperRecords
 from trustcart.assistant.records_talk import answer_about_records
 from trustcart.assistant.refinements import CannotRefine, refined, resolve
 from trustcart.assistant.refusal_words import refusal_sentence
-from trustcart.assistant.replies import comparison, help_text, lines_text, say
+from trustcart.assistant.replies import compare_shown, help_text, lines_text, say
 from trustcart.assistant.shortfall import Shortfall, shortfall
 from trustcart.assistant.tools import ShoppingTools
 from trustcart.core.ids import new_id
@@ -325,16 +325,8 @@ class Conversation:
         return self._turn(message, draft=draft)
 
     def _compare(self, indices: tuple[int, ...]) -> Turn:
-        options = self.dialogue.options
-        wanted = indices or tuple(range(len(options)))
-        chosen: list[tuple[int, Option]] = []
-        for index in wanted:
-            position = len(options) - 1 if index == -1 else index
-            if not 0 <= position < len(options):
-                return self._turn(say("no-such-option", self.language, count=len(options)))
-            chosen.append((position + 1, options[position]))
-        text, rows = comparison(chosen, self.language)
-        return self._turn(text, draft=self._draft, comparison=rows)
+        text, rows = compare_shown(self.dialogue.options, indices, self.language)
+        return self._turn(text, draft=self._draft if rows else None, comparison=rows)
 
     def _approve(self) -> Turn:
         pending = self.dialogue.pending

@@ -328,3 +328,18 @@ def delegations_text(delegations: Sequence[Mapping[str, Any]], language: str) ->
             )
         )
     return "\n".join(text)
+
+
+def compare_shown(
+    options: Sequence[Option], indices: tuple[int, ...], language: str
+) -> tuple[str, list[Any]]:
+    """The side-by-side of the shown options named by ``indices`` (all when empty; -1 is the
+    last), or a "no such option" sentence and no rows."""
+    wanted = indices or tuple(range(len(options)))
+    chosen: list[tuple[int, Option]] = []
+    for index in wanted:
+        position = len(options) - 1 if index == -1 else index
+        if not 0 <= position < len(options):
+            return say("no-such-option", language, count=len(options)), []
+        chosen.append((position + 1, options[position]))
+    return comparison(chosen, language)
