@@ -36,6 +36,7 @@ DOMAIN = (
     "tryon",
     "store",
     "conformance",
+    "insights",
 )
 ASSISTANT_FORBIDDEN = (
     "trustcart.store",
