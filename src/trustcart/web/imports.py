@@ -137,7 +137,10 @@ class ImportJobs:
         current = queued.moved(JobState.RUNNING)
         self._set(current)
 
+        rows_read = [0]
+
         def on_row(rows: int, report: ImportReport) -> None:
+            rows_read[0] = rows
             if rows % PROGRESS_EVERY:
                 return
             self._set(
@@ -155,12 +158,13 @@ class ImportJobs:
             report = self.run(path, queued.merchant_id, on_row)
         except (TrustcartError, OSError, ValueError) as e:
             latest = self.get(queued.job_id) or current
-            self._set(latest.moved(JobState.FAILED, error=str(e)[:500]))
+            self._set(latest.moved(JobState.FAILED, rows_read=rows_read[0], error=str(e)[:500]))
         else:
             latest = self.get(queued.job_id) or current
             self._set(
                 latest.moved(
                     JobState.DONE,
+                    rows_read=rows_read[0],
                     inserted=report.inserted,
                     updated=report.updated,
                     unchanged=report.unchanged,
