@@ -86,8 +86,10 @@ def main() -> int:
             problems += check_against_registry(folder, write=args.write)
         problems += check_committed(folder)
     for problem in problems:
-        print(problem, file=sys.stderr)
-    print("vendored assets: " + ("ok" if not problems else f"{len(problems)} problems"))
+        sys.stderr.write(problem + "\n")
+    sys.stdout.write(
+        "vendored assets: " + ("ok\n" if not problems else f"{len(problems)} problems\n")
+    )
     return 1 if problems else 0
 
 

@@ -95,7 +95,10 @@ def browser_context(
 
     executable = require_chromium()
     log = RequestLog()
-    with tempfile.TemporaryDirectory(prefix="trustcart-chromium-") as profile, sync_playwright() as p:
+    with (
+        tempfile.TemporaryDirectory(prefix="trustcart-chromium-") as profile,
+        sync_playwright() as p,
+    ):
         context = p.chromium.launch_persistent_context(
             profile,
             executable_path=executable,

@@ -5,9 +5,9 @@ Rules kept, each failing closed (``tests/web/test_security.py`` tries to get pas
 * every response carries the headers of ``SECURITY_HEADERS``: a Content-Security-Policy that
   allows scripts, styles, images and connections from this origin only (no ``'unsafe-inline'``,
   no ``'unsafe-eval'``: the pages have no inline script or style, and htmx runs with
-  ``allowEval`` off), ``frame-ancestors 'none'``, ``nosniff``, ``same-origin`` referrers (``no-referrer``
-  would make Chromium send ``Origin: null`` on form posts, which the origin check refuses); HTML pages are
-  also ``no-store``;
+  ``allowEval`` off), ``frame-ancestors 'none'``, ``nosniff``, ``same-origin`` referrers
+  (``no-referrer`` would make Chromium send ``Origin: null`` on form posts, which the origin
+  check below refuses); HTML pages are also ``no-store``;
 * every state-changing request (POST, PUT, PATCH, DELETE) must carry the session's CSRF token,
   in the ``X-CSRF-Token`` header (htmx) or the ``csrf_token`` form field, compared in constant
   time; a session without a token, a missing token or a wrong one is refused with 403;
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable, Mapping, MutableMapping
+from collections.abc import Mapping, MutableMapping
 from typing import Any
 
 from starlette.datastructures import Headers
@@ -137,6 +137,3 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-
-
-Handler = Callable[[Scope, Receive, Send], Awaitable[None]]
