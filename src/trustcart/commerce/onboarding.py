@@ -46,6 +46,7 @@ from trustcart.store.db import Database
 
 DEFAULT_COUPON_DAYS = 90
 MAX_COUPONS = 20
+MAX_NUMBER = Decimal(10) ** 12  # any amount, radius or percent a form may state
 _SLUG = re.compile(r"[^a-z0-9]+")
 
 
@@ -63,8 +64,8 @@ def _decimal(value: str, what: str) -> Decimal:
         number = Decimal(str(value).strip())
     except InvalidOperation as e:
         raise ValidationError(f"{what} {value!r} is not a number") from e
-    if not number.is_finite():
-        raise ValidationError(f"{what} must be a finite number")
+    if not number.is_finite() or abs(number) >= MAX_NUMBER:
+        raise ValidationError(f"{what} must be a number below {MAX_NUMBER}")
     return number
 
 
