@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -25,7 +26,7 @@ from trustcart.store.commerce import CouponRow, MerchantRow
 from trustcart.store.db import Database
 
 NOW = datetime(2026, 12, 1, 8, 0, tzinfo=UTC)
-GOOD = {
+GOOD: dict[str, Any] = {
     "name": "Lotus Tea",
     "name_zh": "莲花茶",
     "lat": "30.25",
@@ -37,7 +38,12 @@ GOOD = {
 
 
 def _terms(**changes: str) -> CouponTerms:
-    fields = {"kind": "fixed", "value": "5", "threshold": "30", "description": "5 off 30"}
+    fields: dict[str, Any] = {
+        "kind": "fixed",
+        "value": "5",
+        "threshold": "30",
+        "description": "5 off 30",
+    }
     return CouponTerms.parse(**{**fields, **changes}, currency="CNY")
 
 

@@ -9,6 +9,7 @@ the agent's options-presented decision for the intent.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -35,9 +36,8 @@ def test_onboard_import_buy_and_the_roi_moves_by_that_purchase(
     market: tuple[ShoppingTools, Deployment], tmp_path: Path
 ) -> None:
     tools, deployment = market
-    application = MerchantApplication.parse(
-        **{k: v for k, v in MERCHANT_FORM.items() if k != "currency"}
-    )
+    fields: dict[str, Any] = {k: v for k, v in MERCHANT_FORM.items() if k != "currency"}
+    application = MerchantApplication.parse(**fields)
     onboarded = onboard_merchant(
         deployment.db, deployment.keys, application, now=deployment.clock.now(),
         deployment=deployment,

@@ -20,49 +20,26 @@ from hypothesis import given
 from hypothesis import strategies as st
 from itsdangerous import TimestampSigner
 
-from trustcart.local.deployment import build
-from trustcart.local.servers import Endpoints
-from trustcart.store.db import Database
-from trustcart.web.app import create_web_app
+from tests.helpers.web_app import BASE, csrf_token, log_in, web_client
 from trustcart.web.credentials import WINDOW, LoginThrottle, WebSecrets
 from trustcart.web.security import CONTENT_SECURITY_POLICY, safe_next
-from trustcart.web.services import web_services
 
-BASE = "http://127.0.0.1"
 PASSWORD = "correct horse battery"
 
 
 @pytest.fixture
 def client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     monkeypatch.setenv("TRUSTCART_CONSOLE_PASSWORD", PASSWORD)
-    db = Database(f"sqlite:///{tmp_path / 'web.db'}")
-    db.create_all()
-    endpoints = Endpoints.on_ports({"status": 9, "trust": 9, "merchant": 9, "psp": 9})
-    deployment = build(db, tmp_path, endpoints)
-    services = web_services(deployment, tmp_path)
-    with TestClient(create_web_app(services), base_url=BASE) as test_client:
+    with web_client(tmp_path) as (test_client, _services):
         yield test_client
-    services.close()
-    deployment.close()
-    db.dispose()
 
 
 def _token(client: TestClient, path: str = "/console/login") -> str:
-    page = client.get(path).text
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert found is not None
-    return found.group(1)
+    return csrf_token(client, path)
 
 
 def _login(client: TestClient) -> str:
-    token = _token(client)
-    answer = client.post(
-        "/console/login",
-        data={"password": PASSWORD, "csrf_token": token, "next": "/console"},
-        follow_redirects=False,
-    )
-    assert answer.status_code == 303
-    return _token(client, "/console")
+    return log_in(client, PASSWORD)
 
 
 def test_every_response_carries_the_security_headers(client: TestClient) -> None:
