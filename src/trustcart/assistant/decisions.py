@@ -29,7 +29,10 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Protocol
 
+import httpx
+
 from trustcart.assistant.errors import ToolRefused
+from trustcart.trust.errors import TrustError
 from trustcart.trust.events import Chain
 
 if TYPE_CHECKING:
@@ -128,10 +131,19 @@ def log_refusal(
     proposal: Proposal | None,
     delegation: Delegation | None,
 ) -> None:
-    """Record a refused purchase under its credential (nothing without one: no known intent)."""
+    """Record a refused purchase under its credential (nothing without one: no known intent).
+
+    Called while the refusal is being raised: if the log cannot take the record, the refusal
+    still reaches the caller unchanged, with a note saying it was not logged.
+    """
     if proposal is None or delegation is None:
         return
-    agent.record_decision(
-        Chain(delegation.iac.intent_id, delegation.iac.delegation_id),
-        refused_body(refusal.code, refusal.reasons, (line.merchant_id for line in proposal.lines)),
-    )
+    try:
+        agent.record_decision(
+            Chain(delegation.iac.intent_id, delegation.iac.delegation_id),
+            refused_body(
+                refusal.code, refusal.reasons, (line.merchant_id for line in proposal.lines)
+            ),
+        )
+    except (TrustError, httpx.HTTPError) as e:
+        refusal.add_note(f"the refusal was not logged: {e}")
