@@ -197,3 +197,24 @@ def test_the_secrets_are_made_once_and_kept_private(
         assert (tmp_path / name).stat().st_mode & 0o077 == 0
     assert first.password_matches(first.console_password)
     assert not first.password_matches(first.console_password + "x")
+
+
+def test_each_browser_gets_its_own_shopper_id_which_a_console_login_keeps(
+    client: TestClient,
+) -> None:
+    def shopper() -> object:
+        cookie = client.cookies["trustcart_session"]
+        data = json.loads(base64.b64decode(cookie.split(".")[0]))
+        return data.get("shopper")
+
+    client.get("/")
+    first = shopper()
+    assert isinstance(first, str)
+    assert first.startswith("shp_")
+    client.get("/")
+    assert shopper() == first
+    _login(client)
+    assert shopper() == first
+    client.cookies.clear()
+    client.get("/")
+    assert shopper() != first

@@ -4,6 +4,7 @@
     security         CSP and other headers, CSRF tokens, same-origin writes, safe redirects
     credentials      the embedded session key and console password, the login throttle
     auth             the console login and the guard on every console route
+    shopper          the shopper's session id (what the shopper's pages key their state by)
     i18n, messages   English and Chinese: Accept-Language negotiation and the message catalog
     rendering        Jinja2 (autoescaped) and what every page gets
     services         the running deployment's services the pages call

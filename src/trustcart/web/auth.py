@@ -17,6 +17,7 @@ from trustcart.core.errors import TrustcartError
 from trustcart.web.rendering import CONSOLE_SESSION_KEY, LANG_SESSION_KEY
 from trustcart.web.security import ensure_csrf_token
 from trustcart.web.services import WebServices
+from trustcart.web.shopper import SHOPPER_SESSION_KEY
 
 CONSOLE_USER = "console"
 
@@ -57,17 +58,20 @@ def log_in(request: Request, password: str) -> LoginOutcome:
     if not services.secrets.password_matches(password):
         services.throttle.failed(now)
         return LoginOutcome.WRONG_PASSWORD
-    lang = request.session.get(LANG_SESSION_KEY)
+    kept = _kept(request.session)
     request.session.clear()
-    if lang is not None:
-        request.session[LANG_SESSION_KEY] = lang
+    request.session.update(kept)
     request.session[CONSOLE_SESSION_KEY] = {"user": CONSOLE_USER, "at": format_instant(now)}
     ensure_csrf_token(request.session)
     return LoginOutcome.LOGGED_IN
 
 
 def log_out(request: Request) -> None:
-    lang = request.session.get(LANG_SESSION_KEY)
+    kept = _kept(request.session)
     request.session.clear()
-    if lang is not None:
-        request.session[LANG_SESSION_KEY] = lang
+    request.session.update(kept)
+
+
+def _kept(session: dict[str, object]) -> dict[str, object]:
+    """What survives a console login or logout: the language and the shopper id."""
+    return {k: session[k] for k in (LANG_SESSION_KEY, SHOPPER_SESSION_KEY) if k in session}

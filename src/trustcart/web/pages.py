@@ -19,6 +19,7 @@ from trustcart.web.auth import services_of
 from trustcart.web.i18n import LANGUAGES
 from trustcart.web.rendering import LANG_SESSION_KEY, render
 from trustcart.web.security import safe_next
+from trustcart.web.shopper import shopper_id
 
 router = APIRouter()
 MAX_QUERY = 200
@@ -28,6 +29,7 @@ RESULTS = 12
 @router.get("/", response_class=HTMLResponse)
 async def home(request: Request, q: Annotated[str, Query(max_length=MAX_QUERY)] = "") -> Any:
     services = services_of(request)
+    shopper_id(request.session)
     query = q.strip()
     results: list[dict[str, Any]] = []
     refusal = None
