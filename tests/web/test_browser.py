@@ -222,9 +222,38 @@ def _page_checks(page: object) -> dict[str, int]:
     }
 
 
+ACCESSIBILITY = """() => {
+  const problems = [];
+  for (const el of document.querySelectorAll("input:not([type=hidden]), select, textarea")) {
+    if (el.hidden) continue;
+    const named = (el.labels && el.labels.length) || el.getAttribute("aria-label")
+      || el.getAttribute("aria-labelledby");
+    if (!named) problems.push("unlabelled control " + (el.name || el.id));
+  }
+  for (const b of document.querySelectorAll("button, a[href]")) {
+    const named = b.textContent.trim() || b.getAttribute("aria-label");
+    if (!named) problems.push("unnamed " + b.outerHTML);
+  }
+  for (const img of document.querySelectorAll("img")) {
+    if (!img.hasAttribute("alt")) problems.push("image without alt");
+  }
+  if (document.querySelectorAll("h1").length !== 1) problems.push("not one h1");
+  for (const landmark of ["header", "nav", "main", "footer"]) {
+    if (!document.querySelector(landmark)) problems.push("no " + landmark);
+  }
+  for (const nav of document.querySelectorAll("nav")) {
+    if (!nav.getAttribute("aria-label")) problems.push("nav without a name");
+  }
+  if (!document.documentElement.lang) problems.push("no lang");
+  if (!document.querySelector("a.skip-link[href='#main']")) problems.push("no skip link");
+  return problems;
+}"""
+
+
 def test_pages_stay_on_loopback_with_csp_and_no_inline_script(
     web: RunningWeb, onboarded: dict[str, object]
 ) -> None:
+    """Also that each page is named and labelled for a screen reader (ACCESSIBILITY)."""
     paths = [
         "/",
         "/?q=pearl+milk+tea",
@@ -260,6 +289,7 @@ def test_pages_stay_on_loopback_with_csp_and_no_inline_script(
                 "inline_styles": 0,
                 "inline_handlers": 0,
             }, path
+            assert page.evaluate(ACCESSIBILITY) == [], path
         assert violations == []
         assert [u for u in log.urls if u.startswith(web.url)], "nothing was recorded"
         assert log.off_loopback() == []
