@@ -36,6 +36,7 @@ DOMAIN = (
     "tryon",
     "store",
     "conformance",
+    "insights",
 )
 # The A402 wire format (trustcart.payments.a402) is a protocol both sides speak: the buyer may
 # use it; it imports only core and crypto (tests/payments/ checks that).

@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from trustcart.api.docs import install_offline_docs
 from trustcart.core.errors import ValidationError
 from trustcart.core.problem import (
     PROBLEM_CONTENT_TYPE,
@@ -39,8 +40,9 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None) ->
 
 
 def create_app(title: str) -> FastAPI:
-    """A FastAPI app whose every error is RFC 9457 problem+json."""
-    app = FastAPI(title=title, version="2026-11-29")
+    """A FastAPI app whose every error is RFC 9457 problem+json; ``/docs`` works offline."""
+    app = FastAPI(title=title, version="2026-11-29", docs_url=None, redoc_url=None)
+    install_offline_docs(app)
 
     @app.exception_handler(ProblemError)
     async def _problem(_request: Request, exc: ProblemError) -> JSONResponse:

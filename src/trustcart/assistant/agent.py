@@ -195,6 +195,11 @@ class BuyerAgent:
             self.key,
         )
 
+    def record_decision(self, chain: Chain, body: Mapping[str, Any]) -> None:
+        """Record another decision of the agent's (``assistant.decisions``: options presented,
+        a refusal) as act:commerce:decision-logged, signed by the agent."""
+        self._events(EventType.DECISION_LOGGED, chain, [self.participant], dict(body), self.key)
+
     def _facts(self, cart: ConfirmedCart, iac: IAC) -> PurchaseFacts:
         method = iac.allowed_payment_methods[0] if iac.allowed_payment_methods else ""
         return PurchaseFacts(

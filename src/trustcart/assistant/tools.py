@@ -22,13 +22,15 @@ that their orders and delegations outlive the session.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
 from trustcart.assistant.agent import BuyerAgent, PurchaseRefused
 from trustcart.assistant.checks import cart_problems, proposal_problems
 from trustcart.assistant.context import intent_context
+from trustcart.assistant.decisions import PresentedOptions, log_presented, log_refusal
 from trustcart.assistant.errors import ToolCode, ToolRefused, WalletError
 from trustcart.assistant.intent import IntentDraft, ItemRequest, build_isr, parse_intent
 from trustcart.assistant.memory import InMemoryMemory, Memory, RecordKind
@@ -79,6 +81,7 @@ class ShoppingTools:
         payment_method: str = "trustcart-balance",
         random_bytes: RandomBytes = secrets.token_bytes,
         memory: Memory | None = None,
+        timer: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.agent = agent
         self.wallet = wallet
@@ -94,6 +97,9 @@ class ShoppingTools:
         self.delegations: dict[str, Delegation] = {}
         self.purchases: dict[str, Purchase] = {}  # by the merchant's order number
         self.memory: Memory = memory or InMemoryMemory()
+        # What planning showed per intent and its compute, logged once the intent is confirmed.
+        self.presented: dict[str, PresentedOptions] = {}
+        self._timer = timer
 
     # -- understanding and discovery ---------------------------------------------------------
 
@@ -161,11 +167,14 @@ class ShoppingTools:
         draft = self.intents[intent_id]
         if draft.missing:
             return Plan((), "")
+        started = self._timer()
         offers = [
             self._discover(intent_context(draft, item, self.location), intent_id)
             for item in draft.items
         ]
-        return plan_options(draft, offers)
+        plan = plan_options(draft, offers)
+        self.presented[intent_id] = PresentedOptions.of(plan, offers, self._timer() - started)
+        return plan
 
     def relaxed_offers(self, draft: IntentDraft, item: ItemRequest) -> list[Offer]:
         """The offers of ``item`` without the person's limits (to say which one excluded what)."""
@@ -222,6 +231,7 @@ class ShoppingTools:
     def _authorize(self, isr: ISR) -> Delegation:
         """The person's wallet signs the IAC and binds a payment token to it."""
         self.agent.record_intent(isr)
+        log_presented(self.agent, isr.intent_id, self.presented.get(isr.intent_id))
         try:
             iac = self.wallet.authorize(isr)
             token = self.wallet.bind(iac)
@@ -303,7 +313,19 @@ class ShoppingTools:
     # -- payment ------------------------------------------------------------------------------
 
     def pay(self, proposal_id: str, delegation_id: str | None = None) -> dict[str, Any]:
-        """Pay a proposal under the IAC its approval produced, or a standing delegation."""
+        """Pay a proposal under the IAC its approval produced, or a standing delegation.
+
+        A refusal under a known credential is logged (decision-logged, stage ``refused``).
+        """
+        try:
+            return self._pay(proposal_id, delegation_id)
+        except ToolRefused as refusal:
+            proposal = self.proposals.get(proposal_id)
+            chosen = delegation_id or (proposal.delegation_id if proposal else None)
+            log_refusal(self.agent, refusal, proposal, self.delegations.get(chosen or ""))
+            raise
+
+    def _pay(self, proposal_id: str, delegation_id: str | None) -> dict[str, Any]:
         proposal = self.proposal(proposal_id)
         if proposal.status is ProposalStatus.PAID:
             raise ToolRefused(ToolCode.ALREADY_PAID, "this proposal is paid")

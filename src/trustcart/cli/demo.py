@@ -35,15 +35,18 @@ def demo(
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="address to listen on"),
-    base_port: int = typer.Option(8701, help="status, trust, merchant and psp take 4 ports"),
+    base_port: int = typer.Option(8701, help="status, trust, merchant, psp and web take 5 ports"),
 ) -> None:
-    """Start every role as its own uvicorn server (status, trust, merchant, psp)."""
+    """Start every role as its own uvicorn server (status, trust, merchant, psp) and the web."""
     from rich.console import Console
 
+    from trustcart.cli.web import print_web
+    from trustcart.local import persona
     from trustcart.local.deployment import build
     from trustcart.local.seed import seed_if_empty
     from trustcart.local.servers import ROLE_NAMES, Endpoints, Servers
     from trustcart.store.db import Database
+    from trustcart.web.server import web_server_app, web_url
 
     console = Console()
     home = trustcart_home()
@@ -54,9 +57,14 @@ def serve(
     ports = {role: base_port + offset for offset, role in enumerate(ROLE_NAMES)}
     endpoints = Endpoints.on_ports(ports, host)
     deployment = build(db, home, endpoints)
-    with Servers(deployment.apps, ports, host=host):
+    persona.ensure_account(deployment.psp, deployment.keys)
+    web_port = base_port + len(ROLE_NAMES)
+    web_app, services = web_server_app(deployment, home, host)
+    with Servers({**deployment.apps, "web": web_app}, {**ports, "web": web_port}, host=host):
         for role in ROLE_NAMES:
             console.print(f"{role:>9}: {getattr(endpoints, role)}")
+        print_web(web_url(host, web_port), services.secrets.console_password,
+                  services.secrets.password_source)  # fmt: skip
         console.print("press Ctrl+C to stop")
         try:
             while True:

@@ -47,10 +47,12 @@ class Merchant:
     categories: tuple[str, ...]
     currency: str
     delivery_fee: Money
+    name_zh: str = ""
 
     def __post_init__(self) -> None:
         _check_id(self.merchant_id, "merchant_id")
         _check_text(self.name, "merchant name")
+        _check_text(self.name_zh, "merchant name_zh", allow_empty=True)
         if not isinstance(self.location, GeoPoint):
             raise ValidationError("merchant location must be a GeoPoint")
         if not isinstance(self.delivery_radius_km, Decimal) or not self.delivery_radius_km > 0:
@@ -64,7 +66,7 @@ class Merchant:
             raise ValidationError("delivery_fee must be >= 0 in the merchant's currency")
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        body: dict[str, Any] = {
             "merchant_id": self.merchant_id,
             "name": self.name,
             "location": self.location.to_json(),
@@ -73,6 +75,9 @@ class Merchant:
             "currency": self.currency,
             "delivery_fee": self.delivery_fee.to_json(),
         }
+        if self.name_zh:
+            body["name_zh"] = self.name_zh
+        return body
 
 
 TRYON_CATEGORIES = ("upper", "eyewear", "headwear")

@@ -310,8 +310,15 @@ def import_catalog(
     now: datetime,
     merchant_id: str | None = None,
     progress: Callable[[int], None] = lambda _n: None,
+    on_row: Callable[[int, ImportReport], None] = lambda _rows, _report: None,
+    batch_size: int = WRITE_BATCH,
 ) -> ImportReport:
-    """Read ``path``, keep the good rows (upserted), report the bad ones with their line."""
+    """Read ``path``, keep the good rows (upserted), report the bad ones with their line.
+
+    ``progress`` gets the size of each batch written; ``on_row`` gets, after every record and
+    every batch, the number of records read so far and the report as it stands (inserted,
+    updated and unchanged grow per batch of ``batch_size``, rejected per record).
+    """
     with db.transaction() as session:
         merchants = set(session.scalars(select(MerchantRow.merchant_id)))
     if merchant_id is not None and merchant_id not in merchants:
@@ -319,14 +326,18 @@ def import_catalog(
     report = ImportReport()
     seen: dict[str, int] = {}
     batch: list[Product] = []
+    rows = 0
     for line, record in read_records(path):
+        rows += 1
         try:
             product = product_from_record(record, merchant_id)
         except TrustcartError as e:
             report.issues.append(ImportIssue(line, str(e)))
+            on_row(rows, report)
             continue
         if product.merchant_id not in merchants:
             report.issues.append(ImportIssue(line, f"unknown merchant {product.merchant_id!r}"))
+            on_row(rows, report)
             continue
         if product.product_id in seen:
             report.issues.append(
@@ -336,14 +347,17 @@ def import_catalog(
                     f"{seen[product.product_id]})",
                 )
             )
+            on_row(rows, report)
             continue
         seen[product.product_id] = line
         batch.append(product)
-        if len(batch) >= WRITE_BATCH:
+        if len(batch) >= batch_size:
             _write_batch(db, batch, now, report)
             progress(len(batch))
             batch = []
+        on_row(rows, report)
     if batch:
         _write_batch(db, batch, now, report)
         progress(len(batch))
+    on_row(rows, report)
     return report

@@ -10,7 +10,6 @@ has a key, signed by that key.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +30,7 @@ class Marketplace:
     """The store, the merchants' signing keys (merchant_id -> key), the clock and the recorder."""
 
     db: Database
-    keys: Mapping[str, SigningKey]
+    keys: dict[str, SigningKey]  # grows when a merchant is onboarded while running
     clock: Clock
     events: EventRecorder | None = None
 
@@ -41,6 +40,10 @@ class Marketplace:
         if merchant is None:
             raise NotFound(CommerceProblem.UNKNOWN_MERCHANT, f"no merchant {merchant_id}")
         return merchant
+
+    def add_key(self, merchant_id: str, key: SigningKey) -> None:
+        """Sign carts for a merchant onboarded while running."""
+        self.keys[merchant_id] = key
 
     def record(self, kind: EventType, merchant_id: str, chain: Chain, body: dict[str, Any]) -> None:
         """Record an attestation event signed by the merchant's key (skipped without either)."""

@@ -37,6 +37,7 @@ def merchant_mapping(merchant: Merchant) -> dict[str, Any]:
     return {
         "merchant_id": merchant.merchant_id,
         "name": merchant.name,
+        "name_zh": merchant.name_zh,
         "lat": str(merchant.location.lat),
         "lon": str(merchant.location.lon),
         "delivery_radius_km": str(merchant.delivery_radius_km),
@@ -93,6 +94,7 @@ def merchant_from_row(row: MerchantRow) -> Merchant:
         categories=tuple(row.categories),
         currency=row.currency,
         delivery_fee=Money(row.delivery_fee_minor, row.currency),
+        name_zh=row.name_zh or "",
     )
 
 

@@ -106,6 +106,10 @@ class MerchantService:
     def merchant_jwks(self) -> dict[str, Any]:
         return jwks(self.merchant_public_keys().values())
 
+    def add_merchant_key(self, merchant_id: str, key: SigningKey) -> None:
+        """Sign carts for a merchant onboarded while running (its JWKS is published at once)."""
+        self._market.add_key(merchant_id, key)
+
     def merchants(self) -> list[dict[str, Any]]:
         with self._market.db.transaction() as session:
             merchants = load_merchants(session)

@@ -46,6 +46,8 @@ from trustcart.local.servers import Endpoints
 from trustcart.local.status_route import STATUS_BASE, StatusRoute
 from trustcart.payments.notices import HttpMerchantNotifier
 from trustcart.payments.provider import PaymentProvider
+from trustcart.search.index import CatalogIndex
+from trustcart.search.serialized import SerializedIndex
 from trustcart.store.commerce import MerchantRow
 from trustcart.store.db import Database
 from trustcart.store.nonces import SqlNonceCache
@@ -77,6 +79,7 @@ class Deployment:
     merchant_keys: dict[str, SigningKey]
     apps: dict[str, FastAPI] = field(default_factory=dict)
     clients: list[httpx.Client] = field(default_factory=list)
+    catalog_index: CatalogIndex | None = None  # imports update it (local.onboarding, web)
 
     def close(self) -> None:
         for client in self.clients:
@@ -143,7 +146,7 @@ def build(db: Database, home: Path, endpoints: Endpoints, clock: Clock | None = 
         events=lifecycle_event,
     )
     # The embedded search index lives beside the keys; built from the catalog on first use.
-    catalog_index = open_embedded_index(home)
+    catalog_index = SerializedIndex(open_embedded_index(home))
     ensure_indexed(db, catalog_index)
     merchants = MerchantService(
         db,
@@ -196,6 +199,7 @@ def build(db: Database, home: Path, endpoints: Endpoints, clock: Clock | None = 
         psp=psp,
         merchant_keys=merchant_keys,
         clients=[status_client, notice_client],
+        catalog_index=catalog_index,
     )
     nonces = SqlNonceCache(db)
     deployment.apps = {

@@ -24,12 +24,12 @@ from pathlib import Path
 from trustcart.assistant.memory import RecordKind
 from trustcart.assistant.proposals import Purchase
 from trustcart.assistant.records import read_purchase
-from trustcart.crypto.keys import jwks
 from trustcart.local import persona
 from trustcart.local.deployment import Deployment, build
 from trustcart.local.memory import SqlMemory
 from trustcart.local.servers import ROLE_NAMES, Endpoints
 from trustcart.store.db import Database
+from trustcart.trust.anchors import TrustAnchors
 from trustcart.trust.packaging import package_purchase
 
 TRUSTED_KEYS = "trusted-keys.json"
@@ -61,10 +61,10 @@ def find_purchase(deployment: Deployment, order_id: str) -> Purchase | None:
 
 
 def write_trusted_keys(deployment: Deployment, folder: Path) -> Path:
-    """The installation's public keys, each bound to its party and role, as a JWKS file."""
-    public = [entry.public_key for entry in deployment.directory.entries() if not entry.revoked]
+    """Write the installation's trust anchors (``trustcart-trust-anchors/1``) into ``folder``."""
+    anchors = TrustAnchors.from_directory(deployment.directory.entries())
     path = folder / TRUSTED_KEYS
-    path.write_text(json.dumps(jwks(public), indent=1), encoding="utf-8")
+    path.write_text(json.dumps(anchors.to_json(), indent=1), encoding="utf-8")
     return path
 
 

@@ -32,6 +32,11 @@ class KeyStore:
             self._save()
         return key
 
+    def kid_of(self, name: str) -> str | None:
+        """The kid of the key called ``name``, or None: unlike ``get``, never generates one."""
+        key = self._keys.get(name)
+        return key.kid if key is not None else None
+
     def _save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         data = {name: key.to_private_jwk() for name, key in sorted(self._keys.items())}

@@ -23,6 +23,8 @@ class MerchantRow(Base):
 
     merchant_id: Mapped[str] = mapped_column(String(_ID), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
+    # The Chinese name beside ``name`` (empty when the merchant gave one name only).
+    name_zh: Mapped[str] = mapped_column(String(200), default="", server_default="")
     lat: Mapped[str] = mapped_column(String(24))
     lon: Mapped[str] = mapped_column(String(24))
     delivery_radius_km: Mapped[str] = mapped_column(String(24))
