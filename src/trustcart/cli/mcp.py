@@ -15,7 +15,10 @@ from trustcart.cli.app import app
 from trustcart.core.home import default_database_url, trustcart_home
 
 if TYPE_CHECKING:
+    import uvicorn
     from mcp.server.mcpserver import MCPServer
+
+    from trustcart.local.http_limits import ServerLimits
 
 
 @app.command("mcp")
@@ -36,14 +39,25 @@ def mcp_server(
         if transport == "stdio":
             server.run("stdio")
         else:
-            _serve_http(server, host, port)
+            mcp_http_server(server, host, port).run()
 
 
-def _serve_http(server: MCPServer, host: str, port: int) -> None:
+def mcp_http_server(
+    server: MCPServer,
+    host: str,
+    port: int,
+    *,
+    limits: ServerLimits | None = None,
+    body_timeout: float | None = None,
+) -> uvicorn.Server:
+    """The MCP streamable-HTTP app as a uvicorn server with trustcart's limits (not started)."""
     import uvicorn
 
-    from trustcart.api.body_timeout import BodyTimeoutMiddleware
+    from trustcart.api.body_timeout import BODY_TIMEOUT_SECONDS, BodyTimeoutMiddleware
     from trustcart.local.http_limits import uvicorn_config
 
-    guarded = BodyTimeoutMiddleware(server.streamable_http_app(host=host))
-    uvicorn.Server(uvicorn_config(guarded, host=host, port=port, lifespan="on")).run()
+    guarded = BodyTimeoutMiddleware(
+        server.streamable_http_app(host=host), timeout=body_timeout or BODY_TIMEOUT_SECONDS
+    )
+    config = uvicorn_config(guarded, host=host, port=port, limits=limits, lifespan="on")
+    return uvicorn.Server(config)

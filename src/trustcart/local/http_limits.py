@@ -9,8 +9,9 @@ the previous response ended). The timer is off while a request runs; the app bou
 itself (``api.body_timeout``, 408) and its own work. When it fires, a client that sent part of
 a head gets ``408 request-timeout`` (problem+json, ``Connection: close``); an idle one, or one
 still trickling the body of a request already answered, is simply closed. A request head that
-h11 cannot parse, or larger than ``max_header_bytes``, gets a problem+json 400 instead of
-uvicorn's plain text.
+h11 cannot parse, or that grows past ``max_header_bytes`` while it is still arriving (h11's
+``max_incomplete_event_size``: the bound on what a slow head can make the server buffer), gets
+a problem+json 400 instead of uvicorn's plain text.
 
 ``ServerLimits`` gathers every limit; ``uvicorn_config`` builds the ``uvicorn.Config`` that
 ``local.servers`` and ``trustcart mcp --transport http`` run. Defaults:
@@ -18,7 +19,7 @@ uvicorn's plain text.
     header_timeout      10 s    connection open / previous response -> complete request head
     body_timeout        10 s    request head -> complete body (set in each app, create_app)
     keep_alive_timeout   5 s    idle between requests (uvicorn's timeout_keep_alive)
-    max_header_bytes    16 KiB  request line plus headers (h11_max_incomplete_event_size)
+    max_header_bytes    16 KiB  a request head still arriving (h11_max_incomplete_event_size)
     max_connections   1024      open connections per server; beyond, uvicorn answers 503
 
 >>> ServerLimits(header_timeout=0)

@@ -9,6 +9,7 @@ use, an address that is not this machine's) raises ``ServerStartError`` at once.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -40,6 +41,11 @@ class Endpoints:
         return cls(**{role: f"http://{host}:{ports[role]}" for role in ROLE_NAMES})
 
 
+def _run(server: uvicorn.Server) -> None:
+    with contextlib.suppress(SystemExit):  # uvicorn exits when it cannot bind: start() says so
+        server.run()
+
+
 class ServerStartError(RuntimeError):
     """A server did not start: it could not listen on its address, or took too long."""
 
@@ -63,7 +69,9 @@ class Servers:
 
     def start(self, timeout: float = 15.0) -> None:
         for role, server in self._servers.items():
-            thread = threading.Thread(target=server.run, name=f"uvicorn-{role}", daemon=True)
+            thread = threading.Thread(
+                target=_run, args=(server,), name=f"uvicorn-{role}", daemon=True
+            )
             thread.start()
             self._threads[role] = thread
         deadline = time.monotonic() + timeout
