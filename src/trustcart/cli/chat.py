@@ -4,6 +4,10 @@ Interactive by default (options as a table; "select it", "the second one", "é€‰å
 ``--once TEXT`` answers one message, ``--json`` prints the turn as JSON. Set ``--llm-base-url``
 (or ``TRUSTCART_LLM_BASE_URL``, with ``TRUSTCART_LLM_MODEL`` and ``TRUSTCART_LLM_API_KEY``) to
 let an OpenAI-compatible model drive the same tools.
+
+Exit status: 0 after an answer; 2 when the words cannot be read (an amount out of range...) or
+the model endpoint cannot be used, with the reason on stderr. In the interactive loop such an
+error is shown and the conversation goes on.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from trustcart.core.home import default_database_url, trustcart_home
 
 def options_table(turn_json: dict[str, object]) -> Table:
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(show_header=True, header_style="bold", padding=(0, 1))
     for column in ("#", "item", "merchant", "qty", "unit", "total", "why"):
@@ -33,7 +38,7 @@ def options_table(turn_json: dict[str, object]) -> Table:
     assert isinstance(options, list)
     for number, option in enumerate(options, 1):
         for index, line in enumerate(option["items"]):
-            table.add_row(
+            cells = (
                 str(number) if index == 0 else "",
                 line["title"],
                 line["merchant_name"],
@@ -42,13 +47,17 @@ def options_table(turn_json: dict[str, object]) -> Table:
                 option["total"]["amount"] + " " + option["total"]["currency"] if index == 0 else "",
                 option["reason"] if index == 0 else "",
             )
+            # Catalog text is not markup: a title with "[/x]" must print, not raise.
+            table.add_row(*(Text(str(cell)) for cell in cells))
     return table
 
 
 def _show(console: Console, turn_json: dict[str, object]) -> None:
     if turn_json.get("options"):
         console.print(options_table(turn_json))
-    console.print(f"[bold cyan]assistant[/] {turn_json['message']}")
+    from rich.markup import escape
+
+    console.print(f"[bold cyan]assistant[/] {escape(str(turn_json['message']))}")
 
 
 @app.command()
@@ -62,8 +71,11 @@ def chat(
 ) -> None:
     """Shop in plain words: intent, questions, options, approval, verified payment."""
     from rich.console import Console
+    from rich.markup import escape
 
     from trustcart.assistant.conversation import Conversation
+    from trustcart.assistant.errors import LLMError
+    from trustcart.core.errors import ValidationError
     from trustcart.local.market import local_market
 
     console = Console()
@@ -84,13 +96,18 @@ def chat(
             shopper = LLMShopper(client, tools)
             try:
                 for text in [once] if once else _lines(console):
-                    console.print(f"[bold cyan]assistant[/] {shopper.run(text)}")
+                    console.print(f"[bold cyan]assistant[/] {escape(shopper.run(text))}")
+            except LLMError as e:
+                raise _fail(f"the model at {base_url} cannot be used: {e}") from e
             finally:
                 client.close()
             return
         conversation = Conversation(tools)
         if once is not None:
-            turn = conversation.say(once).to_json()
+            try:
+                turn = conversation.say(once).to_json()
+            except ValidationError as e:
+                raise _fail(f"cannot read that request: {e}") from e
             if as_json:
                 typer.echo(json.dumps(turn, ensure_ascii=False, indent=1))
             else:
@@ -100,7 +117,15 @@ def chat(
             "[dim]trustcart assistant: tell me what to buy (empty line or Ctrl+D ends)[/]"
         )
         for text in _lines(console):
-            _show(console, conversation.say(text).to_json())
+            try:
+                _show(console, conversation.say(text).to_json())
+            except ValidationError as e:
+                console.print(f"[bold cyan]assistant[/] I cannot read that: {escape(str(e))}")
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(2)
 
 
 def _lines(console: Console) -> Iterator[str]:

@@ -1,7 +1,8 @@
 """``trustcart verify FILE``: check an evidence bundle offline and print every check.
 
 Exit status: 0 when every check holds; 1 when any fails (the first failing reason goes to
-stderr); 2 when the bundle or the trusted-keys file cannot be read or is not JSON.
+stderr); 2 when the bundle or the trusted-keys file cannot be read, is larger than 8 MiB, is
+not UTF-8, nests deeper than 64 levels or is not JSON (one line on stderr).
 """
 
 from __future__ import annotations
@@ -53,12 +54,11 @@ def verify(
     from trustcart.trust.errors import BundleFileError
     from trustcart.trust.evidence import load_bundle_file, verify_bundle
 
-    errors = Console(stderr=True)
     try:
         bundle = load_bundle_file(file)
         trusted = _load_trusted_keys(trusted_keys) if trusted_keys is not None else None
     except BundleFileError as e:
-        errors.print(f"error: {e}", markup=False, highlight=False)
+        typer.echo(f"error: {e}", err=True)  # one line, never wrapped
         raise typer.Exit(EXIT_UNREADABLE) from e
     report = verify_bundle(bundle, trusted_keys=trusted)
     if as_json:
@@ -73,7 +73,7 @@ def verify(
             table.add_row(check.name, mark, check.detail)
         Console().print(table)
     if not report.ok:
-        errors.print(f"verification failed: {report.reason}", markup=False, highlight=False)
+        typer.echo(f"verification failed: {report.reason}", err=True)
         raise typer.Exit(EXIT_FAILED)
     if not as_json:
         Console().print("[green]all checks passed[/green]")

@@ -2,7 +2,8 @@
 
 A CSV saved by Chinese Excel is GBK, by "CSV UTF-8" carries a byte-order mark, by "Unicode
 text" is UTF-16 with tabs, and a European Excel separates with ``;``. The encoding is read from
-the first ``SAMPLE_BYTES`` of the file, in this order:
+the first ``SAMPLE_BYTES`` of the file (and, when those are all ASCII, from the same amount
+starting at the first line that is not: ``encoding_sample``), in this order:
 
 1. a byte-order mark: UTF-8, UTF-16 (LE/BE) or UTF-32 (LE/BE);
 2. the signature of a well-known binary format (ZIP/XLSX, XLS, Parquet, gzip, PDF) or a NUL
@@ -47,6 +48,7 @@ DELIMITERS = (",", ";", "\t", "|")
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 UNDECODABLE = "trustcart-undecodable"
 _MARKER = re.compile("[\udc00-\udcff]+")
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
 # Longest first: a UTF-32 LE mark starts with the UTF-16 LE one.
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32", "UTF-32"),
@@ -112,8 +114,9 @@ def _refuse_binary(text: str, label: str) -> None:
         )
 
 
-def detect_encoding(sample: bytes, *, complete: bool) -> TextEncoding:
-    """The encoding of a catalog file from its first bytes (``complete``: the whole file).
+def detect_encoding(sample: bytes, *, complete: bool, first_line: int = 1) -> TextEncoding:
+    """The encoding of a catalog file from a sample of it (``complete``: it runs to the end of
+    the file; ``first_line``: the line number it starts on, for messages).
 
     Raises ``ImportFormatError`` with one line for a binary or undecodable file.
 
@@ -149,9 +152,45 @@ def detect_encoding(sample: bytes, *, complete: bool) -> TextEncoding:
         return TextEncoding("gb18030", "GB18030 (GBK)")
     bad = sample[as_utf8.start : as_utf8.start + 1]
     raise ImportFormatError(
-        f"line {_line_of(sample, as_utf8.start)}: byte 0x{bad.hex()} is not UTF-8, GB18030 or "
+        f"line {first_line - 1 + _line_of(sample, as_utf8.start)}: byte 0x{bad.hex()} is not "
+        "UTF-8, GB18030 or "
         "UTF-16 text (is this a binary file?); save the catalog as UTF-8"
     )
+
+
+@dataclass(frozen=True)
+class EncodingSample:
+    """Where a file's encoding is read from: its first bytes, and maybe a later window."""
+
+    head: bytes
+    window: bytes | None  # from the first line that is not ASCII, when ``head`` is all ASCII
+    window_line: int  # the line number the window starts on
+    complete: bool  # the last sample reaches the end of the file
+
+
+def encoding_sample(path: Path) -> EncodingSample:
+    """The first ``SAMPLE_BYTES``; when those are all ASCII (a long English header and rows,
+    then Chinese titles further on), also ``SAMPLE_BYTES`` from the start of the first line
+    that is not, so that the first non-ASCII text decides the encoding."""
+    with path.open("rb") as handle:
+        head = handle.read(SAMPLE_BYTES + 1)
+        if len(head) <= SAMPLE_BYTES or not head[:SAMPLE_BYTES].isascii():
+            return EncodingSample(head[:SAMPLE_BYTES], None, 1, len(head) <= SAMPLE_BYTES)
+        head = head[:SAMPLE_BYTES]
+        handle.seek(SAMPLE_BYTES)
+        line = head.count(b"\n") + 1
+        while chunk := handle.read(SAMPLE_BYTES):
+            found = _NON_ASCII.search(chunk)
+            if found is None:
+                line += chunk.count(b"\n")
+                continue
+            start = chunk.rfind(b"\n", 0, found.start()) + 1  # what precedes is ASCII
+            line += chunk.count(b"\n", 0, start)
+            window = chunk[start:]
+            window += handle.read(SAMPLE_BYTES - len(window) + 1)
+            complete = len(window) <= SAMPLE_BYTES
+            return EncodingSample(head, window[:SAMPLE_BYTES], line, complete)
+        return EncodingSample(head, None, 1, True)
 
 
 def open_text(path: Path) -> tuple[TextIO, TextEncoding]:
@@ -159,9 +198,12 @@ def open_text(path: Path) -> tuple[TextIO, TextEncoding]:
 
     Lines keep their endings (``newline=""``, as ``csv`` wants).
     """
-    with path.open("rb") as handle:
-        sample = handle.read(SAMPLE_BYTES + 1)
-    encoding = detect_encoding(sample[:SAMPLE_BYTES], complete=len(sample) <= SAMPLE_BYTES)
+    sample = encoding_sample(path)
+    encoding = detect_encoding(sample.head, complete=sample.complete and sample.window is None)
+    if sample.window is not None:  # the head is ASCII: the window decides
+        encoding = detect_encoding(
+            sample.window, complete=sample.complete, first_line=sample.window_line
+        )
     stream = path.open(encoding=encoding.codec, errors=UNDECODABLE, newline="")
     return stream, encoding
 
