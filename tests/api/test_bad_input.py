@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, cast
 
 import httpx
 import pytest
@@ -53,14 +53,26 @@ def _apps(deployment: Deployment) -> dict[str, FastAPI]:
 def _post_paths(app: FastAPI) -> list[str]:
     paths = []
     for route in app.routes:
-        if isinstance(route, APIRoute) and "POST" in route.methods:
+        if isinstance(route, APIRoute) and "POST" in (route.methods or ()):
             paths.append(
                 route.path.replace("{delegation_id}", "dlg_x").replace("{merchant_id}", "m_x")
             )
     return paths
 
 
-def _assert_problem(response: httpx.Response, *statuses: int) -> str:
+class _Response(Protocol):
+    """What the checks read of an httpx (or TestClient) response."""
+
+    @property
+    def status_code(self) -> int: ...
+    @property
+    def text(self) -> str: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+    def json(self) -> Any: ...
+
+
+def _assert_problem(response: _Response, *statuses: int) -> str:
     assert response.status_code in statuses, (response.status_code, response.text)
     assert response.headers["content-type"] == PROBLEM_CONTENT_TYPE
     code = response.json()["code"]
@@ -160,7 +172,9 @@ def test_an_unexpected_error_is_a_problem_500_without_internals() -> None:
 def test_every_app_has_the_body_deadline(deployment: Deployment) -> None:
     for app in _apps(deployment).values():
         deadlines = [
-            m.kwargs["timeout"] for m in app.user_middleware if m.cls is BodyTimeoutMiddleware
+            cast(float, m.kwargs["timeout"])
+            for m in app.user_middleware
+            if cast(object, m.cls) is BodyTimeoutMiddleware
         ]
         assert len(deadlines) == 1
         assert deadlines[0] >= BODY_TIMEOUT_SECONDS

@@ -301,5 +301,5 @@ def test_a_long_ascii_start_does_not_hide_the_encoding(
     stream.close()
     assert encoding.label == "GB18030 (GBK)"
     path.write_bytes(b"product_id,merchant_id,title\n" + ascii_rows + b"p_z,m_x,\xff\xff\n")
-    with pytest.raises(ImportFormatError, match="^line 22: byte 0xff is not UTF-8"):
+    with pytest.raises(ImportFormatError, match=r"^line 22: byte 0xff is not UTF-8"):
         catalog_text.open_text(path)

@@ -3,7 +3,7 @@
 A raw socket sends a request head and half a body, or half a head, or nothing; the server
 answers 408 problem+json (where a response can still be sent) and closes within the deadline.
 Two hundred such connections at once do not stop a well-behaved client from being served.
-The deadlines here are 1 s (the defaults are 10 s: docs/http-limits.md).
+The deadlines here are 1 s (the defaults are 10 s: docs/bad-input.md).
 """
 
 from __future__ import annotations

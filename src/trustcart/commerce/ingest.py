@@ -46,6 +46,16 @@ from trustcart.core.money import Money
 from trustcart.store.commerce import MerchantRow, PriceHistoryRow, ProductRow
 from trustcart.store.db import Database
 
+__all__ = [
+    "FLAT_FIELDS",
+    "ImportFormatError",
+    "ImportIssue",
+    "ImportReport",
+    "import_catalog",
+    "product_from_record",
+    "read_records",
+]
+
 FLAT_FIELDS = (
     "product_id",
     "merchant_id",
