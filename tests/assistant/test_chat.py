@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import trustcart.cli.commands  # noqa: F401 - registers every command
 from trustcart.assistant.conversation import Conversation
 from trustcart.assistant.errors import ToolRefused
 from trustcart.assistant.tools import ShoppingTools
-from trustcart.cli import commands  # noqa: F401  (registers the commands)
 from trustcart.cli.app import app
 from trustcart.local.deployment import Deployment
 from trustcart.local.persona import ACCOUNT_ID

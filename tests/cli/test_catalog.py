@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from trustcart.cli import commands  # noqa: F401 - registers every command
+import trustcart.cli.commands  # noqa: F401 - registers every command
 from trustcart.cli.app import app
 from trustcart.local.seed_merchants import DEMO_LOCATION, MERCHANTS
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from trustcart.cli import commands  # noqa: F401 - registers every command
+import trustcart.cli.commands  # noqa: F401 - registers every command
 from trustcart.cli.app import app
 from trustcart.local.keystore import KeyStore
 

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
+import trustcart.cli.commands  # noqa: F401 - registers every command
 from trustcart.assistant.tools import ShoppingTools
-from trustcart.cli import commands  # noqa: F401  (registers the commands)
 from trustcart.cli.app import app
 from trustcart.local.deployment import Deployment
 

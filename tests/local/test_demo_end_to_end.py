@@ -9,7 +9,7 @@ import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
-from trustcart.cli import commands  # noqa: F401  (registers the commands)
+import trustcart.cli.commands  # noqa: F401 - registers every command
 from trustcart.cli.app import app
 from trustcart.local.demo import run_demo
 from trustcart.payments.ledger_store import check_balanced

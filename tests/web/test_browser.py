@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+import trustcart.cli.commands  # noqa: F401 - registers every command
 from tests.helpers.browser import browser_context, require_chromium
 from tests.helpers.web import (
     BAD_LINES,
@@ -34,7 +35,6 @@ from tests.helpers.web import (
     log_in,
 )
 from trustcart.assistant.errors import ToolRefused
-from trustcart.cli import commands  # noqa: F401 - registers every command
 from trustcart.cli.app import app
 from trustcart.local.market import Clients, tools_for
 from trustcart.payments.ledger_store import check_balanced

@@ -3,11 +3,18 @@
 ``create_app`` installs the handlers; endpoints read their body with ``read_json_object`` (size
 cap, content type, JSON object only) so that malformed input always becomes a problem+json
 response with a stable code, never a 500 and never a partial write.
+
+Bad input, in the order it is refused: a body that does not arrive within the app's
+``body_timeout`` (``api.body_timeout``, 408 ``request-timeout``); more than ``max_bytes``
+(413 ``body-too-large``, before it is buffered); another content type (415); nested deeper than
+``MAX_JSON_DEPTH`` (400 ``json-too-deep``, measured without recursion before ``json.loads``
+runs: ``core.json_limits``); not JSON, or a float (400 ``malformed-json``); not an object
+(400 ``invalid-request``). Anything unexpected is a problem+json 500 ``internal-error`` whose
+detail says nothing about the cause; the traceback goes to the service's log.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any, TypeVar
 
 from fastapi import FastAPI, Request
@@ -17,8 +24,15 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from trustcart.api.body_timeout import (
+    BODY_TIMEOUT_SECONDS,
+    BodyTimeout,
+    BodyTimeoutMiddleware,
+    timeout_problem,
+)
 from trustcart.api.docs import install_offline_docs
 from trustcart.core.errors import ValidationError
+from trustcart.core.json_limits import MAX_JSON_DEPTH, JsonTooDeep, loads_bounded
 from trustcart.core.problem import (
     PROBLEM_CONTENT_TYPE,
     CommonProblem,
@@ -39,10 +53,28 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None) ->
     )
 
 
-def create_app(title: str) -> FastAPI:
-    """A FastAPI app whose every error is RFC 9457 problem+json; ``/docs`` works offline."""
+def create_app(title: str, *, body_timeout: float = BODY_TIMEOUT_SECONDS) -> FastAPI:
+    """A FastAPI app whose every error is RFC 9457 problem+json, even an unexpected one, and
+    whose ``/docs`` works offline.
+
+    ``body_timeout`` bounds the time a client may take to send a request body (408).
+    """
     app = FastAPI(title=title, version="2026-11-29", docs_url=None, redoc_url=None)
     install_offline_docs(app)
+    app.add_middleware(BodyTimeoutMiddleware, timeout=body_timeout)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, _exc: Exception) -> JSONResponse:
+        # Nothing about the cause goes to the caller; Starlette re-raises after this answer,
+        # so the server logs the traceback.
+        return problem_response(
+            Problem(CommonProblem.INTERNAL, 500, "Internal error", "the request was not completed")
+        )
+
+    @app.exception_handler(BodyTimeout)
+    async def _body_timeout(_request: Request, _exc: BodyTimeout) -> JSONResponse:
+        # The middleware has answered already; this keeps the app from logging an error.
+        return problem_response(timeout_problem(body_timeout), headers={"Connection": "close"})
 
     @app.exception_handler(ProblemError)
     async def _problem(_request: Request, exc: ProblemError) -> JSONResponse:
@@ -101,7 +133,14 @@ def parse_json_object(body: bytes, content_type: str | None) -> dict[str, Any]:
             CommonProblem.UNSUPPORTED_MEDIA_TYPE, 415, "send Content-Type: application/json"
         )
     try:
-        value = json.loads(body, parse_float=_no_float, parse_constant=_no_constant)
+        value = loads_bounded(body, parse_float=_no_float, parse_constant=_no_constant)
+    except JsonTooDeep as e:
+        raise ProblemError(
+            CommonProblem.JSON_TOO_DEEP,
+            400,
+            f"JSON nested deeper than {MAX_JSON_DEPTH} levels",
+            title="JSON too deep",
+        ) from e
     except (ValueError, UnicodeDecodeError) as e:
         raise ProblemError(CommonProblem.MALFORMED_JSON, 400, f"body is not valid JSON: {e}") from e
     if not isinstance(value, dict):

@@ -38,6 +38,8 @@ from trustcart.tryon.types import MAX_IMAGE_BYTES, TryOnRequest
 
 # Two images plus base64 overhead (4/3) plus form fields.
 MAX_TRYON_BODY = 2 * MAX_IMAGE_BYTES * 4 // 3 + 64 * 1024
+# Two photos take longer to upload than a JSON request: 32 MiB in 120 s is 280 KB/s.
+TRYON_BODY_TIMEOUT_SECONDS = 120.0
 MAX_FIELD_BYTES = 4096
 
 
@@ -114,7 +116,7 @@ async def _read_request(request: Request) -> TryOnRequest:
 
 def create_tryon_app(service: TryOnService | None = None) -> FastAPI:
     """The try-on HTTP app; ``service`` defaults to one with every discovered back end."""
-    app = create_app("trustcart virtual try-on")
+    app = create_app("trustcart virtual try-on", body_timeout=TRYON_BODY_TIMEOUT_SECONDS)
     chosen = service if service is not None else TryOnService()
 
     @app.get("/tryon/backends")

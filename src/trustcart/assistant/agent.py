@@ -26,6 +26,7 @@ from trustcart.assistant.offers import ConfirmedCart, Offer, Receipt
 from trustcart.core.clock import Clock
 from trustcart.core.errors import ValidationError
 from trustcart.core.ids import RandomBytes, new_id
+from trustcart.core.json_limits import loads_bounded
 from trustcart.core.payment import PaymentMode
 from trustcart.core.typs import CART_TYP, RECEIPT_TYP
 from trustcart.crypto.errors import InvalidSignature
@@ -73,9 +74,19 @@ class PurchaseRefused(AssistantError):
         self.status = status
 
 
+def _answer(response: httpx.Response) -> Any:
+    """A service's JSON answer, parsed within ``MAX_JSON_DEPTH``; ``bad-answer`` if it is not."""
+    try:
+        return loads_bounded(response.content)
+    except ValueError as e:
+        raise PurchaseRefused(
+            AgentCode.BAD_ANSWER, "the answer is not JSON", status=response.status_code
+        ) from e
+
+
 def _problem(response: httpx.Response) -> PurchaseRefused:
     try:
-        body = response.json()
+        body = loads_bounded(response.content)
         return PurchaseRefused(
             str(body.get("code", AgentCode.BAD_ANSWER)),
             str(body.get("detail", body)),
@@ -169,7 +180,7 @@ class BuyerAgent:
                 return []
             raise refusal
         try:
-            return [Offer.from_wire(c) for c in response.json()["candidates"]]
+            return [Offer.from_wire(c) for c in _answer(response)["candidates"]]
         except (ValidationError, KeyError, TypeError, ValueError) as e:
             raise PurchaseRefused(AgentCode.BAD_ANSWER, "the marketplace answered nonsense") from e
 
@@ -227,7 +238,7 @@ class BuyerAgent:
             raise _problem(response)
         methods = [
             m
-            for m in response.json().get("supported_methods", [])
+            for m in _answer(response).get("supported_methods", [])
             if m.get("method_id") in iac.allowed_payment_methods
         ]
         if not methods:  # ACT: an empty or disallowed method list stops before payment
@@ -258,7 +269,7 @@ class BuyerAgent:
         response = self._merchants.post("/carts", json=body)
         if response.status_code != 201:
             raise _problem(response)
-        token = response.json()["cart"]
+        token = _answer(response)["cart"]
         try:
             payload = verify_compact(
                 token, self.merchant_keys(offer.merchant_id), typ=CART_TYP
@@ -328,7 +339,7 @@ class BuyerAgent:
         )
         if response.status_code != 200:
             raise _problem(response)
-        answer = response.json()
+        answer = _answer(response)
         try:
             token = answer["receipt"]
             payload = verify_compact(token, self._psp_public_keys(), typ=RECEIPT_TYP).payload
@@ -350,14 +361,14 @@ class BuyerAgent:
         response = self._merchants.get("/merchants")
         if response.status_code != 200:
             raise _problem(response)
-        return list(response.json()["merchants"])
+        return list(_answer(response)["merchants"])
 
     def order_status(self, out_trade_no: str) -> dict[str, Any]:
         """The merchant's view of one of this agent's orders (a signed GET)."""
         response = self._merchants.get(f"/orders/{out_trade_no}")
         if response.status_code != 200:
             raise _problem(response)
-        answer: dict[str, Any] = response.json()
+        answer: dict[str, Any] = _answer(response)
         return answer
 
     def merchant_keys(self, merchant_id: str) -> dict[str, PublicKey]:
@@ -365,9 +376,9 @@ class BuyerAgent:
         if self._merchant_keys is None:
             response = self._merchants.get("/merchants")
             response.raise_for_status()
-            all_keys = keys_from_jwks(self._merchants.get("/.well-known/jwks.json").json())
+            all_keys = keys_from_jwks(_answer(self._merchants.get("/.well-known/jwks.json")))
             by_merchant: dict[str, dict[str, PublicKey]] = {}
-            for merchant in response.json()["merchants"]:
+            for merchant in _answer(response)["merchants"]:
                 kid = merchant.get("kid")
                 if kid in all_keys:
                     by_merchant.setdefault(merchant["merchant_id"], {})[kid] = all_keys[kid]
@@ -376,5 +387,5 @@ class BuyerAgent:
 
     def _psp_public_keys(self) -> dict[str, PublicKey]:
         if self._psp_keys is None:
-            self._psp_keys = keys_from_jwks(self._psp.get("/.well-known/jwks.json").json())
+            self._psp_keys = keys_from_jwks(_answer(self._psp.get("/.well-known/jwks.json")))
         return self._psp_keys

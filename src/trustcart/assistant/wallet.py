@@ -23,6 +23,7 @@ import httpx
 from trustcart.assistant.errors import WalletError
 from trustcart.core.clock import Clock, format_instant
 from trustcart.core.ids import new_id
+from trustcart.core.json_limits import loads_bounded
 from trustcart.core.money import Money
 from trustcart.core.typs import APPROVAL_TYP, BINDING_TYP, CART_TYP
 from trustcart.crypto.jcs import jcs_digest
@@ -141,7 +142,10 @@ class Wallet:
         response = client.post(path, json=body)
         if response.status_code >= 400:
             raise WalletError(f"{path}: {response.status_code} {response.text}")
-        answer = response.json()
+        try:
+            answer = loads_bounded(response.content)
+        except ValueError as e:
+            raise WalletError(f"{path}: the answer is not JSON") from e
         if not isinstance(answer, dict):
             raise WalletError(f"{path}: unexpected answer")
         return answer

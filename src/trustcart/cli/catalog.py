@@ -48,7 +48,7 @@ def _open() -> tuple[Database, CatalogIndex]:
 
 
 def _fail(message: str) -> typer.Exit:
-    _err().print(f"error: {message}", markup=False, highlight=False)
+    typer.echo(f"error: {message}", err=True)  # one line, never wrapped
     return typer.Exit(2)
 
 

@@ -9,6 +9,10 @@ last`` the most recent); the interactive chat goes on with the most recent one u
 the chat leaves an evidence bundle in ``$TRUSTCART_HOME/evidence/`` with ``trusted-keys.json``
 beside it. Set ``--llm-base-url`` (or ``TRUSTCART_LLM_BASE_URL``, with ``TRUSTCART_LLM_MODEL``
 and ``TRUSTCART_LLM_API_KEY``) to let an OpenAI-compatible model drive the same tools.
+
+Exit status: 0 after an answer; 2 when the words cannot be read (an amount out of range...) or
+the model endpoint cannot be used, with the reason on stderr. In the interactive loop such an
+error is shown and the conversation goes on.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ if TYPE_CHECKING:
 
 def options_table(turn_json: dict[str, object]) -> Table:
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(show_header=True, header_style="bold", padding=(0, 1))
     for column in ("#", "item", "merchant", "qty", "unit", "total", "why"):
@@ -44,7 +49,7 @@ def options_table(turn_json: dict[str, object]) -> Table:
     assert isinstance(options, list)
     for number, option in enumerate(options, 1):
         for index, line in enumerate(option["items"]):
-            table.add_row(
+            cells = (
                 str(number) if index == 0 else "",
                 line["title"],
                 line["merchant_name"],
@@ -53,6 +58,8 @@ def options_table(turn_json: dict[str, object]) -> Table:
                 option["total"]["amount"] + " " + option["total"]["currency"] if index == 0 else "",
                 option["reason"] if index == 0 else "",
             )
+            # Catalog text is not markup: a title with "[/x]" must print, not raise.
+            table.add_row(*(Text(str(cell)) for cell in cells))
     return table
 
 
@@ -113,7 +120,10 @@ def chat(  # noqa: PLR0917 - one parameter per CLI option
 ) -> None:
     """Shop in plain words: intent, questions, options, approval, verified payment."""
     from rich.console import Console
+    from rich.markup import escape
 
+    from trustcart.assistant.errors import LLMError
+    from trustcart.core.errors import ValidationError
     from trustcart.local.market import local_market
 
     console = Console()
@@ -134,7 +144,9 @@ def chat(  # noqa: PLR0917 - one parameter per CLI option
             shopper = LLMShopper(client, tools)
             try:
                 for text in [once] if once else _lines(console):
-                    console.print(f"[bold cyan]assistant[/] {shopper.run(text)}")
+                    console.print(f"[bold cyan]assistant[/] {escape(shopper.run(text))}")
+            except LLMError as e:
+                raise _fail(f"the model at {base_url} cannot be used: {e}") from e
             finally:
                 client.close()
             return
@@ -143,14 +155,26 @@ def chat(  # noqa: PLR0917 - one parameter per CLI option
         if jsonl:
             for line in sys.stdin:
                 if line.strip():
-                    turn = conversation.say(line)
+                    try:
+                        turn = conversation.say(line)
+                    except ValidationError as e:
+                        typer.echo(
+                            json.dumps(
+                                {"error": "unreadable", "reason": str(e)}, ensure_ascii=False
+                            )
+                        )
+                        continue
                     evidence = _with_evidence(turn, tools, deployment, home)["evidence"]
                     typer.echo(
                         json.dumps({**turn.to_jsonl(), "evidence": evidence}, ensure_ascii=False)
                     )
             return
         if once is not None:
-            answer = _with_evidence(conversation.say(once), tools, deployment, home)
+            try:
+                said = conversation.say(once)
+            except ValidationError as e:
+                raise _fail(f"cannot read that request: {e}") from e
+            answer = _with_evidence(said, tools, deployment, home)
             if as_json:
                 typer.echo(json.dumps(answer, ensure_ascii=False, indent=1))
             else:
@@ -162,7 +186,15 @@ def chat(  # noqa: PLR0917 - one parameter per CLI option
             "tell me what to buy, 'help' for what you can say (empty line or Ctrl+D ends)[/]"
         )
         for text in _lines(console):
-            _show(console, _with_evidence(conversation.say(text), tools, deployment, home))
+            try:
+                _show(console, _with_evidence(conversation.say(text), tools, deployment, home))
+            except ValidationError as e:
+                console.print(f"[bold cyan]assistant[/] I cannot read that: {escape(str(e))}")
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(2)
 
 
 def _lines(console: Console) -> Iterator[str]:

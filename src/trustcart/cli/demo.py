@@ -1,4 +1,9 @@
-"""``trustcart demo`` and ``trustcart serve``."""
+"""``trustcart demo`` and ``trustcart serve``.
+
+Exit status: ``demo`` 0 when every bundle verifies, 1 when one does not, 2 when ``--out`` cannot
+be written; ``serve`` 2 when a server cannot listen (a port in use, an address not this
+machine's), with the reason on stderr.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,11 @@ def demo(
 
     from trustcart.local.demo import run_demo
 
+    try:  # before anything runs: a demo that cannot keep its evidence is not worth starting
+        (out / "evidence").mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        typer.echo(f"error: cannot write the evidence to {out}: {e.strerror or e}", err=True)
+        raise typer.Exit(2) from e
     console = Console()
     home = trustcart_home()
     result = run_demo(home=home, database_url=default_database_url(home), out=out, console=console)
@@ -35,7 +45,9 @@ def demo(
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="address to listen on"),
-    base_port: int = typer.Option(8701, help="status, trust, merchant, psp and web take 5 ports"),
+    base_port: int = typer.Option(
+        8701, min=1, max=65531, help="status, trust, merchant, psp and web take 5 ports"
+    ),
 ) -> None:
     """Start every role as its own uvicorn server (status, trust, merchant, psp) and the web."""
     from rich.console import Console
@@ -44,7 +56,7 @@ def serve(
     from trustcart.local import persona
     from trustcart.local.deployment import build
     from trustcart.local.seed import seed_if_empty
-    from trustcart.local.servers import ROLE_NAMES, Endpoints, Servers
+    from trustcart.local.servers import ROLE_NAMES, Endpoints, Servers, ServerStartError
     from trustcart.store.db import Database
     from trustcart.web.server import web_server_app, web_url
 
@@ -60,14 +72,22 @@ def serve(
     persona.ensure_account(deployment.psp, deployment.keys)
     web_port = base_port + len(ROLE_NAMES)
     web_app, services = web_server_app(deployment, home, host)
-    with Servers({**deployment.apps, "web": web_app}, {**ports, "web": web_port}, host=host):
+    servers = Servers({**deployment.apps, "web": web_app}, {**ports, "web": web_port}, host=host)
+    try:
+        servers.start()
+    except ServerStartError as e:
+        deployment.close()
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from e
+    try:
         for role in ROLE_NAMES:
             console.print(f"{role:>9}: {getattr(endpoints, role)}")
         print_web(web_url(host, web_port), services.secrets.console_password,
                   services.secrets.password_source)  # fmt: skip
         console.print("press Ctrl+C to stop")
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            console.print("stopping")
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        console.print("stopping")
+    finally:
+        servers.stop()

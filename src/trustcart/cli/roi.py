@@ -24,9 +24,16 @@ def roi_command(
 ) -> None:
     """Agent-attributed GMV, orders, funnel, refusals, refunds and compute per order, by day."""
     from trustcart.core.clock import SystemClock
+    from trustcart.core.errors import TrustcartError
+    from trustcart.core.money import Money
     from trustcart.insights.sources import load_roi
     from trustcart.store.db import Database
 
+    try:
+        Money.zero(currency.upper())  # an unknown currency is a bad argument, not a crash
+    except (TrustcartError, ValueError) as e:
+        typer.echo(f"error: {currency!r} is not a currency trustcart knows", err=True)
+        raise typer.Exit(2) from e
     home = trustcart_home()
     home.mkdir(parents=True, exist_ok=True)
     db = Database(default_database_url(home))

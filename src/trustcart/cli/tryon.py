@@ -93,7 +93,11 @@ def tryon_samples(
     except TryOnError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(EXIT_UNUSABLE) from e
-    directory.mkdir(parents=True, exist_ok=True)
-    for name, data in files.items():
-        (directory / name).write_bytes(data)
-        typer.echo(str(directory / name))
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, data in files.items():
+            (directory / name).write_bytes(data)
+            typer.echo(str(directory / name))
+    except OSError as e:
+        typer.echo(f"error: cannot write to {directory}: {e.strerror or e}", err=True)
+        raise typer.Exit(EXIT_UNUSABLE) from e

@@ -4,8 +4,9 @@ Prints every check and every key by party. Exit status:
 
     0  verified: every check holds against trust anchors that bind each key to its party and role
     1  refused: a check failed (the first failing reason goes to stderr)
-    2  unusable input: the bundle or the anchors file cannot be read or is not JSON, or the
-       anchors file is not a trust-anchors document (a plain JWKS names no party or role)
+    2  unusable input: the bundle or the anchors file cannot be read, is larger than 8 MiB,
+       is not UTF-8, nests deeper than 64 levels or is not JSON, or the anchors file is not a
+       trust-anchors document (a plain JWKS names no party or role); one line on stderr
     3  internally consistent only: every check holds, but no trust anchors were given, so
        nothing ties the bundle's keys to the parties they claim to be
 """
@@ -76,12 +77,11 @@ def verify(
     from trustcart.trust.errors import BundleFileError
     from trustcart.trust.evidence import load_bundle_file, verify_bundle
 
-    errors = Console(stderr=True)
     try:
         bundle = load_bundle_file(file)
         anchors = load_anchors_file(trusted_keys) if trusted_keys is not None else None
     except BundleFileError as e:  # AnchorsError included
-        errors.print(f"error: {e}", markup=False, highlight=False)
+        typer.echo(f"error: {e}", err=True)  # one line, never wrapped
         raise typer.Exit(EXIT_UNREADABLE) from e
     report = verify_bundle(bundle, anchors=anchors)
     if as_json:
@@ -89,12 +89,12 @@ def verify(
     else:
         _print_report(file, report)
     if not report.consistent:
-        errors.print(f"verification failed: {report.reason}", markup=False, highlight=False)
+        typer.echo(f"verification failed: {report.reason}", err=True)
         raise typer.Exit(EXIT_FAILED)
     if not report.ok:
         if not as_json:
             Console().print("[yellow]internally consistent only: NOT verified[/yellow]")
-        errors.print(f"not verified: {report.reason}", markup=False, highlight=False)
+        typer.echo(f"not verified: {report.reason}", err=True)
         raise typer.Exit(EXIT_UNANCHORED)
     if not as_json:
         Console().print("[green]verified: every check holds against the trust anchors[/green]")

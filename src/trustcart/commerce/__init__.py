@@ -6,6 +6,7 @@ repository          catalog value objects <-> rows, bulk insert
 catalog_search      products as search documents, the store as the search's source of truth,
                     the one ``SearchEngine`` the merchant service and the CLI both use
 ingest              catalog import: CSV, JSONL, Parquet, ACP feeds, per-row reports
+catalog_text        catalog text files: encoding (UTF-8/BOM, UTF-16, GB18030), delimiter, bad bytes
 compare             the same product across merchants, price history and its verdict
 coupons             the best coupon combination for one merchant's cart (pure)
 cart                cart pricing, pre-checks and the confirmed-cart payload (pure)

@@ -24,6 +24,8 @@ from trustcart.core.errors import ValidationError
 from trustcart.core.geo import GeoPoint
 from trustcart.core.money import Money
 
+# Stock and delivery times are INTEGER columns: 32 bits on PostgreSQL.
+MAX_COUNT = 2**31 - 1
 _ID_RE = re.compile(r"^[a-z][a-z0-9]{0,15}_[A-Za-z0-9_-]{1,64}\Z")
 
 
@@ -120,8 +122,8 @@ class Product:
             raise ValidationError("price must be Money >= 0")
         for name in ("stock", "delivery_minutes"):
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-                raise ValidationError(f"{name} must be an int >= 0")
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_COUNT:
+                raise ValidationError(f"{name} must be an int from 0 to {MAX_COUNT}")
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in self.attributes.items()):
             raise ValidationError("attributes map strings to strings")
         # Frozen means frozen: keep a read-only copy so no caller can edit the catalog entry.

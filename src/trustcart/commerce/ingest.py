@@ -3,9 +3,13 @@
 Every format is read as a stream of (line, record) pairs; each record becomes a ``Product``
 (which validates itself) or an ``ImportIssue`` naming its line and the reason, and the good
 rows are kept. Lines are physical line numbers for CSV and JSONL, row numbers (1-based) for
-Parquet and product ordinals for an ACP feed. Writing is an upsert by product id: a product
-whose fields did not change is not written at all, so importing the same file twice changes
-nothing (not even the price history, which gets a row only when a price is new or changed).
+Parquet and product ordinals for an ACP feed. Text files are read in their own encoding (UTF-8
+with or without BOM, UTF-16, GB18030/GBK) and a CSV with its own delimiter (``,`` ``;`` TAB
+``|``), by ``commerce.catalog_text``; a binary or undecodable file is an ``ImportFormatError``
+in one line, a row with undecodable bytes is reported with its line and skipped. Writing is
+an upsert by product id: a product whose fields did not change is not written at all, so
+importing the same file twice changes nothing (not even the price history, which gets a row
+only when a price is new or changed).
 
 Flat formats (CSV, JSONL, Parquet) use the columns of ``FLAT_FIELDS``; ``price`` is a decimal
 string in major units ("19.90") with ``currency`` beside it, ``attributes`` a JSON object.
@@ -18,8 +22,6 @@ feed has no stock count: an available variant is imported with stock 1, others w
 
 from __future__ import annotations
 
-import csv
-import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -30,12 +32,29 @@ from typing import Any
 from sqlalchemy import insert, select, update
 
 from trustcart.commerce.catalog import Product
+from trustcart.commerce.catalog_text import (
+    ImportFormatError,
+    csv_records,
+    json_document,
+    jsonl_records,
+)
 from trustcart.commerce.repository import product_mapping
 from trustcart.core.clock import format_instant
 from trustcart.core.errors import TrustcartError, ValidationError
+from trustcart.core.json_limits import loads_bounded
 from trustcart.core.money import Money
 from trustcart.store.commerce import MerchantRow, PriceHistoryRow, ProductRow
 from trustcart.store.db import Database
+
+__all__ = [
+    "FLAT_FIELDS",
+    "ImportFormatError",
+    "ImportIssue",
+    "ImportReport",
+    "import_catalog",
+    "product_from_record",
+    "read_records",
+]
 
 FLAT_FIELDS = (
     "product_id",
@@ -55,10 +74,6 @@ FLAT_FIELDS = (
 DEFAULT_DELIVERY_MINUTES = 2 * 24 * 60
 WRITE_BATCH = 1_000
 _SLUG = re.compile(r"[^a-z0-9]+")
-
-
-class ImportFormatError(ValidationError):
-    """The file as a whole cannot be read (unknown extension, not a feed, bad header)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,34 +106,17 @@ class ImportReport:
 # -- reading ---------------------------------------------------------------------------------
 
 
-def _csv_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
-    with path.open(newline="", encoding="utf-8") as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames is None or "product_id" not in reader.fieldnames:
-            raise ImportFormatError("a CSV catalog needs a header with product_id")
-        for record in reader:
-            yield reader.line_num, dict(record)
-
-
-def _jsonl_records(path: Path) -> Iterator[tuple[int, Any]]:
-    with path.open(encoding="utf-8") as handle:
-        for number, text in enumerate(handle, start=1):
-            if not text.strip():
-                continue
-            try:
-                yield number, json.loads(text)
-            except json.JSONDecodeError as e:
-                yield number, ValidationError(f"not JSON: {e.msg}")
-
-
 def _parquet_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     import pyarrow.parquet as pq
 
     number = 0
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=10_000):
-        for record in batch.to_pylist():
-            number += 1
-            yield number, record
+    try:
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=10_000):
+            for record in batch.to_pylist():
+                number += 1
+                yield number, record
+    except (OSError, ValueError) as e:  # pyarrow's ArrowInvalid and ArrowIOError are these
+        raise ImportFormatError(f"row {number + 1}: not a readable Parquet file: {e}") from e
 
 
 def _slug_category(value: str) -> str:
@@ -127,10 +125,7 @@ def _slug_category(value: str) -> str:
 
 
 def _acp_records(path: Path) -> Iterator[tuple[int, Any]]:
-    try:
-        feed = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise ImportFormatError(f"not a JSON feed: {e.msg}") from e
+    feed = json_document(path)
     if not isinstance(feed, dict) or not isinstance(feed.get("products"), list):
         raise ImportFormatError("an ACP feed is an object with a products array")
     for number, product in enumerate(feed["products"], start=1):
@@ -183,15 +178,17 @@ def _acp_variant(product: Mapping[str, Any], variant: Mapping[str, Any]) -> dict
 
 def read_records(path: Path) -> Iterator[tuple[int, Any]]:
     suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return _csv_records(path)
+    if suffix in {".csv", ".tsv", ".txt"}:
+        return csv_records(path)
     if suffix in {".jsonl", ".ndjson"}:
-        return _jsonl_records(path)
+        return jsonl_records(path)
     if suffix == ".parquet":
         return _parquet_records(path)
     if suffix == ".json":
         return _acp_records(path)
-    raise ImportFormatError(f"unknown catalog format {suffix!r}: csv, jsonl, parquet or json")
+    raise ImportFormatError(
+        f"unknown catalog format {suffix!r}: csv (or tsv, txt), jsonl, parquet or json"
+    )
 
 
 # -- validating ------------------------------------------------------------------------------
@@ -232,8 +229,8 @@ def product_from_record(record: Any, merchant_id: str | None) -> Product:
     attributes = record.get("attributes") or {}
     if isinstance(attributes, str):
         try:
-            attributes = json.loads(attributes)
-        except json.JSONDecodeError as e:
+            attributes = loads_bounded(attributes)
+        except ValueError as e:  # not JSON, or nested past MAX_JSON_DEPTH
             raise ValidationError("attributes must be a JSON object") from e
     if not isinstance(attributes, dict):
         raise ValidationError("attributes must be an object")

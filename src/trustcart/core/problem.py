@@ -26,9 +26,11 @@ class CommonProblem(StrEnum):
     """Codes any of our HTTP services may return."""
 
     MALFORMED_JSON = "malformed-json"
+    JSON_TOO_DEEP = "json-too-deep"
     INVALID_REQUEST = "invalid-request"
     BODY_TOO_LARGE = "body-too-large"
     UNSUPPORTED_MEDIA_TYPE = "unsupported-media-type"
+    REQUEST_TIMEOUT = "request-timeout"
     NOT_FOUND = "not-found"
     METHOD_NOT_ALLOWED = "method-not-allowed"
     SIGNATURE_MISSING = "signature-missing"

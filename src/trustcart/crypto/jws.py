@@ -7,7 +7,9 @@ check ``typ`` so that one kind of signed object can never be passed off as anoth
 
 ``alg`` is ``EdDSA`` for Ed25519 keys (the name every JOSE peer understands; RFC 9864's
 fully-specified ``Ed25519`` is accepted on input too) and ``ES256`` for P-256. The header's
-``alg`` must match the key's own type: no algorithm confusion.
+``alg`` must match the key's own type: no algorithm confusion. Tokens arrive from anywhere, so
+headers and payloads are parsed with ``core.json_limits.loads_bounded``: a header nested
+deeper than ``MAX_JSON_DEPTH`` is an ``InvalidSignature`` like any other malformed token.
 
 >>> key = SigningKey.generate()
 >>> token = sign_compact({"a": "1"}, key, typ="example+jws")
@@ -17,7 +19,6 @@ fully-specified ``Ed25519`` is accepted on input too) and ``ES256`` for P-256. T
 
 from __future__ import annotations
 
-import json
 import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -26,6 +27,7 @@ from typing import Any
 from joserfc import jws
 from joserfc.errors import JoseError
 
+from trustcart.core.json_limits import loads_bounded
 from trustcart.crypto.errors import InvalidSignature
 from trustcart.crypto.jcs import b64url_decode, canonicalize
 from trustcart.crypto.keys import PublicKey, SigningKey
@@ -63,7 +65,7 @@ def peek_header(token: str) -> dict[str, Any]:
     if not isinstance(token, str) or token.count(".") != 2:
         raise InvalidSignature
     try:
-        header = json.loads(b64url_decode(token.split(".", 1)[0]))
+        header = loads_bounded(b64url_decode(token.split(".", 1)[0]))
     except (ValueError, TypeError) as e:
         raise InvalidSignature from e
     if not isinstance(header, dict):
@@ -76,7 +78,7 @@ def peek_payload(token: str) -> dict[str, Any]:
     if not isinstance(token, str) or token.count(".") != 2:
         raise InvalidSignature
     try:
-        payload = json.loads(b64url_decode(token.split(".")[1]))
+        payload = loads_bounded(b64url_decode(token.split(".")[1]))
     except (ValueError, TypeError) as e:
         raise InvalidSignature from e
     if not isinstance(payload, dict):
@@ -112,7 +114,7 @@ def verify_compact(
         raise InvalidSignature from e
     raw = obj.payload
     try:
-        payload = json.loads(raw)
+        payload = loads_bounded(raw)
     except ValueError as e:
         raise InvalidSignature from e
     if not isinstance(payload, dict) or canonicalize(payload) != raw:

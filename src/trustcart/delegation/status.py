@@ -24,6 +24,7 @@ import httpx
 
 from trustcart.core.clock import Clock, format_instant, parse_instant
 from trustcart.core.errors import ValidationError
+from trustcart.core.json_limits import loads_bounded
 from trustcart.core.typs import STATUS_TYP
 from trustcart.crypto.errors import InvalidSignature
 from trustcart.crypto.jws import sign_compact, verify_compact
@@ -131,7 +132,7 @@ class HttpStatusChecker:
         try:
             response = self._client.get(iac.status_url, timeout=5.0)
             response.raise_for_status()
-            token = response.json()["status"]
+            token = loads_bounded(response.content)["status"]
             attestation = verify_status(token, self._keys, iac.delegation_id)
         except (httpx.HTTPError, ValueError, KeyError, TypeError, InvalidSignature) as e:
             cached = self._cache.get(iac.delegation_id)

@@ -1,11 +1,15 @@
 """Real uvicorn servers on loopback, one per role, each in its own thread.
 
 ``trustcart demo``, ``chat`` and the tests start them on free ports; ``trustcart serve`` on
-fixed ones. Nothing here knows what the apps do.
+fixed ones. Nothing here knows what the apps do. Every server runs with the limits of
+``local.http_limits`` (request-head deadline, header size, keep-alive, connection count); the
+apps bound their own bodies (``api.body_timeout``). A server that cannot listen (a port in
+use, an address that is not this machine's) raises ``ServerStartError`` at once.
 """
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -13,6 +17,8 @@ from dataclasses import dataclass
 
 import uvicorn
 from fastapi import FastAPI
+
+from trustcart.local.http_limits import ServerLimits, uvicorn_config
 
 ROLE_NAMES = ("status", "trust", "merchant", "psp")
 
@@ -35,37 +41,56 @@ class Endpoints:
         return cls(**{role: f"http://{host}:{ports[role]}" for role in ROLE_NAMES})
 
 
+def _run(server: uvicorn.Server) -> None:
+    with contextlib.suppress(SystemExit):  # uvicorn exits when it cannot bind: start() says so
+        server.run()
+
+
+class ServerStartError(RuntimeError):
+    """A server did not start: it could not listen on its address, or took too long."""
+
+
 class Servers:
     """Run apps as uvicorn servers on loopback, each in its own thread."""
 
     def __init__(
-        self, apps: dict[str, FastAPI], ports: dict[str, int], host: str = "127.0.0.1"
+        self,
+        apps: dict[str, FastAPI],
+        ports: dict[str, int],
+        host: str = "127.0.0.1",
+        limits: ServerLimits | None = None,
     ) -> None:
+        self._addresses = {role: f"{host}:{ports[role]}" for role in apps}
         self._servers = {
-            role: uvicorn.Server(
-                uvicorn.Config(
-                    app, host=host, port=ports[role], log_level="warning", lifespan="off"
-                )
-            )
+            role: uvicorn.Server(uvicorn_config(app, host=host, port=ports[role], limits=limits))
             for role, app in apps.items()
         }
-        self._threads: list[threading.Thread] = []
+        self._threads: dict[str, threading.Thread] = {}
 
     def start(self, timeout: float = 15.0) -> None:
         for role, server in self._servers.items():
-            thread = threading.Thread(target=server.run, name=f"uvicorn-{role}", daemon=True)
+            thread = threading.Thread(
+                target=_run, args=(server,), name=f"uvicorn-{role}", daemon=True
+            )
             thread.start()
-            self._threads.append(thread)
+            self._threads[role] = thread
         deadline = time.monotonic() + timeout
         while not all(server.started for server in self._servers.values()):
+            for role, server in self._servers.items():
+                if not server.started and not self._threads[role].is_alive():
+                    self.stop()
+                    raise ServerStartError(
+                        f"the {role} server cannot listen on {self._addresses[role]}"
+                    )
             if time.monotonic() > deadline:
-                raise RuntimeError("servers did not start in time")
+                self.stop()
+                raise ServerStartError("servers did not start in time")
             time.sleep(0.02)
 
     def stop(self) -> None:
         for server in self._servers.values():
             server.should_exit = True
-        for thread in self._threads:
+        for thread in self._threads.values():
             thread.join(timeout=5)
 
     def __enter__(self) -> Servers:

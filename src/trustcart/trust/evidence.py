@@ -35,7 +35,6 @@ anchor vouches for it.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -43,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from trustcart.core.clock import format_instant
+from trustcart.core.json_limits import MAX_JSON_DEPTH, JsonTooDeep, loads_bounded
 from trustcart.crypto.jcs import b64url
 from trustcart.crypto.jws import peek_payload
 from trustcart.crypto.keys import PublicKey, jwks
@@ -52,6 +52,9 @@ from trustcart.trust.bundle_checks import BundleChecks
 from trustcart.trust.bundle_format import BUNDLE_FORMAT, ROLES, CheckFailed
 from trustcart.trust.errors import BundleFileError, TrustError
 from trustcart.trust.log import TransparencyLog
+
+# A real bundle is tens of kilobytes; anything this large is refused before it is parsed.
+MAX_BUNDLE_FILE_BYTES = 8 * 1024 * 1024
 
 __all__ = [
     "BUNDLE_FORMAT",
@@ -179,14 +182,25 @@ def verify_bundle(bundle: Any, *, anchors: TrustAnchors | None = None) -> Verifi
     return VerificationReport(tuple(checks), anchored=anchors is not None, signers=signers)
 
 
-def load_bundle_file(path: str | Path) -> Any:
-    """Read and parse a bundle file; ``BundleFileError`` if unreadable or not JSON."""
+def load_bundle_file(path: str | Path, *, max_bytes: int = MAX_BUNDLE_FILE_BYTES) -> Any:
+    """Read and parse a bundle (or JWKS) file; ``BundleFileError`` with a one-line reason if it
+    cannot be read, is larger than ``max_bytes``, is not UTF-8, nests deeper than
+    ``MAX_JSON_DEPTH`` or is not JSON. Nothing here recurses on the document."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise BundleFileError(f"cannot read {path}: {e}") from e
+        with Path(path).open("rb") as handle:
+            data = handle.read(max_bytes + 1)
+    except OSError as e:
+        raise BundleFileError(f"cannot read {path}: {e.strerror or e}") from e
+    if len(data) > max_bytes:
+        raise BundleFileError(f"{path} is larger than {max_bytes} bytes: not an evidence file")
     try:
-        return json.loads(text)
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise BundleFileError(f"{path} is not UTF-8 text (byte {e.start})") from e
+    try:
+        return loads_bounded(text)
+    except JsonTooDeep as e:
+        raise BundleFileError(f"{path} nests deeper than {MAX_JSON_DEPTH} levels") from e
     except ValueError as e:
         raise BundleFileError(f"{path} is not JSON: {e}") from e
 

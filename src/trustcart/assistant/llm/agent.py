@@ -17,6 +17,7 @@ from typing import Any
 from trustcart.assistant.errors import LLMError, ToolRefused
 from trustcart.assistant.llm.client import ChatClient
 from trustcart.assistant.tools import ShoppingTools
+from trustcart.core.json_limits import loads_bounded
 
 SYSTEM_PROMPT = (
     "You are a shopping assistant. Use the tools: compare (with the user's words) to get "
@@ -121,8 +122,8 @@ class LLMShopper:
     def call_tool(self, name: str, raw_arguments: str) -> dict[str, Any]:
         """Run one tool call the model asked for; every call and its answer is recorded."""
         try:
-            arguments = json.loads(raw_arguments or "{}")
-        except ValueError:
+            arguments = loads_bounded(raw_arguments or "{}")
+        except ValueError:  # not JSON, or nested past MAX_JSON_DEPTH
             arguments = None
         result = self._result(name, arguments)
         self.calls.append(

@@ -2,6 +2,8 @@
 
 Only what tool calling needs: messages in, one assistant message out. Network and answer
 errors become ``LLMError``; the caller decides what to do (the assistant works without a model).
+The answer is parsed with ``core.json_limits.loads_bounded``: an endpoint cannot crash the
+assistant with deeply nested JSON.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from typing import Any
 import httpx
 
 from trustcart.assistant.errors import LLMError
+from trustcart.core.json_limits import loads_bounded
 
 
 class ChatClient:
@@ -48,7 +51,7 @@ class ChatClient:
         if response.status_code != 200:
             raise LLMError(f"the chat endpoint answered {response.status_code}")
         try:
-            message = response.json()["choices"][0]["message"]
+            message = loads_bounded(response.content)["choices"][0]["message"]
         except (ValueError, KeyError, IndexError, TypeError) as e:
             raise LLMError("the chat endpoint's answer has no message") from e
         if not isinstance(message, dict):
