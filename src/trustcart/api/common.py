@@ -17,6 +17,7 @@ from pydantic import BaseModel
 from pydantic import ValidationError as PydanticValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from trustcart.api.openapi.vocabulary import finish_openapi
 from trustcart.core.errors import ValidationError
 from trustcart.core.problem import (
     PROBLEM_CONTENT_TYPE,
@@ -41,6 +42,8 @@ def problem_response(problem: Problem, headers: dict[str, str] | None = None) ->
 def create_app(title: str) -> FastAPI:
     """A FastAPI app whose every error is RFC 9457 problem+json."""
     app = FastAPI(title=title, version="2026-11-29")
+    generate = app.openapi  # every route documents its contract (api.openapi)
+    app.openapi = lambda: finish_openapi(generate)  # type: ignore[method-assign]
 
     @app.exception_handler(ProblemError)
     async def _problem(_request: Request, exc: ProblemError) -> JSONResponse:

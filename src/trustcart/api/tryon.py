@@ -30,6 +30,7 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from trustcart.api.common import create_app, parse_json_object, read_body
+from trustcart.api.openapi import tryon as contract
 from trustcart.core.errors import ValidationError
 from trustcart.core.problem import CommonProblem, ProblemError
 from trustcart.tryon.backends import TryOnService
@@ -101,7 +102,7 @@ async def _read_request(request: Request) -> TryOnRequest:
                 CommonProblem.INVALID_REQUEST, 400, "send the files 'person' and 'product'"
             )
     else:
-        fields = parse_json_object(body, request.headers.get("content-type"))
+        fields = contract.TRYON.check(parse_json_object(body, request.headers.get("content-type")))
         person = _base64(fields.get("person_image"), "person_image")
         product = _base64(fields.get("product_image"), "product_image")
     category = _text(fields.get("category"), "category")
@@ -117,11 +118,11 @@ def create_tryon_app(service: TryOnService | None = None) -> FastAPI:
     app = create_app("trustcart virtual try-on")
     chosen = service if service is not None else TryOnService()
 
-    @app.get("/tryon/backends")
+    @app.get("/tryon/backends", **contract.BACKENDS.route())
     async def backends() -> dict[str, Any]:
         return {"backends": await run_in_threadpool(chosen.describe)}
 
-    @app.post("/tryon")
+    @app.post("/tryon", **contract.TRYON.route())
     async def tryon(request: Request) -> Response:
         try_on_request = await _read_request(request)
         backend = request.query_params.get("backend")
