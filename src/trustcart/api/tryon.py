@@ -10,7 +10,8 @@
 The result's facts travel in headers: ``Tryon-Backend``, ``Tryon-Region`` (left,top,right,bottom
 in photo pixels), ``Tryon-Approximate`` and ``Tryon-Notice`` (to be shown next to the image).
 Errors are problem+json with the stable codes of ``TryOnProblem`` (422 for an unusable photo or
-product image, 503 when the try-on extra or a named back end is missing) or of ``CommonProblem``.
+product image or an unknown back end, 503 when the try-on extra is missing or a named back end
+cannot run here) or of ``CommonProblem``.
 The body is capped (``MAX_TRYON_BODY``) before it is parsed; each image is capped again, and its
 pixel count is read from its header before it is decoded. The work runs in a worker thread so
 that one try-on does not stall the event loop.
@@ -34,7 +35,7 @@ from trustcart.api.openapi import tryon as contract
 from trustcart.core.errors import ValidationError
 from trustcart.core.problem import CommonProblem, ProblemError
 from trustcart.tryon.backends import TryOnService
-from trustcart.tryon.errors import TryOnError
+from trustcart.tryon.errors import TryOnError, TryOnProblem
 from trustcart.tryon.types import MAX_IMAGE_BYTES, TryOnRequest
 
 # Two images plus base64 overhead (4/3) plus form fields.
@@ -43,7 +44,10 @@ MAX_FIELD_BYTES = 4096
 
 
 def _problem(error: TryOnError) -> ProblemError:
-    return ProblemError(error.code, error.status, str(error))
+    # A back end this service has never heard of is the caller's mistake (422), not an outage;
+    # 503 stays for one it knows but cannot run here, and for a missing extra.
+    status = 422 if error.code is TryOnProblem.BACKEND_UNKNOWN else error.status
+    return ProblemError(error.code, status, str(error))
 
 
 def _text(value: Any, name: str, required: bool = True) -> str | None:

@@ -23,7 +23,7 @@ from trustcart.core.clock import Clock, parse_instant
 from trustcart.core.errors import ValidationError
 from trustcart.core.problem import ProblemError
 from trustcart.core.typs import TRANSITION_TYP
-from trustcart.crypto.errors import InvalidSignature
+from trustcart.crypto.errors import InvalidSignature, KeyFormatError
 from trustcart.crypto.jcs import jcs_digest
 from trustcart.crypto.jws import verify_compact
 from trustcart.crypto.keys import PublicKey, SigningKey
@@ -96,7 +96,7 @@ class DelegationService:
         try:
             key = PublicKey.from_jwk(delegator_jwk)
             iac = verify_iac(token, {key.kid: key})
-        except (InvalidSignature, ValidationError) as e:
+        except (InvalidSignature, KeyFormatError, ValidationError) as e:  # a bad JWK too
             raise ProblemError(DelegationProblem.IAC_INVALID, 400, "IAC does not verify") from e
         now = self._clock.now()
         with self._db.transaction() as session:
