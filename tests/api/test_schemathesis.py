@@ -165,6 +165,7 @@ def test_schemathesis_finds_nothing(world: World, service: str) -> None:
         seed=SEED,
     )
     print(report.line())
+    print(report.by_operation.most_common(5))
     documented = sum(len(methods) for methods in document["paths"].values())
     assert len([op for op in report.operations if " /" in op]) == documented, report.operations
     assert report.errors == []

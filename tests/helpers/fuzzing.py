@@ -45,10 +45,17 @@ class SigningAuth(requests.auth.AuthBase):
             prepared.headers.pop(name, None)
         if signer is None:
             return prepared
-        body = prepared.body or b""
-        content = body.encode("utf-8") if isinstance(body, str) else bytes(body)
+        body = prepared.body
+        if body is None or isinstance(body, str | bytes):
+            content = body.encode("utf-8") if isinstance(body, str) else body or b""
+        else:
+            raise TypeError("a streamed body cannot be signed")
+        headers = {
+            name: value if isinstance(value, str) else value.decode("latin-1")
+            for name, value in prepared.headers.items()
+        }
         outgoing = httpx.Request(
-            str(prepared.method), str(prepared.url), headers=dict(prepared.headers), content=content
+            str(prepared.method), str(prepared.url), headers=headers, content=content
         )
         signed = next(signer.auth_flow(outgoing))
         for name in _SIGNATURE_HEADERS:
@@ -66,6 +73,7 @@ class FuzzReport:
     cases: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
     phases: Counter[str] = field(default_factory=Counter)
+    by_operation: Counter[str] = field(default_factory=Counter)
     failures: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -75,7 +83,8 @@ class FuzzReport:
         return (
             f"{self.service}: {len(self.operations)} operations, {self.cases} cases, "
             f"{sum(self.statuses.values())} responses ({codes}), {len(self.failures)} failures, "
-            f"{len(self.errors)} errors, {self.seconds:.1f} s"
+            f"{len(self.errors)} errors, {self.seconds:.1f} s; cases by phase: "
+            + ", ".join(f"{phase} {n}" for phase, n in sorted(self.phases.items()))
         )
 
 
@@ -99,7 +108,7 @@ def config(base_url: str, *, max_examples: int, seed: int) -> schemathesis.Confi
             },
             "phases": {
                 "examples": {"enabled": True},
-                "coverage": {"enabled": True},
+                "coverage": {"enabled": True, "unexpected-methods": []},
                 "fuzzing": {"enabled": True},
                 "stateful": {"enabled": True, "max-steps": 4},
             },
@@ -141,6 +150,7 @@ def _record(report: FuzzReport, recorder: Any, phase: str) -> None:
     for interaction in recorder.interactions.values():
         if interaction.response is not None:
             report.statuses[interaction.response.status_code] += 1
+            report.by_operation[f"{recorder.label} {interaction.response.status_code}"] += 1
     for case_id, checks in recorder.checks.items():
         for check in checks:
             if check.failure_info is None:
