@@ -170,7 +170,7 @@ def test_bad_requests_are_refused_before_any_work(client: Client) -> None:
                 "category": "upper",
             },
         ),
-        503,
+        422,
         "backend-unknown",
     )
 

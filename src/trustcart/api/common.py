@@ -31,6 +31,7 @@ from trustcart.api.body_timeout import (
     timeout_problem,
 )
 from trustcart.api.docs import install_offline_docs
+from trustcart.api.openapi.vocabulary import finish_openapi
 from trustcart.core.errors import ValidationError
 from trustcart.core.json_limits import MAX_JSON_DEPTH, JsonTooDeep, loads_bounded
 from trustcart.core.problem import (
@@ -60,6 +61,8 @@ def create_app(title: str, *, body_timeout: float = BODY_TIMEOUT_SECONDS) -> Fas
     ``body_timeout`` bounds the time a client may take to send a request body (408).
     """
     app = FastAPI(title=title, version="2026-11-29", docs_url=None, redoc_url=None)
+    generate = app.openapi  # every route documents its contract (api.openapi)
+    app.openapi = lambda: finish_openapi(generate)  # type: ignore[method-assign]
     install_offline_docs(app)
     app.add_middleware(BodyTimeoutMiddleware, timeout=body_timeout)
 

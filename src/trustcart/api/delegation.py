@@ -19,6 +19,7 @@ from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 
 from trustcart.api.common import create_app, read_json_object
+from trustcart.api.openapi import delegation as contract
 from trustcart.core.problem import CommonProblem, ProblemError
 from trustcart.crypto.errors import InvalidSignature
 from trustcart.crypto.jws import peek_payload
@@ -36,26 +37,26 @@ def _string(body: dict[str, Any], name: str) -> str:
 def create_delegation_app(service: DelegationService) -> FastAPI:
     app = create_app("trustcart status service (ADD-IAC-LCM)")
 
-    @app.get("/.well-known/jwks.json")
+    @app.get("/.well-known/jwks.json", **contract.KEYS.route())
     async def keys() -> dict[str, Any]:
         return jwks([service.status_public_key])
 
-    @app.post("/delegations", status_code=201)
+    @app.post("/delegations", status_code=201, **contract.REGISTER.route())
     async def register(request: Request) -> dict[str, Any]:
-        body = await read_json_object(request)
+        body = contract.REGISTER.check(await read_json_object(request))
         jwk = body.get("delegator_jwk")
         if not isinstance(jwk, dict):
             raise ProblemError(CommonProblem.INVALID_REQUEST, 400, "'delegator_jwk' must be a JWK")
         iac = await run_in_threadpool(service.register, _string(body, "iac"), jwk)
         return {"delegation_id": iac.delegation_id, "status": "Active"}
 
-    @app.get("/delegations/{delegation_id}/status")
+    @app.get("/delegations/{delegation_id}/status", **contract.STATUS.route())
     def status(delegation_id: str) -> dict[str, str]:  # sync: FastAPI runs it in a thread
         return {"status": service.status(delegation_id).token}
 
-    @app.post("/delegations/{delegation_id}/transitions")
+    @app.post("/delegations/{delegation_id}/transitions", **contract.TRANSITION.route())
     async def transition(delegation_id: str, request: Request) -> dict[str, str]:
-        body = await read_json_object(request)
+        body = contract.TRANSITION.check(await read_json_object(request))
         token = _string(body, "request")
         try:
             named = peek_payload(token).get("delegation_id")

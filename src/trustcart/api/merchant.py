@@ -33,6 +33,7 @@ from trustcart.api.agent_auth import (
     require_signed_request,
 )
 from trustcart.api.common import create_app
+from trustcart.api.openapi import merchant as contract
 from trustcart.commerce.errors import CommerceError, CommerceProblem, NotFound
 from trustcart.commerce.requests import PaymentNotice, parse_payment_notice, receipt_agrees
 from trustcart.commerce.service import MerchantService
@@ -98,43 +99,48 @@ def create_merchant_app(service: MerchantService, request_verifier: RequestVerif
     app.state.request_verifier = request_verifier
     app.state.merchant_service = service
 
-    @app.get("/.well-known/jwks.json")
+    @app.get("/.well-known/jwks.json", **contract.KEYS.route())
     def merchant_jwks() -> dict[str, Any]:
         return service.merchant_jwks()
 
-    @app.get("/merchants")
+    @app.get("/merchants", **contract.MERCHANTS.route())
     def merchants() -> dict[str, Any]:
         return {"merchants": service.merchants()}
 
-    @app.get("/merchants/{merchant_id}/.well-known/act-payment-capability.json")
+    @app.get(
+        "/merchants/{merchant_id}/.well-known/act-payment-capability.json",
+        **contract.CAPABILITY.route(),
+    )
     def payment_capability(merchant_id: str) -> dict[str, Any]:
         return service.payment_capability(merchant_id)
 
-    @app.get("/products/{product_id}")
+    @app.get("/products/{product_id}", **contract.PRODUCT_ITEM.route())
     def product(product_id: str) -> dict[str, Any]:
         return service.catalog_item(product_id)
 
-    @app.post("/intent-context")
+    @app.post("/intent-context", **contract.INTENT.route())
     def intent_context(
         verified: VerifiedRequest = Depends(require_signed_request),  # noqa: B008
     ) -> dict[str, Any]:
         _require_agent(verified, verified.json)
-        return service.query_intent_context(verified.json, agent_id=verified.party_id)
+        body = contract.INTENT.check(verified.json)
+        return service.query_intent_context(body, agent_id=verified.party_id)
 
-    @app.post("/merchants/{merchant_id}/payment-negotiation")
+    @app.post("/merchants/{merchant_id}/payment-negotiation", **contract.NEGOTIATE.route())
     def payment_negotiation(
         merchant_id: str,
         verified: VerifiedRequest = Depends(require_signed_request),  # noqa: B008
     ) -> dict[str, Any]:
         _require_agent(verified, verified.json)
-        return service.negotiate_payment(merchant_id, verified.json)
+        return service.negotiate_payment(merchant_id, contract.NEGOTIATE.check(verified.json))
 
-    @app.post("/carts", status_code=201)
+    @app.post("/carts", status_code=201, **contract.CART.route())
     def confirm_cart(
         verified: VerifiedRequest = Depends(require_signed_request),  # noqa: B008
     ) -> JSONResponse:
         body = verified.json
         _require_agent(verified, body)
+        contract.CART.check(body)
         if "agent_id" not in body:
             body = {**body, "agent_id": verified.party_id}
         confirmed = service.confirm_cart(body)
@@ -144,7 +150,7 @@ def create_merchant_app(service: MerchantService, request_verifier: RequestVerif
             headers={"Location": f"/orders/{confirmed.out_trade_no}"},
         )
 
-    @app.get("/orders/{out_trade_no}")
+    @app.get("/orders/{out_trade_no}", **contract.ORDER_STATUS.route())
     def order(
         out_trade_no: str,
         verified: VerifiedRequest = Depends(require_signed_get),  # noqa: B008
@@ -157,7 +163,7 @@ def create_merchant_app(service: MerchantService, request_verifier: RequestVerif
             raise NotFound(CommerceProblem.UNKNOWN_ORDER, f"no order {out_trade_no}")
         return found.to_json()
 
-    @app.post("/payment-notifications")
+    @app.post("/payment-notifications", **contract.NOTICE.route())
     def payment_notification(
         verified: VerifiedRequest = Depends(require_signed_request),  # noqa: B008
     ) -> dict[str, Any]:
@@ -168,7 +174,7 @@ def create_merchant_app(service: MerchantService, request_verifier: RequestVerif
                 "only the merchant's PSP sends payment notices",
                 status=403,
             )
-        notice = parse_payment_notice(verified.json)
+        notice = parse_payment_notice(contract.NOTICE.check(verified.json))
         receipt = _verified_receipt(request_verifier, service.psp_id, notice)
         paid = service.mark_paid(
             notice.out_trade_no,

@@ -29,6 +29,7 @@ from trustcart.api.agent_auth import (
     require_signed_request,
 )
 from trustcart.api.common import create_app, read_json_object
+from trustcart.api.openapi import psp as contract
 from trustcart.core.problem import PROBLEM_CONTENT_TYPE, CommonProblem, ProblemError
 from trustcart.payments.errors import PaymentProblem, PaymentRefused
 from trustcart.payments.outcomes import PaymentOutcome
@@ -68,13 +69,13 @@ def create_psp_app(provider: PaymentProvider, request_verifier: RequestVerifier)
     app = create_app("trustcart payment service provider (ACT PSD)")
     app.state.request_verifier = request_verifier
 
-    @app.get("/.well-known/jwks.json")
+    @app.get("/.well-known/jwks.json", **contract.KEYS.route())
     async def keys() -> dict[str, Any]:
         return provider.jwks()
 
-    @app.post("/bindings", status_code=201)
+    @app.post("/bindings", status_code=201, **contract.BIND.route())
     async def bind(request: Request) -> dict[str, str]:
-        body = await read_json_object(request)
+        body = contract.BIND.check(await read_json_object(request))
         # "binding" is what trustcart's wallet sends; "binding_request" is accepted as well.
         token = body.get("binding", body.get("binding_request"))
         if not isinstance(token, str) or not token:
@@ -82,24 +83,25 @@ def create_psp_app(provider: PaymentProvider, request_verifier: RequestVerifier)
         result = await run_in_threadpool(provider.bind, token)
         return result.to_json()
 
-    @app.post("/payments")
+    @app.post("/payments", **contract.PAY.route())
     async def pay(request: Request, signed: Signed) -> JSONResponse:
         _require_role(signed, "agent")
         key = _idempotency_key(request)
+        body = contract.PAY.check(signed.json)
         outcome = await run_in_threadpool(
             lambda: provider.submit_payment(
-                agent_id=signed.party_id, idempotency_key=key, request=signed.json
+                agent_id=signed.party_id, idempotency_key=key, request=body
             )
         )
         return _render(outcome)
 
-    @app.get("/payments/{trade_no}")
+    @app.get("/payments/{trade_no}", **contract.GET_PAYMENT.route())
     async def payment_status(trade_no: str, signed: SignedGet) -> dict[str, Any]:
         return await run_in_threadpool(
             lambda: provider.payment_status(trade_no, requester_id=signed.party_id)
         )
 
-    @app.get("/payments")
+    @app.get("/payments", **contract.FIND_PAYMENT.route())
     async def find_payment(
         merchant_id: str, out_trade_no: str, signed: SignedGet
     ) -> dict[str, Any]:
@@ -107,13 +109,14 @@ def create_psp_app(provider: PaymentProvider, request_verifier: RequestVerifier)
             lambda: provider.find_payment(merchant_id, out_trade_no, requester_id=signed.party_id)
         )
 
-    @app.post("/refunds")
+    @app.post("/refunds", **contract.REFUND.route())
     async def refund(request: Request, signed: Signed) -> JSONResponse:
         _require_role(signed, "merchant")
         key = _idempotency_key(request)
+        body = contract.REFUND.check(signed.json)
         outcome = await run_in_threadpool(
             lambda: provider.submit_refund(
-                merchant_id=signed.party_id, idempotency_key=key, request=signed.json
+                merchant_id=signed.party_id, idempotency_key=key, request=body
             )
         )
         return _render(outcome)

@@ -29,6 +29,7 @@ from fastapi import FastAPI, Request
 from starlette.concurrency import run_in_threadpool
 
 from trustcart.api.common import create_app, read_json_object
+from trustcart.api.openapi import trust as contract
 from trustcart.api.rate_limit import RateLimitMiddleware, rate_limit_from_env
 from trustcart.core.clock import Clock
 from trustcart.core.problem import CommonProblem, ProblemError
@@ -76,13 +77,13 @@ def create_trust_app(
         entry = usable_key(directory, kid, clock.now())
         return entry.public_key if entry is not None else None
 
-    @app.get("/.well-known/jwks.json")
+    @app.get("/.well-known/jwks.json", **contract.KEYS.route())
     async def keys() -> dict[str, Any]:
         return jwks([log.public_key])
 
-    @app.post("/records", status_code=201)
+    @app.post("/records", status_code=201, **contract.APPEND.route())
     async def anchor(request: Request) -> dict[str, Any]:
-        body = await read_json_object(request)
+        body = contract.APPEND.check(await read_json_object(request))
         token = body.get("record")
         if not isinstance(token, str):
             raise ProblemError(CommonProblem.INVALID_REQUEST, 400, "'record' must be a JWS")
@@ -101,11 +102,11 @@ def create_trust_app(
             ) from e
         return {"leaf_index": recorded.leaf_index, "record_id": recorded.record_id}
 
-    @app.get("/tree-head")
+    @app.get("/tree-head", **contract.TREE_HEAD.route())
     def tree_head() -> dict[str, str]:
         return {"tree_head": log.tree_head()}
 
-    @app.get("/proofs/inclusion")
+    @app.get("/proofs/inclusion", **contract.INCLUSION.route())
     def inclusion(leaf_index: int, tree_size: int) -> dict[str, list[str]]:
         try:
             proof = log.inclusion_proof(leaf_index, tree_size)
@@ -113,7 +114,7 @@ def create_trust_app(
             raise ProblemError(CommonProblem.INVALID_REQUEST, 400, str(e)) from e
         return {"proof": [b64url(node) for node in proof]}
 
-    @app.get("/proofs/consistency")
+    @app.get("/proofs/consistency", **contract.CONSISTENCY.route())
     def consistency(old_size: int, new_size: int) -> dict[str, list[str]]:
         try:
             proof = log.consistency_proof(old_size, new_size)
@@ -121,7 +122,7 @@ def create_trust_app(
             raise ProblemError(CommonProblem.INVALID_REQUEST, 400, str(e)) from e
         return {"proof": [b64url(node) for node in proof]}
 
-    @app.get("/events")
+    @app.get("/events", **contract.EVENTS.route())
     def events(
         intent_id: str | None = None,
         delegation_id: str | None = None,

@@ -10,7 +10,8 @@
 The result's facts travel in headers: ``Tryon-Backend``, ``Tryon-Region`` (left,top,right,bottom
 in photo pixels), ``Tryon-Approximate`` and ``Tryon-Notice`` (to be shown next to the image).
 Errors are problem+json with the stable codes of ``TryOnProblem`` (422 for an unusable photo or
-product image, 503 when the try-on extra or a named back end is missing) or of ``CommonProblem``.
+product image or an unknown back end, 503 when the try-on extra is missing or a named back end
+cannot run here) or of ``CommonProblem``.
 The body is capped (``MAX_TRYON_BODY``) before it is parsed; each image is capped again, and its
 pixel count is read from its header before it is decoded. The work runs in a worker thread so
 that one try-on does not stall the event loop.
@@ -30,10 +31,11 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from trustcart.api.common import create_app, parse_json_object, read_body
+from trustcart.api.openapi import tryon as contract
 from trustcart.core.errors import ValidationError
 from trustcart.core.problem import CommonProblem, ProblemError
 from trustcart.tryon.backends import TryOnService
-from trustcart.tryon.errors import TryOnError
+from trustcart.tryon.errors import TryOnError, TryOnProblem
 from trustcart.tryon.types import MAX_IMAGE_BYTES, TryOnRequest
 
 # Two images plus base64 overhead (4/3) plus form fields.
@@ -44,7 +46,10 @@ MAX_FIELD_BYTES = 4096
 
 
 def _problem(error: TryOnError) -> ProblemError:
-    return ProblemError(error.code, error.status, str(error))
+    # A back end this service has never heard of is the caller's mistake (422), not an outage;
+    # 503 stays for one it knows but cannot run here, and for a missing extra.
+    status = 422 if error.code is TryOnProblem.BACKEND_UNKNOWN else error.status
+    return ProblemError(error.code, status, str(error))
 
 
 def _text(value: Any, name: str, required: bool = True) -> str | None:
@@ -103,7 +108,7 @@ async def _read_request(request: Request) -> TryOnRequest:
                 CommonProblem.INVALID_REQUEST, 400, "send the files 'person' and 'product'"
             )
     else:
-        fields = parse_json_object(body, request.headers.get("content-type"))
+        fields = contract.TRYON.check(parse_json_object(body, request.headers.get("content-type")))
         person = _base64(fields.get("person_image"), "person_image")
         product = _base64(fields.get("product_image"), "product_image")
     category = _text(fields.get("category"), "category")
@@ -119,11 +124,11 @@ def create_tryon_app(service: TryOnService | None = None) -> FastAPI:
     app = create_app("trustcart virtual try-on", body_timeout=TRYON_BODY_TIMEOUT_SECONDS)
     chosen = service if service is not None else TryOnService()
 
-    @app.get("/tryon/backends")
+    @app.get("/tryon/backends", **contract.BACKENDS.route())
     async def backends() -> dict[str, Any]:
         return {"backends": await run_in_threadpool(chosen.describe)}
 
-    @app.post("/tryon")
+    @app.post("/tryon", **contract.TRYON.route())
     async def tryon(request: Request) -> Response:
         try_on_request = await _read_request(request)
         backend = request.query_params.get("backend")

@@ -96,7 +96,7 @@ class DelegationService:
         try:
             key = PublicKey.from_jwk(delegator_jwk)
             iac = verify_iac(token, {key.kid: key})
-        except (InvalidSignature, KeyFormatError, ValidationError) as e:
+        except (InvalidSignature, KeyFormatError, ValidationError) as e:  # a bad JWK too
             raise ProblemError(DelegationProblem.IAC_INVALID, 400, "IAC does not verify") from e
         now = self._clock.now()
         with self._db.transaction() as session:
