@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 
 from tests.helpers.clock import T0
@@ -22,6 +23,13 @@ from trustcart.core.clock import FixedClock
 from trustcart.store.db import Database
 
 pytest_plugins = ["tests.helpers.market"]
+
+# Property tests draw the same examples on every machine, so what passes here passes in CI; a
+# random exploration is one variable away (HYPOTHESIS_PROFILE=explore). Loaded before any test
+# module builds its own ``settings``, which inherit these.
+settings.register_profile("trustcart", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "trustcart"))
 
 _pg_state: dict[str, object] = {"server": None, "reason": None, "started": False, "ran": 0}
 
