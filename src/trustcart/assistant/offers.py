@@ -43,6 +43,8 @@ class Offer:
     distance_km: float | None = None
     score: float = 0.0
     title_zh: str = ""
+    brand: str = ""
+    good_match: bool | None = None  # the search engine's judgement, when the merchant sends it
 
     def __post_init__(self) -> None:
         if self.quantity < 1:
@@ -80,6 +82,10 @@ class Offer:
                 delivery_minutes=int(offer.get("delivery_minutes", product["delivery_minutes"])),
                 distance_km=None if distance is None else float(distance),
                 score=float(candidate.get("score", 0.0)),
+                brand=str(product.get("brand") or ""),
+                good_match=None
+                if candidate.get("good_match") is None
+                else bool(candidate["good_match"]),
             )
         except (KeyError, IndexError, TypeError, ValueError, AttributeError) as e:
             raise ValidationError(f"a candidate the merchant sent is malformed: {e}") from e

@@ -24,7 +24,6 @@ from typing import Any
 
 from trustcart.assistant.context import (
     PREPARATION_ATTRIBUTES,
-    PRODUCT_ATTRIBUTES,
     per_purchase_quantity,
 )
 from trustcart.assistant.intent import IntentDraft, ItemRequest
@@ -70,10 +69,9 @@ def why_not(draft: IntentDraft, item: ItemRequest, candidate: Offer) -> str | No
     """The first reason this candidate does not fit the item, or None if it fits."""
     if item.category and not category_within(candidate.category, item.category):
         return "another category"
-    for name in PRODUCT_ATTRIBUTES:
-        wanted = item.attribute(name)
-        if wanted is not None and candidate.attributes.get(name) != wanted.lower():
-            return f"not {name} {wanted}"
+    for name, value in item.attributes:
+        if name not in PREPARATION_ATTRIBUTES and candidate.attributes.get(name) != value.lower():
+            return f"not {name} {value}"
     for name in PREPARATION_ATTRIBUTES:
         wanted = item.attribute(name)
         if wanted is not None and candidate.attributes.get(name) not in (
@@ -131,16 +129,25 @@ def _ranked(
 ) -> tuple[list[Offer], str]:
     fitting = [c for c in candidates if why_not(draft, item, c) is None]
     # Relevance is judged here, not taken from the marketplace's scores (whose scale depends on
-    # its search engine): a named item must be named in the title ("wireless earbuds" is not a
-    # phone case of the same category); an item the lexicon does not know must have most of its
-    # words there ("a king size bed frame" is not an optical frame).
+    # its search engine): a named item must be named in the title, in either language
+    # ("wireless earbuds" is not a phone case of the same category); an item no word list knows
+    # must have most of its words there ("a king size bed frame" is not an optical frame); and
+    # what the search engine itself calls a poor match is no match.
+    generic = item.generic or item.description in GENERIC_ITEMS
+    if not generic:
+        fitting = [c for c in fitting if c.good_match is not False]
     if item.category is None:
-        fitting = [c for c in fitting if _word_overlap(item.description, c.title) > 0.5]
-    elif item.description not in GENERIC_ITEMS:
-        fitting = [c for c in fitting if _word_overlap(item.description, c.title) == 1.0]
+        fitting = [c for c in fitting if _word_overlap(item.description, _titles(c)) > 0.5]
+    elif not generic:
+        fitting = [c for c in fitting if _word_overlap(item.description, _titles(c)) == 1.0]
     if not fitting:
         if not candidates:
             return [], f"no shop offers {item.description}"
+        if all(c.good_match is False for c in candidates) and not generic:
+            return [], (
+                f"no shop offers {item.description}: the nearest match, {candidates[0].title}, "
+                "is something else"
+            )
         cheapest = min(candidates, key=lambda c: c.unit_price.minor)
         reason = why_not(draft, item, cheapest) or "does not fit"
         return [], (
@@ -153,6 +160,10 @@ def _ranked(
     relevant = fitting
     relevant.sort(key=lambda c: (*_rank_key(draft.preference, c), c.product_id))
     return relevant, ""
+
+
+def _titles(candidate: Offer) -> str:
+    return f"{candidate.title} {candidate.title_zh}"
 
 
 def _word_overlap(description: str, title: str) -> float:
