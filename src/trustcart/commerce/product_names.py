@@ -5,8 +5,8 @@ name a shopper would use for a product: "Hangtee Classic Crew T-Shirt - black, M
 crew t-shirt", "Hangtee 经典圆领T恤 黑色 M码" a "经典圆领T恤". Rules, the same for any catalog:
 
 * English: the title without the brand, cut at the first variant separator (`` - ``, ``(``,
-  ``,``, ``|``, ``/``), without trailing tokens that are the offer's own variant values ("1L",
-  "10 pack"); lower case, single spaces.
+  ``,``, ``|``, ``/``), without trailing tokens that are the offer's own attribute values ("1L",
+  "10 pack") or measures ("65W", "10000mAh"); lower case, single spaces.
 * Chinese: the Chinese title without the brand, cut at the first bracket or separator, without
   the offer's own variant values and trailing quantities ("200克"); of what is left, the longest
   whitespace-separated piece that holds a Chinese character (the product noun is written as
@@ -31,6 +31,7 @@ _ZH_SEPARATORS = re.compile(r"\s[-–—|/]\s|[(（\[【]|[,，;；]")
 _TRAILING_QUANTITY = re.compile(
     r"\s*[\d.]+\s*(?:克|千克|公斤|斤|毫升|升|g|kg|ml|l|包|盒|袋|瓶|个|只|件|片|支|装)?\s*$", re.I
 )
+_TRAILING_MEASURE = re.compile(r"\s+\d+(?:\.\d+)?\s*[a-z]{0,4}$", re.I)  # "65W", "10000mAh"
 _SPACES = re.compile(r"\s+")
 
 
@@ -63,9 +64,11 @@ def english_name(
     text = _without(title, brand)
     text = _SEPARATORS.split(text, maxsplit=1)[0]
     words = _SPACES.sub(" ", text).strip()
-    for value in _variant_values(attributes, variant_names):
+    for value in _variant_values(attributes, tuple(attributes)):
         if words.lower().endswith(" " + value.lower()):
             words = words[: -len(value)].rstrip()
+    while (shorter := _TRAILING_MEASURE.sub("", words)) != words and shorter:
+        words = shorter
     return words.lower().strip(" -")
 
 

@@ -5,7 +5,8 @@ on the demo's, and it must not read the merchant's storage. So the marketplace p
 own words (``GET /catalog/vocabulary``), built here from nothing but the catalog's categories,
 titles and attributes (``build_vocabulary``, pure):
 
-* per category: its English names (the last path segment, "cat-food" -> "cat food"), the
+* per category: its English names (the last path segment, "cat-food" -> "cat food", and in
+  the singular, "yoga-mats" -> "yoga mat"), the
   number of offers, and whether a size must be chosen (``size_required``: offers with one
   name differ in size and none is the plain product, as a T-shirt but not a milk tea whose
   medium is titled without a size);
@@ -123,14 +124,30 @@ class CatalogVocabulary:
         }
 
 
-def category_names(category: str) -> tuple[str, ...]:
-    """'drinks/milk-tea' -> ('milk tea', 'milk-tea').
+def singular(word: str) -> str:
+    """'candles' -> 'candle', 'boxes' -> 'box', 'glass' stays (an English plural, roughly).
 
-    >>> category_names("apparel/t-shirt"), category_names("home/candles")
-    (('t shirt', 't-shirt'), ('candles',))
+    >>> singular("candles"), singular("boxes"), singular("glass"), singular("tea")
+    ('candle', 'box', 'glass', 'tea')
+    """
+    if len(word) > 4 and word.endswith(("ses", "xes", "ches", "shes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
+        return word[:-1]
+    return word
+
+
+def category_names(category: str) -> tuple[str, ...]:
+    """The category's own names: its last path segment, spaced, and in the singular.
+
+    >>> category_names("apparel/t-shirt"), category_names("sports/yoga-mats")
+    (('t shirt', 't-shirt'), ('yoga mats', 'yoga-mats', 'yoga mat'))
     """
     segment = category.rsplit("/", 1)[-1]
-    return tuple(sorted({segment.replace("-", " "), segment}, key=lambda n: (-len(n), n)))
+    spaced = segment.replace("-", " ")
+    words = spaced.split()
+    one = " ".join([*words[:-1], singular(words[-1])]) if words else spaced
+    return tuple(sorted({spaced, segment, one}, key=lambda n: (-len(n), n)))
 
 
 @dataclass
@@ -144,6 +161,15 @@ class _Category:
         default_factory=lambda: defaultdict(Counter)
     )
     words: Counter[str] = field(default_factory=Counter)  # leftover words of all titles
+
+
+def _by_count(pair: tuple[str, int]) -> tuple[int, str]:
+    return (-pair[1], pair[0])
+
+
+def _most_common(counts: Counter[str]) -> str:
+    """The most frequent key, ties by the key itself (so the input order does not matter)."""
+    return min(counts.items(), key=_by_count)[0]
 
 
 def _leftover_words(product: Listing | Product, name_zh: str) -> set[str]:
@@ -185,9 +211,7 @@ def _items(state: _Category, own_names: tuple[str, ...]) -> tuple[ItemWords, ...
         by_name_zh[name_zh] += count
         pairs[name][name_zh] += count
     items = [
-        ItemWords(name, pairs[name].most_common(1)[0][0], count)
-        for name, count in by_name.items()
-        if name
+        ItemWords(name, _most_common(pairs[name]), count) for name, count in by_name.items() if name
     ]
     paired_zh = {i.name_zh for i in items}
     items += [ItemWords("", zh, n) for zh, n in by_name_zh.items() if zh and zh not in paired_zh]
@@ -235,7 +259,7 @@ def _heads(
 
 def _aligned(state: _Category, key: str, value: str, count: int) -> str:
     """The Chinese word the titles with ``key=value`` consistently carry, or ""."""
-    for word, seen in state.leftovers[(key, value)].most_common(3):
+    for word, seen in sorted(state.leftovers[(key, value)].items(), key=_by_count)[:3]:
         if seen >= ALIGN_MIN * count and state.words[word] * ALIGN_MIN <= seen:
             return word
     return ""
@@ -244,10 +268,9 @@ def _aligned(state: _Category, key: str, value: str, count: int) -> str:
 def _attributes(state: _Category) -> dict[str, tuple[ValueWords, ...]]:
     found: dict[str, tuple[ValueWords, ...]] = {}
     for key in sorted(state.values):
-        values = state.values[key].most_common(MAX_VALUES)
+        values = sorted(state.values[key].items(), key=_by_count)[:MAX_VALUES]
         found[key] = tuple(
-            ValueWords(value, _aligned(state, key, value, count), count)
-            for value, count in sorted(values, key=lambda pair: (-pair[1], pair[0]))
+            ValueWords(value, _aligned(state, key, value, count), count) for value, count in values
         )
     return found
 
