@@ -106,6 +106,8 @@ def test_signed_routes_document_their_headers(apps: dict[str, FastAPI]) -> None:
     merchant_doc = apps["merchant"].openapi()
     signed = {p for p, m, op in _operations(merchant_doc) if op.get("security")}
     assert signed == {
+        "/catalog/vocabulary",
+        "/products/{product_id}/offers",
         "/intent-context",
         "/merchants/{merchant_id}/payment-negotiation",
         "/carts",

@@ -155,3 +155,60 @@ def test_the_cli_and_the_agents_query_rank_alike(
         db.dispose()
     assert cli
     assert agent[: len(cli)] == cli[: len(agent)]
+
+
+def _text(args: list[str]) -> list[str]:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return result.stdout.splitlines()
+
+
+def test_search_prints_a_header_and_readable_columns(home: Path) -> None:
+    lines = _text(["search", "pearl milk tea", "--limit", "3"])
+    assert lines[0] == 'search "pearl milk tea" (hybrid): 3 results'
+    assert lines[1].split() == ["rank", "title", "merchant", "price", "km", "score"]
+    rows = lines[2:5]
+    assert [row.split()[0] for row in rows] == ["1", "2", "3"]
+    assert all("Pearl Milk Tea" in row and "CNY" in row for row in rows)
+    merchants = {m.name for m in MERCHANTS}
+    assert all(any(name in row for name in merchants) for row in rows)
+
+
+def test_search_says_no_results_and_why(home: Path) -> None:
+    capped = _text(["search", "pearl milk tea", "--max-price", "5"])
+    assert capped[0] == 'search "pearl milk tea" (hybrid): no results'
+    assert "10 offers match" in capped[1]
+    assert "the price cap excludes 10 (the cheapest is 12.00 CNY)" in capped[1]
+    near = f"{DEMO_LOCATION.lat},{DEMO_LOCATION.lon}"
+    local = _text(["search", "pearl milk tea", "--max-price", "5", "--near", near])
+    assert "the cheapest is 16.00 CNY" in local[1]
+    assert "the delivery area excludes 2" in local[1]
+    unsold = _text(["search", "sparkling water"])
+    assert unsold[0] == 'search "sparkling water" (hybrid): no results'
+    assert unsold[1].startswith('  no good match for "sparkling water"')
+    assert _json(["search", "sparkling water", "--json"])  # --json keeps its documented list
+
+
+def test_compare_lists_a_grocery_product_at_several_merchants_best_total_first(
+    home: Path,
+) -> None:
+    hits = _json(["search", "bananas", "--category", "grocery", "--limit", "50", "--json"])
+    offers: list[dict[str, object]] = []
+    for hit in hits:
+        offers = _json(["compare", str(hit["product_id"]), "--json"])
+        if len({o["merchant_id"] for o in offers}) >= 2:
+            break
+    merchants = {str(o["merchant_id"]) for o in offers}
+    assert len(merchants) >= 2
+    assert all(str(o["matched_by"]) in ("gtin", "same-offer") for o in offers)
+    assert len({o["gtin"] for o in offers}) == 1
+    totals = [Decimal(str(o["total"]["amount"])) for o in offers]  # type: ignore[index]
+    assert totals == sorted(totals)
+    lines = _text(["compare", str(offers[0]["product_id"])])
+    assert "best delivered total first" in lines[0]
+    assert lines[1].split()[:4] == ["rank", "merchant", "price", "shipping"]
+    names = {m.merchant_id: m.name for m in MERCHANTS}
+    order = [
+        next(mid for mid in merchants if names[mid] in row) for row in lines[2 : 2 + len(offers)]
+    ]
+    assert order == [str(o["merchant_id"]) for o in offers]

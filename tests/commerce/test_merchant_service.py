@@ -588,7 +588,10 @@ def test_intent_context_returns_offers_with_the_best_coupon(shop: Shop) -> None:
     )
     candidates = answer["candidates"]
     assert answer["request_id"] == "xfr_1"
-    first = candidates[0]
+    # Candidates keep the search engine's order (the agent's planner ranks by total itself);
+    # Leaf & Cup's coupon makes its 19.00 list price the lowest total.
+    pearl = [c for c in candidates if c["product"]["title"] == "Pearl Milk Tea"]
+    first = min(pearl, key=lambda c: Money.from_json(c["offer"]["total"]).minor)
     assert first["merchant"]["merchant_id"] == "m_leaf_and_cup"
     assert first["product"]["title"] == "Pearl Milk Tea"
     assert first["offer"]["total"] == {"amount": "13.00", "currency": "CNY"}

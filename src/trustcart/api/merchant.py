@@ -5,13 +5,17 @@ signature (``api.agent_auth.require_signed_request``): agent routes accept the `
 and only for the agent the body names; ``/payment-notifications`` accepts only the configured
 PSP, and only with a receipt signed by that PSP whose fields and ``cart_digest`` match.
 ``GET /orders/{out_trade_no}`` is signed too and answers only the order's agent or the PSP
-(anyone else gets the same 404 as for an unknown order). Errors are problem+json with the
-codes of ``CommonProblem`` and ``CommerceProblem``.
+(anyone else gets the same 404 as for an unknown order). The agent's reads for comparing and
+understanding requests, ``/products/{id}/offers`` and ``/catalog/vocabulary``, are signed GETs
+for the ``agent`` role: they cost the marketplace work, so they are not anonymous. Errors are
+problem+json with the codes of ``CommonProblem`` and ``CommerceProblem``.
 
     GET  /.well-known/jwks.json                               all merchant keys
     GET  /merchants                                           merchants with their kid
     GET  /merchants/{id}/.well-known/act-payment-capability.json   CID-PCA-NEG one-way
     GET  /products/{product_id}                               CID-MER-CAT item
+    GET  /products/{product_id}/offers[?lat=&lon=]            one product at every shop (signed)
+    GET  /catalog/vocabulary                                  the catalog's own words (signed)
     POST /intent-context                                      CID-INT-XFR
     POST /merchants/{id}/payment-negotiation                  CID-PCA-NEG two-way
     POST /carts                                               CID-CART-CFM (201, signed cart)
@@ -37,6 +41,7 @@ from trustcart.api.openapi import merchant as contract
 from trustcart.commerce.errors import CommerceError, CommerceProblem, NotFound
 from trustcart.commerce.requests import PaymentNotice, parse_payment_notice, receipt_agrees
 from trustcart.commerce.service import MerchantService
+from trustcart.core.geo import GeoPoint
 from trustcart.core.typs import RECEIPT_TYP
 from trustcart.crypto.errors import InvalidSignature
 from trustcart.crypto.jws import verify_compact
@@ -117,6 +122,25 @@ def create_merchant_app(service: MerchantService, request_verifier: RequestVerif
     @app.get("/products/{product_id}", **contract.PRODUCT_ITEM.route())
     def product(product_id: str) -> dict[str, Any]:
         return service.catalog_item(product_id)
+
+    @app.get("/products/{product_id}/offers", **contract.OFFERS.route())
+    def product_offers(
+        product_id: str,
+        lat: str | None = None,
+        lon: str | None = None,
+        verified: VerifiedRequest = Depends(require_signed_get),  # noqa: B008
+    ) -> dict[str, Any]:
+        _require_role(verified, AGENT_ROLE)
+        # A bad coordinate is a ValidationError: problem+json 400 (``api.common``).
+        location = None if lat is None and lon is None else GeoPoint.parse(lat, lon)
+        return service.compare(product_id, location)
+
+    @app.get("/catalog/vocabulary", **contract.VOCABULARY.route())
+    def catalog_vocabulary(
+        verified: VerifiedRequest = Depends(require_signed_get),  # noqa: B008
+    ) -> dict[str, Any]:
+        _require_role(verified, AGENT_ROLE)
+        return service.vocabulary()
 
     @app.post("/intent-context", **contract.INTENT.route())
     def intent_context(

@@ -18,11 +18,14 @@ import secrets
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 
 from trustcart.assistant.errors import AssistantError
 from trustcart.assistant.offers import ConfirmedCart, Offer, Receipt
+from trustcart.assistant.price_compare import Comparison
+from trustcart.assistant.vocabulary import Vocabulary
 from trustcart.core.clock import Clock
 from trustcart.core.errors import ValidationError
 from trustcart.core.ids import RandomBytes, new_id
@@ -41,7 +44,7 @@ from trustcart.delegation.constraints import (
 )
 from trustcart.delegation.errors import StatusUnavailable
 from trustcart.delegation.iac import IAC
-from trustcart.delegation.isr import ISR
+from trustcart.delegation.isr import ISR, Location
 from trustcart.delegation.lifecycle import CredentialStatus
 from trustcart.delegation.status import StatusChecker
 from trustcart.trust.events import Chain, EventType, Participant
@@ -362,6 +365,30 @@ class BuyerAgent:
         if response.status_code != 200:
             raise _problem(response)
         return list(_answer(response)["merchants"])
+
+    def catalog_vocabulary(self) -> Vocabulary:
+        """The marketplace's catalog words (a signed GET), read and checked."""
+        response = self._merchants.get("/catalog/vocabulary")
+        if response.status_code != 200:
+            raise _problem(response)
+        try:
+            return Vocabulary.from_wire(response.json())
+        except (ValidationError, ValueError) as e:
+            raise PurchaseRefused(AgentCode.BAD_ANSWER, "the vocabulary is malformed") from e
+
+    def compare_offers(self, product_id: str, location: Location | None = None) -> Comparison:
+        """The product at every merchant that sells it, best delivered total first (signed
+        GET); with ``location``, only the merchants that deliver there."""
+        params = {} if location is None else {"lat": str(location.lat), "lon": str(location.lon)}
+        response = self._merchants.get(
+            f"/products/{quote(product_id, safe='')}/offers", params=params
+        )
+        if response.status_code != 200:
+            raise _problem(response)
+        try:
+            return Comparison.from_wire(response.json())
+        except (ValidationError, ValueError) as e:
+            raise PurchaseRefused(AgentCode.BAD_ANSWER, "the comparison is malformed") from e
 
     def order_status(self, out_trade_no: str) -> dict[str, Any]:
         """The merchant's view of one of this agent's orders (a signed GET)."""

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from trustcart.assistant.context import PRODUCT_ATTRIBUTES
+from trustcart.assistant.context import PREPARATION_ATTRIBUTES
 from trustcart.assistant.offers import ConfirmedCart, Offer
 from trustcart.core.categories import category_within
 from trustcart.core.money import Money
@@ -41,9 +41,8 @@ class Problem:
 def _serves(item: ItemIntent, line: Offer) -> bool:
     if item.category and not category_within(line.category, item.category):
         return False
-    wanted = dict(item.attributes)
-    for name in PRODUCT_ATTRIBUTES:
-        if name in wanted and line.attributes.get(name) != wanted[name].lower():
+    for name, wanted in item.attributes:
+        if name not in PREPARATION_ATTRIBUTES and line.attributes.get(name) != wanted.lower():
             return False
     return item.max_unit_price is None or line.unit_price <= item.max_unit_price
 

@@ -1,8 +1,9 @@
 """The CID-INT-XFR intent context the agent sends for one asked item (pure).
 
 One function builds it, for every caller (chat, MCP, the LLM back end and the demo): the words
-that select a product (description, colour, material), the quantity per purchase, the
-attributes that select a product, and the intent's limits as constraints (per-item and total
+that select a product (description, colour, material, any attribute the catalog has but size
+and pack), the quantity per purchase, the attributes that select a product (all but sugar and
+ice, which are how a shop prepares it), and the intent's limits as constraints (per-item and total
 caps, the buyer's location for local goods, merchants allowed and forbidden, delivery time), so
 a merchant filters with exactly what the person stated. ACT: the context must not contradict
 the ISR/IAC; it only ever narrows.
@@ -20,6 +21,9 @@ MAX_QUERY_LENGTH = 200
 PRODUCT_ATTRIBUTES = ("size", "colour", "material", "pack")
 PREPARATION_ATTRIBUTES = ("sugar", "ice")
 QUERY_ATTRIBUTES = ("colour", "material")
+# Every other attribute a catalog has ("scent": "rose") selects a product and is searched for,
+# except the sizes and packs, which only select.
+NOT_IN_QUERY = ("size", "pack", *PREPARATION_ATTRIBUTES)
 LOCAL_CATEGORIES = ("drinks",)  # delivered from nearby shops: the buyer's location applies
 
 
@@ -32,14 +36,14 @@ def intent_context(
     draft: IntentDraft, item: ItemRequest, location: Location | None
 ) -> dict[str, Any]:
     """The context (wire JSON) for ``item`` of ``draft``, with the intent's limits."""
-    words = [item.description] + [v for k, v in item.attributes if k in QUERY_ATTRIBUTES]
+    words = [item.description] + [v for k, v in item.attributes if k not in NOT_IN_QUERY]
     context: dict[str, Any] = {
         "query": " ".join(words)[:MAX_QUERY_LENGTH],
         "quantity": per_purchase_quantity(draft, item),
     }
     if item.category:
         context["category"] = item.category
-    selecting = {k: v for k, v in item.attributes if k in PRODUCT_ATTRIBUTES}
+    selecting = {k: v for k, v in item.attributes if k not in PREPARATION_ATTRIBUTES}
     if selecting:
         context["attributes"] = selecting
     constraints: dict[str, Any] = {}

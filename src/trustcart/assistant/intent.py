@@ -2,7 +2,8 @@
 
 Strategy: normalize (NFKC, lower case), take out the phrases whose meaning does not depend on
 an item (delivery time, price caps read by ``amounts``, merchants, delegation words), read the
-counts (``quantities``), then find the items with the lexicon (``lexicon.ITEMS``, longest phrase
+counts (``quantities``), then find the items with the catalog's own words (``catalog_words``:
+its vocabulary, then the lexicon's synonyms; the lexicon alone without one; longest phrase
 first) and give each item the count and attributes written in its own stretch of the sentence
 (stretches are cut at the last separator between two items: "a black t-shirt, size M, and a
 white cap"). What cannot be settled becomes a question (``questions``) rather than a guess: no
@@ -30,6 +31,7 @@ from decimal import Decimal
 from itertools import pairwise
 
 from trustcart.assistant.amounts import Scope, read_amounts
+from trustcart.assistant.catalog_words import CatalogWords
 from trustcart.assistant.intent_words import Mention, attributes_in, find_items, free_text_item
 from trustcart.assistant.numerals import ReadingProblem
 from trustcart.assistant.quantities import (
@@ -95,12 +97,14 @@ _NEGATION = re.compile(
 
 @dataclass(frozen=True)
 class ItemRequest:
-    """One line of what was asked: words to search with, category, quantity, attributes."""
+    """One line of what was asked: words to search with, category, quantity, attributes.
+    ``generic``: named by its category ("a hat"), so any product of the category is one."""
 
     description: str
     category: str | None
     quantity: int
     attributes: tuple[tuple[str, str], ...] = ()
+    generic: bool = False
 
     def attribute(self, name: str) -> str | None:
         return dict(self.attributes).get(name)
@@ -210,11 +214,13 @@ def parse_intent(
     *,
     merchants: Sequence[tuple[str, str]] = (),
     options_shown: bool = False,
+    words: CatalogWords | None = None,
 ) -> IntentDraft:
     """Parse one message. Never raises on odd input: what is unclear becomes a question.
 
     ``merchants`` are (merchant_id, display name) pairs to recognize preferences ("from Leaf &
-    Cup", "不要波波茶"); ``options_shown`` says whether "the cheap one" can refer to anything.
+    Cup", "不要波波茶"); ``options_shown`` says whether "the cheap one" can refer to anything;
+    ``words`` are the catalog's item words (``CatalogWords.from_vocabulary``), else the lexicon.
     """
     normalized = unicodedata.normalize("NFKC", text)
     lowered = normalized.lower()
@@ -238,8 +244,8 @@ def parse_intent(
     # the length (rare letters such as "İ"), and then case is simply not used.
     original = normalized if len(normalized) == len(lowered) else lowered
     counts = read_quantities(rest)
-    mentions = find_items(rest)
-    items, problems = _items(rest, original, mentions, counts)
+    mentions = find_items(rest, words)
+    items, problems = _items(rest, original, mentions, counts, words)
     if not items:
         free_count = count_for_free_text(counts, rest)
         spans = () if free_count is None else (free_count.span,)
@@ -251,7 +257,11 @@ def parse_intent(
     if up_to is not None and len(items) == 1:
         max_quantity = _count(up_to, 0, problems, items[0].description)
         only = items[0]
-        items = [ItemRequest(only.description, only.category, max_quantity, only.attributes)]
+        items = [
+            ItemRequest(
+                only.description, only.category, max_quantity, only.attributes, only.generic
+            )
+        ]
     max_unit = amounts.cap(Scope.EACH)
     max_total = amounts.cap(Scope.TOTAL)
     if max_unit is not None:
@@ -328,7 +338,11 @@ def _count(
 
 
 def _items(
-    rest: str, original: str, mentions: list[Mention], counts: tuple[QuantityReading, ...]
+    rest: str,
+    original: str,
+    mentions: list[Mention],
+    counts: tuple[QuantityReading, ...],
+    words: CatalogWords | None = None,
 ) -> tuple[list[ItemRequest], list[tuple[ReadingProblem, int | None]]]:
     """Each mention with the quantity and attributes of its own stretch of the sentence."""
     items: list[ItemRequest] = []
@@ -337,8 +351,9 @@ def _items(
     for index, (mention, (start, end)) in enumerate(zip(mentions, bounds, strict=True)):
         reading = count_for_item(counts, rest, (start, end), (mention.start, mention.end))
         quantity = _count(reading, index, problems, mention.word.query)
-        attributes = attributes_in(rest[start:end], original[start:end], mention.word.category)
-        items.append(ItemRequest(mention.word.query, mention.word.category, quantity, attributes))
+        word = mention.word
+        attributes = attributes_in(rest[start:end], original[start:end], word.category, words)
+        items.append(ItemRequest(word.query, word.category, quantity, attributes, word.generic))
     return items, problems
 
 

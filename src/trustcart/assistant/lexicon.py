@@ -3,8 +3,12 @@
 Items are matched longest phrase first, so "pearl milk tea" beats "milk tea" and "milk tea"
 beats "milk". Each entry names the words to search the catalog with (``query``), the catalog
 category, and whether a size must be known before buying (clothes: yes; a milk tea: no, the
-shop's medium is the default). The table follows the categories of the seeded marketplace; an
-item it does not know is still searched for by the person's own words (see ``intent``).
+shop's medium is the default). The item table follows the categories of the seeded
+marketplace: it is the fallback and the synonyms ("boba", "墨镜") of the catalog's own words
+(``catalog_words``, from the vocabulary the marketplace publishes), used only for categories
+the catalog has. The attribute words are plain English and Chinese (colours, sizes, sugar, ice,
+materials), used for whatever category has that attribute. An item no table knows is still
+searched for by the person's own words (see ``intent``).
 """
 
 from __future__ import annotations
@@ -14,14 +18,25 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ItemWord:
+    """``generic``: the item is named by its category ("a hat"), so any product of the category
+    is one; otherwise the item must be named in the product's title."""
+
     phrases: tuple[str, ...]
     query: str
     category: str
     needs_size: bool = False
+    generic: bool = False
+
+
+# Items named by their category, not by a product name ("a milk tea", "a hat"): any product of
+# the category is one. Every other item must be named in the product's title.
+GENERIC_ITEMS = frozenset(
+    {"milk tea", "fruit tea", "coffee", "t-shirt", "hoodie", "polo shirt", "glasses", "hat"}
+)
 
 
 def _item(query: str, category: str, *phrases: str, needs_size: bool = False) -> ItemWord:
-    return ItemWord((query, *phrases), query, category, needs_size)
+    return ItemWord((query, *phrases), query, category, needs_size, query in GENERIC_ITEMS)
 
 
 ITEMS: tuple[ItemWord, ...] = (
@@ -126,12 +141,6 @@ ITEMS: tuple[ItemWord, ...] = (
     ),
     _item("phone case", "electronics/accessories", "phone cases", "手机壳"),
     _item("power bank", "electronics/accessories", "power banks", "充电宝", "移动电源"),
-)
-
-# Items named by their category, not by a product name ("a milk tea", "a hat"): any product of
-# the category is one. Every other item must be named in the product's title.
-GENERIC_ITEMS = frozenset(
-    {"milk tea", "fruit tea", "coffee", "t-shirt", "hoodie", "polo shirt", "glasses", "hat"}
 )
 
 # Attribute words: (attribute, value) for each phrase. Values are the catalog's own values.

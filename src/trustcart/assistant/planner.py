@@ -24,7 +24,6 @@ from typing import Any
 
 from trustcart.assistant.context import (
     PREPARATION_ATTRIBUTES,
-    PRODUCT_ATTRIBUTES,
     per_purchase_quantity,
 )
 from trustcart.assistant.intent import IntentDraft, ItemRequest
@@ -70,10 +69,9 @@ def why_not(draft: IntentDraft, item: ItemRequest, candidate: Offer) -> str | No
     """The first reason this candidate does not fit the item, or None if it fits."""
     if item.category and not category_within(candidate.category, item.category):
         return "another category"
-    for name in PRODUCT_ATTRIBUTES:
-        wanted = item.attribute(name)
-        if wanted is not None and candidate.attributes.get(name) != wanted.lower():
-            return f"not {name} {wanted}"
+    for name, value in item.attributes:
+        if name not in PREPARATION_ATTRIBUTES and candidate.attributes.get(name) != value.lower():
+            return f"not {name} {value}"
     for name in PREPARATION_ATTRIBUTES:
         wanted = item.attribute(name)
         if wanted is not None and candidate.attributes.get(name) not in (
@@ -131,10 +129,16 @@ def _rank_key(preference: str | None, candidate: Offer) -> tuple[float, ...]:
 def _ranked(
     draft: IntentDraft, item: ItemRequest, candidates: Sequence[Offer]
 ) -> tuple[list[Offer], str]:
+    generic = _is_generic(item)
     fitting = [c for c in candidates if why_not(draft, item, c) is None and is_relevant(item, c)]
     if not fitting:
         if not candidates:
             return [], f"no shop offers {item.description}"
+        if all(c.good_match is False for c in candidates) and not generic:
+            return [], (
+                f"no shop offers {item.description}: the nearest match, {candidates[0].title}, "
+                "is something else"
+            )
         cheapest = min(candidates, key=lambda c: c.unit_price.minor)
         reason = why_not(draft, item, cheapest)
         if reason is None:  # it fits the limits but is something else
@@ -156,15 +160,23 @@ def _ranked(
 
 def is_relevant(item: ItemRequest, candidate: Offer) -> bool:
     """Whether the offer is the item asked for, judged here, not taken from the marketplace's
-    scores (whose scale depends on its search engine): a named item must be named in the title
-    ("wireless earbuds" is not a phone case of the same category); an item the lexicon does not
-    know must have most of its words there ("a king size bed frame" is not an optical frame)."""
+    scores (whose scale depends on its search engine): a named item must be named in the title,
+    in either language ("wireless earbuds" is not a phone case of the same category); an item no
+    word list knows must have most of its words there ("a king size bed frame" is not an optical
+    frame); and what the search engine itself calls a poor match is no match."""
+    generic = _is_generic(item)
+    if not generic and candidate.good_match is False:
+        return False
     title = f"{candidate.title} {candidate.title_zh}"
     if item.category is None:
         return _word_overlap(item.description, title) > 0.5
     if not category_within(candidate.category, item.category):
         return False
-    return item.description in GENERIC_ITEMS or _word_overlap(item.description, title) == 1.0
+    return generic or _word_overlap(item.description, title) == 1.0
+
+
+def _is_generic(item: ItemRequest) -> bool:
+    return item.generic or item.description in GENERIC_ITEMS
 
 
 def _word_overlap(description: str, title: str) -> float:

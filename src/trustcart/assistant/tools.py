@@ -3,6 +3,7 @@
     structure_intent          words -> structured intent and the questions still open
     search                    one CID-INT-XFR query, candidates with their offers
     compare                   intent -> 1..3 options with reasons (planner)
+    compare_offers            one product at every shop, best delivered total first
     propose_cart              an option -> a proposal, checked against the intent
     request_approval          the person approves a proposal: an IAC and a bound payment token
     authorize_standing_order  the person approves a standing order (a BOUNDED delegation)
@@ -14,6 +15,8 @@ Rules kept: ``pay`` needs an IAC the person signed (``request_approval`` for one
 standing delegation); without one it refuses, and so does every check after it (status at each
 hop, the proposal and the signed cart against the ISR and the IAC, the PSP's own checks). The
 approver is the person: the default one says no, so nothing is ever approved by accident.
+Words are read with the catalog's own vocabulary (``catalog_words``), fetched from the
+marketplace and kept a while; if the marketplace cannot give it, the built-in lexicon reads them.
 Every answer is JSON-ready; refusals raise ``ToolRefused`` with a stable code. Each credential
 the person signs and each purchase paid is recorded in the person's ``Memory`` (``records``), so
 that their orders and delegations outlive the session.
@@ -28,6 +31,7 @@ from decimal import Decimal
 from typing import Any
 
 from trustcart.assistant.agent import BuyerAgent, PurchaseRefused
+from trustcart.assistant.catalog_words import CatalogWords, CatalogWordsCache
 from trustcart.assistant.checks import cart_problems, proposal_problems
 from trustcart.assistant.context import intent_context
 from trustcart.assistant.decisions import PresentedOptions, log_presented, log_refusal
@@ -36,6 +40,7 @@ from trustcart.assistant.intent import IntentDraft, ItemRequest, build_isr, pars
 from trustcart.assistant.memory import InMemoryMemory, Memory, RecordKind
 from trustcart.assistant.offers import Offer
 from trustcart.assistant.planner import Option, Plan, plan_options
+from trustcart.assistant.price_compare import cheaper_elsewhere
 from trustcart.assistant.proposals import (
     ApprovalRequest,
     Approver,
@@ -91,6 +96,7 @@ class ShoppingTools:
         self.payment_method = payment_method
         self._random = random_bytes
         self._merchants: list[tuple[str, str]] | None = None
+        self._words = CatalogWordsCache(agent.catalog_vocabulary, clock)
         self.intents: dict[str, IntentDraft] = {}
         self.options: dict[str, tuple[str, Option]] = {}
         self.proposals: dict[str, Proposal] = {}
@@ -110,8 +116,17 @@ class ShoppingTools:
             ]
         return self._merchants
 
+    def catalog_words(self) -> CatalogWords:
+        """The marketplace's catalog words (kept a while), else the built-in lexicon."""
+        return self._words.current()
+
     def parse(self, text: str, *, options_shown: bool = False) -> tuple[str, IntentDraft]:
-        draft = parse_intent(text, merchants=self.merchant_names(), options_shown=options_shown)
+        draft = parse_intent(
+            text,
+            merchants=self.merchant_names(),
+            options_shown=options_shown,
+            words=self.catalog_words(),
+        )
         return self.register_intent(draft), draft
 
     def register_intent(self, draft: IntentDraft) -> str:
@@ -201,6 +216,19 @@ class ShoppingTools:
             "questions": [q.to_json() for q in draft.questions],
             "options": options,
             "explain": plan.explain,
+        }
+
+    def compare_offers(self, product_id: str) -> dict[str, Any]:
+        """``product_id`` at every shop that sells it (and delivers to the person), best
+        delivered total first, and whether it is cheaper elsewhere than where it was shown."""
+        try:
+            comparison = self.agent.compare_offers(product_id, self.location)
+        except PurchaseRefused as refusal:
+            raise _refused(refusal) from refusal
+        elsewhere = cheaper_elsewhere(comparison, product_id)
+        return {
+            **comparison.to_json(),
+            "cheaper_elsewhere": None if elsewhere is None else elsewhere.to_json(),
         }
 
     # -- proposal and approval ----------------------------------------------------------------

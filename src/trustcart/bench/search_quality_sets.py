@@ -31,7 +31,7 @@ SEED_CHINESE: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("墨镜", ("Polarized Sunglasses",)),
     ("T恤", tuple(f"{t} T-Shirt" for t in ("Crew", "Oversized", "Sport", "Blend", "V-Neck"))),
     ("短袖", ("Crew T-Shirt", "Oversized T-Shirt", "Sport T-Shirt", "V-Neck T-Shirt")),
-    ("卫衣", ("Zip Hoodie", "Pullover Hoodie")),
+    ("卫衣", ("Hoodie",)),  # every hoodie is a 卫衣 (the seed has zip, pullover, oversized, ...)
     ("眼镜", ("Blue-Light Glasses", "Reading Glasses", "Optical Frame")),
     ("帽子", ("Baseball Cap", "Bucket Hat", "Knit Beanie", "Sun Hat")),
     ("咖啡", ("Iced Americano", "Matcha Latte")),

@@ -133,47 +133,56 @@ def search_command(  # noqa: PLR0917 - one parameter per CLI option
     from trustcart.commerce.catalog_search import catalog_search
 
     db, index = _open()
+    reason = None
     try:
         # The same engine the merchant service answers agents with: the same ranking.
-        result = catalog_search(db, index).search(search_query, search_mode)
+        engine = catalog_search(db, index)
+        result = engine.search(search_query, search_mode)
+        if not as_json:
+            from trustcart.search.explain import explain_empty
+
+            reason = explain_empty(engine, search_query, search_mode, result)
     finally:
         index.close()
     if as_json:
         typer.echo(json.dumps([h.to_json() for h in result.hits], ensure_ascii=False, indent=2))
         return
-    for hit in result.hits:
-        typer.echo(
-            f"{hit.score:.4f}  {hit.offer.price.amount_str():>9} {hit.offer.price.currency}  "
-            f"{hit.offer.title}  [{hit.offer.merchant_id}] {hit.offer.product_id}"
-        )
-    if result.facets.get("category"):
-        typer.echo(
-            "categories: " + ", ".join(f"{c} ({n})" for c, n in result.facets["category"].items())
-        )
+    from trustcart.cli.catalog_output import search_lines
+
+    for line in search_lines(query, search_mode.value, result, reason):
+        typer.echo(line)
 
 
 @app.command("compare")
 def compare_command(
     product_id: Annotated[str, typer.Argument(help="A product id, e.g. from search.")],
+    near: Annotated[str | None, typer.Option(help="LAT,LON: only shops delivering there.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print offers as JSON.")] = False,
 ) -> None:
     """The same product across merchants: total after shipping and best coupons, best first."""
-    from trustcart.commerce.compare import compare_offers
+    from trustcart.cli.catalog_output import compare_lines
+    from trustcart.commerce.compare import compare_product
     from trustcart.commerce.errors import NotFound
     from trustcart.core.clock import SystemClock
+    from trustcart.core.errors import ValidationError
+    from trustcart.core.geo import GeoPoint
 
+    try:
+        location = None
+        if near is not None:
+            lat, _, lon = near.partition(",")
+            location = GeoPoint.parse(lat.strip(), lon.strip())
+    except ValidationError as e:
+        raise _fail(str(e)) from e
     db, index = _open()
     index.close()
     try:
-        offers = compare_offers(db, product_id, now=SystemClock().now())
+        comparison = compare_product(db, product_id, now=SystemClock().now(), location=location)
     except NotFound as e:
         raise _fail(f"no product {product_id}") from e
     if as_json:
-        typer.echo(json.dumps([o.to_json() for o in offers], ensure_ascii=False, indent=2))
+        offers = [o.to_json() for o in comparison.offers]
+        typer.echo(json.dumps(offers, ensure_ascii=False, indent=2))
         return
-    for offer in offers:
-        typer.echo(
-            f"{offer.total.amount_str():>9} {offer.total.currency}  "
-            f"{offer.merchant.name}  {offer.product.title}  "
-            f"({offer.product.delivery_minutes} min, {offer.price_verdict.verdict})"
-        )
+    for line in compare_lines(comparison):
+        typer.echo(line)

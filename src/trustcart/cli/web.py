@@ -27,7 +27,9 @@ def print_web(url: str, password: str, source: str) -> None:
 @app.command("web")
 def web_command(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="Port of the web app.")] = DEFAULT_PORT,
+    port: Annotated[
+        int, typer.Option(min=1, max=65535, help="Port of the web app.")
+    ] = DEFAULT_PORT,
 ) -> None:
     """Serve the web app (shopper pages, merchant console) with every role behind it."""
     from trustcart.web.server import running_web

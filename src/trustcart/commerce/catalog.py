@@ -5,6 +5,11 @@ minor units), stock is never negative, coordinates are ``Decimal`` within range,
 slash paths such as ``drinks/milk-tea``. ``to_json`` gives the CID-MER-CAT wire shape: the
 minimum fields (id, name, category, price with currency) plus stock, price validity, delivery
 time and the merchant reference.
+
+Variants: a product sold in several sizes or colours is one product *group* (``group_id``, the
+model, as ACP's ``item_group_id``) whose variants are the offers that share it; each variant
+keeps its own id, GTIN, price and stock, and says what makes it that variant in its attributes
+(``VARIANT_ATTRIBUTES``: size, colour, pack).
 """
 
 from __future__ import annotations
@@ -82,6 +87,9 @@ class Merchant:
         return body
 
 
+# The attributes that tell the variants of one product group apart.
+VARIANT_ATTRIBUTES = ("size", "colour", "pack")
+
 TRYON_CATEGORIES = ("upper", "eyewear", "headwear")
 TRYON_BY_CATEGORY = (
     ("apparel/t-shirt", "upper"),
@@ -110,9 +118,12 @@ class Product:
     gtin: str | None = None
     image_url: str | None = None
     price_valid_until: datetime | None = None
+    group_id: str | None = None  # the product group (model) this offer is a variant of
 
     def __post_init__(self) -> None:
         _check_id(self.product_id, "product_id")
+        if self.group_id is not None:
+            _check_id(self.group_id, "group_id")
         _check_id(self.merchant_id, "merchant_id")
         _check_text(self.title, "title")
         _check_text(self.title_zh, "title_zh", allow_empty=True)
@@ -179,6 +190,8 @@ class Product:
             body["price_valid_until"] = format_instant(self.price_valid_until)
         if self.gtin is not None:
             body["gtin"] = self.gtin
+        if self.group_id is not None:
+            body["group_id"] = self.group_id
         if self.tryon_category is not None:
             body["tryon_category"] = self.tryon_category
         if self.image_url is not None:

@@ -6,7 +6,9 @@ context is validated into criteria before anything is stored. Candidates come fr
 search, then are kept only when in stock for the quantity, matching every asked attribute and
 passing the pre-check against the context's limits; each is priced with the merchant's best
 coupons. Offers are ordered by score, then total, then product id, so the answer is stable.
-No candidate at all is ``no-match``.
+Each candidate carries the search engine's ``good_match`` (whether it is what the words asked
+for), so an agent can say "not sold" rather than offer the nearest unrelated product. No
+candidate at all is ``no-match``.
 """
 
 from __future__ import annotations
@@ -132,6 +134,7 @@ class IntentContextQuery:
                 "distance_km": None if hit.distance_km is None else f"{hit.distance_km:.3f}",
                 "score": round(score, 4),
                 "offer": priced.offer_json(),
+                **({} if hit.good_match is None else {"good_match": hit.good_match}),
             }
             for score, priced, hit in offers
         ]

@@ -61,6 +61,7 @@ def product_mapping(product: Product) -> dict[str, Any]:
         "delivery_minutes": product.delivery_minutes,
         "attributes": dict(product.attributes),
         "gtin": product.gtin,
+        "group_id": product.group_id,
         "image_url": product.image_url,
         "price_valid_until": (
             format_instant(product.price_valid_until) if product.price_valid_until else None
@@ -113,6 +114,7 @@ def product_from_row(row: ProductRow) -> Product:
         gtin=row.gtin,
         image_url=row.image_url,
         price_valid_until=parse_instant(row.price_valid_until) if row.price_valid_until else None,
+        group_id=row.group_id,
     )
 
 

@@ -11,7 +11,10 @@ one unit of work per larger operation, all sharing one ``Marketplace``:
 
 Each public method is one unit of work (``Database.transaction``), so a refusal leaves nothing
 behind. Rules live in the pure modules (``cart``, ``coupons``, ``orders``,
-``payment_capability``, ``intent_context``); these layers load, call them and store.
+``payment_capability``, ``intent_context``); these layers load, call them and store. Two reads
+serve an agent that compares and parses on any catalog: ``compare`` (the same product across
+merchants, ``commerce.compare``) and ``vocabulary`` (the catalog's own words,
+``commerce.vocabulary``, rebuilt at most once a minute).
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from urllib.parse import urlsplit
 from trustcart.commerce.cart_confirmation import PRICE_LOCK, CartConfirmation, ConfirmedCart
 from trustcart.commerce.catalog import Merchant
 from trustcart.commerce.catalog_search import CatalogSearch
+from trustcart.commerce.compare import compare_product
 from trustcart.commerce.errors import CommerceProblem, NotFound
 from trustcart.commerce.intent_query import IntentContextQuery
 from trustcart.commerce.marketplace import Marketplace
@@ -38,7 +42,9 @@ from trustcart.commerce.payment_capability import (
 )
 from trustcart.commerce.repository import load_merchants, product_from_row
 from trustcart.commerce.requests import parse_negotiation
-from trustcart.core.clock import Clock
+from trustcart.commerce.vocabulary import VocabularyCache
+from trustcart.core.clock import Clock, format_instant
+from trustcart.core.geo import GeoPoint
 from trustcart.core.ids import RandomBytes
 from trustcart.core.money import Money
 from trustcart.crypto.keys import PublicKey, SigningKey, jwks
@@ -96,6 +102,7 @@ class MerchantService:
             price_lock=price_lock,
         )
         self._orders = OrderLifecycle(self._market)
+        self._vocabulary = VocabularyCache(db, clock)
 
     # -- keys and merchants -------------------------------------------------------------------
 
@@ -136,6 +143,20 @@ class MerchantService:
                 "url": f"/merchants/{merchant.merchant_id}",
             },
         }
+
+    def compare(self, product_id: str, location: GeoPoint | None = None) -> dict[str, Any]:
+        """The product at every merchant that sells it, best delivered total first."""
+        comparison = compare_product(
+            self._market.db, product_id, now=self._market.clock.now(), location=location
+        )
+        return {
+            **comparison.to_json(),
+            "generated_at": format_instant(self._market.clock.now()),
+        }
+
+    def vocabulary(self) -> dict[str, Any]:
+        """The catalog's categories, item names (EN, 中文) and attribute values."""
+        return self._vocabulary.current()
 
     # -- CID-PCA-NEG ----------------------------------------------------------------------------
 

@@ -49,7 +49,9 @@ class ProductRow(Base):
     stock: Mapped[int] = mapped_column(Integer)
     delivery_minutes: Mapped[int] = mapped_column(Integer)
     attributes: Mapped[dict[str, Any]] = mapped_column(JSON)
-    gtin: Mapped[str | None] = mapped_column(String(14))
+    gtin: Mapped[str | None] = mapped_column(String(14), index=True)
+    # The product group (model) whose variants (sizes, colours) share it; migration 0004.
+    group_id: Mapped[str | None] = mapped_column(String(_ID), index=True)
     image_url: Mapped[str | None] = mapped_column(String(500))
     price_valid_until: Mapped[str | None] = mapped_column(String(_INSTANT))
     # Lowercased title, Chinese title, brand, category and attribute values, for the first search.
