@@ -1,4 +1,15 @@
 """Imports every command module so that each registers its commands on the app."""
 
 # ruff: noqa: F401
-from trustcart.cli import bench, bench_search, catalog, chat, conformance, demo, mcp, tryon, verify
+from trustcart.cli import (
+    bench,
+    bench_search,
+    catalog,
+    chat,
+    conformance,
+    demo,
+    mcp,
+    relay,
+    tryon,
+    verify,
+)

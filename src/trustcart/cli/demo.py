@@ -54,9 +54,10 @@ def serve(
     ports = {role: base_port + offset for offset, role in enumerate(ROLE_NAMES)}
     endpoints = Endpoints.on_ports(ports, host)
     deployment = build(db, home, endpoints)
-    with Servers(deployment.apps, ports, host=host):
+    with Servers(deployment.apps, ports, host=host), deployment.background():
         for role in ROLE_NAMES:
             console.print(f"{role:>9}: {getattr(endpoints, role)}")
+        console.print("outbox relay and hold expiry running in the background")
         console.print("press Ctrl+C to stop")
         try:
             while True:

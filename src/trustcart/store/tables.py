@@ -7,5 +7,6 @@ Each domain adds its own line here; nothing else lives in this file.
 import trustcart.store.commerce
 import trustcart.store.crypto
 import trustcart.store.delegation
+import trustcart.store.outbox
 import trustcart.store.payments
 import trustcart.store.trust
