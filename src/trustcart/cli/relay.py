@@ -2,6 +2,8 @@
 
     trustcart relay                     deliver the outbox until Ctrl+C (the relay as a worker)
     trustcart relay --once [--json]     one pass over what is due, then exit (cron)
+    trustcart relay --once --now        the same, trying every pending message at once,
+                                        whatever its retry schedule (after fixing an outage)
     trustcart relay --status [--json]   messages per kind and state; the oldest pending
     trustcart maintenance [--json]      release lapsed stock holds, expire credentials, then
                                         one relay pass (cron)
@@ -48,6 +50,9 @@ def _print(result: dict[str, Any], as_json: bool) -> None:
 @app.command()
 def relay(  # noqa: PLR0917 - one parameter per CLI option
     once: Annotated[bool, typer.Option("--once", help="one pass, then exit")] = False,
+    now: Annotated[
+        bool, typer.Option("--now", help="with --once: every pending message, not only due ones")
+    ] = False,
     status: Annotated[bool, typer.Option("--status", help="show the outbox, deliver nothing")] = (
         False
     ),
@@ -70,7 +75,7 @@ def relay(  # noqa: PLR0917 - one parameter per CLI option
                 _print(upkeep.relay.status().to_json(), as_json)
                 return
             if once:
-                report = upkeep.relay.run_once()
+                report = upkeep.relay.run_now() if now else upkeep.relay.run_once()
                 _print(report.to_json(), as_json)
                 if report.refused:
                     raise typer.Exit(1)

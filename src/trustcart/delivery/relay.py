@@ -118,6 +118,17 @@ class OutboxRelay:
         self._deliver_all(claimed, report)
         return report
 
+    def run_now(self, *, limit: int | None = None) -> RelayReport:
+        """Try every pending message now, whatever its schedule (an operator after an outage)."""
+        report = RelayReport()
+        for kind in sorted(self.kinds):
+            ids = outbox.pending_ids(self._db, kind=kind, limit=limit)
+            claimed = outbox.claim_ids(
+                self._db, ids, self._clock.now(), kinds=[kind], lease=self._lease
+            )
+            self._deliver_all(claimed, report)
+        return report
+
     def deliver_subject(self, subject: str) -> RelayReport:
         """Try every pending message about ``subject`` now (e.g. one payment's)."""
         return self.deliver(outbox.pending_ids(self._db, subject=subject))
