@@ -206,7 +206,8 @@ def test_the_same_record_again_is_answered_with_its_entry(
     event = service.record(EventType.DECISION_LOGGED, Chain("int_1"), [me], {}, MERCHANT)
     clock.advance(timedelta(minutes=1))
     again = service.anchor(event.record_jws, {MERCHANT.kid: MERCHANT.public})
-    assert again.duplicate and not event.duplicate
+    assert again.duplicate
+    assert not event.duplicate
     assert (again.leaf_index, again.record_id, again.record_jws) == (
         event.leaf_index,
         event.record_id,
