@@ -28,6 +28,7 @@ DOMAIN = (
     "core",
     "crypto",
     "delegation",
+    "delivery",
     "commerce",
     "payments",
     "trust",
@@ -43,6 +44,7 @@ DOMAIN = (
 ASSISTANT_ALLOWED = ("trustcart.payments.a402",)
 ASSISTANT_FORBIDDEN = (
     "trustcart.store",
+    "trustcart.delivery",
     "trustcart.payments",
     "trustcart.commerce",
     "trustcart.search",

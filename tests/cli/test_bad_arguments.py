@@ -317,6 +317,9 @@ _refused_before_starting = st.one_of(
     ),
     st.tuples(st.just("web"), st.tuples(st.just("--port"), _not_an_int_within(1, 65535))),
     st.tuples(
+        st.just("relay"), st.tuples(st.just("--interval"), st.sampled_from(["0", "-1", "x", "1e9"]))
+    ),
+    st.tuples(
         st.sampled_from(["demo", "serve", "mcp", "bench search", "web"]),
         st.tuples(st.just("--nope")),
     ),
@@ -349,7 +352,7 @@ def test_demo_refuses_an_out_that_is_a_file(home: Path, files: Path) -> None:
 _COMMAND_NAMES = {
     "demo", "serve", "verify", "conformance", "chat", "mcp", "import", "search", "compare",
     "tryon", "tryon-samples", "bench", "web", "merchants", "roi", "orders", "delegations",
-    "revoke", "evidence",
+    "revoke", "evidence", "relay", "maintenance",
 }  # fmt: skip
 
 
@@ -436,3 +439,23 @@ def test_records_lists_and_an_unwritable_evidence_path(home: Path, files: Path) 
     _run(["delegations", "--json"], {0})
     (files / "a-file").write_bytes(b"x")
     _run(["evidence", "ord_nope", "-o", str(files / "a-file" / "below.json")], {1, 2})
+
+
+# -- relay and maintenance: the outbox of a store with nothing owed ------------------------
+
+
+@given(
+    url=st.sampled_from(["http://127.0.0.1:9", "not a url", "ftp://x", ""]) | _text,
+    extra=st.lists(st.sampled_from(["--json", "--now"]), max_size=2, unique=True),
+)
+@FEW
+def test_relay_once_and_maintenance_with_any_log_url(
+    home: Path, url: str, extra: list[str]
+) -> None:
+    _run(["relay", "--once", "--log-url", url, *extra], {0, 1, 2})
+    _run(["maintenance", "--log-url", url, *[e for e in extra if e == "--json"]], {0, 1, 2})
+
+
+def test_relay_status_prints_json(home: Path) -> None:
+    result = _run(["relay", "--status", "--json"], {0})
+    assert isinstance(json.loads(result.stdout), dict)

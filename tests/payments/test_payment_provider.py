@@ -39,7 +39,8 @@ from trustcart.payments.checks import check_status
 from trustcart.payments.errors import PaymentProblem, PaymentRefused
 from trustcart.payments.receipts import verify_receipt
 from trustcart.store.db import Database
-from trustcart.store.payments import NoticeOutboxRow, PaymentTokenRow
+from trustcart.store.outbox import OutboxRow
+from trustcart.store.payments import PaymentTokenRow
 
 P = PaymentProblem
 
@@ -574,8 +575,14 @@ def test_failed_notice_stays_in_the_outbox_and_is_retried(world: World) -> None:
     paid = world.pay(world.request())
     assert paid.status == 200  # the payment stands; the notice is owed
     with world.db.transaction() as session:
-        row = session.execute(select(NoticeOutboxRow)).scalar_one()
-        assert (row.attempts, row.delivered_at) == (1, None)
+        row = session.execute(select(OutboxRow)).scalar_one()  # no log here: the notice only
+        assert (row.kind, row.destination, row.subject) == (
+            "notice",
+            MERCHANT,
+            paid.body["trade_no"],
+        )
+        assert (row.attempts, row.delivered_at, row.state) == (1, None, "pending")
+        assert row.next_attempt_at > world.now  # retried after a backoff
         assert row.last_error
     world.notifier.fail = False
     assert world.provider.deliver_pending_notices() == 1

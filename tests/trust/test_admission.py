@@ -20,7 +20,13 @@ from trustcart.api.trust import create_trust_app
 from trustcart.core.clock import FixedClock
 from trustcart.crypto.keys import SigningKey
 from trustcart.store.db import Database
-from trustcart.trust.admission import ADMISSION_RULES, RecordAdmission, RecordRefusal
+from trustcart.trust.admission import (
+    ADMISSION_RULES,
+    LATE_DELIVERY,
+    SKEW,
+    RecordAdmission,
+    RecordRefusal,
+)
 from trustcart.trust.attestations import AttestationService
 from trustcart.trust.directory import InMemoryKeyDirectory
 from trustcart.trust.errors import LogError, RecordRefused
@@ -172,6 +178,14 @@ def _old(log: Log) -> dict[str, Any]:
     return {"created_at": log.clock.now() - timedelta(minutes=6)}
 
 
+def _beyond_delay(log: Log) -> dict[str, Any]:
+    return {"event_time": log.clock.now() - SKEW.max_delay - timedelta(seconds=1)}
+
+
+def _created_beyond_delay(log: Log) -> dict[str, Any]:
+    return {"created_at": log.clock.now() - SKEW.max_delay - timedelta(minutes=1)}
+
+
 def _as(claims: str) -> Any:
     return lambda _log: {"claims": claims}
 
@@ -193,10 +207,12 @@ def _attacks(
     cases: dict[str, tuple[Chain, str, RecordRefusal] | tuple[Chain, str, Any, RecordRefusal]],
 ) -> None:
     chain, signer = ADMITTED[kind] = admitted
+    # Records that come from their sender's outbox may be late, up to SKEW.max_delay.
+    outbox = (kind, PARTIES[signer][0]) in LATE_DELIVERY
     every = {
-        "backdated": (chain, signer, _late, R.TIME_SKEW),
+        "backdated": (chain, signer, _beyond_delay if outbox else _late, R.TIME_SKEW),
         "future-dated": (chain, signer, _early, R.TIME_SKEW),
-        "created-long-ago": (chain, signer, _old, R.TIME_SKEW),
+        "created-long-ago": (chain, signer, _created_beyond_delay if outbox else _old, R.TIME_SKEW),
     }
     for name, case in {**every, **cases}.items():
         full = case if len(case) == 4 else (case[0], case[1], _plain, case[2])

@@ -15,7 +15,14 @@ from trustcart.store.db import Database
 from trustcart.store.trust import LogLeafRow
 from trustcart.trust.attestations import AttestationService
 from trustcart.trust.errors import DuplicateRecord, LogError, ProofRangeError
-from trustcart.trust.events import Chain, EventType, Participant, verify_record
+from trustcart.trust.events import (
+    Chain,
+    EventType,
+    Participant,
+    build_record,
+    sign_record,
+    verify_record,
+)
 from trustcart.trust.log import TransparencyLog
 from trustcart.trust.merkle import (
     EMPTY_ROOT,
@@ -191,14 +198,44 @@ def test_record_builds_signs_and_anchors(log: TransparencyLog, clock: FixedClock
         service.events_for()
 
 
-def test_duplicate_record_id_is_refused(log: TransparencyLog, clock: FixedClock) -> None:
+def test_the_same_record_again_is_answered_with_its_entry(
+    log: TransparencyLog, clock: FixedClock
+) -> None:
     service = _service(log, clock)
     me = Participant("merchant", "m_1", MERCHANT.kid)
     event = service.record(EventType.DECISION_LOGGED, Chain("int_1"), [me], {}, MERCHANT)
+    clock.advance(timedelta(minutes=1))
+    again = service.anchor(event.record_jws, {MERCHANT.kid: MERCHANT.public})
+    assert again.duplicate
+    assert not event.duplicate
+    assert (again.leaf_index, again.record_id, again.record_jws) == (
+        event.leaf_index,
+        event.record_id,
+        event.record_jws,
+    )
+    assert log.size() == 1  # nothing appended
+
+
+def test_another_record_under_a_known_id_is_refused(
+    log: TransparencyLog, clock: FixedClock
+) -> None:
+    service = _service(log, clock)
+    me = Participant("merchant", "m_1", MERCHANT.kid)
+    event = service.record(EventType.DECISION_LOGGED, Chain("int_1"), [me], {}, MERCHANT)
+    other = build_record(
+        event_type=EventType.DECISION_LOGGED,
+        chain=Chain("int_2"),
+        participants=[me],
+        event_body={},
+        now=clock.now(),
+        random_bytes=bytes,
+        record_id=event.record_id,
+    )
     with pytest.raises(DuplicateRecord) as caught:
-        service.anchor(event.record_jws, {MERCHANT.kid: MERCHANT.public})
+        service.anchor(sign_record(other, MERCHANT), {MERCHANT.kid: MERCHANT.public})
     assert caught.value.leaf_index == event.leaf_index
     assert log.size() == 1  # nothing appended, nothing overwritten
+    assert service.events_for(intent_id="int_2") == []
 
 
 def test_anchor_verifies_before_appending(log: TransparencyLog, clock: FixedClock) -> None:

@@ -1,6 +1,8 @@
 """HTTP shell of the trust service: the transparency log.
 
     POST /records              {"record": "<act-attestation+jwt>"} -> 201 {leaf_index, record_id}
+                               (200 with the same fields and "duplicate": true for a record
+                               the log already holds; 409 for another record under its id)
     GET  /tree-head                  {"tree_head": "<act-sth+jwt>"}
     GET  /proofs/inclusion           ?leaf_index=&tree_size= -> {"proof": [b64url, ...]}
     GET  /proofs/consistency         ?old_size=&new_size=    -> {"proof": [b64url, ...]}
@@ -26,6 +28,7 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from trustcart.api.common import create_app, read_json_object
@@ -81,8 +84,8 @@ def create_trust_app(
     async def keys() -> dict[str, Any]:
         return jwks([log.public_key])
 
-    @app.post("/records", status_code=201, **contract.APPEND.route())
-    async def anchor(request: Request) -> dict[str, Any]:
+    @app.post("/records", status_code=201, response_model=None, **contract.APPEND.route())
+    async def anchor(request: Request) -> dict[str, Any] | JSONResponse:
         body = contract.APPEND.check(await read_json_object(request))
         token = body.get("record")
         if not isinstance(token, str):
@@ -100,7 +103,10 @@ def create_trust_app(
                 401,
                 "the record does not verify against a registered key",
             ) from e
-        return {"leaf_index": recorded.leaf_index, "record_id": recorded.record_id}
+        answer = {"leaf_index": recorded.leaf_index, "record_id": recorded.record_id}
+        if recorded.duplicate:  # the sender retried: the entry as it stands, nothing new
+            return JSONResponse({**answer, "duplicate": True}, status_code=200)
+        return answer
 
     @app.get("/tree-head", **contract.TREE_HEAD.route())
     def tree_head() -> dict[str, str]:

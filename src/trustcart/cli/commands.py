@@ -11,6 +11,7 @@ from trustcart.cli import (
     mcp,
     merchants,
     records,
+    relay,
     roi,
     tryon,
     verify,

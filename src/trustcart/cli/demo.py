@@ -80,13 +80,15 @@ def serve(
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from e
     try:
-        for role in ROLE_NAMES:
-            console.print(f"{role:>9}: {getattr(endpoints, role)}")
-        print_web(web_url(host, web_port), services.secrets.console_password,
-                  services.secrets.password_source)  # fmt: skip
-        console.print("press Ctrl+C to stop")
-        while True:
-            time.sleep(3600)
+        with deployment.background():
+            for role in ROLE_NAMES:
+                console.print(f"{role:>9}: {getattr(endpoints, role)}")
+            print_web(web_url(host, web_port), services.secrets.console_password,
+                      services.secrets.password_source)  # fmt: skip
+            console.print("outbox relay and hold expiry running in the background")
+            console.print("press Ctrl+C to stop")
+            while True:
+                time.sleep(3600)
     except KeyboardInterrupt:
         console.print("stopping")
     finally:

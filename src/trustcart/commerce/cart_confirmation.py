@@ -6,8 +6,9 @@ it against the agent's constraints, reserve the stock, write the order and its i
 the cart payload with the merchant's key (JWS, ``typ`` of a cart; digest over its JCS bytes).
 Any refusal raises before commit, so it leaves no order and no reservation behind; a lock
 timeout or deadlock is ``LockFailed``. The price is locked for ``price_lock`` from the
-confirmation instant (whole seconds), and ``act:commerce:cart-confirmed`` is recorded after the
-commit.
+confirmation instant (whole seconds). ``act:commerce:cart-confirmed``, signed by the merchant,
+is staged in the outbox in the same transaction (so the order and its event commit together)
+and tried right after the commit; the relay delivers it later if the log is away.
 """
 
 from __future__ import annotations
@@ -162,18 +163,25 @@ class CartConfirmation:
                 self._record_order(
                     session, priced, payload, token=token, digest=digest, option=option, now=now
                 )
+                owed = self._market.stage_event(
+                    session,
+                    EventType.CART_CONFIRMED,
+                    merchant_id=parsed.merchant_id,
+                    chain=Chain(
+                        intent_id=parsed.intent_id,
+                        delegation_id=parsed.delegation_id,
+                        out_trade_no=out_trade_no,
+                    ),
+                    body={
+                        "cart_digest": digest,
+                        "total": payload["total"],
+                        "items": len(payload["items"]),
+                    },
+                    now=now,
+                )
         except OperationalError as e:  # lock timeout, deadlock, serialization failure
             raise LockFailed() from e
-        self._market.record(
-            EventType.CART_CONFIRMED,
-            parsed.merchant_id,
-            Chain(
-                intent_id=parsed.intent_id,
-                delegation_id=parsed.delegation_id,
-                out_trade_no=out_trade_no,
-            ),
-            {"cart_digest": digest, "total": payload["total"], "items": len(payload["items"])},
-        )
+        self._market.deliver(owed)
         return ConfirmedCart(out_trade_no, token, digest, payload, locked_until)
 
     @staticmethod

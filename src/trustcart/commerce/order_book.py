@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 from sqlalchemy.orm import Session
 
 from trustcart.commerce.errors import CommerceProblem, NotFound
@@ -145,10 +145,36 @@ def release_stock(session: Session, out_trade_no: str) -> None:
         )
 
 
+def retake_stock(session: Session, out_trade_no: str) -> None:
+    """Take a lapsed order's items off the shelf again (a late payment of an expired order).
+
+    The payment already stands, so this cannot refuse: what is on the shelf is taken, down to
+    zero (never below: a product's stock is never negative); a shortfall is the merchant's to
+    settle (restock or refund).
+    """
+    for item in session.scalars(
+        select(OrderItemRow).where(OrderItemRow.out_trade_no == out_trade_no)
+    ):
+        session.execute(
+            update(ProductRow)
+            .where(ProductRow.product_id == item.product_id)
+            .values(
+                stock=case(
+                    (ProductRow.stock >= item.quantity, ProductRow.stock - item.quantity),
+                    else_=0,
+                )
+            )
+        )
+
+
 def apply_event(session: Session, row: OrderRow, event: OrderEvent, now: datetime) -> None:
-    """Move ``row`` through the transition table, releasing stock when the order lapses."""
-    new_status = next_status(OrderStatus(row.status), event)  # raises before any write
+    """Move ``row`` through the transition table, releasing stock when the order lapses and
+    taking it again if a lapsed order is paid after all."""
+    current = OrderStatus(row.status)
+    new_status = next_status(current, event)  # raises before any write
     if new_status in RELEASES_STOCK:
         release_stock(session, row.out_trade_no)
+    elif current in RELEASES_STOCK:
+        retake_stock(session, row.out_trade_no)
     row.status = str(new_status)
     row.updated_at = format_instant(now)

@@ -5,8 +5,16 @@ Each operation is one transaction that locks the order row and applies one event
 and changes nothing. A payment notice must match the order (merchant and cart digest when the
 PSP's receipt names them), pay exactly the locked total, be dated no later than our clock plus
 ``PAYMENT_CLOCK_SKEW`` and within the price lock; the same notice repeated is answered with the
-order unchanged. Fulfilment records ``act:commerce:fulfillment-completed`` signed by the
-merchant; cancel and expiry put the reserved stock back.
+order unchanged. A notice of a payment made within the lock that arrives after the expiry
+sweep (the merchant or the PSP was down) still pays the order: the payment stands, so the order
+is paid and its stock taken again (``orders``). Fulfilment stages
+``act:commerce:fulfillment-completed``, signed by the merchant, in the outbox in the same
+transaction; cancel and expiry put the reserved stock back.
+
+``expire_due`` is the hold expiry: every order confirmed but unpaid when its price lock ends
+(``price_locked_until <= now``, the instant from which the PSP refuses to pay it) lapses and
+gives its stock back. It runs from the in-process scheduler of ``trustcart serve``/``demo``/
+``chat`` and from ``trustcart maintenance`` (cron).
 """
 
 from __future__ import annotations
@@ -88,18 +96,26 @@ class OrderLifecycle:
 
     def fulfil(self, out_trade_no: str) -> Order:
         """Mark a paid order fulfilled (the goods were handed over) and report it."""
-        order = self._change(out_trade_no, OrderEvent.FULFIL)
+        now = self._market.clock.now()
         with self._market.db.transaction() as session:
             row = lock_order(session, out_trade_no)
+            apply_event(session, row, OrderEvent.FULFIL, now)
             chain = Chain(
                 intent_id=row.intent_id,
                 delegation_id=row.delegation_id,
                 out_trade_no=out_trade_no,
                 trade_no=row.trade_no,
             )
-        self._market.record(
-            EventType.FULFILLMENT_COMPLETED, order.merchant_id, chain, {"fulfilled": True}
-        )
+            owed = self._market.stage_event(
+                session,
+                EventType.FULFILLMENT_COMPLETED,
+                merchant_id=row.merchant_id,
+                chain=chain,
+                body={"fulfilled": True},
+                now=now,
+            )
+            order = order_from_row(session, row)
+        self._market.deliver(owed)
         return order
 
     def cancel(self, out_trade_no: str) -> Order:

@@ -3,9 +3,14 @@
     CONFIRMED --pay--> PAID --fulfil--> FULFILLED
     CONFIRMED --expire--> EXPIRED        (the price lock ran out; stock is released)
     CONFIRMED --cancel--> CANCELLED      (stock is released)
+    EXPIRED   --pay--> PAID              (a late notice of a payment made within the lock;
+                                          the stock is taken again)
 
-Anything else raises ``IllegalTransition`` and the caller changes nothing. EXPIRED, CANCELLED and
-FULFILLED are final.
+Anything else raises ``IllegalTransition`` and the caller changes nothing. CANCELLED and
+FULFILLED are final; EXPIRED is final but for the late notice: the PSP refuses to pay once the
+lock ends, so a notice that pays an expired order reports a payment made while the hold still
+stood, which the expiry sweep could not know of (the notice was in the PSP's outbox). The
+payment stands, so the order must be paid; the caller checks the notice's time.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ TRANSITIONS: dict[tuple[OrderStatus, OrderEvent], OrderStatus] = {
     (OrderStatus.CONFIRMED, OrderEvent.PAY): OrderStatus.PAID,
     (OrderStatus.CONFIRMED, OrderEvent.EXPIRE): OrderStatus.EXPIRED,
     (OrderStatus.CONFIRMED, OrderEvent.CANCEL): OrderStatus.CANCELLED,
+    (OrderStatus.EXPIRED, OrderEvent.PAY): OrderStatus.PAID,
     (OrderStatus.PAID, OrderEvent.FULFIL): OrderStatus.FULFILLED,
 }
 

@@ -48,9 +48,11 @@ from trustcart.core.geo import GeoPoint
 from trustcart.core.ids import RandomBytes
 from trustcart.core.money import Money
 from trustcart.crypto.keys import PublicKey, SigningKey, jwks
+from trustcart.delivery.messages import MessageKind
+from trustcart.delivery.relay import OutboxRelay
+from trustcart.delivery.transports import Transport
 from trustcart.store.commerce import ProductRow
 from trustcart.store.db import Database
-from trustcart.trust.recorder import EventRecorder
 
 DEFAULT_METHOD = "trustcart-balance"
 
@@ -77,14 +79,20 @@ class MerchantService:
         payment_methods: Mapping[str, str] | None = None,
         max_coupons: int = 3,
         price_lock: timedelta = PRICE_LOCK,
-        events: EventRecorder | None = None,
+        log: Transport | None = None,
     ) -> None:
         """``payment_methods`` maps method_id -> method_schema_url (default: trustcart-balance).
 
-        ``events`` receives act:commerce:cart-confirmed and fulfillment-completed, each signed
-        by the merchant's own key.
+        ``log`` carries act:commerce:cart-confirmed and fulfillment-completed to the
+        transparency log, each signed by the merchant's own key and staged in the outbox with
+        the order change it reports (``relay`` tries them after commit; none without ``log``).
         """
-        self._market = Marketplace(db, dict(keys), clock, events)
+        self.relay = (
+            OutboxRelay(db, clock, {MessageKind.RECORD: log}, random_bytes=random)
+            if log is not None
+            else None
+        )
+        self._market = Marketplace(db, dict(keys), clock, self.relay, random)
         self.psp_id = psp_id
         methods = payment_methods or {
             DEFAULT_METHOD: default_method_schema_url(psp_endpoint, DEFAULT_METHOD)

@@ -7,6 +7,11 @@ delegator's key (principal) or by the agent's key (agent, revocation only), veri
 A transition request is fresh for five minutes and accepted once (replay cache).
 Expiry needs no request: any read at or after ``validity_end_time`` moves the credential to
 Expired first (and records it), so a stale Active is never served.
+
+Each change is reported as an attestation event. With ``staged_events`` (the deployment's) the
+event is staged in the outbox inside the transaction that makes the change, so a change is
+never committed without its event nor an event without its change; the relay delivers it
+(``trustcart.delivery``). With only ``events`` it is handed over after the commit.
 """
 
 from __future__ import annotations
@@ -59,6 +64,19 @@ class EventSink(Protocol):
     def __call__(self, event_type: str, chain: dict[str, str], body: dict[str, Any]) -> None: ...
 
 
+class StagedEvents(Protocol):
+    """Stages a lifecycle event in the transaction of ``session`` (``delivery.EventOutbox``)."""
+
+    def __call__(
+        self,
+        session: Any,
+        event_type: str,
+        chain: dict[str, str],
+        body: dict[str, Any],
+        now: datetime,
+    ) -> object: ...
+
+
 @dataclass(frozen=True)
 class TransitionResult:
     delegation_id: str
@@ -76,6 +94,7 @@ class DelegationService:
         agent_keys: Callable[[str], Mapping[str, PublicKey]] | None = None,
         events: EventSink | None = None,
         replay_cache: NonceCache | None = None,
+        staged_events: StagedEvents | None = None,
     ) -> None:
         self._db = db
         # Shared by every process on this database, like the RFC 9421 nonce cache.
@@ -84,6 +103,7 @@ class DelegationService:
         self._clock = clock
         self._agent_keys = agent_keys or (lambda _agent_id: {})
         self._events = events
+        self._staged = staged_events
 
     @property
     def status_public_key(self) -> PublicKey:
@@ -289,15 +309,17 @@ class DelegationService:
         row.status = target.value
         row.version += 1
         row.updated_at = now
+        event = (
+            TRANSITION_EVENTS[transition],
+            {"intent_id": row.intent_id, "delegation_id": row.delegation_id},
+            {"from": from_status, "to": target.value, "actor": actor.value},
+        )
+        if self._staged is not None:  # in this transaction: commits with the change or not
+            self._staged(session, *event, now)
+            return
         # Reported after the commit (see _emit): the log is another party and another
         # transaction, and an event must never describe a change that was rolled back.
-        pending.append(
-            (
-                TRANSITION_EVENTS[transition],
-                {"intent_id": row.intent_id, "delegation_id": row.delegation_id},
-                {"from": from_status, "to": target.value, "actor": actor.value},
-            )
-        )
+        pending.append(event)
 
     def _emit(self, pending: list[PendingEvent]) -> None:
         if self._events is None:

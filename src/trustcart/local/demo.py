@@ -284,7 +284,7 @@ def run_demo(*, home: Path, database_url: str, out: Path, console: Console) -> D
         f"127.0.0.1 ports {', '.join(f'{r} {p}' for r, p in ports.items())}[/]"
     )
     try:
-        with Servers(deployment.apps, ports):
+        with Servers(deployment.apps, ports), deployment.background():
             demo = Demo(deployment, evidence, console)
             try:
                 demo.instant()

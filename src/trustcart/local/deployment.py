@@ -10,20 +10,22 @@ Roles and who signs what:
     alice    the person: signs IACs, approvals, bindings and lifecycle requests in her wallet
 
 Each role gets its own FastAPI app; ``servers.Servers`` runs them as real uvicorn servers on
-loopback (``trustcart demo`` on free ports, ``trustcart serve`` on fixed ones). Services that report
-events use the log in this process (``LocalRecorder``); the agent and the wallet reach
-everything over HTTP only.
+loopback (``trustcart demo`` on free ports, ``trustcart serve`` on fixed ones). The agent and the
+wallet reach everything over HTTP only. The status service, the merchants and the PSP stage the
+events they report (and the PSP its merchant notices) in the outbox of their own transactions;
+they, and the installation's ``upkeep`` relay, deliver them to the trust service over HTTP
+(``delivery.HttpLogTransport``; ``in_process_log=True``: straight into the log in this process)
+and to the merchant service's ``/payment-notifications``. ``Deployment.background()`` is the
+scheduler that runs the relay and the hold and credential expiry beside the servers.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import httpx
 from fastapi import FastAPI
-from sqlalchemy import select
 
 from trustcart.api.agent_auth import AgentRequestSigner, RequestVerifier
 from trustcart.api.delegation import create_delegation_app
@@ -40,28 +42,28 @@ from trustcart.core.clock import Clock, SystemClock
 from trustcart.crypto.keys import PublicKey, SigningKey
 from trustcart.delegation.service import DelegationService
 from trustcart.delegation.status import HttpStatusChecker
-from trustcart.local import persona
+from trustcart.delivery.messages import MessageKind
+from trustcart.delivery.relay import OutboxRelay
+from trustcart.delivery.transports import HttpLogTransport, LocalLogTransport, Transport
+from trustcart.local import parties
 from trustcart.local.keystore import KeyStore
+from trustcart.local.parties import AGENT_ID, LOG_ID, PSP_ID, STATUS_ID
+from trustcart.local.scheduler import Scheduler
 from trustcart.local.servers import Endpoints
 from trustcart.local.status_route import STATUS_BASE, StatusRoute
-from trustcart.payments.notices import HttpMerchantNotifier
+from trustcart.local.upkeep import Upkeep
+from trustcart.payments.notices import NoticeTransport
 from trustcart.payments.provider import PaymentProvider
 from trustcart.search.index import CatalogIndex
 from trustcart.search.serialized import SerializedIndex
-from trustcart.store.commerce import MerchantRow
 from trustcart.store.db import Database
 from trustcart.store.nonces import SqlNonceCache
 from trustcart.trust.admission import RecordAdmission
 from trustcart.trust.attestations import AttestationService
 from trustcart.trust.directory import InMemoryKeyDirectory, usable_key
-from trustcart.trust.events import Chain, EventType, Participant
-from trustcart.trust.local_recorder import LocalRecorder
 from trustcart.trust.log import TransparencyLog
 
-AGENT_ID = "agent:trustcart-assistant"
-PSP_ID = "psp:trustcart"
-STATUS_ID = "status:trustcart"
-LOG_ID = "log:trustcart"
+__all__ = ["AGENT_ID", "LOG_ID", "PSP_ID", "STATUS_ID", "Deployment", "build"]
 
 
 @dataclass
@@ -77,6 +79,7 @@ class Deployment:
     merchants: MerchantService
     psp: PaymentProvider
     merchant_keys: dict[str, SigningKey]
+    upkeep: Upkeep
     apps: dict[str, FastAPI] = field(default_factory=dict)
     clients: list[httpx.Client] = field(default_factory=list)
     catalog_index: CatalogIndex | None = None  # imports update it (local.onboarding, web)
@@ -84,6 +87,15 @@ class Deployment:
     def close(self) -> None:
         for client in self.clients:
             client.close()
+
+    @property
+    def relay(self) -> OutboxRelay:
+        """The installation's outbox relay (what ``trustcart relay`` runs)."""
+        return self.upkeep.relay
+
+    def background(self, **periods: float) -> Scheduler:
+        """The relay and the expiry sweeps on a background thread (start it, or use ``with``)."""
+        return self.upkeep.scheduler(**periods)
 
     @property
     def agent_key(self) -> SigningKey:
@@ -102,48 +114,36 @@ class Deployment:
         )
 
 
-def build(db: Database, home: Path, endpoints: Endpoints, clock: Clock | None = None) -> Deployment:
+def build(
+    db: Database,
+    home: Path,
+    endpoints: Endpoints,
+    clock: Clock | None = None,
+    *,
+    in_process_log: bool = False,
+) -> Deployment:
     """Construct every role against ``db``; keys live in ``home/keys.json``."""
     clock = clock or SystemClock()
     keys = KeyStore(home / "keys.json")
-    directory = InMemoryKeyDirectory()
+    merchant_keys = parties.merchant_keys(db, keys)
+    directory: InMemoryKeyDirectory = parties.key_directory(keys, merchant_keys)
     log = TransparencyLog(db, keys.get("log"), LOG_ID, clock)
     # Every record, from this process or over HTTP, passes the log's admission rule.
     attestations = AttestationService(log, clock, admission=RecordAdmission(directory))
-    recorder = LocalRecorder(attestations)
-    with db.transaction() as session:
-        merchant_ids = list(session.scalars(select(MerchantRow.merchant_id)).all())
-    merchant_keys = {mid: keys.get(f"merchant:{mid}") for mid in sorted(merchant_ids)}
-    for name, party, role in (
-        ("agent", AGENT_ID, "agent"),
-        ("psp", PSP_ID, "psp"),
-        ("status", STATUS_ID, "status"),
-        ("log", LOG_ID, "log"),
-        (persona.KEY_NAME, persona.IDENTITY, "delegator"),
-    ):
-        directory.register(keys.get(name).public, party_id=party, role=role)
-    for mid, key in merchant_keys.items():
-        directory.register(key.public, party_id=mid, role="merchant")
-
-    status_key = keys.get("status")
-
-    def lifecycle_event(event_type: str, chain: dict[str, str], body: dict[str, Any]) -> None:
-        recorder(
-            EventType(event_type),
-            Chain(**chain),
-            [Participant("status", STATUS_ID, status_key.kid)],
-            body,
-            status_key,
-        )
-
+    log_client = httpx.Client(base_url=endpoints.trust, timeout=5.0)
+    records: Transport = (
+        LocalLogTransport(attestations, parties.key_resolver(directory, clock))
+        if in_process_log
+        else HttpLogTransport(log_client)
+    )
     status = DelegationService(
         db,
-        status_key=status_key,
+        status_key=keys.get("status"),
         clock=clock,
         agent_keys=lambda agent_id: (
             {keys.get("agent").kid: keys.get("agent").public} if agent_id == AGENT_ID else {}
         ),
-        events=lifecycle_event,
+        staged_events=parties.status_events(keys),
     )
     # The embedded search index lives beside the keys; built from the catalog on first use.
     catalog_index = SerializedIndex(open_embedded_index(home))
@@ -154,7 +154,7 @@ def build(db: Database, home: Path, endpoints: Endpoints, clock: Clock | None = 
         clock,
         psp_endpoint=f"{endpoints.psp}/payments",
         psp_id=PSP_ID,
-        events=recorder,
+        log=records,
         search=IndexedCatalogSearch(db, catalog_index),
     )
     status_client = httpx.Client(timeout=5.0, transport=StatusRoute(endpoints.status))
@@ -171,11 +171,7 @@ def build(db: Database, home: Path, endpoints: Endpoints, clock: Clock | None = 
         allowed_prefixes=(f"{endpoints.status}/delegations/", f"{STATUS_BASE}/delegations/"),
         clock=clock,
     )
-    notifier = HttpMerchantNotifier(
-        notice_client,
-        lambda merchant_id: f"{endpoints.merchant}/payment-notifications",
-        AgentRequestSigner(keys.get("psp"), clock=clock),
-    )
+    notifier = parties.merchant_notifier(notice_client, endpoints.merchant, keys, clock)
     psp = PaymentProvider(
         db,
         psp_id=PSP_ID,
@@ -184,7 +180,10 @@ def build(db: Database, home: Path, endpoints: Endpoints, clock: Clock | None = 
         status_checker=status_checker,
         notifier=notifier,
         clock=clock,
-        events=recorder,
+        log=records,
+    )
+    relay = OutboxRelay(
+        db, clock, {MessageKind.RECORD: records, MessageKind.NOTICE: NoticeTransport(notifier)}
     )
     deployment = Deployment(
         db=db,
@@ -198,7 +197,10 @@ def build(db: Database, home: Path, endpoints: Endpoints, clock: Clock | None = 
         merchants=merchants,
         psp=psp,
         merchant_keys=merchant_keys,
-        clients=[status_client, notice_client],
+        upkeep=Upkeep(
+            relay, expire_holds=merchants.expire_due, expire_credentials=status.expire_due
+        ),
+        clients=[status_client, notice_client, log_client],
         catalog_index=catalog_index,
     )
     nonces = SqlNonceCache(db)

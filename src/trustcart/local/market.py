@@ -135,7 +135,7 @@ def running_deployment(
         deployment = build(db, home, Endpoints.on_ports(ports), clock or SystemClock())
         persona.ensure_account(deployment.psp, deployment.keys)
         try:
-            with Servers(deployment.apps, ports):
+            with Servers(deployment.apps, ports), deployment.background():
                 yield deployment
         finally:
             deployment.close()

@@ -1,10 +1,12 @@
 """Payment notices to merchants (ACT S1 step 8: "PSP -> Merchant: notice").
 
-The notice is written to an outbox row in the payment's own transaction and delivered after
-commit through a ``MerchantNotifier``. A failed delivery leaves the row pending and is retried
-(``PaymentProvider.deliver_pending_notices``); the merchant must treat notices idempotently by
-``trade_no``. The notice carries the PSP-signed receipt, so the merchant trusts the receipt's
-signature, not the transport.
+The notice is staged in the outbox (``trustcart.delivery``) in the payment's own transaction and
+delivered after commit by the relay through a ``NoticeTransport`` over a ``MerchantNotifier``.
+A failed delivery leaves the message pending and the relay tries it again with backoff, for as
+long as it takes: the payment stands, so the merchant must learn of it. The merchant treats
+notices idempotently by ``trade_no`` (the same notice again answers the order unchanged). The
+notice carries the PSP-signed receipt, so the merchant trusts the receipt's signature, not the
+transport.
 
 Two notifiers: ``RecordingNotifier`` (in process, for tests and the one-process demo) and
 ``HttpMerchantNotifier``, which POSTs JSON to the merchant's ``/payment-notifications`` with an
@@ -18,12 +20,9 @@ from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
 import httpx
-from sqlalchemy import select
 
-from trustcart.core.clock import Clock
+from trustcart.delivery.messages import OutboxMessage, Outcome
 from trustcart.payments.errors import NotificationFailed
-from trustcart.store.db import Database
-from trustcart.store.payments import NoticeOutboxRow
 
 
 class MerchantNotifier(Protocol):
@@ -77,43 +76,19 @@ class HttpMerchantNotifier:
             raise NotificationFailed(f"merchant {merchant_id} answered {response.status_code}")
 
 
-def deliver_pending(
-    db: Database,
-    notifier: MerchantNotifier,
-    clock: Clock,
-    *,
-    trade_no: str | None = None,
-    limit: int = 100,
-) -> int:
-    """Try undelivered outbox notices (all, or one payment's); return how many were delivered.
+class NoticeTransport:
+    """Carries outbox notices through a ``MerchantNotifier`` (a ``delivery`` transport).
 
-    Each attempt is recorded in its own short transaction; delivery itself runs outside any
-    transaction so a slow merchant never holds a database lock.
+    Every failure is retried: a refused notice is still a payment the merchant must hear of,
+    so it stays visible as pending (``trustcart relay --status``) rather than dropped.
     """
-    with db.transaction() as session:
-        statement = select(NoticeOutboxRow).where(NoticeOutboxRow.delivered_at.is_(None))
-        if trade_no is not None:
-            statement = statement.where(NoticeOutboxRow.trade_no == trade_no)
-        pending = [
-            (row.notice_id, row.merchant_id, json.loads(row.payload))
-            for row in session.execute(
-                statement.order_by(NoticeOutboxRow.created_at).limit(limit)
-            ).scalars()
-        ]
-    delivered = 0
-    for notice_id, merchant_id, payload in pending:
-        error: str | None = None
+
+    def __init__(self, notifier: MerchantNotifier) -> None:
+        self._notifier = notifier
+
+    def deliver(self, message: OutboxMessage) -> Outcome:
         try:
-            notifier.notify(merchant_id, payload)
+            self._notifier.notify(message.destination, json.loads(message.payload))
         except NotificationFailed as e:
-            error = str(e)[:500]
-        with db.transaction() as session:
-            row = session.get(NoticeOutboxRow, notice_id)
-            if row is None:  # pragma: no cover - outbox rows are never deleted
-                continue
-            row.attempts += 1
-            row.last_error = error
-            if error is None:
-                row.delivered_at = clock.now()
-                delivered += 1
-    return delivered
+            return Outcome.retry(str(e))
+        return Outcome.delivered()

@@ -1,35 +1,38 @@
-"""Phase 2 of a payment: the one transaction that commits it, then its attestation event.
+"""Phase 2 of a payment: the one transaction that commits it with everything it owes.
 
 Given a ``CheckedPayment`` (phase 1, ``payment_admission``), one transaction locks the wallet,
 the delegation's budget row and the token (still usable: a revocation since phase 1 wins), in
 that order everywhere, so payments never deadlock each other; re-checks the order was not paid;
 re-evaluates every constraint against the locked spend; checks funds; posts the balanced ledger
-entry; records the payment and the new spend; signs the receipt; writes the merchant notice to
-the outbox; stores the idempotent answer; and commits. Any refusal raises inside it and rolls
-everything back, so a refusal never writes to the ledger; a concurrent payment of the same
-order that won the race shows as ``already-paid``.
+entry; records the payment and the new spend; signs the receipt; stages in the outbox
+(``trustcart.delivery``) the ``act:payment:transaction-completed`` record, built and signed by
+the PSP's key here so its record id is fixed before commit, and the merchant notice; stores the
+idempotent answer; and commits. Any refusal raises inside it and rolls everything back, so a
+refusal never writes to the ledger nor owes a message; a concurrent payment of the same order
+that won the race shows as ``already-paid``.
 
-After the commit, and only for a real payment, ``act:payment:transaction-completed`` is
-recorded, signed by the PSP; if that fails the payment stands (a missing event shows up when
-its evidence is verified). The notice itself is delivered by ``notices`` from the outbox.
+A committed payment therefore always owes its record and its notice, whatever happens next:
+``PaymentCommit.commit_owing`` returns the ids it staged and the provider tries them at once;
+if that fails or the process dies, the relay delivers them later (docs/reliability.md).
 """
 
 from __future__ import annotations
 
-import json
-import logging
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from trustcart.core.errors import TrustcartError
 from trustcart.core.ids import RandomBytes, new_id
 from trustcart.core.payment import PaymentStatus
 from trustcart.crypto.keys import SigningKey
+from trustcart.delivery.relay import FIRST_TRY_GRACE
+from trustcart.delivery.staging import stage_notice, stage_record
 from trustcart.payments import budget, idempotency, ledger, ledger_store, tokens
 from trustcart.payments.accounts import get_account
 from trustcart.payments.errors import PaymentProblem, PaymentRefused
@@ -38,17 +41,26 @@ from trustcart.payments.payment_admission import CheckedPayment
 from trustcart.payments.payment_view import payment_body
 from trustcart.payments.receipts import ReceiptFacts, sign_receipt
 from trustcart.store.db import Database
-from trustcart.store.payments import NoticeOutboxRow, PaymentRow
+from trustcart.store.payments import PaymentRow
 from trustcart.trust.events import Chain, EventType, Participant
-from trustcart.trust.recorder import EventRecorder
-
-log = logging.getLogger(__name__)
 
 _P = PaymentProblem
 
 
+@dataclass(frozen=True)
+class CommittedPayment:
+    """The answer of a committed payment and the outbox messages it owes."""
+
+    outcome: PaymentOutcome
+    owed: tuple[str, ...]
+
+
 class PaymentCommit:
-    """Commits checked payments for one PSP: its store, signing key, ids and event recorder."""
+    """Commits checked payments for one PSP: its store, signing key and ids.
+
+    ``record_events``: stage ``transaction-completed`` for the log (off in tests of the PSP
+    alone, which run without a log).
+    """
 
     def __init__(
         self,
@@ -57,18 +69,24 @@ class PaymentCommit:
         psp_id: str,
         signing_key: SigningKey,
         random_bytes: RandomBytes = secrets.token_bytes,
-        events: EventRecorder | None = None,
+        record_events: bool = False,
     ) -> None:
         self._db = db
         self._psp_id = psp_id
         self._key = signing_key
         self._random = random_bytes
-        self._events = events
+        self._record_events = record_events
 
     def commit(
         self, checked: CheckedPayment, scope: str, key: str, now: datetime
     ) -> PaymentOutcome:
-        """Commit ``checked`` in one transaction (see module doc) and store its answer."""
+        """Commit ``checked`` (``commit_owing``) and return its answer only."""
+        return self.commit_owing(checked, scope, key, now).outcome
+
+    def commit_owing(
+        self, checked: CheckedPayment, scope: str, key: str, now: datetime
+    ) -> CommittedPayment:
+        """Commit ``checked`` in one transaction (see module doc) with the messages it owes."""
         cart, iac, account = checked.cart, checked.iac, checked.account
         try:
             with self._db.transaction() as session:
@@ -147,50 +165,65 @@ class PaymentCommit:
                     **payment_body(session.get(PaymentRow, trade_no)),
                     "credential_status": checked.status_token,
                 }
-                session.add(
-                    NoticeOutboxRow(
-                        notice_id=new_id("ntc", self._random),
-                        trade_no=trade_no,
-                        merchant_id=cart.merchant_id,
-                        attempts=0,
-                        created_at=now,
-                        payload=json.dumps(_notice(body), sort_keys=True),
-                    )
-                )
+                owed = self._stage_owed(session, checked, trade_no, body, now)
                 outcome = PaymentOutcome(200, body)
                 idempotency.complete(
                     session, scope, key, idempotency.StoredResponse(outcome.status, outcome.body)
                 )
         except IntegrityError as e:  # a concurrent payment of the same order won the race
             raise PaymentRefused(_P.ALREADY_PAID, "this order was already paid") from e
-        self._record_completed(checked, trade_no)
-        return outcome
+        return CommittedPayment(outcome, owed)
 
-    def _record_completed(self, checked: CheckedPayment, trade_no: str) -> None:
-        """Report act:payment:transaction-completed (after commit: only for real payments)."""
-        if self._events is None:
-            return
+    def _stage_owed(
+        self,
+        session: Session,
+        checked: CheckedPayment,
+        trade_no: str,
+        body: Mapping[str, Any],
+        now: datetime,
+    ) -> tuple[str, ...]:
+        """Stage transaction-completed (if events are on) and the notice, in this transaction."""
         cart = checked.cart
-        try:
-            self._events(
-                EventType.TRANSACTION_COMPLETED,
-                Chain(
-                    intent_id=checked.iac.intent_id,
-                    delegation_id=checked.iac.delegation_id,
-                    out_trade_no=cart.out_trade_no,
-                    trade_no=trade_no,
-                ),
-                [Participant("psp", self._psp_id, self._key.kid)],
-                {
-                    "mode": checked.mode.value,
-                    "amount": cart.total.to_json(),
-                    "merchant_id": cart.merchant_id,
-                },
-                self._key,
+        first_try = now + FIRST_TRY_GRACE  # the provider tries them itself right after commit
+        owed = []
+        if self._record_events:
+            owed.append(
+                stage_record(
+                    session,
+                    sender=self._psp_id,
+                    event_type=EventType.TRANSACTION_COMPLETED,
+                    chain=Chain(
+                        intent_id=checked.iac.intent_id,
+                        delegation_id=checked.iac.delegation_id,
+                        out_trade_no=cart.out_trade_no,
+                        trade_no=trade_no,
+                    ),
+                    participants=[Participant("psp", self._psp_id, self._key.kid)],
+                    body={
+                        "mode": checked.mode.value,
+                        "amount": cart.total.to_json(),
+                        "merchant_id": cart.merchant_id,
+                    },
+                    key=self._key,
+                    now=now,
+                    random_bytes=self._random,
+                    subject=trade_no,
+                    first_try=first_try,
+                )
             )
-        except TrustcartError:
-            # The payment stands; a missing event shows up when its evidence is verified.
-            log.exception("could not record transaction-completed for %s", trade_no)
+        owed.append(
+            stage_notice(
+                session,
+                sender=self._psp_id,
+                notice_id=new_id("ntc", self._random),
+                merchant_id=cart.merchant_id,
+                notice=_notice(body),
+                now=now,
+                subject=trade_no,
+                first_try=first_try,
+            )
+        )
+        return tuple(owed)
 
 
 def _notice(body: Mapping[str, Any]) -> dict[str, Any]:

@@ -6,19 +6,24 @@ queries by composing the modules that hold the rules:
 
     outcomes           every payment and refund runs once per idempotency key, then replays
     payment_admission  phase 1: every check that needs no write
-    payment_commit     phase 2: one transaction that commits the payment, then its event
+    payment_commit     phase 2: one transaction that commits it and stages what it owes
     refunds            reversing entries, never more than paid
     payment_view       a payment as shown, to its agent or its merchant only
-    notices            delivery of the merchant notices from the outbox
+    notices            the merchant notices' transport, for the outbox relay
 
 A refusal therefore never writes to the ledger. The only writes outside phase 2 are the
-idempotency claim and the stored refusal (so a retry replays the same answer).
+idempotency claim and the stored refusal (so a retry replays the same answer), and the outbox
+bookkeeping: right after a payment commits, the provider tries the messages it owes (its
+``transaction-completed`` record for the log, the merchant's notice) through its own
+``OutboxRelay``; what fails is left to the relay's retries (``trustcart.delivery``). A replayed
+payment tries again whatever its trade still owes.
 """
 
 from __future__ import annotations
 
+import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -30,25 +35,33 @@ from trustcart.core.ids import RandomBytes, new_id
 from trustcart.core.money import Money
 from trustcart.crypto.keys import PublicKey, SigningKey, jwks
 from trustcart.delegation.status import StatusChecker
+from trustcart.delivery import outbox
+from trustcart.delivery.messages import MessageKind
+from trustcart.delivery.relay import OutboxRelay
+from trustcart.delivery.transports import Transport
 from trustcart.payments import idempotency, ledger, ledger_store, tokens
 from trustcart.payments.accounts import Account, get_account, insert_account
 from trustcart.payments.binding import BindingResult, bind_token
 from trustcart.payments.errors import PaymentProblem, PaymentRefused
-from trustcart.payments.notices import MerchantNotifier, deliver_pending
+from trustcart.payments.notices import MerchantNotifier, NoticeTransport
 from trustcart.payments.outcomes import PaymentOutcome, run_idempotently
 from trustcart.payments.payment_admission import check_credential_status, check_payment
-from trustcart.payments.payment_commit import PaymentCommit
+from trustcart.payments.payment_commit import CommittedPayment, PaymentCommit
 from trustcart.payments.payment_view import payment_by_order, payment_by_trade_no
 from trustcart.payments.refunds import apply_refund, parse_refund_request
 from trustcart.store.db import Database
 from trustcart.trust.directory import KeyDirectory
-from trustcart.trust.recorder import EventRecorder
 
 _P = PaymentProblem
+_logger = logging.getLogger(__name__)
 
 
 class PaymentProvider:
-    """The PSP service. Shells (``api.psp``) call it; it never sees HTTP."""
+    """The PSP service. Shells (``api.psp``) call it; it never sees HTTP.
+
+    ``log``: where its ``transaction-completed`` records go (the transparency log's transport);
+    without one no record is staged. ``notifier`` carries the merchant notices.
+    """
 
     def __init__(
         self,
@@ -61,19 +74,26 @@ class PaymentProvider:
         notifier: MerchantNotifier,
         clock: Clock,
         random_bytes: RandomBytes = secrets.token_bytes,
-        events: EventRecorder | None = None,
+        log: Transport | None = None,
     ) -> None:
         self._db = db
         self.psp_id = psp_id
         self._key = signing_key
         self._directory = directory
-        self._notifier = notifier
         self._clock = clock
         self._random = random_bytes
         self._check_status = partial(check_credential_status, status_checker)
         self._commit = PaymentCommit(
-            db, psp_id=psp_id, signing_key=signing_key, random_bytes=random_bytes, events=events
+            db,
+            psp_id=psp_id,
+            signing_key=signing_key,
+            random_bytes=random_bytes,
+            record_events=log is not None,
         )
+        transports: dict[MessageKind, Transport] = {MessageKind.NOTICE: NoticeTransport(notifier)}
+        if log is not None:
+            transports[MessageKind.RECORD] = log
+        self.relay = OutboxRelay(db, clock, transports, random_bytes=random_bytes)
 
     @property
     def public_key(self) -> PublicKey:
@@ -173,21 +193,39 @@ class PaymentProvider:
         >>> #              "request_id": "req_1"})
         >>> # outcome.status, outcome.body["receipt"]
         """
+        owed: list[str] = []
+
+        def pay(scope: str, now: datetime) -> PaymentOutcome:
+            committed = self._pay(agent_id, request, scope, idempotency_key, now)
+            owed.extend(committed.owed)
+            return committed.outcome
+
         outcome = run_idempotently(
             self._db,
             self._clock,
             f"payments:{agent_id}",
             idempotency_key,
             request=request,
-            operation=lambda scope, now: self._pay(agent_id, request, scope, idempotency_key, now),
+            operation=pay,
         )
-        if outcome.ok and not outcome.replayed:
-            self.deliver_pending_notices(trade_no=str(outcome.body["trade_no"]))
+        if owed:
+            self._deliver_now(owed)
+        elif outcome.ok and outcome.replayed:  # a retry: whatever this trade still owes
+            self._deliver_now(
+                outbox.pending_ids(self._db, subject=str(outcome.body.get("trade_no")))
+            )
         return outcome
+
+    def _deliver_now(self, message_ids: Sequence[str]) -> None:
+        """The first try of what a payment owes; never fails the payment (the relay retries)."""
+        try:
+            self.relay.deliver(message_ids)
+        except Exception:  # the payment stands and its messages stay owed
+            _logger.exception("first delivery of %s failed; the relay will retry", message_ids)
 
     def _pay(
         self, agent_id: str, request: Mapping[str, Any], scope: str, key: str, now: datetime
-    ) -> PaymentOutcome:
+    ) -> CommittedPayment:
         checked = check_payment(
             self._db,
             agent_id,
@@ -197,7 +235,7 @@ class PaymentProvider:
             psp_id=self.psp_id,
             check_status=self._check_status,
         )
-        return self._commit.commit(checked, scope, key, now)
+        return self._commit.commit_owing(checked, scope, key, now)
 
     # -- refunds ---------------------------------------------------------------------------
 
@@ -248,7 +286,7 @@ class PaymentProvider:
             return payment_by_order(session, merchant_id, out_trade_no, requester_id=requester_id)
 
     def deliver_pending_notices(self, *, trade_no: str | None = None, limit: int = 100) -> int:
-        """Try every undelivered notice (or one payment's); return how many were delivered."""
-        return deliver_pending(
-            self._db, self._notifier, self._clock, trade_no=trade_no, limit=limit
-        )
+        """Try every undelivered notice (or one payment's) now, whatever its retry schedule;
+        return how many were delivered."""
+        ids = outbox.pending_ids(self._db, subject=trade_no, kind=MessageKind.NOTICE, limit=limit)
+        return len(self.relay.deliver(ids).delivered)

@@ -164,18 +164,3 @@ class IdempotencyKeyRow(Base):
     response_body: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     locked_until: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class NoticeOutboxRow(Base):
-    """Payment notices to merchants, written in the payment's transaction, delivered after."""
-
-    __tablename__ = "psp_notice_outbox"
-
-    notice_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    trade_no: Mapped[str] = mapped_column(ForeignKey("psp_payments.trade_no"), index=True)
-    merchant_id: Mapped[str] = mapped_column(String(200))
-    payload: Mapped[str] = mapped_column(Text)
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)

@@ -8,5 +8,6 @@ import trustcart.store.assistant
 import trustcart.store.commerce
 import trustcart.store.crypto
 import trustcart.store.delegation
+import trustcart.store.outbox
 import trustcart.store.payments
 import trustcart.store.trust

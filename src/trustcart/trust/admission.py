@@ -12,7 +12,15 @@ each refusal with a stable ``RecordRefusal`` code and the log left unchanged:
 3. **chain ids** (``record-chain-ids``): the chain carries every id the type requires and no id
    it does not allow;
 4. **time** (``record-time-skew``): ``event_time`` and ``created_at`` lie within ``SKEW`` of the
-   log's clock (at most 5 minutes in the past, 30 seconds in the future): no backdating;
+   log's clock (at most 5 minutes in the past, 30 seconds in the future): no backdating. The
+   records a party writes to its outbox in the transaction of the fact they report
+   (``LATE_DELIVERY``: the merchant's cart-confirmed and fulfillment-completed, the PSP's
+   transaction-completed, the status service's lifecycle events) may arrive up to
+   ``SKEW.max_delay`` (7 days) late, when the log was down or the sender crashed after its
+   commit; never ahead. Such a record only adds what its party alone could say (a signed cart,
+   receipt or status already carries the same instant), except a lifecycle event, which would
+   change how a payment reads: a late lifecycle event dated at or before a payment of its
+   delegation that the log already holds is refused;
 5. **chain** (``record-chain-unknown`` / ``record-chain-mismatch``): every id except the one
    the type introduces is already known to the log, and the ids agree with what it knows (a
    delegation belongs to one intent, an order to one intent and delegation, an order is paid
@@ -47,7 +55,7 @@ frozenset({'psp'})
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from types import MappingProxyType
@@ -59,6 +67,7 @@ from trustcart.trust.events import EventType, VerifiedRecord
 
 __all__ = [
     "ADMISSION_RULES",
+    "LATE_DELIVERY",
     "SKEW",
     "AdmissionRule",
     "ChainFacts",
@@ -130,15 +139,39 @@ ADMISSION_RULES: Mapping[EventType, AdmissionRule] = MappingProxyType(
 )
 
 
+_LIFECYCLE_EVENTS = frozenset(
+    {
+        EventType.DELEGATION_SUSPENDED,
+        EventType.DELEGATION_RESUMED,
+        EventType.DELEGATION_REVOKED,
+        EventType.DELEGATION_EXPIRED,
+    }
+)
+# (event type, initiator role) of the records that travel through their sender's outbox.
+LATE_DELIVERY: frozenset[tuple[EventType, str]] = frozenset(
+    {
+        (EventType.CART_CONFIRMED, "merchant"),
+        (EventType.TRANSACTION_COMPLETED, "psp"),
+        (EventType.FULFILLMENT_COMPLETED, "merchant"),
+        *((kind, "status") for kind in _LIFECYCLE_EVENTS),
+    }
+)
+
+
 @dataclass(frozen=True)
 class SkewWindow:
-    """How far a record's instants may be from the log's clock."""
+    """How far a record's instants may be from the log's clock (``max_delay``: outbox records)."""
 
     max_age: timedelta = timedelta(minutes=5)
     max_ahead: timedelta = timedelta(seconds=30)
+    max_delay: timedelta = timedelta(days=7)
 
     def contains(self, instant: datetime, now: datetime) -> bool:
         return now - self.max_age <= instant <= now + self.max_ahead
+
+    def contains_late(self, instant: datetime, now: datetime) -> bool:
+        """Within the window a record delivered late from an outbox may have."""
+        return now - self.max_delay <= instant <= now + self.max_ahead
 
 
 SKEW = SkewWindow()
@@ -162,6 +195,7 @@ class ChainFacts:
     delegations: Mapping[str, tuple[str, str]]  # delegation_id -> (intent_id, delegator)
     orders: Mapping[str, OrderFacts]
     trades: Mapping[str, tuple[str, str]]  # trade_no -> (out_trade_no, psp)
+    last_paid: Mapping[str, datetime] = field(default_factory=dict)  # delegation -> paid at
 
     def knows(self, name: str, value: str) -> bool:
         table: Mapping[str, object] = {
@@ -179,6 +213,7 @@ class ChainFacts:
         delegations: dict[str, tuple[str, str]] = {}
         orders: dict[str, OrderFacts] = {}
         trades: dict[str, tuple[str, str]] = {}
+        last_paid: dict[str, datetime] = {}
         for record in records:
             chain, party = record.chain, record.initiator.id
             kind = record.event_type
@@ -192,12 +227,16 @@ class ChainFacts:
                 )
             elif kind is EventType.TRANSACTION_COMPLETED and chain.out_trade_no and chain.trade_no:
                 trades.setdefault(chain.trade_no, (chain.out_trade_no, party))
+                if chain.delegation_id is not None:
+                    paid = last_paid.get(chain.delegation_id)
+                    if paid is None or paid < record.event_time:
+                        last_paid[chain.delegation_id] = record.event_time
                 order = orders.get(chain.out_trade_no)
                 if order is not None and order.trade_no is None:
                     orders[chain.out_trade_no] = OrderFacts(
                         order.intent_id, order.delegation_id, order.merchant, chain.trade_no
                     )
-        return cls(agents, delegations, orders, trades)
+        return cls(agents, delegations, orders, trades, last_paid)
 
 
 def _refuse(code: RecordRefusal, detail: str) -> RecordRefused:
@@ -278,20 +317,42 @@ def check_chain_parties(record: VerifiedRecord, facts: ChainFacts) -> None:
         )
 
 
+def _check_time(
+    record: VerifiedRecord, facts: ChainFacts, now: datetime, window: SkewWindow
+) -> None:
+    """Step 4: on time, or late from an outbox without rewriting how a payment reads."""
+    may_be_late = (record.event_type, record.initiator.role) in LATE_DELIVERY
+    late = False
+    for name, instant in (("event_time", record.event_time), ("created_at", record.created_at)):
+        if window.contains(instant, now):
+            continue
+        if may_be_late and window.contains_late(instant, now):
+            late = True
+            continue
+        oldest = window.max_delay if may_be_late else window.max_age
+        raise _refuse(
+            RecordRefusal.TIME_SKEW,
+            f"{name} {format_instant(instant)} is outside {format_instant(now)} "
+            f"-{int(oldest.total_seconds())} s / +{int(window.max_ahead.total_seconds())} s",
+        )
+    delegation = record.chain.delegation_id
+    if late and record.event_type in _LIFECYCLE_EVENTS and delegation is not None:
+        paid = facts.last_paid.get(delegation)
+        if paid is not None and record.event_time <= paid:
+            raise _refuse(
+                RecordRefusal.TIME_SKEW,
+                f"a late {record.event_type.value} dated {format_instant(record.event_time)} "
+                f"would precede a payment of {delegation} the log holds",
+            )
+
+
 def admit(
     record: VerifiedRecord, facts: ChainFacts, now: datetime, window: SkewWindow = SKEW
 ) -> None:
     """Steps 1 and 3 to 6 for a record whose participants are already known to be who they
     say (``RecordAdmission.check`` does that); raise ``RecordRefused`` or return."""
     check_initiator(record)
-    for name, instant in (("event_time", record.event_time), ("created_at", record.created_at)):
-        if not window.contains(instant, now):
-            raise _refuse(
-                RecordRefusal.TIME_SKEW,
-                f"{name} {format_instant(instant)} is outside {format_instant(now)} "
-                f"-{int(window.max_age.total_seconds())} s / "
-                f"+{int(window.max_ahead.total_seconds())} s",
-            )
+    _check_time(record, facts, now, window)
     introduced = ADMISSION_RULES[record.event_type].introduces
     for name, value in record.chain.to_json().items():
         if name != introduced and not facts.knows(name, value):

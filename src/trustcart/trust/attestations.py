@@ -45,6 +45,7 @@ class RecordedEvent:
     leaf_index: int
     record_id: str
     event_type: EventType
+    duplicate: bool = False  # the log already held this very record: nothing was appended
 
 
 class AttestationService:
@@ -92,7 +93,13 @@ class AttestationService:
         return self._anchor(verify_record(token, {initiator_key.kid: initiator_key.public}))
 
     def anchor(self, record_jws: str, keys: Mapping[str, PublicKey] | KeyResolver) -> RecordedEvent:
-        """Anchor a record its initiator signed elsewhere; it must verify against ``keys``."""
+        """Anchor a record its initiator signed elsewhere; it must verify against ``keys``.
+
+        Idempotent by record id: the very record again is answered with the entry the log
+        holds (``duplicate=True``, nothing appended, admission not asked again), so a sender
+        that retries after a lost answer learns where its record sits. Another record under an
+        id already anchored is ``DuplicateRecord``: anchors are never overwritten.
+        """
         return self._anchor(verify_record(record_jws, keys))
 
     def _anchor(self, record: VerifiedRecord) -> RecordedEvent:
@@ -102,6 +109,14 @@ class AttestationService:
             head = log._lock_head(session)  # taken first: the duplicate check is then race-free
             existing = session.get(AttestationRow, record.record_id)
             if existing is not None:
+                if existing.log_id == log.log_id and existing.record_jws == record.token:
+                    return RecordedEvent(
+                        existing.record_jws,
+                        existing.leaf_index,
+                        existing.record_id,
+                        EventType(existing.event_type),
+                        duplicate=True,
+                    )
                 raise DuplicateRecord(record.record_id, existing.leaf_index)
             if self.admission is not None:
                 history = self._chain_history(session, record.chain)

@@ -7,7 +7,7 @@
         │   └── PersonalDataError an event body carries personal data (names, contacts, accounts)
         ├── InvalidTreeHead       a signed tree head is malformed
         ├── LogError              the transparency log refused an operation
-        │   ├── DuplicateRecord   a record id is already anchored (anchors are never overwritten)
+        │   ├── DuplicateRecord   another record holds this id (anchors are never overwritten)
         │   ├── RecordRefused     the log's admission rule refused a record (``code`` says why)
         │   └── ProofRangeError   a proof was asked for sizes or indexes the log does not have
         ├── BundleFileError       an evidence file cannot be read or is not JSON

@@ -8,8 +8,9 @@ and consistency with ``trustcart.trust.merkle``. Rules kept here:
   SQLite's ``BEGIN IMMEDIATE`` serializes writers anyway), takes ``tree_size`` as the new
   leaf's index and bumps it, all in one transaction, so concurrent appends get distinct,
   consecutive indexes on both databases and a failed append leaves no hole;
-* **anchors are never overwritten:** a record id already in the log is refused with
-  ``DuplicateRecord``, which names where it already sits (ACT returns the existing height);
+* **anchors are never overwritten:** the same record sent again is answered with the entry
+  the log holds (ACT: a duplicate id returns the existing height); another record under an id
+  already in the log is refused with ``DuplicateRecord``, which names where the first sits;
 * **signed heads are kept:** every tree head the log signs is stored, so a later dispute can
   ask for a consistency proof from any head ever handed out;
 * **heads are signed on append:** each append signs and stores the head of the new size in

@@ -59,6 +59,18 @@ APPEND = Operation(
                 ),
             },
         ),
+        Reply(
+            200,
+            "Already in the log (a sender's retry): the entry as it stands, nothing appended",
+            obj(
+                {
+                    "leaf_index": {"type": "integer", "minimum": 0},
+                    "record_id": NON_EMPTY,
+                    "duplicate": {"const": True},
+                },
+                ("leaf_index", "record_id", "duplicate"),
+            ),
+        ),
     ),
     problems={
         400: "invalid-request ('record' is not a string)",
