@@ -33,8 +33,10 @@ DRINKS = [(en, zh, "drinks/milk-tea") for en, zh in MILK_TEAS] + OTHER_DRINKS
 COLOURS = [("black", "黑色"), ("white", "白色"), ("navy", "藏青色"), ("grey", "灰色")]
 
 
-def turn(text: str, expect: str | list[str], question: str = "", **constraints: Any) -> dict:
+def turn(text: str, expect: str | list[str], **constraints: Any) -> dict[str, Any]:
+    """One turn; ``question`` names the question's code, the rest are constraints."""
     step: dict[str, Any] = {"text": text, "expect": expect}
+    question = constraints.pop("question", "")
     if question:
         step["question"] = question
     if constraints:
@@ -130,7 +132,7 @@ def dialogue_cases() -> list[tuple[str, list[dict[str, Any]]]]:
             )
             help_text = "help" if lang == "en" else "帮助"
             out.append((f"dialogue-help-{lang}", [turn(help_text, "reply"), first]))
-    shirt = {"max_unit_price": "200", "quantity": 1, "category": "apparel/t-shirt"}
+    shirt: dict[str, Any] = {"max_unit_price": "200", "quantity": 1, "category": "apparel/t-shirt"}
     for (colour, colour_zh), (other, other_zh) in zip(
         COLOURS, COLOURS[1:] + COLOURS[:1], strict=True
     ):
@@ -178,8 +180,8 @@ def dialogue_cases() -> list[tuple[str, list[dict[str, Any]]]]:
                 ],
             )
         )
-    eyewear = {"category": "accessories/eyewear"}
-    hat = {"category": "accessories/hat"}
+    eyewear: dict[str, Any] = {"category": "accessories/eyewear"}
+    hat: dict[str, Any] = {"category": "accessories/hat"}
     for text, answer, wanted in [
         ("a hat or sunglasses", "sunglasses", eyewear),
         ("a hat or sunglasses", "the first", hat),
@@ -200,7 +202,7 @@ def generated_cases() -> list[tuple[str, list[dict[str, Any]]]]:
     """(kind, turns) for every case on the generated catalog."""
     out: list[tuple[str, list[dict[str, Any]]]] = []
     for good in GOODS:
-        what = {"category": good.category, "title_any": [good.en, good.zh]}
+        what: dict[str, Any] = {"category": good.category, "title_any": [good.en, good.zh]}
         high, below = str(good.high), str(good.low - 1)
         two = f"2 {good.unit}s of {good.en}" if good.unit else f"2 {good.plural}"
         one_zh = f"一{good.classifier}{good.zh}"
