@@ -114,7 +114,7 @@ def test_every_wands_query_is_an_intent_or_a_question(tools: ShoppingTools) -> N
 def test_wrong_expectations_on_real_turns_are_caught(tools: ShoppingTools) -> None:
     tea = {"category": "drinks/milk-tea", "title_any": ["pearl milk tea", "珍珠奶茶"]}
     first = {"text": "a pearl milk tea under 40", "expect": "options", "constraints": tea}
-    cases = [
+    cases: list[dict[str, Any]] = [
         {"id": "hammer", "kind": "k", **first, "constraints": {"title_any": ["hammer"]}},
         {"id": "cap", "kind": "k", **first, "constraints": {"max_unit_price": "1"}},
         {

@@ -23,6 +23,35 @@ COMMAND = (
     "        --out docs/assistant-eval.md\n"
 )
 
+METHOD = """## What is checked
+
+- **Cases** (`tests/assistant/eval_cases/cases.jsonl`, written by `make_cases.py` and
+  `more_cases.py`; schema in `trustcart.bench.assistant_eval_cases`): a request or a dialogue
+  of `turns`, each turn with an expected outcome (options, question, impossible, proposal,
+  comparison, reply) and constraints written from its text. A refinement's constraints
+  accumulate as the text says: after "a pearl milk tea under 40" + "make it large", every
+  option must be large *and* within 40 *and* a pearl milk tea.
+- **Violations**: limits an option shown or proposed breaks (unit price, total, quantity,
+  lines, size/colour, shop, delivery time, "cheaper" = a total below the first option shown,
+  "faster", "from another shop").
+- **Wrong-item proposals**: options shown or proposed whose product is not what was asked
+  (`category` prefix, `title_any` words in the English or Chinese title, and for "the second
+  one" / "第二个" the option shown in that place).
+- **Tracebacks**: an exception out of the assistant, caught per case (the run goes on).
+- **Generated catalog** (`trustcart.bench.assistant_eval_catalog`, seeded, nothing
+  downloaded): 14 goods (hammers, screwdrivers, wood screws, potting soil, flower seeds,
+  pruning shears, pencils, sticky notes, staplers, envelopes, cat litter, bird seed, fish
+  flakes, dog leashes) from 3 new merchants, 68 products, EN titles + `title_zh`, their own
+  categories and variant attributes; no English word of 3+ letters and no 2-character Chinese
+  run shared with the seed (a test asserts it). Imported into a fresh store as a JSONL feed
+  through `commerce.ingest.import_catalog`, the path `trustcart import` uses. Requests use
+  measure words (一把/一盒/一袋/一包) and unit words ("2 bags of", "2 boxes of").
+- **Not covered** (partial): "not that brand", "again"/"再来一杯", records ("my orders",
+  revoke) and paying after "yes" are not in the cases; refinements of colour are only on
+  t-shirts and of size only on drinks and t-shirts; expectations of "options" rest on the
+  documented price ranges of the seed (`local/seed_products.py`) and of the generated goods.
+"""
+
 
 @dataclass
 class Report:
@@ -135,7 +164,7 @@ class Report:
             f"## By language\n\n{head}{self._rows('language')}\n\n"
             f"## By catalog\n\n{head}{self._rows('catalog')}\n\n"
         )
-        text += "".join(f"{note}\n\n" for note in self.notes)
+        text += METHOD + "\n" + "".join(f"{note}\n\n" for note in self.notes)
         text += f"## Cases that did not succeed\n\n{self._failing()}"
         if robustness is not None:
             total, intents, questions = robustness
