@@ -1,39 +1,59 @@
-"""The assistant's evaluation: shopping requests with expected outcomes as constraints.
+"""The assistant's evaluation: shopping requests and dialogues with outcomes as constraints.
 
-Each case (one JSON line) names what must happen, not which product: ``expect`` is
-``options`` (1-3 options, each within every stated constraint), ``question`` (a question and no
-options; ``question`` may name its code) or ``impossible`` (no options, no question, an
-explanation). ``constraints`` are checked on every option shown:
+Cases (JSON lines, ``assistant_eval_cases``: one turn or a dialogue of ``turns``) say what must
+happen, never which product: an outcome (options, a question, nothing possible, a proposal, a
+comparison, a reply) and constraints on every option shown or proposed, written from the case
+text. Each case runs in a new ``Conversation`` on its catalog: the seeded demo market, or a
+generated catalog that shares no word with the seed (``assistant_eval_catalog``), imported
+into a fresh store as a new merchant's feed.
 
-    max_unit_price, max_total   decimal strings, CNY
-    quantity                    total quantity over the lines (a standing order: per purchase)
-    category                    a category every line must be in (prefix match)
-    attributes                  {"size": "M", ...} every line's product must have
-    merchant / not_merchant     the merchant every line must (not) be from
-    items                       the number of lines
-    max_delivery_minutes        delivery time of every line
-    delegated                   the intent must (not) be a standing delegation
+Four figures (targets: >= 95 %, 0, 0, 0):
 
-A case succeeds when its outcome is the expected one and no option breaks a constraint; a
-*violation* is an option shown that breaks a stated constraint (the target is zero).
+* success: every turn had an expected outcome, nothing was wrong and nothing raised;
+* violations: limits broken by an option shown or proposed (price, quantity, size, shop, ...);
+* wrong-item proposals: options shown or proposed whose product is not what the text asked
+  for (category, title words, or not the option "the second one" pointed at);
+* tracebacks: cases where the assistant raised; caught per case, the run goes on.
 
 Run: ``python -m trustcart.bench.assistant_eval --cases tests/assistant/eval_cases/cases.jsonl
---out docs/assistant-eval.md`` (starts the default store in ``$TRUSTCART_HOME``).
+--out docs/assistant-eval.md`` (the seed market in ``$TRUSTCART_HOME``, the generated one in a
+temporary folder).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-from collections import Counter
-from collections.abc import Iterable, Sequence
+import tempfile
+import time
+import traceback
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from trustcart.assistant.conversation import Conversation
+from trustcart.assistant.dialogue import Turn
+from trustcart.assistant.planner import Option
 from trustcart.assistant.tools import ShoppingTools
+from trustcart.bench.assistant_eval_cases import (
+    expected,
+    load_cases,
+    option_violations,
+    turns_of,
+    wrong_items,
+)
+from trustcart.bench.assistant_eval_report import Report
+
+__all__ = [
+    "CaseResult",
+    "Report",
+    "load_cases",
+    "option_violations",
+    "read_wands",
+    "run_case",
+    "run_eval",
+    "wands_robustness",
+]
 
 
 @dataclass
@@ -44,146 +64,87 @@ class CaseResult:
     outcome: str
     violations: list[str] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    wrong: list[str] = field(default_factory=list)
+    traceback: str = ""
+    chinese: bool = False
+    catalog: str = "seed"
+    turns: int = 1
 
 
-def load_cases(path: Path) -> list[dict[str, Any]]:
-    return [
-        json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
-    ]
+def option_json(option: Option) -> dict[str, Any]:
+    """An option with every field a constraint reads (both titles, category, attributes)."""
+    return {"items": [line.to_record() for line in option.lines], "total": option.total.to_json()}
 
 
-def option_violations(option: dict[str, Any], constraints: dict[str, Any]) -> list[str]:
-    found: list[str] = []
-    lines = option["items"]
-    if "max_unit_price" in constraints:
-        cap = Decimal(constraints["max_unit_price"])
-        found += [
-            f"{line['title']} costs {line['unit_price']['amount']} > {cap} each"
-            for line in lines
-            if Decimal(line["unit_price"]["amount"]) > cap
-        ]
-    if "max_total" in constraints and Decimal(option["total"]["amount"]) > Decimal(
-        constraints["max_total"]
-    ):
-        found.append(f"total {option['total']['amount']} > {constraints['max_total']}")
-    if "quantity" in constraints and sum(int(line["quantity"]) for line in lines) != int(
-        constraints["quantity"]
-    ):
-        found.append(
-            f"quantity {[line['quantity'] for line in lines]} != {constraints['quantity']}"
-        )
-    if "items" in constraints and len(lines) != int(constraints["items"]):
-        found.append(f"{len(lines)} lines != {constraints['items']}")
-    for line in lines:
-        category = str(line.get("category", ""))
-        wanted = constraints.get("category")
-        if wanted and not (category == wanted or category.startswith(wanted + "/")):
-            found.append(f"{line['title']} is in {category}, not {wanted}")
-        for name, value in constraints.get("attributes", {}).items():
-            if str(line.get("attributes", {}).get(name, "")).lower() != str(value).lower():
-                found.append(f"{line['title']} has no {name} {value}")
-        if constraints.get("merchant") and line["merchant_id"] != constraints["merchant"]:
-            found.append(f"{line['title']} is from {line['merchant_id']}")
-        if constraints.get("not_merchant") and line["merchant_id"] == constraints["not_merchant"]:
-            found.append(f"{line['title']} is from the excluded {line['merchant_id']}")
-        limit = constraints.get("max_delivery_minutes")
-        if limit is not None and int(line["delivery_minutes"]) > int(limit):
-            found.append(f"{line['title']} takes {line['delivery_minutes']} min")
-    return found
+def outcome_of(turn: Turn) -> str:
+    if turn.awaiting is not None:
+        return "proposal"
+    if turn.comparison:
+        return "comparison"
+    if turn.options:
+        return "options"
+    return "question" if turn.questions else "impossible"
 
 
-def run_case(tools: ShoppingTools, case: dict[str, Any]) -> CaseResult:
-    turn = Conversation(tools).say(case["text"])
-    answer = turn.to_json()
-    for option, shown in zip(answer["options"], turn.options, strict=True):
-        for line, candidate in zip(option["items"], shown.lines, strict=True):
-            line["category"] = candidate.category
-            line["attributes"] = dict(candidate.attributes)
-    outcome = (
-        "options" if answer["options"] else "question" if answer["questions"] else "impossible"
-    )
-    constraints = case.get("constraints", {})
-    result = CaseResult(case["id"], case.get("kind", ""), True, outcome)
-    for option in answer["options"]:
-        result.violations += option_violations(option, constraints)
-    expected = case["expect"]
-    if outcome != expected:
-        result.failures.append(f"expected {expected}, got {outcome}: {answer['message']}")
-    if (
-        expected == "question"
-        and case.get("question")
-        and case["question"] not in [q["code"] for q in answer["questions"]]
-    ):
-        result.failures.append(
-            f"expected a {case['question']} question, got "
-            f"{[q['code'] for q in answer['questions']]}"
-        )
-    if expected == "impossible" and not answer["message"]:
-        result.failures.append("no explanation")
-    if (
-        "delegated" in constraints
-        and answer["intent"] is not None
-        and bool(answer["intent"]["delegation"]["delegated"]) != bool(constraints["delegated"])
-    ):
-        result.failures.append("delegation not recognized as stated")
-    result.ok = not result.failures and not result.violations
+def _check_turn(
+    result: CaseResult, number: int, spec: Mapping[str, Any], turn: Turn, shown: list[Any]
+) -> list[dict[str, Any]]:
+    """Check one turn against its spec; returns the options it showed (for later turns)."""
+    where = f"turn {number}: " if number else ""
+    outcome = outcome_of(turn)
+    wanted = expected(spec)
+    accepted = set(wanted) | ({"impossible"} if "reply" in wanted else set())
+    if outcome not in accepted:
+        result.failures.append(f"{where}expected {'/'.join(wanted)}, got {outcome}: {turn.message}")
+    constraints = spec.get("constraints", {})
+    options = [option_json(o) for o in turn.options]
+    checked = options + ([option_json(turn.awaiting)] if turn.awaiting is not None else [])
+    for option in checked:
+        result.violations += [where + v for v in option_violations(option, constraints, shown)]
+        result.wrong += [where + w for w in wrong_items(option, constraints, shown)]
+    codes = [q.code for q in turn.questions]
+    if outcome == "question" and spec.get("question") and spec["question"] not in codes:
+        result.failures.append(f"{where}expected a {spec['question']} question, got {codes}")
+    if outcome == "impossible" and not turn.message:
+        result.failures.append(f"{where}no explanation")
+    rows = constraints.get("rows")
+    if rows is not None and outcome == "comparison" and len(turn.comparison) != int(rows):
+        result.violations.append(f"{where}{len(turn.comparison)} rows compared")
+    delegated = constraints.get("delegated")
+    if delegated is not None and turn.draft is not None and turn.draft.delegated != delegated:
+        result.failures.append(f"{where}delegation not recognized as stated")
+    return options
+
+
+def run_case(markets: Mapping[str, ShoppingTools], case: Mapping[str, Any]) -> CaseResult:
+    """Say every turn of the case in one new conversation; an exception is a traceback."""
+    turns = turns_of(case)
+    catalog = str(case.get("catalog", "seed"))
+    result = CaseResult(str(case["id"]), str(case.get("kind", "")), True, "", catalog=catalog)
+    result.turns = len(turns)
+    result.chinese = any("\u4e00" <= ch <= "\u9fff" for ch in turns[0]["text"])
+    shown: list[list[dict[str, Any]]] = []
+    try:
+        conversation = Conversation(markets[catalog])
+        for number, spec in enumerate(turns, start=1):
+            turn = conversation.say(spec["text"])
+            result.outcome = outcome_of(turn)
+            label = number if len(turns) > 1 else 0
+            shown.append(_check_turn(result, label, spec, turn, shown))
+    except Exception as e:  # any escape from the assistant is what is counted
+        result.traceback = "".join(traceback.format_exception_only(e)).strip()
+    result.ok = not (result.failures or result.violations or result.wrong or result.traceback)
     return result
 
 
-@dataclass
-class Report:
-    results: list[CaseResult]
-
-    @property
-    def success_rate(self) -> float:
-        return sum(r.ok for r in self.results) / max(1, len(self.results))
-
-    @property
-    def violations(self) -> int:
-        return sum(len(r.violations) for r in self.results)
-
-    def markdown(self, robustness: tuple[int, int, int] | None = None) -> str:
-        kinds = Counter(r.kind for r in self.results)
-        passed = Counter(r.kind for r in self.results if r.ok)
-        rows = "\n".join(f"| {kind} | {kinds[kind]} | {passed[kind]} |" for kind in sorted(kinds))
-        failing = (
-            "\n".join(
-                f"- `{r.case_id}`: {'; '.join(r.failures + r.violations)}"
-                for r in self.results
-                if not r.ok
-            )
-            or "- none"
-        )
-        text = (
-            "# Assistant evaluation\n\n"
-            "Shopping requests in English and Chinese with their expected outcome as constraints "
-            "(not exact products), run through the deterministic assistant (no model) against the "
-            "seeded marketplace over the real protocols. Reproduce with:\n\n"
-            "    python -m trustcart.bench.assistant_eval \\\n"
-            "        --cases tests/assistant/eval_cases/cases.jsonl \\\n"
-            "        --wands ../shared/data/wands/query.csv --out docs/assistant-eval.md\n\n"
-            "(`tests/assistant/test_eval.py` runs the same and fails below the targets.)\n\n"
-            f"| figure | value | target |\n|---|---|---|\n"
-            f"| cases | {len(self.results)} | ≥ 150 |\n"
-            f"| success rate | {self.success_rate:.1%} | ≥ 90 % |\n"
-            f"| constraint violations in options shown | {self.violations} | 0 |\n\n"
-            f"| kind | cases | succeeded |\n|---|---|---|\n{rows}\n\n"
-            f"## Cases that did not succeed\n\n{failing}\n"
-        )
-        if robustness is not None:
-            total, intents, questions = robustness
-            text += (
-                "\n## Robustness: WANDS furniture queries\n\n"
-                f"{total} real queries from a furniture store (`shared/data/wands/query.csv`), "
-                "none of which the marketplace sells: every one must yield an intent or a "
-                f"question, never an error. Intents: {intents}; questions: {questions}; "
-                f"errors: {total - intents - questions}.\n"
-            )
-        return text
-
-
-def run_eval(tools: ShoppingTools, cases: Iterable[dict[str, Any]]) -> Report:
-    return Report([run_case(tools, case) for case in cases])
+def run_eval(
+    markets: Mapping[str, ShoppingTools] | ShoppingTools, cases: Iterable[Mapping[str, Any]]
+) -> Report:
+    """Run every case; ``markets`` maps a catalog name to its tools (one: the seed's)."""
+    by_catalog = {"seed": markets} if isinstance(markets, ShoppingTools) else markets
+    started = time.monotonic()
+    results = [run_case(by_catalog, case) for case in cases]
+    return Report(results, seconds=time.monotonic() - started)
 
 
 def wands_robustness(tools: ShoppingTools, queries: Sequence[str]) -> tuple[int, int, int]:
@@ -204,6 +165,8 @@ def read_wands(path: Path) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from trustcart.bench.assistant_eval_catalog import build_generated_store
+    from trustcart.core.clock import SystemClock
     from trustcart.core.home import default_database_url, trustcart_home
     from trustcart.local.market import local_market
 
@@ -213,19 +176,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--wands", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument("--machine", default="", help="Said in the report, e.g. '2 cores'.")
+    parser.add_argument("--date", default="", help="Said in the report (default: today).")
     args = parser.parse_args(argv)
     home = trustcart_home()
-    with local_market(home, default_database_url(home)) as (tools, _deployment):
-        report = run_eval(tools, load_cases(args.cases))
-        robustness = wands_robustness(tools, read_wands(args.wands)) if args.wands else None
+    cases = load_cases(args.cases)
+    with tempfile.TemporaryDirectory(prefix="trustcart-eval-") as folder:
+        generated_home = Path(folder)
+        url = build_generated_store(generated_home, SystemClock().now())
+        with (
+            local_market(home, default_database_url(home)) as (tools, _deployment),
+            local_market(generated_home, url) as (generated, _generated_deployment),
+        ):
+            report = run_eval({"seed": tools, "generated": generated}, cases)
+            robustness = wands_robustness(tools, read_wands(args.wands)) if args.wands else None
+    report.machine = args.machine
+    report.date = args.date or SystemClock().now().date().isoformat()
     text = report.markdown(robustness)
     if args.out:
         args.out.write_text(text, encoding="utf-8")
-    print(  # noqa: T201
-        f"{len(report.results)} cases, success {report.success_rate:.1%}, "
-        f"violations {report.violations}"
-    )
-    return 0 if report.success_rate >= 0.9 and report.violations == 0 else 1
+    print(report.summary())  # noqa: T201
+    return 0 if report.meets_targets else 1
 
 
 if __name__ == "__main__":

@@ -5,7 +5,11 @@ drinks 12-40 CNY near West Lake, clothes 40-200 CNY, nothing above those familie
 """
 
 import json
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from more_cases import dialogue_cases, generated_cases
 
 DRINKS = [
     ("pearl milk tea", "珍珠奶茶"),
@@ -252,6 +256,11 @@ for text, constraints in [
     ),
 ]:
     add("preferences", text, "options", **constraints)
+for kind, turns in dialogue_cases():
+    cases.append({"id": f"{kind}-{len(cases) + 1:03d}", "kind": kind, "turns": turns})
+for kind, turns in generated_cases():
+    case = {"id": f"{kind}-{len(cases) + 1:03d}", "kind": kind, "catalog": "generated"}
+    cases.append({**case, **(turns[0] if len(turns) == 1 else {"turns": turns})})
 Path(__file__).with_name("cases.jsonl").write_text(
     "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in cases), encoding="utf-8"
 )
