@@ -18,6 +18,7 @@ everything over HTTP only.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -132,10 +133,16 @@ def build(db: Database, home: Path, endpoints: Endpoints, clock: Clock | None = 
             status_key,
         )
 
+    def delegator_key(identity: str, kid: str, now: datetime) -> PublicKey | None:
+        # The key directory is the authority on which keys speak for a person.
+        entry = usable_key(directory, kid, now, roles=("delegator",))
+        return entry.public_key if entry is not None and entry.party_id == identity else None
+
     status = DelegationService(
         db,
         status_key=status_key,
         clock=clock,
+        delegator_keys=delegator_key,
         agent_keys=lambda agent_id: (
             {keys.get("agent").kid: keys.get("agent").public} if agent_id == AGENT_ID else {}
         ),
