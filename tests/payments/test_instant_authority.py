@@ -66,13 +66,13 @@ def world(db: Database, clock: FixedClock) -> World:
     return make_world(db, clock, **instant_terms())
 
 
-def refused(world: World, body: dict[str, Any]) -> str | None:
+def refused(world: World, body: dict[str, Any]) -> str:
     """Pay ``body``; assert nothing at all changed; return the refusal's code."""
     before = world.snapshot()
     outcome = world.pay(body)
     assert not outcome.ok, outcome.body
     assert world.snapshot() == before
-    return outcome.code
+    return str(outcome.code)
 
 
 def test_the_approved_cart_is_paid(world: World) -> None:
@@ -208,7 +208,12 @@ MERCHANT_KEY = SigningKey.from_jwk(
 )
 MERCHANTS = InMemoryKeyDirectory()
 MERCHANTS.register(MERCHANT_KEY.public, party_id=MERCHANT, role="merchant")
-APPROVED = {"out_trade_no": "ord_1", "unit_price": "18.00", "quantity": 1, "lock_minutes": 15}
+APPROVED: dict[str, Any] = {
+    "out_trade_no": "ord_1",
+    "unit_price": "18.00",
+    "quantity": 1,
+    "lock_minutes": 15,
+}
 
 
 @given(
@@ -223,7 +228,7 @@ def test_an_approval_fits_exactly_one_cart(
     """Any cart that differs from the approved one in order, price, quantity or even its lock
     time (so its digest) is refused with the approval of the first."""
     approval = sign_approval(alice_key(), sign_cart(MERCHANT_KEY, T0, **APPROVED), T0)
-    terms = {
+    terms: dict[str, Any] = {
         "out_trade_no": out_trade_no,
         "unit_price": unit_price,
         "quantity": quantity,
