@@ -161,7 +161,7 @@ def test_created_in_the_future(
     response = call(
         build_app(directory, clock), agent_key, client_clock, "POST", "/orders", json={}
     )
-    assert_problem(response, 401, "signature-invalid")
+    assert_problem(response, 401, "signature-expired")  # docs/errors.md: "in the future"
 
 
 def _signed_request(

@@ -127,7 +127,7 @@ def test_deep_jws_inside_a_body_is_an_invalid_token(deployment: Deployment) -> N
     deep = ("[" * 5000 + "]" * 5000).encode()
     status = TestClient(deployment.apps["status"], raise_server_exceptions=False)
     for token in (_token(deep, b"{}"), _token(b'{"alg":"EdDSA"}', deep)):
-        registered = status.post("/delegations", json={"iac": token, "delegator_jwk": {}})
+        registered = status.post("/delegations", json={"iac": token, "proof": token})
         _assert_problem(registered, 400)
         moved = status.post("/delegations/dlg_x/transitions", json={"request": token})
         _assert_problem(moved, 400)
@@ -201,7 +201,7 @@ _bodies = st.one_of(
         {},
         optional={
             "iac": _tokenish,
-            "delegator_jwk": _json_values,
+            "proof": _tokenish,
             "request": _tokenish,
             "binding": _tokenish,
             "record": _tokenish,

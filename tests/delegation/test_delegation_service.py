@@ -8,6 +8,7 @@ import pytest
 
 from tests.helpers.clock import T0
 from tests.helpers.delegation import alice_key, make_iac
+from tests.helpers.registration import delegator_keys, directory_with_delegator, register
 from trustcart.core.clock import FixedClock
 from trustcart.core.problem import ProblemError
 from trustcart.crypto.keys import SigningKey
@@ -37,10 +38,11 @@ def service(db: Database, clock: FixedClock, events: list[Any]) -> DelegationSer
         db,
         status_key=STATUS_KEY,
         clock=clock,
+        delegator_keys=delegator_keys(directory_with_delegator(alice_key())),
         agent_keys=lambda agent_id: {AGENT_KEY.kid: AGENT_KEY.public},
         events=lambda kind, chain, body: events.append((kind, chain, body)),
     )
-    svc.register(make_iac(T0).token, alice_key().public.to_jwk())
+    register(svc, make_iac(T0), alice_key(), clock.now())
     return svc
 
 
@@ -119,11 +121,14 @@ def test_expires_at_validity_end(
         service.apply(_request(Transition.RESUME, clock))
 
 
-def test_register_refuses_bad_or_duplicate(service: DelegationService) -> None:
-    with pytest.raises(ProblemError):
-        service.register(make_iac(T0).token, alice_key().public.to_jwk())  # duplicate id
-    with pytest.raises(ProblemError):
-        service.register(make_iac(T0).token, SigningKey.generate().public.to_jwk())  # wrong key
+def test_register_refuses_bad_or_duplicate(service: DelegationService, clock: FixedClock) -> None:
+    with pytest.raises(ProblemError) as duplicate:
+        register(service, make_iac(T0), alice_key(), clock.now())  # duplicate id
+    assert (duplicate.value.code, duplicate.value.status) == ("iac-invalid", 409)
+    stranger = SigningKey.generate()
+    with pytest.raises(ProblemError) as foreign:
+        register(service, make_iac(T0, key=stranger), stranger, clock.now())  # not Alice's key
+    assert foreign.value.code == "delegator-key-unknown"
     with pytest.raises(ProblemError) as caught:
         service.status("dlg_unknown")
     assert caught.value.status == 404

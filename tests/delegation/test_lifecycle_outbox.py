@@ -9,6 +9,7 @@ import pytest
 
 from tests.helpers.clock import T0
 from tests.helpers.delegation import alice_key, make_iac
+from tests.helpers.registration import delegator_keys, directory_with_delegator, register
 from trustcart.core.clock import FixedClock
 from trustcart.core.problem import ProblemError
 from trustcart.crypto.keys import SigningKey
@@ -28,9 +29,13 @@ STATUS = Participant("status", "status:trustcart", STATUS_KEY.kid)
 @pytest.fixture
 def service(db: Database, clock: FixedClock) -> DelegationService:
     svc = DelegationService(
-        db, status_key=STATUS_KEY, clock=clock, staged_events=EventOutbox(STATUS, STATUS_KEY)
+        db,
+        status_key=STATUS_KEY,
+        clock=clock,
+        staged_events=EventOutbox(STATUS, STATUS_KEY),
+        delegator_keys=delegator_keys(directory_with_delegator(alice_key())),
     )
-    svc.register(make_iac(T0).token, alice_key().public.to_jwk())
+    register(svc, make_iac(T0), alice_key(), clock.now())
     return svc
 
 

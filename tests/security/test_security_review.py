@@ -26,6 +26,7 @@ from tests.helpers.clock import T0
 from tests.helpers.delegation import alice_key
 from tests.helpers.delegation import make_iac as make_delegation_iac
 from tests.helpers.payments import World, make_world
+from tests.helpers.registration import delegator_keys, directory_with_delegator, register
 from trustcart.core.clock import FixedClock
 from trustcart.core.errors import MoneyError
 from trustcart.core.money import Money
@@ -74,8 +75,13 @@ DISGUISED_ALCOHOL = [
 
 @pytest.fixture
 def status_service(db: Database, clock: FixedClock) -> DelegationService:
-    service = DelegationService(db, status_key=STATUS_KEY, clock=clock)
-    service.register(make_delegation_iac(T0).token, alice_key().public.to_jwk())
+    service = DelegationService(
+        db,
+        status_key=STATUS_KEY,
+        clock=clock,
+        delegator_keys=delegator_keys(directory_with_delegator(alice_key())),
+    )
+    register(service, make_delegation_iac(T0), alice_key(), clock.now())
     return service
 
 

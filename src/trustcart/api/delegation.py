@@ -1,14 +1,16 @@
 """HTTP shell of the status service (ADD-IAC-LCM).
 
-    POST /delegations                        {"iac": "<jws>", "delegator_jwk": {...}} -> 201
+    POST /delegations                        {"iac": "<jws>", "proof": "<act-iac-registration+jwt>"}
+                                             -> 201 (the delegator's key, in the key directory,
+                                             signed both; the proof is fresh and single use)
     GET  /delegations/{id}/status            {"status": "<act-iac-status+jwt>"}
     POST /delegations/{id}/transitions       {"request": "<act-iac-transition+jwt>"}
     GET  /.well-known/jwks.json              the status-signing key
 
-Database work runs in the thread pool, never on the event loop. Transition requests
-authenticate themselves (a JWS by the delegator or the agent), so these
-routes need no RFC 9421 signature; registration is idempotent only in the sense that a second
-registration of the same delegation_id is refused (409).
+Database work runs in the thread pool, never on the event loop. Registrations and transition
+requests authenticate themselves (JWS by the delegator or the agent, checked against the key
+directory), so these routes need no RFC 9421 signature; a second registration of the same
+delegation_id is refused (409), a replayed one (401).
 """
 
 from __future__ import annotations
@@ -43,11 +45,12 @@ def create_delegation_app(service: DelegationService) -> FastAPI:
 
     @app.post("/delegations", status_code=201, **contract.REGISTER.route())
     async def register(request: Request) -> dict[str, Any]:
+        # The published schema is closed: a key sent along (the old ``delegator_jwk``) would
+        # prove nothing (the key directory says which keys are the delegator's), so it is
+        # refused rather than ignored.
         body = contract.REGISTER.check(await read_json_object(request))
-        jwk = body.get("delegator_jwk")
-        if not isinstance(jwk, dict):
-            raise ProblemError(CommonProblem.INVALID_REQUEST, 400, "'delegator_jwk' must be a JWK")
-        iac = await run_in_threadpool(service.register, _string(body, "iac"), jwk)
+        iac_token, proof = _string(body, "iac"), _string(body, "proof")
+        iac = await run_in_threadpool(service.register, iac_token, proof)
         return {"delegation_id": iac.delegation_id, "status": "Active"}
 
     @app.get("/delegations/{delegation_id}/status", **contract.STATUS.route())

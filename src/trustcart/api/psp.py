@@ -10,7 +10,9 @@
     GET  /.well-known/jwks.json    the PSP's receipt-signing key
 
 Answers that were stored under an idempotency key are replayed byte for byte with
-``Idempotent-Replayed: true``. Refusals are problem+json with a ``PaymentProblem`` code.
+``Idempotent-Replayed: true``. Refusals are problem+json with a ``PaymentProblem`` code; a
+payment held during a status outage (``payment-held``, 503) carries ``Retry-After``: retry
+the same request under the same key.
 The service is synchronous (database), so it runs in the thread pool, not on the event loop.
 """
 
@@ -57,7 +59,10 @@ def _idempotency_key(request: Request) -> str:
 
 
 def _render(outcome: PaymentOutcome) -> JSONResponse:
-    headers = {REPLAYED_HEADER: "true"} if outcome.replayed else None
+    headers = {REPLAYED_HEADER: "true"} if outcome.replayed else {}
+    retry_after = outcome.body.get("retry_after")
+    if not outcome.ok and type(retry_after) is int:  # payment-held: when a retry is worthwhile
+        headers["Retry-After"] = str(retry_after)
     media_type = "application/json" if outcome.ok else PROBLEM_CONTENT_TYPE
     return JSONResponse(
         outcome.body, status_code=outcome.status, headers=headers, media_type=media_type

@@ -62,6 +62,11 @@ REFUSALS: dict[str, tuple[str, str]] = {
         "这不是您要的商品（种类、尺码、颜色或单价不符）",
     ),
     # the buyer agent
+    "payment-held": (
+        "the payment is on hold: the authorization's status could not be confirmed just now; "
+        "nothing was charged, try again shortly",
+        "付款暂缓：暂时无法确认授权状态，未扣款，请稍后再试",
+    ),
     "status-unavailable": (
         "the authorization's status could not be checked, so nothing was paid",
         "无法确认授权状态，为安全起见没有付款",
@@ -95,6 +100,10 @@ REFUSALS: dict[str, tuple[str, str]] = {
     "bad-answer": ("a service answered something unreadable", "某个服务返回了无法理解的内容"),
     # credential status
     "iac-invalid": ("the authorization does not verify", "授权凭证验证失败"),
+    "delegator-key-unknown": (
+        "the authorization is not signed by a key registered as yours",
+        "授权凭证不是用登记在您名下的密钥签署的",
+    ),
     "iac-suspended": ("this authorization is suspended", "这项授权已被暂停"),
     "iac-revoked": ("this authorization was revoked", "这项授权已被撤销"),
     "iac-expired": ("this authorization has expired", "这项授权已过期"),

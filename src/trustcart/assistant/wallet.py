@@ -32,6 +32,7 @@ from trustcart.crypto.keys import PublicKey, SigningKey
 from trustcart.delegation.iac import IAC, issue_iac
 from trustcart.delegation.isr import ISR
 from trustcart.delegation.lifecycle import Actor, Transition, sign_transition_request
+from trustcart.delegation.registration import iac_digest, sign_registration_proof
 from trustcart.trust.events import Chain, EventType, Participant
 from trustcart.trust.recorder import EventRecorder
 
@@ -96,11 +97,12 @@ class Wallet:
             now=self._clock.now(),
             status_url=f"{self._status_base}/delegations/{delegation_id}/status",
         )
-        self._post(
-            self._status,
-            "/delegations",
-            {"iac": iac.token, "delegator_jwk": self.key.public.to_jwk()},
+        # Proof that this wallet holds the key, now, for this IAC (the status service finds
+        # the key itself in its key directory).
+        proof = sign_registration_proof(
+            delegation_id, iac_digest(iac.token), key=self.key, now=self._clock.now()
         )
+        self._post(self._status, "/delegations", {"iac": iac.token, "proof": proof})
         if self._events is not None:
             # The delegator issued the credential, so the delegator's key attests it.
             self._events(

@@ -7,6 +7,7 @@ names in one place keeps signer and verifier in step.
 IAC_TYP = "act-iac+jwt"
 STATUS_TYP = "act-iac-status+jwt"
 TRANSITION_TYP = "act-iac-transition+jwt"
+REGISTRATION_TYP = "act-iac-registration+jwt"
 CART_TYP = "act-cart+jwt"
 APPROVAL_TYP = "act-payment-approval+jwt"
 BINDING_TYP = "act-payment-binding+jwt"

@@ -45,3 +45,4 @@ class DelegationProblem(StrEnum):
     UNKNOWN_DELEGATION = "unknown-delegation"
     STATUS_UNAVAILABLE = "status-unavailable"
     NOT_AUTHORIZED = "not-authorized"
+    DELEGATOR_KEY_UNKNOWN = "delegator-key-unknown"

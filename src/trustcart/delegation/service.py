@@ -1,9 +1,12 @@
 """The status service (ADD-IAC-LCM): registers credentials, applies lifecycle transitions,
 answers signed status, and reports each change as an attestation event.
 
+A credential is registered only when its delegator's own key, as the key directory knows it,
+signed it and proves possession now (``registration``; single use, like transitions).
 Who may cause a transition is decided by the transition table in ``lifecycle``; *that* the
-caller is who it claims is proved by a JWS (``typ: act-iac-transition+jwt``) signed by the
-delegator's key (principal) or by the agent's key (agent, revocation only), verified here.
+caller is who it claims is proved by a JWS (``typ: act-iac-transition+jwt``) signed by a key
+the directory holds for the delegator (principal) or by the agent's key (agent, revocation
+only), verified here: a delegator key revoked in the directory moves nothing any more.
 A transition request is fresh for five minutes and accepted once (replay cache).
 Expiry needs no request: any read at or after ``validity_end_time`` moves the credential to
 Expired first (and records it), so a stale Active is never served.
@@ -27,8 +30,8 @@ from sqlalchemy import select
 from trustcart.core.clock import Clock, parse_instant
 from trustcart.core.errors import ValidationError
 from trustcart.core.problem import ProblemError
-from trustcart.core.typs import TRANSITION_TYP
-from trustcart.crypto.errors import InvalidSignature, KeyFormatError
+from trustcart.core.typs import REGISTRATION_TYP, TRANSITION_TYP
+from trustcart.crypto.errors import InvalidSignature
 from trustcart.crypto.jcs import jcs_digest
 from trustcart.crypto.jws import verify_compact
 from trustcart.crypto.keys import PublicKey, SigningKey
@@ -46,6 +49,11 @@ from trustcart.delegation.lifecycle import (
     CredentialStatus,
     Transition,
     next_status,
+)
+from trustcart.delegation.registration import (
+    REGISTRATION_MAX_AGE,
+    DelegatorKeys,
+    verify_registration,
 )
 from trustcart.delegation.status import StatusAttestation, sign_status
 from trustcart.store.db import Database
@@ -91,12 +99,15 @@ class DelegationService:
         *,
         status_key: SigningKey,
         clock: Clock,
+        delegator_keys: DelegatorKeys,
         agent_keys: Callable[[str], Mapping[str, PublicKey]] | None = None,
         events: EventSink | None = None,
         replay_cache: NonceCache | None = None,
         staged_events: StagedEvents | None = None,
     ) -> None:
+        """``delegator_keys`` answers, from the key directory, which keys speak for a person."""
         self._db = db
+        self._delegator_keys = delegator_keys
         # Shared by every process on this database, like the RFC 9421 nonce cache.
         self._replays: NonceCache = replay_cache or SqlNonceCache(db)
         self._status_key = status_key
@@ -111,14 +122,24 @@ class DelegationService:
 
     # -- registration ----------------------------------------------------------------------
 
-    def register(self, token: str, delegator_jwk: Mapping[str, Any]) -> IAC:
-        """Register an IAC signed by ``delegator_jwk``; it starts Active."""
-        try:
-            key = PublicKey.from_jwk(delegator_jwk)
-            iac = verify_iac(token, {key.kid: key})
-        except (InvalidSignature, KeyFormatError, ValidationError) as e:  # a bad JWK too
-            raise ProblemError(DelegationProblem.IAC_INVALID, 400, "IAC does not verify") from e
+    def register(self, token: str, proof: str) -> IAC:
+        """Register an IAC signed by a delegator key of its ``delegator_identity`` (key
+        directory) with that key's fresh, single-use ``proof`` of possession; it starts Active.
+
+        Every refusal registers nothing (``registration`` lists the checks and codes).
+        """
         now = self._clock.now()
+        checked = verify_registration(token, proof, self._delegator_keys, now)
+        iac, key = checked.iac, checked.key
+        if self._replays.seen_or_add(
+            f"{REGISTRATION_TYP}:{key.kid}",
+            checked.proof_digest,
+            checked.requested_at + REGISTRATION_MAX_AGE + _REPLAY_MARGIN,
+            now,
+        ):
+            raise ProblemError(
+                DelegationProblem.NOT_AUTHORIZED, 401, "this registration was already used"
+            )
         with self._db.transaction() as session:
             if session.get(DelegationRow, iac.delegation_id) is not None:
                 raise ProblemError(
@@ -180,7 +201,7 @@ class DelegationService:
             with self._db.transaction() as session:
                 row = self._locked(session, claimed["delegation_id"])
                 actor = Actor(claimed["actor"])
-                keys = self._keys_for(row, actor)
+                keys = self._keys_for(row, actor, now)
             verified = verify_compact(request_token, keys, typ=TRANSITION_TYP)
             payload = verified.payload
             transition = Transition(payload["transition"])
@@ -257,10 +278,14 @@ class DelegationService:
         assert isinstance(row, DelegationRow)
         return row
 
-    def _keys_for(self, row: DelegationRow, actor: Actor) -> Mapping[str, PublicKey]:
+    def _keys_for(
+        self, row: DelegationRow, actor: Actor, now: datetime
+    ) -> Mapping[str, PublicKey] | Callable[[str], PublicKey | None]:
         if actor is Actor.PRINCIPAL:
-            key = PublicKey.from_jwk(json.loads(row.delegator_jwk))
-            return {key.kid: key}
+            # The directory's keys for this person now: a revoked key is refused, a rotated
+            # one accepted.
+            identity = row.delegator_identity
+            return lambda kid: self._delegator_keys(identity, kid, now)
         if actor is Actor.AGENT:
             return self._agent_keys(row.agent_id)
         raise InvalidCredential(f"{actor} cannot send transition requests")

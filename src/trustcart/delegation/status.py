@@ -9,14 +9,19 @@ use*, and revocation takes effect within one TTL instead of one list publication
 Caching and outage (ACT: "query status_reference before deciding; the last good result may be
 used temporarily during an outage"): a checker asks every time; only when the endpoint cannot
 be reached or answers anything unverifiable does it reuse the last Active attestation, and only
-until its ``valid_until`` (TTL 60 s). Past that, ``StatusUnavailable`` is raised and payment is
-refused: fail closed. A non-Active answer is never replaced by a cached Active one.
+until its ``valid_until`` (TTL 60 s), marked ``from_cache``. Past that, ``StatusUnavailable``
+is raised: fail closed. A non-Active answer is never replaced by a cached Active one.
+
+A cached answer cannot show a revocation made during the outage, so what it may be used for is
+the verifier's policy: the payment provider never pays on one (it holds the payment,
+``payments.payment_admission``); the agent's own pre-check may proceed on it, because the PSP
+asks again.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -46,6 +51,9 @@ class StatusAttestation:
     checked_at: datetime
     valid_until: datetime
     token: str
+    # How this copy was obtained, not part of the signed payload: True when a checker answered
+    # from its cache because the status service could not be reached (an outage).
+    from_cache: bool = False
 
     def fresh_at(self, now: datetime) -> bool:
         return self.checked_at - STATUS_CLOCK_SKEW <= now <= self.valid_until
@@ -137,7 +145,7 @@ class HttpStatusChecker:
         except (httpx.HTTPError, ValueError, KeyError, TypeError, InvalidSignature) as e:
             cached = self._cache.get(iac.delegation_id)
             if cached is not None and cached.fresh_at(now) and self._still_trusted(cached):
-                return cached  # outage: the last good result, until its valid_until
+                return replace(cached, from_cache=True)  # outage: the last good result
             raise StatusUnavailable(f"status of {iac.delegation_id} unavailable: {e!r}") from e
         if not attestation.fresh_at(now):
             raise StatusUnavailable("status attestation is not fresh")

@@ -22,6 +22,7 @@ scheduler that runs the relay and the hold and credential expiry beside the serv
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -136,10 +137,17 @@ def build(
         if in_process_log
         else HttpLogTransport(log_client)
     )
+
+    def delegator_key(identity: str, kid: str, now: datetime) -> PublicKey | None:
+        # The key directory is the authority on which keys speak for a person.
+        entry = usable_key(directory, kid, now, roles=("delegator",))
+        return entry.public_key if entry is not None and entry.party_id == identity else None
+
     status = DelegationService(
         db,
         status_key=keys.get("status"),
         clock=clock,
+        delegator_keys=delegator_key,
         agent_keys=lambda agent_id: (
             {keys.get("agent").kid: keys.get("agent").public} if agent_id == AGENT_ID else {}
         ),

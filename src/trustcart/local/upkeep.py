@@ -133,6 +133,9 @@ def build_upkeep(
             status_key=keys.get("status"),
             clock=clock,
             staged_events=parties.status_events(keys),
+            # The sweep only expires credentials; it registers none, so no key speaks for
+            # anyone here (a registration through this service would be refused).
+            delegator_keys=lambda identity, kid, now: None,
         )
         yield Upkeep(
             relay,

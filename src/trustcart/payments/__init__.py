@@ -10,6 +10,8 @@ budget        per-delegation cumulative spend, written only by PSP successes
 idempotency   Stripe-style idempotency keys
 modes         the agent's payment request (L1 instant, L2 delegated)
 checks        pure checks: cart, approval, binding request, status, constraints
+levels        which payment levels an IAC allows (a SPECIFIED IAC pays only in L1)
+holds         a payment on a cached status is held, never paid (``payment-held``)
 receipts      PSP-signed payment receipts
 refunds       reversing entries, never more than paid
 notices       payment notices to merchants (outbox + notifier)

@@ -72,6 +72,7 @@ class PaymentProblem(StrEnum):
     IAC_EXPIRED = "iac-expired"
     IAC_NOT_YET_VALID = "iac-not-yet-valid"
     STATUS_UNAVAILABLE = "status-unavailable"
+    PAYMENT_HELD = "payment-held"
     INSUFFICIENT_FUNDS = "insufficient-funds"
     ALREADY_PAID = "already-paid"
     IDEMPOTENCY_KEY_MISSING = "idempotency-key-missing"
@@ -92,7 +93,7 @@ PAYMENT_PROBLEM_STATUS: dict[PaymentProblem, int] = {
     _P.TOKEN_AGENT_MISMATCH: 403,
     _P.TOKEN_DELEGATION_MISMATCH: 403,
     _P.BINDING_REFUSED: 403,
-    _P.UNKNOWN_ACCOUNT: 403,
+    _P.UNKNOWN_ACCOUNT: 404,
     _P.APPROVAL_MISSING: 403,
     _P.APPROVAL_INVALID: 403,
     _P.APPROVAL_MISMATCH: 403,
@@ -115,6 +116,7 @@ PAYMENT_PROBLEM_STATUS: dict[PaymentProblem, int] = {
     _P.IAC_EXPIRED: 403,
     _P.IAC_NOT_YET_VALID: 403,
     _P.STATUS_UNAVAILABLE: 503,
+    _P.PAYMENT_HELD: 503,
     _P.INSUFFICIENT_FUNDS: 402,
     _P.ALREADY_PAID: 409,
     _P.IDEMPOTENCY_CONFLICT: 422,

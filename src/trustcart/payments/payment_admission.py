@@ -4,12 +4,14 @@ ACT DEL order: replay, signature, IAC signature/state/delegate, limits, semantic
 the HTTP signature are checked by the shell (nonce cache, RFC 9421) and by the idempotency key;
 here the signed party must equal the token's and the IAC's agent, the token must be live and
 bound to this very IAC, the IAC must verify with the account's registered delegator key, be in
-its window and be Active *now* (status service, fail closed: an unreachable status service is
+its window, allow the payment's level (``levels``: a SPECIFIED IAC pays only in L1) and be
+Active *now* (status service, fail closed: an unreachable status service is
 ``status-unavailable``), the merchant-signed cart must verify and belong to this delegation,
 the amount (when sent) must be the cart's total, and in L1 the delegator's approval must name
-exactly this cart; L2 needs a credential the user confirmed. The constraints and the token's
-own limits are pre-checked against the spend read here; ``payment_commit`` checks them again
-under lock. The result is a ``CheckedPayment``: what phase 2 may rely on.
+exactly this cart. The constraints and the token's own limits are pre-checked against the
+spend read here; ``payment_commit`` checks them again under lock. A payment that passes all
+of this on a *cached* status (the status service unreachable) is held, not paid
+(``payment-held``, ``holds``). The result is a ``CheckedPayment``: what phase 2 may rely on.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ from trustcart.crypto.jcs import jcs_digest
 from trustcart.delegation.constraints import PurchaseFacts, SpendSoFar, evaluate_purchase
 from trustcart.delegation.errors import StatusUnavailable
 from trustcart.delegation.iac import IAC
-from trustcart.delegation.status import StatusChecker
-from trustcart.payments import budget, checks, tokens
+from trustcart.delegation.status import StatusAttestation, StatusChecker
+from trustcart.payments import budget, checks, holds, levels, tokens
 from trustcart.payments.accounts import Account, get_account
 from trustcart.payments.errors import PaymentProblem, PaymentRefused
 from trustcart.payments.modes import parse_payment_request
@@ -34,8 +36,8 @@ from trustcart.trust.directory import KeyDirectory
 
 _P = PaymentProblem
 
-# The status check: refuse unless the credential is Active now; the signed status relied on.
-StatusCheck = Callable[[IAC, datetime], str]
+# The status check: refuse unless the credential is Active now; the attestation relied on.
+StatusCheck = Callable[[IAC, datetime], StatusAttestation]
 
 
 @dataclass(frozen=True)
@@ -71,14 +73,15 @@ class CheckedPayment:
             raise PaymentRefused(_P.OVER_BUDGET, "above the token's total limit")
 
 
-def check_credential_status(status: StatusChecker, iac: IAC, now: datetime) -> str:
-    """Refuse unless the credential is Active now; return the signed status relied on."""
+def check_credential_status(status: StatusChecker, iac: IAC, now: datetime) -> StatusAttestation:
+    """Refuse unless the credential is Active now; return the attestation relied on (which
+    may be the checker's cached one: ``check_payment`` does not pay on that, see ``holds``)."""
     try:
         attestation = status.check(iac, now)
     except StatusUnavailable as e:
         raise PaymentRefused(_P.STATUS_UNAVAILABLE, "credential status unavailable") from e
     checks.check_status(attestation, iac, now)
-    return attestation.token
+    return attestation
 
 
 def check_payment(
@@ -115,7 +118,10 @@ def check_payment(
             _P.TOKEN_DELEGATION_MISMATCH, "the token is bound to another delegation"
         )
     checks.check_window(iac, now)
-    status_token = check_status(iac, now)
+    # The IAC's signed terms say at which levels it pays (``levels``): a SPECIFIED one only
+    # with the person's approval of this very cart, so it cannot pay any other.
+    levels.check_level(request.mode, iac)
+    status = check_status(iac, now)
     cart = checks.verify_cart(request.cart, directory, psp_id=psp_id, now=now)
     checks.check_cart_against(cart, iac, now)
     if request.amount is not None and request.amount != cart.total:
@@ -124,9 +130,10 @@ def check_payment(
         if request.approval is None:
             raise PaymentRefused(_P.APPROVAL_MISSING, "L1 needs the delegator's approval")
         checks.verify_approval(request.approval, account.delegator_key, cart, now)
-    elif iac.user_confirmation_method is None:
-        # L2 pays without asking; only a credential the user confirmed may allow that.
-        raise PaymentRefused(_P.MODE_NOT_ALLOWED, "this IAC does not allow delegated pay")
-    checked = CheckedPayment(request.mode, token, account, iac, cart, status_token)
+    checked = CheckedPayment(request.mode, token, account, iac, cart, status.token)
     checked.check_limits(spent, now)  # early answer; re-checked under lock
+    if status.from_cache:
+        # Everything else holds, but the status service could not be asked: a revocation made
+        # during the outage would not show. Never pay on that; hold (``holds``).
+        raise holds.held_for_status(status, delegation_id=iac.delegation_id, now=now)
     return checked

@@ -8,7 +8,6 @@ trustcart reads); the rest of each body is as the service parses it.
 from __future__ import annotations
 
 from trustcart.api.openapi.vocabulary import (
-    JWK,
     JWKS,
     JWS,
     NON_EMPTY,
@@ -35,12 +34,15 @@ REGISTER = Operation(
         obj(
             {
                 "iac": {**_TOKEN, "description": "the IAC (typ act-iac+jwt), compact JWS"},
-                "delegator_jwk": {**JWK, "description": "the delegator's public key"},
+                "proof": {
+                    **_TOKEN,
+                    "description": "proof of possession (typ act-iac-registration+jwt) by the "
+                    "IAC's key over {delegation_id, iac_digest, requested_at, nonce}",
+                },
             },
-            ("iac", "delegator_jwk"),
-            closed=False,
+            ("iac", "proof"),
         ),
-        description="the credential and the key that signed it",
+        description="the credential and a fresh, single-use proof by the key that signed it",
     ),
     replies=(
         Reply(
@@ -66,7 +68,11 @@ REGISTER = Operation(
         ),
     ),
     problems={
-        400: "iac-invalid (the IAC does not verify with delegator_jwk, or is malformed)",
+        400: "iac-invalid (the IAC does not verify, is malformed or names another delegator)",
+        401: "not-authorized (the proof of possession is missing, stale, reused or for "
+        "another IAC)",
+        403: "delegator-key-unknown (the IAC's key is not a delegator key of its delegator in "
+        "the key directory)",
         409: "iac-invalid (that delegation_id is already registered)",
     },
 )

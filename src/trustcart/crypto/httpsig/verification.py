@@ -8,7 +8,8 @@ subclasses below (so the HTTP shell can choose a problem code; everyone else cat
 
     InvalidSignature
     ├── SignatureMissing   no Signature / Signature-Input header
-    ├── SignatureExpired   ``expires`` is in the past (beyond the clock skew)
+    ├── SignatureExpired   outside ``created``/``expires``: expired, created in the future
+    │                      (beyond the clock skew), or a lifetime over ``max_lifetime``
     ├── UnknownKey         ``keyid`` does not resolve to a usable key
     ├── NonceReplayed      this (keyid, nonce) was already accepted
     └── DigestMismatch     (trustcart.crypto.digest) body and Content-Digest disagree
@@ -63,7 +64,7 @@ class SignatureMissing(InvalidSignature):
 
 
 class SignatureExpired(InvalidSignature):
-    """The signature's ``expires`` instant has passed."""
+    """The signature is not valid now: expired, created in the future, or too long-lived."""
 
 
 class UnknownKey(InvalidSignature):
@@ -166,12 +167,14 @@ def _check_freshness(
     max_lifetime: timedelta,
     clock_skew: timedelta,
 ) -> None:
+    # Each of these is a signature outside its validity (docs/errors.md: signature-expired),
+    # not a forged one: a client that sees it should fix its clock or its lifetime.
     if created > now + clock_skew:
-        raise InvalidSignature("signature created in the future")
+        raise SignatureExpired("signature created in the future")
     if expires <= created:
-        raise InvalidSignature("signature expires before it was created")
+        raise SignatureExpired("signature expires before it was created")
     if expires - created > max_lifetime:
-        raise InvalidSignature("signature lifetime is longer than allowed")
+        raise SignatureExpired("signature lifetime is longer than allowed")
     if expires < now - clock_skew:
         raise SignatureExpired("signature expired")
 
