@@ -76,6 +76,11 @@ class EmbeddedCatalogIndex:
             self._vectors = _new_vectors(embedder, path)
 
     @property
+    def path(self) -> Path:
+        """The index's folder."""
+        return self._path
+
+    @property
     def embedder(self) -> TextEmbedder:
         """The model the offers' vectors come from."""
         return self._vectors.embedder
@@ -176,6 +181,11 @@ class EmbeddedCatalogIndex:
         """The vectors stored for ``keys`` (for recall measurements and tests)."""
         self._vectors.drain()
         return self._vectors.index.vectors(keys)
+
+    def live_vector_keys(self) -> npt.NDArray[np.int64]:
+        """Keys that have a vector, ascending (for baselines and tests)."""
+        self._vectors.drain()
+        return self._vectors.index.live_keys()
 
     def exact_nearest_many(
         self, vectors: npt.NDArray[np.float32], count: int
