@@ -3,9 +3,9 @@
 At 10M offers a ``dict[str, int]`` from product id to key costs about a gigabyte of Python
 objects; these arrays cost 16 bytes an entry. Strategy: sorted *runs* of (hash, key) pairs,
 searched with ``np.searchsorted`` for a whole batch of strings at once. Each ``add`` appends one
-sorted run; past ``MAX_RUNS`` runs they are merged into one, so a lookup searches a bounded
-number of runs and the merge work stays linear overall (a merge at most every ``MAX_RUNS``
-batches, over arrays of 16 bytes an entry).
+sorted run, and while the newest run is at least half as long as the one before, the two are
+merged (the logarithmic method: O(log N) runs to search, each entry merged O(log N) times; a
+merge of two sorted runs is one stable sort, which numpy's timsort does in linear time).
 
 Rules: a hash may have several keys (two strings with the same 64-bit hash, or one product
 deleted and added again under a new key), so ``candidates`` returns every key stored under the
@@ -24,8 +24,6 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import numpy.typing as npt
-
-MAX_RUNS = 16
 
 Hashes = npt.NDArray[np.uint64]
 Keys = npt.NDArray[np.int64]
@@ -78,8 +76,14 @@ class HashLookup:
         if not len(hashes):
             return
         self._runs.append(_sorted_run(np.asarray(hashes, np.uint64), np.asarray(keys, np.int64)))
-        if len(self._runs) > MAX_RUNS:
-            self.merge()
+        while len(self._runs) > 1 and 2 * len(self._runs[-1][0]) >= len(self._runs[-2][0]):
+            (first_hashes, first_keys), (last_hashes, last_keys) = self._runs[-2:]
+            self._runs[-2:] = [
+                _sorted_run(
+                    np.concatenate((first_hashes, last_hashes)),
+                    np.concatenate((first_keys, last_keys)),
+                )
+            ]
 
     def merge(self, keep: Callable[[Keys], npt.NDArray[np.bool_]] | None = None) -> None:
         """Merge the runs into one; with ``keep``, drop the keys it rejects."""
