@@ -160,8 +160,9 @@ class VectorRows:
             raise KeyError("a key has no stored vector")
         first = int(keys.min())
         mapped = self._mapping("r", first, int(keys.max()) - first + 1)
-        out[:] = mapped[keys - first]
-        del mapped
+        plain = mapped.view(np.ndarray)  # index a plain array: memmap's __getitem__ is slow
+        out[:] = plain[keys - first]
+        del plain, mapped
         if self._replaced:
             for row, key in enumerate(keys.tolist()):
                 replaced = self._replaced.get(key)
