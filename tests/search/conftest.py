@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.helpers.milvus_server import MilvusServerUnavailable, milvus_server
 from tests.helpers.search_catalogs import build_index, generated, seed_offers
 from trustcart.search.documents import IndexedOffer
 from trustcart.search.embedded import EmbeddedCatalogIndex
@@ -32,3 +33,13 @@ def generated_index(
     index = build_index(tmp_path_factory.mktemp("generated-index"), generated(request.param))
     yield index
     index.close()
+
+
+@pytest.fixture(scope="session")
+def milvus_server_uri(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Milvus Lite server process on a loopback TCP port (see tests/helpers/milvus_server)."""
+    try:
+        with milvus_server(tmp_path_factory.mktemp("milvus-server")) as uri:
+            yield uri
+    except MilvusServerUnavailable as e:
+        pytest.skip(f"no Milvus server process here: {e}")

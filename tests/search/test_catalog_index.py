@@ -1,7 +1,9 @@
 """One search test suite, run against both back ends: embedded (tantivy + IVF) and Milvus.
 
-Milvus runs as Milvus Lite (the PyPI package starts its server on a local file) on a small
-catalog; the same pymilvus code targets a Milvus cluster. Filters are checked for exactness
+Milvus runs twice on a small catalog: as Milvus Lite on a local file (pymilvus starts its server
+on a Unix socket), and as a Milvus server process on a loopback TCP port reached by URI
+(``milvus-server``: the client path a standalone Milvus or a cluster uses; skipped with the
+reason when no server can be started). Filters are checked for exactness
 against ``offer_passes``, the reference evaluation of every filter on one offer.
 """
 
@@ -39,22 +41,28 @@ def offers() -> list[IndexedOffer]:
     return [offer_from_product(p, merchants[p.merchant_id]) for p in catalog.products]
 
 
-def _open(kind: str, folder: Path) -> CatalogIndex:
+KINDS = ("embedded", "milvus", "milvus-server")
+
+
+def _open(kind: str, folder: Path, request: pytest.FixtureRequest) -> CatalogIndex:
     if kind == "embedded":
         return EmbeddedCatalogIndex(folder / "embedded", default_embedder())
     from trustcart.search.milvus import MilvusCatalogIndex
 
+    if kind == "milvus-server":  # one server per session: a fresh collection per index
+        uri = request.getfixturevalue("milvus_server_uri")
+        return MilvusCatalogIndex(uri, default_embedder(), collection=f"catalog_{folder.name}")
     folder.mkdir(parents=True, exist_ok=True)
     return MilvusCatalogIndex(str(folder / "milvus.db"), default_embedder())
 
 
-@pytest.fixture(scope="module", params=["embedded", "milvus"])
+@pytest.fixture(scope="module", params=KINDS)
 def index(
     request: pytest.FixtureRequest,
     offers: list[IndexedOffer],
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[CatalogIndex]:
-    opened = _open(request.param, tmp_path_factory.mktemp(request.param))
+    opened = _open(request.param, tmp_path_factory.mktemp(request.param.replace("-", "_")), request)
     opened.upsert(offers)
     opened.commit()
     yield opened
@@ -183,26 +191,28 @@ def test_facets_count_the_candidate_pool(index: CatalogIndex) -> None:
     assert sum(categories.values()) >= len(result.hits)
 
 
-def test_upsert_replaces_and_delete_removes(offers: list[IndexedOffer], tmp_path: Path) -> None:
-    for kind in ("embedded", "milvus"):
-        index = _open(kind, tmp_path / kind)
-        sample = offers[:50]
-        index.upsert(sample)
-        index.upsert(sample)  # twice: still one copy each
-        index.commit()
-        assert index.count() == 50
-        target = sample[0]
-        cheaper = replace(target, price=Money(1, target.price.currency), stock=5)
-        index.upsert([cheaper])
-        index.commit()
-        query = SearchQuery(target.title, limit=50, in_stock_only=False)
-        found = {h.product_id: h for h in index.search(query).hits}
-        assert found[target.product_id].price == Money(1, target.price.currency)
-        index.delete([target.product_id])
-        index.commit()
-        assert index.count() == 49
-        assert target.product_id not in {h.product_id for h in index.search(query).hits}
-        index.close()
+@pytest.mark.parametrize("kind", KINDS)
+def test_upsert_replaces_and_delete_removes(
+    kind: str, offers: list[IndexedOffer], tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    index = _open(kind, tmp_path / kind.replace("-", "_"), request)
+    sample = offers[:50]
+    index.upsert(sample)
+    index.upsert(sample)  # twice: still one copy each
+    index.commit()
+    assert index.count() == 50
+    target = sample[0]
+    cheaper = replace(target, price=Money(1, target.price.currency), stock=5)
+    index.upsert([cheaper])
+    index.commit()
+    query = SearchQuery(target.title, limit=50, in_stock_only=False)
+    found = {h.product_id: h for h in index.search(query).hits}
+    assert found[target.product_id].price == Money(1, target.price.currency)
+    index.delete([target.product_id])
+    index.commit()
+    assert index.count() == 49
+    assert target.product_id not in {h.product_id for h in index.search(query).hits}
+    index.close()
 
 
 def test_embedded_index_reopens_from_disk(offers: list[IndexedOffer], tmp_path: Path) -> None:

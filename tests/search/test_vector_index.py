@@ -1,4 +1,5 @@
-"""The IVF-Flat vector index: recall against brute force, exact filters, persistence, updates;
+"""The IVF vector index (int8 codes, exact rescoring): recall against brute force, exact filters,
+persistence, updates;
 and how the embedded catalog index feeds it (one embedding per distinct text, last text wins).
 """
 
@@ -19,9 +20,10 @@ from trustcart.local.seed import generate_catalog
 from trustcart.search import vector_index
 from trustcart.search.documents import IndexedOffer
 from trustcart.search.embedded import EmbeddedCatalogIndex
+from trustcart.search.embedded_upgrade import FORMAT
 from trustcart.search.embedding import default_embedder
 from trustcart.search.query import SearchMode, SearchQuery
-from trustcart.search.vector_index import TAIL_MAX, TRAIN_MIN, IvfFlatIndex, top_keys
+from trustcart.search.vector_index import TAIL_MAX, TRAIN_MIN, QuantizedIvfIndex, top_keys
 
 DIM = 24
 
@@ -46,16 +48,16 @@ def _clustered(count: int, seed: int) -> npt.NDArray[np.float32]:
 
 def _built(
     count: int = TRAIN_MIN + 5_000, seed: int = 1
-) -> tuple[IvfFlatIndex, npt.NDArray[np.float32]]:
+) -> tuple[QuantizedIvfIndex, npt.NDArray[np.float32]]:
     vectors = _clustered(count, seed)
-    index = IvfFlatIndex(DIM)
+    index = QuantizedIvfIndex(DIM)
     index.add(np.arange(count, dtype=np.int64), vectors)
     index.flush()
     return index, vectors
 
 
 @pytest.fixture(scope="module")
-def built() -> tuple[IvfFlatIndex, npt.NDArray[np.float32]]:
+def built() -> tuple[QuantizedIvfIndex, npt.NDArray[np.float32]]:
     return _built()
 
 
@@ -72,7 +74,7 @@ def _brute(
 
 
 def test_lists_are_trained_and_recall_beats_095(
-    built: tuple[IvfFlatIndex, npt.NDArray[np.float32]],
+    built: tuple[QuantizedIvfIndex, npt.NDArray[np.float32]],
 ) -> None:
     index, vectors = built
     assert index.nlist > 0
@@ -95,14 +97,14 @@ def test_lists_are_trained_and_recall_beats_095(
 
 
 def test_a_mask_is_exact_and_probes_on_until_enough_pass(
-    built: tuple[IvfFlatIndex, npt.NDArray[np.float32]],
+    built: tuple[QuantizedIvfIndex, npt.NDArray[np.float32]],
 ) -> None:
     index, vectors = built
     rng = np.random.default_rng(3)
     for fraction in (0.5, 0.01, 0.001):
         allowed = rng.random(len(vectors)) < fraction
         for query in _clustered(10, seed=4):
-            hits = index.search(query, 10, mask=allowed)
+            hits = index.search(query, 10, allowed=allowed.__getitem__)
             assert allowed[hits].all()
             assert len(hits) == min(10, int(allowed.sum()))  # never starved by the filter
             assert (
@@ -110,7 +112,7 @@ def test_a_mask_is_exact_and_probes_on_until_enough_pass(
                 == _brute(vectors, query, 10, allowed).tolist()
             )
     nothing = np.zeros(len(vectors), dtype=np.bool_)
-    assert index.search(vectors[0], 10, mask=nothing).tolist() == []
+    assert index.search(vectors[0], 10, allowed=nothing.__getitem__).tolist() == []
 
 
 def test_replaced_and_removed_keys_never_come_back() -> None:
@@ -155,7 +157,7 @@ def test_the_tail_joins_the_lists_and_dead_rows_are_compacted() -> None:
 
 def test_small_collections_are_scanned_exactly_and_training_is_seeded() -> None:
     vectors = _clustered(500, seed=6)
-    small = IvfFlatIndex(DIM)
+    small = QuantizedIvfIndex(DIM)
     small.add(np.arange(500, dtype=np.int64), vectors)
     small.flush()
     assert small.nlist == 0
@@ -178,13 +180,13 @@ def test_reopens_without_training(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
         raise AssertionError("reopening must not retrain")
 
     monkeypatch.setattr(vector_index, "train_centroids", no_training)
-    again = IvfFlatIndex.load(tmp_path / "v")
+    again = QuantizedIvfIndex.load(tmp_path / "v")
     assert len(again) == len(index)
     assert [again.search(q, 10).tolist() for q in queries] == before
     again.add(np.asarray([9], dtype=np.int64), _clustered(1, seed=12))  # still writable
     again.flush()
     again.save(tmp_path / "v")
-    assert len(IvfFlatIndex.load(tmp_path / "v")) == len(index)
+    assert len(QuantizedIvfIndex.load(tmp_path / "v")) == len(index)
 
 
 class _Counting:
@@ -259,4 +261,4 @@ def test_a_format_1_index_is_converted_without_embedding(
     assert [h.product_id for h in again.search(query).hits] == [h.product_id for h in before.hits]
     assert embedder.texts == [query.text]  # the query only: no offer was re-embedded
     assert not (tmp_path / "i" / "vectors.usearch").exists()
-    assert json.loads((tmp_path / "i" / "meta.json").read_text())["format"] == 2
+    assert json.loads((tmp_path / "i" / "meta.json").read_text())["format"] == FORMAT

@@ -6,11 +6,19 @@ seeded ``random.Random``: the same N gives the same catalog everywhere. Titles a
 a Chinese title beside them, like the demo catalog, and many products are sold by several
 merchants under the same title (as on a real marketplace).
 
+With ``distinct_texts`` every title also carries a model code of its own (``"17WDRQP"``),
+so no two offers share an embedding text and each is embedded: the default catalog repeats
+42 % of its texts (one product at several merchants), which the index embeds once.
+
 ``run_search_bench`` ingests the offers (embeddings included, timed end to end), then times
 lexical, semantic, filtered and hybrid queries, measures the recall@10 of the IVF search
 against an exact scan of the same vectors (a result counts when its similarity reaches the
-exact 10th best, so ties between identical titles do not count as misses), and reports peak
-memory (``ru_maxrss``).
+exact 10th best, so ties between identical titles do not count as misses; all 200 queries in
+one pass over the stored vectors), and reports peak memory (``ru_maxrss``, taken before the
+baselines). Then, in the same process, the baselines (``bench.search_baseline``): raw tantivy
+BM25 over the same terms on the same index files, and an exact numpy scan of the stored
+vectors; the report's ``ratios`` divide the index's times by them, which compares across
+machines and loads far better than milliseconds do.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from trustcart.bench.search_baseline import exact_scan_baseline, ratios, raw_bm25_baseline
 from trustcart.core.geo import GeoPoint
 from trustcart.core.money import Money
 from trustcart.search.documents import DeliveryZone, IndexedOffer
@@ -153,10 +162,20 @@ def _brands(rng: random.Random, count: int) -> list[str]:
     ]
 
 
+def model_code(number: int) -> str:
+    """A product code of its own for each number below 2**32 - 1 (a bijection, scrambled so
+    that consecutive numbers do not share prefixes).
+
+    >>> model_code(0), model_code(1), len({model_code(i) for i in range(10_000)})
+    ('17WDRQP', 'GRNHIA', 10000)
+    """
+    return np.base_repr(((number + 1) * 2_654_435_761) % 2**32, 36)
+
+
 def synthetic_offers(
-    count: int, *, seed: int = 20261129, batch: int = BATCH
+    count: int, *, seed: int = 20261129, batch: int = BATCH, distinct_texts: bool = False
 ) -> Iterator[list[IndexedOffer]]:
-    """``count`` offers in batches; deterministic for a given (count, seed)."""
+    """``count`` offers in batches; deterministic for a given (count, seed, distinct_texts)."""
     rng = random.Random(seed)  # noqa: S311 - reproducible benchmark data, not secrets
     merchants = max(10, count // 1000)
     zones = []
@@ -177,6 +196,8 @@ def synthetic_offers(
             colour, colour_zh = rng.choice(_COLOURS)
             merchant = rng.randrange(merchants)
             full = f"{brand} {adjective} {title} - {colour}"
+            if distinct_texts:
+                full = f"{brand} {adjective} {title} {model_code(made)} - {colour}"
             price = max(1, round(base * rng.uniform(0.6, 1.6))) * 100 - rng.choice((0, 10))
             offers.append(
                 IndexedOffer(
@@ -214,8 +235,7 @@ def _recall_at_10(index: EmbeddedCatalogIndex, texts: list[str]) -> float:
     vectors = index.embedder.encode(texts)
     vectors = vectors[np.linalg.norm(vectors, axis=1) > 0]
     found = 0
-    for vector in vectors:
-        exact = index.exact_nearest(vector, 10)
+    for vector, exact in zip(vectors, index.exact_nearest_many(vectors, 10), strict=True):
         tenth = float(index.stored_vectors(exact[-1:])[0] @ vector)
         keys = index.nearest(vector, 10)
         found += int((index.stored_vectors(keys) @ vector >= tenth - 1e-6).sum())
@@ -227,18 +247,21 @@ def run_search_bench(
     items: int,
     *,
     queries_per_type: int = 200,
+    distinct_texts: bool = False,
     progress: Callable[[int], None] = lambda _n: None,
 ) -> dict[str, Any]:
-    """Ingest ``items`` synthetic offers into ``index`` (empty), then time the query types."""
+    """Ingest ``items`` synthetic offers into ``index`` (empty), then time the query types
+    and the baselines (see the module docstring)."""
     ingest_seconds = 0.0
-    for offers in synthetic_offers(items):
+    for offers in synthetic_offers(items, distinct_texts=distinct_texts):
         start = time.perf_counter()
         index.upsert(offers)
         ingest_seconds += time.perf_counter() - start
         progress(len(offers))
     start = time.perf_counter()
     index.commit()
-    ingest_seconds += time.perf_counter() - start
+    commit_seconds = time.perf_counter() - start
+    ingest_seconds += commit_seconds
     rng = random.Random(7)  # noqa: S311
     texts = [QUERIES[i % len(QUERIES)] for i in range(queries_per_type)]
     plain = [SearchQuery(t, limit=10, in_stock_only=False) for t in texts]
@@ -255,7 +278,9 @@ def run_search_bench(
     ]
     report: dict[str, Any] = {
         "items": items,
+        "distinct_texts": distinct_texts,
         "ingest_seconds": round(ingest_seconds, 2),
+        "commit_seconds": round(commit_seconds, 2),
         "ingest_items_per_s": round(items / ingest_seconds),
         "lexical": _timed(lambda q: index.search(q, SearchMode.LEXICAL), plain),
         "semantic": _timed(lambda q: index.search(q, SearchMode.SEMANTIC), plain),
@@ -263,9 +288,16 @@ def run_search_bench(
         "hybrid": _timed(lambda q: index.search(q, SearchMode.HYBRID), plain),
     }
     sample = [
-        offer.title for offers in synthetic_offers(min(items, 5000), seed=99) for offer in offers
+        offer.title
+        for offers in synthetic_offers(min(items, 5000), seed=99, distinct_texts=distinct_texts)
+        for offer in offers
     ][:200]
     report["recall_at_10"] = round(_recall_at_10(index, sample), 4)
     report["peak_memory_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     report["index"] = index.debug_state()
+    report["baseline"] = {
+        "bm25": _percentiles(raw_bm25_baseline(index.path / "lexical", texts)),
+        **exact_scan_baseline(index, texts),
+    }
+    report["ratios"] = ratios(report)
     return report

@@ -4,18 +4,26 @@ Every offer has a stable integer ``key`` (its row, never reused). Strings that r
 (categories, merchants, currencies) are stored as small ints through a ``Dictionary``; delivery
 zones as an index into the zone list; the text an offer was embedded from as a 64-bit hash, so
 an unchanged text keeps its vector. A replaced offer keeps its key; a deleted one is marked
-dead (``alive`` false, hash 0) and its key is not reused. The same filters tantivy runs as
-query clauses run here as an exact numpy mask (``filter_mask``), for the vector side.
+dead (``alive`` false, hash 0) and its key is not reused. The filters tantivy runs as query
+clauses run here on the keys the vector side scans (``embedded_filters``).
+
+Nothing grows with N as Python objects (format 3): product ids and titles are Arrow strings
+(``string_column``), product id -> key is a ``hash_lookup.HashLookup`` over the ``id_hash``
+column (built on the first write or look-up after opening, never for a search), and the
+numeric columns are memory-mapped copy-on-write when opened.
 
 On disk (beside the index's ``meta.json``, which holds the dictionaries and zones):
 
-    columns.npz     per-key price, currency, category, merchant, stock, zone, text hash, alive
-    strings.arrow   per-key product id and title (Arrow IPC, memory-mapped on load)
+    columns/<name>.npy  per-key price, currency, category, merchant, stock, zone, text hash,
+                        product id hash, alive
+    strings.arrow       per-key product id and title (Arrow IPC, memory-mapped on load)
+
+Format 2 kept the numeric columns in one ``columns.npz`` (no id hash); ``load`` reads it too.
 """
 
 from __future__ import annotations
 
-import hashlib
+import os
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -28,9 +36,13 @@ import pyarrow as pa
 from trustcart.core.geo import GeoPoint
 from trustcart.core.money import Money
 from trustcart.search.documents import DeliveryZone, IndexedOffer
+from trustcart.search.embedded_filters import ColumnPostings, OfferFilter
 from trustcart.search.fusion import facet_counts
+from trustcart.search.hash_lookup import HashLookup, string_hash, string_hashes
 from trustcart.search.index import IndexHit
 from trustcart.search.query import SearchQuery
+from trustcart.search.string_column import StringColumn, string_table
+from trustcart.search.zone_reach import ZoneTable
 
 COLUMNS = {
     "price": np.int64,
@@ -40,8 +52,10 @@ COLUMNS = {
     "stock": np.int32,
     "zone": np.int32,
     "text_hash": np.uint64,
+    "id_hash": np.uint64,
     "alive": np.bool_,
 }
+POSTED = ("price", "category", "merchant", "zone")  # columns a selective filter is found by
 
 
 def text_hash(text: str) -> int:
@@ -50,7 +64,7 @@ def text_hash(text: str) -> int:
     >>> text_hash("Pearl milk tea") == text_hash("Pearl milk tea") != text_hash("Pearl tea")
     True
     """
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
+    return string_hash(text)
 
 
 class Dictionary:
@@ -73,19 +87,30 @@ class Dictionary:
         return found
 
 
+def _write_array(path: Path, array: npt.NDArray[np.generic]) -> None:
+    partial = path.with_name(path.name + ".partial")
+    with partial.open("wb") as sink:
+        np.save(sink, array)
+    os.replace(partial, path)
+
+
 class OfferColumns:
     """The rows of every offer ever indexed, with the dictionaries that decode them."""
 
     def __init__(self) -> None:
         self.size = 0  # keys handed out, dead ones included
+        self.live_count = 0
         self.columns = {name: np.zeros(0, dtype=dtype) for name, dtype in COLUMNS.items()}
-        self.product_ids: list[str] = []
-        self.titles: list[str] = []
-        self.keys: dict[str, int] = {}  # product id -> key, live offers only
+        self.product_ids = StringColumn()
+        self.titles = StringColumn()
+        self._lookup: HashLookup | None = None  # product id hash -> keys, built on demand
+        self._id_lookup_pending: list[int] = []  # new keys of the batch being placed
+        self._postings: dict[str, ColumnPostings] | None = None
         self.categories, self.merchants = Dictionary(), Dictionary()
         self.currencies = Dictionary()
         self.zones: list[DeliveryZone] = []
         self._zone_ids: dict[str, int] = {}
+        self._zone_table = ZoneTable(self.zones)
 
     # -- persistence -----------------------------------------------------------------------
 
@@ -94,15 +119,20 @@ class OfferColumns:
         """Read the columns and strings from ``folder``, the dictionaries from ``meta``."""
         store = cls()
         store.size = int(meta["size"])
-        with np.load(folder / "columns.npz") as stored:
-            store.columns = {name: stored[name].copy() for name in COLUMNS}
-        with pa.memory_map(str(folder / "strings.arrow")) as source:
-            table = pa.ipc.open_file(source).read_all()
-        store.product_ids = table.column("product_id").to_pylist()
-        store.titles = table.column("title").to_pylist()
-        store.keys = {
-            pid: i for i, pid in enumerate(store.product_ids) if store.columns["alive"][i]
-        }
+        source = pa.memory_map(str(folder / "strings.arrow"))  # kept open: the strings live there
+        table = pa.ipc.open_file(source).read_all()
+        store.product_ids = StringColumn(table.column("product_id"))
+        store.titles = StringColumn(table.column("title"))
+        if (folder / "columns").is_dir():
+            store.columns = {
+                name: np.load(folder / "columns" / f"{name}.npy", mmap_mode="c") for name in COLUMNS
+            }
+        else:  # format 2: one npz, no product id hashes
+            with np.load(folder / "columns.npz") as stored:
+                store.columns = {n: stored[n].copy() for n in COLUMNS if n != "id_hash"}
+            ids = store.product_ids.take(range(store.size))
+            store.columns["id_hash"] = string_hashes(ids)
+        store.live_count = int(np.count_nonzero(store.columns["alive"][: store.size]))
         store.categories = Dictionary(meta["categories"])
         store.merchants = Dictionary(meta["merchants"])
         store.currencies = Dictionary(meta["currencies"])
@@ -110,18 +140,22 @@ class OfferColumns:
             DeliveryZone(GeoPoint.parse(z[0], z[1]), Decimal(z[2])) for z in meta["zones"]
         ]
         store._zone_ids = {z.key(): i for i, z in enumerate(store.zones)}
+        store._zone_table = ZoneTable(store.zones)
         return store
 
     def save(self, folder: Path) -> dict[str, Any]:
-        """Write the columns and strings to ``folder``; return the dictionaries for meta.json."""
+        """Write the columns and strings to ``folder``; return the dictionaries for meta.json.
+        Each file is written beside and renamed, so a reader never sees half a file."""
         n = self.size
-        np.savez(folder / "columns.npz", **{k: v[:n] for k, v in self.columns.items()})
-        table = pa.table({"product_id": self.product_ids, "title": self.titles})
-        with (
-            pa.OSFile(str(folder / "strings.arrow"), "wb") as sink,
-            pa.ipc.new_file(sink, table.schema) as writer,
-        ):
+        (folder / "columns").mkdir(parents=True, exist_ok=True)
+        for name, column in self.columns.items():
+            _write_array(folder / "columns" / f"{name}.npy", column[:n])
+        table = string_table({"product_id": self.product_ids, "title": self.titles})
+        partial = folder / "strings.arrow.partial"
+        with pa.OSFile(str(partial), "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
             writer.write_table(table)
+        os.replace(partial, folder / "strings.arrow")
+        (folder / "columns.npz").unlink(missing_ok=True)  # format 2's columns
         return {
             "size": n,
             "categories": self.categories.values,
@@ -143,6 +177,23 @@ class OfferColumns:
             grown[:capacity] = column
             self.columns[name] = grown
 
+    def _id_lookup(self) -> HashLookup:
+        if self._lookup is None:
+            alive = self.alive_keys()
+            self._lookup = HashLookup(self.columns["id_hash"][alive], alive)
+        return self._lookup
+
+    def live_keys_of(self, product_ids: Sequence[str]) -> list[int]:
+        """The live key of each product id, or -1 (one batched look-up)."""
+        hashes = string_hashes(product_ids)
+        positions, keys = self._id_lookup().candidates(hashes)
+        found = [-1] * len(product_ids)
+        alive = self.columns["alive"]
+        for position, key in zip(positions.tolist(), keys.tolist(), strict=True):
+            if alive[key] and self.product_ids.get(key) == product_ids[position]:
+                found[position] = key
+        return found
+
     def _zone_id(self, zone: DeliveryZone) -> int:
         key = zone.key()
         found = self._zone_ids.get(key)
@@ -151,28 +202,45 @@ class OfferColumns:
             self.zones.append(zone)
         return found
 
-    def place(self, offer: IndexedOffer, batch_keys: dict[str, int]) -> tuple[int, int | None]:
+    def place(
+        self, offer: IndexedOffer, known: int, batch_keys: dict[str, int]
+    ) -> tuple[int, int | None]:
         """The offer's key (a new row for a new product) and its old text hash (None if new).
 
+        ``known`` is the offer's live key before this batch (``live_keys_of``) or -1;
         ``batch_keys`` holds the keys given out in this batch, so a product upserted twice in
         one batch keeps one row; it is updated here. Room must have been made with ``grow``.
         """
-        key = self.keys.get(offer.product_id)
-        if key is None:
-            key = batch_keys.get(offer.product_id)
+        key = known if known >= 0 else batch_keys.get(offer.product_id, -1)
         old_hash: int | None
-        if key is None:
+        if key < 0:
             key = self.size
             self.size += 1
+            self.live_count += 1
             self.product_ids.append(offer.product_id)
             self.titles.append(offer.title)
-            self.keys[offer.product_id] = key
+            self.columns["id_hash"][key] = string_hash(offer.product_id)
+            self._id_lookup_pending.append(key)
             old_hash = None
         else:
-            self.titles[key] = offer.title
+            self.titles.set(key, offer.title)
             old_hash = int(self.columns["text_hash"][key])
         batch_keys[offer.product_id] = key
         return key, old_hash
+
+    def start_batch(self) -> None:
+        """Begin a batch of ``place`` calls (new keys join the id look-up in ``end_batch``)."""
+        self._id_lookup_pending = []
+
+    def end_batch(self) -> None:
+        """Seal the batch's strings and add its new keys to the id look-up."""
+        self.product_ids.seal()
+        self.titles.seal()
+        pending = np.asarray(self._id_lookup_pending, dtype=np.int64)
+        self._id_lookup_pending = []
+        if self._lookup is not None and len(pending):
+            self._lookup.add(self.columns["id_hash"][pending], pending)
+        self._postings = None
 
     def write(self, key: int, offer: IndexedOffer, hashed_text: int) -> int:
         """Fill the offer's row (alive); return its zone id."""
@@ -190,54 +258,56 @@ class OfferColumns:
 
     def remove(self, product_ids: Sequence[str]) -> list[int]:
         """Mark the live offers among ``product_ids`` dead; return their keys."""
-        keys = [self.keys.pop(pid) for pid in product_ids if pid in self.keys]
+        keys = sorted({k for k in self.live_keys_of(product_ids) if k >= 0})
         for key in keys:
             self.columns["alive"][key] = False
             self.columns["text_hash"][key] = 0
+        self.live_count -= len(keys)
+        self._postings = None
         return keys
 
     # -- reading ---------------------------------------------------------------------------
 
     def alive_keys(self) -> npt.NDArray[np.int64]:
         """Keys of the live offers, in key order."""
-        return np.flatnonzero(self.columns["alive"][: self.size])
+        return np.flatnonzero(self.columns["alive"][: self.size]).astype(np.int64)
 
-    def filter_mask(
-        self, query: SearchQuery, zones: dict[int, float] | None
-    ) -> npt.NDArray[np.bool_] | None:
-        """The query's filters over the columns, exactly; ``None`` when there are none."""
-        n = self.size
-        columns = self.columns
-        mask: npt.NDArray[np.bool_] | None = None
+    def reachable_zones(self, query: SearchQuery) -> dict[int, float]:
+        """``documents.reachable_zones`` over this store's zones (vectorised, same answer)."""
+        return self._zone_table.reachable(query)
 
-        def both(condition: npt.NDArray[np.bool_]) -> None:
-            nonlocal mask
-            mask = condition if mask is None else mask & condition
-
-        if query.max_price is not None:
-            currency = self.currencies.ids.get(query.max_price.currency, -1)
-            both(
-                (columns["price"][:n] <= query.max_price.minor)
-                & (columns["currency"][:n] == currency)
-            )
-        if query.category_prefix:
-            prefix = query.category_prefix
-            ids = [
+    def query_filter(self, query: SearchQuery, zones: dict[int, float] | None) -> OfferFilter:
+        """The query's filters compiled against this store."""
+        prefix = query.category_prefix
+        return OfferFilter(
+            self.columns,
+            self.size,
+            query,
+            currency_ids=self.currencies.ids,
+            category_ids=None
+            if not prefix
+            else [
                 i
                 for i, c in enumerate(self.categories.values)
                 if c == prefix or c.startswith(prefix + "/")
-            ]
-            both(np.isin(columns["category"][:n], ids))
-        if query.merchant_ids:
-            ids = [self.merchants.ids[m] for m in query.merchant_ids if m in self.merchants.ids]
-            both(np.isin(columns["merchant"][:n], ids))
-        if query.in_stock_only:
-            both(columns["stock"][:n] > 0)
-        if zones is not None:
-            reachable = np.zeros(len(self.zones), dtype=np.bool_)
-            reachable[list(zones)] = True
-            both(reachable[columns["zone"][:n]])
-        return mask
+            ],
+            merchant_ids=None
+            if not query.merchant_ids
+            else [self.merchants.ids[m] for m in query.merchant_ids if m in self.merchants.ids],
+            zone_ids=None if zones is None else sorted(zones),
+            counts={
+                "category": len(self.categories.values),
+                "merchant": len(self.merchants.values),
+                "zone": len(self.zones),
+            },
+        )
+
+    def postings(self) -> dict[str, ColumnPostings]:
+        """Keys by value of the filtered columns (rebuilt on first use after a change)."""
+        if self._postings is None:
+            n = self.size
+            self._postings = {name: ColumnPostings(self.columns[name][:n]) for name in POSTED}
+        return self._postings
 
     def facets(self, keys: Sequence[int]) -> dict[str, dict[str, int]]:
         """Category and merchant counts over ``keys``."""
@@ -251,9 +321,9 @@ class OfferColumns:
         """The offer at ``key`` as a search hit with ``score`` (and its distance, geo queries)."""
         columns = self.columns
         return IndexHit(
-            product_id=self.product_ids[key],
+            product_id=self.product_ids.get(key),
             merchant_id=self.merchants.values[columns["merchant"][key]],
-            title=self.titles[key],
+            title=self.titles.get(key),
             price=Money(
                 int(columns["price"][key]), self.currencies.values[columns["currency"][key]]
             ),

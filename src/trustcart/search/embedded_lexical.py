@@ -9,8 +9,11 @@ that starts over past ``TERMS_CACHE`` entries.
 
 Filters are exact query clauses that do not score: price (with its currency), each prefix of
 the category path (so a category prefix is one term), merchants as a term set, stock, and
-delivery zones. A query with text ranks by BM25; one without text but with a category browses
-it cheapest first; any other query has no lexical list.
+delivery zones. Each clause costs tantivy about a pass over the documents it matches, so a
+clause that matches every document is left out: the currency, when the index holds offers in
+that one currency only (the caller says so; an unknown currency matches nothing and the caller
+answers without searching). A query with text ranks by BM25; one without text but with a
+category browses it cheapest first; any other query has no lexical list.
 """
 
 from __future__ import annotations
@@ -129,9 +132,14 @@ class LexicalIndex:
         return self._index.searcher()
 
     def filter_clauses(
-        self, query: SearchQuery, zones: dict[int, float] | None
+        self,
+        query: SearchQuery,
+        zones: dict[int, float] | None,
+        *,
+        only_currency: str | None = None,
     ) -> list[tantivy.Query] | None:
-        """Tantivy clauses for the filters; ``None`` when nothing can match."""
+        """Tantivy clauses for the filters; ``None`` when nothing can match. ``only_currency``
+        is the one currency of every indexed offer, if there is one (its clause is a no-op)."""
         schema = self._schema
         clauses: list[tantivy.Query] = []
         if query.max_price is not None:
@@ -140,9 +148,10 @@ class LexicalIndex:
                     schema, "price", tantivy.FieldType.Integer, upper_bound=query.max_price.minor
                 )
             )
-            clauses.append(
-                tantivy.Query.term_query(schema, "currency", query.max_price.currency, "basic")
-            )
+            if query.max_price.currency != only_currency:
+                clauses.append(
+                    tantivy.Query.term_query(schema, "currency", query.max_price.currency, "basic")
+                )
         if query.category_prefix:
             clauses.append(
                 tantivy.Query.term_query(schema, "category", query.category_prefix, "basic")
