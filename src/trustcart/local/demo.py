@@ -57,6 +57,7 @@ class DemoResult:
     bundles: list[Path] = field(default_factory=list)
     verified: list[Path] = field(default_factory=list)
     refusals: list[tuple[str, str]] = field(default_factory=list)
+    stages: list[tuple[str, str]] = field(default_factory=list)  # L3 refusals: (code, stage)
 
     @property
     def ok(self) -> bool:

@@ -47,6 +47,7 @@ class AutonomousScene:
         self.demo.refusal(f"{by} at {_said(refusal)}", refusal)
         if refusal.stage is None:  # pragma: no cover - every AUP refusal names its stage
             raise RuntimeError("an AUP refusal did not name its stage")
+        self.demo.result.stages.append((refusal.code, refusal.stage))
 
     def careless(self, offer: Offer, delegation: Delegation) -> None:
         """An agent that skips its self-check: the PSP refuses on its own, naming the stage."""
