@@ -26,9 +26,11 @@ from tests.helpers.payments import (
 )
 from trustcart.core.clock import FixedClock
 from trustcart.core.money import Money
-from trustcart.crypto.jws import peek_payload
+from trustcart.core.typs import IAC_TYP
+from trustcart.crypto.jws import peek_payload, sign_compact
 from trustcart.crypto.keys import SigningKey
 from trustcart.delegation.autonomy import AupStage
+from trustcart.delegation.iac import verify_iac
 from trustcart.delegation.lifecycle import CredentialStatus
 from trustcart.delegation.terms import CommerceConstraints, DelegationMode
 from trustcart.payments.aup import STAGE_OF_PROBLEM, stage_of
@@ -146,6 +148,14 @@ def _specified_iac(w: World) -> tuple[dict[str, Any], str]:
     return _as(l3(w, w.cart(delegation_id="dlg_spec"), iac=iac, token=token))
 
 
+def _unconfirmed_iac(w: World) -> tuple[dict[str, Any], str]:
+    payload = make_iac(w.now, delegation_id="dlg_unconf").payload()
+    del payload["user_confirmation_method"], payload["user_confirmation_timestamp"]
+    iac = verify_iac(sign_compact(payload, w.alice, typ=IAC_TYP), {w.alice.kid: w.alice.public})
+    token = w.provider.bind(sign_binding(w.alice, iac, w.now)).payment_token
+    return _as(l3(w, w.cart(delegation_id="dlg_unconf"), iac=iac, token=token))
+
+
 def _revoked_iac(w: World) -> tuple[dict[str, Any], str]:
     w.status.status["dlg_test1"] = CredentialStatus.REVOKED
     return _as(l3(w))
@@ -247,6 +257,7 @@ CASES: dict[str, tuple[Crafted, AupStage, PaymentProblem]] = {
     "token-of-another-iac": (_token_of_another_iac, S.TOOL, P.TOKEN_DELEGATION_MISMATCH),
     "other-delegators-iac": (_other_delegators_iac, S.CREDENTIAL, P.IAC_INVALID),
     "specified-iac": (_specified_iac, S.MODE, P.AUP_NOT_BOUNDED),
+    "unconfirmed-iac": (_unconfirmed_iac, S.MODE, P.MODE_NOT_ALLOWED),
     "revoked-iac": (_revoked_iac, S.VALIDITY, P.IAC_REVOKED),
     "suspended-iac": (_suspended_iac, S.VALIDITY, P.IAC_SUSPENDED),
     "status-down": (_status_down, S.VALIDITY, P.STATUS_UNAVAILABLE),
