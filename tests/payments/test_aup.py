@@ -26,6 +26,7 @@ from tests.helpers.payments import (
 )
 from trustcart.core.clock import FixedClock
 from trustcart.core.money import Money
+from trustcart.core.problem import ProblemError
 from trustcart.core.typs import IAC_TYP
 from trustcart.crypto.jws import peek_payload, sign_compact
 from trustcart.crypto.keys import SigningKey
@@ -33,7 +34,7 @@ from trustcart.delegation.autonomy import AupStage
 from trustcart.delegation.iac import verify_iac
 from trustcart.delegation.lifecycle import CredentialStatus
 from trustcart.delegation.terms import CommerceConstraints, DelegationMode
-from trustcart.payments.aup import STAGE_OF_PROBLEM, stage_of
+from trustcart.payments.aup import STAGE_OF_PROBLEM, stage_of, staged_problem
 from trustcart.payments.errors import PaymentProblem
 from trustcart.payments.receipts import verify_receipt
 from trustcart.store.db import Database
@@ -383,3 +384,13 @@ def _property_world(db: Database, clock: FixedClock) -> World:
         _worlds.clear()
         _worlds[id(db)] = make_world(db, clock, balance="100000.00")
     return _worlds[id(db)]
+
+
+def test_a_shell_refusal_is_staged_and_keeps_its_code() -> None:
+    staged = staged_problem(ProblemError("invalid-request", 400, "not JSON", extra_field=1))
+    assert staged.problem.to_json()["stage"] == "request"
+    assert (staged.code, staged.status, staged.problem.extra["extra_field"]) == (
+        "invalid-request",
+        400,
+        1,
+    )

@@ -19,7 +19,9 @@ checks funds (stage ``funds``), posts the ledger entry, and signs the receipt, w
 
 Every refusal names its stage: each ``PaymentProblem`` code belongs to exactly one stage
 (``STAGE_OF_PROBLEM``) and the problem body carries ``"stage"``, including refusals decided
-outside phase 1 and 2 (idempotency conflicts) and replayed ones (``name_stage``).
+outside phase 1 and 2 (idempotency conflicts) and replayed ones (``name_stage``), and the PSP
+shell's own refusals of an L3 body (``staged_problem``: role, idempotency header, body shape).
+Only the HTTP signature layer (RFC 9421, before any body is read) answers without a stage.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from datetime import datetime
 from typing import Any
 
 from trustcart.core.payment import PaymentMode
+from trustcart.core.problem import ProblemError
 from trustcart.crypto.jcs import jcs_digest
 from trustcart.delegation.autonomy import AupStage
 from trustcart.delegation.terms import DelegationMode
@@ -109,6 +112,15 @@ def with_stage(refusal: PaymentRefused) -> PaymentRefused:
     """The same refusal (code, detail, extras), naming its stage."""
     extra = {**refusal.problem.extra, "stage": stage_of(refusal.code).value}
     return PaymentRefused(refusal.payment_problem, refusal.problem.detail, **extra)
+
+
+def staged_problem(error: ProblemError) -> ProblemError:
+    """A shell's refusal of an AUP request (role, idempotency header, body shape), staged."""
+    if isinstance(error, PaymentRefused):
+        return with_stage(error)
+    problem = error.problem
+    extra = {**problem.extra, "stage": stage_of(problem.code).value}
+    return ProblemError(problem.code, problem.status, problem.detail, title=problem.title, **extra)
 
 
 def name_stage(outcome: PaymentOutcome) -> PaymentOutcome:
