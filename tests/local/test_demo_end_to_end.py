@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 import trustcart.cli.commands  # noqa: F401 - registers every command
 from trustcart.cli.app import app
+from trustcart.crypto.jws import peek_payload
 from trustcart.local.demo import run_demo
 from trustcart.payments.ledger_store import check_balanced
 from trustcart.store.base import Base
@@ -19,12 +20,20 @@ from trustcart.store.db import Database
 
 @pytest.fixture
 def demo_run(db: Database, tmp_path: Path) -> tuple[Path, list[tuple[str, str]], Database]:
+    """The demo's evidence folder, its refusals (code, reason), and its store."""
     Base.metadata.drop_all(db.engine)  # run_demo migrates from an empty database itself
     out = tmp_path / "out"
     with (tmp_path / "demo.txt").open("w") as transcript:
         console = Console(file=transcript, width=120)
         result = run_demo(home=tmp_path / "home", database_url=db.url, out=out, console=console)
     assert result.ok, (tmp_path / "demo.txt").read_text()
+    # L3: the agent's self-check and the PSP each name the failing stage.
+    assert result.stages == [
+        ("aup-self-check-failed", "budget"),
+        ("over-budget", "budget"),
+        ("aup-self-check-failed", "mode"),
+        ("aup-not-bounded", "mode"),
+    ]
     return out / "evidence", result.refusals, db
 
 
@@ -46,9 +55,17 @@ def _tamper_signed_value(token: str) -> str:
 def test_demo_end_to_end(demo_run: tuple[Path, list[tuple[str, str]], Database]) -> None:
     evidence, refusals, db = demo_run
     bundles = sorted(evidence.glob("0*.json"))
-    assert [p.name.split("-")[1] for p in bundles] == ["instant", "delegated", "delegated"]
+    kinds = [p.name.split("-")[1] for p in bundles]
+    assert kinds == ["instant", "delegated", "delegated", "autonomous", "autonomous"]
     codes = [code for code, _ in refusals]
-    assert codes == ["over-total-budget", "over-budget", "iac-revoked", "iac-revoked"]
+    assert codes == [
+        *("over-total-budget", "over-budget", "iac-revoked", "iac-revoked"),
+        *("aup-self-check-failed", "over-budget", "aup-self-check-failed", "aup-not-bounded"),
+    ]
+    for autonomous in bundles[3:]:
+        bundle = json.loads(autonomous.read_text())
+        assert bundle["approval"] is None
+        assert peek_payload(bundle["receipt"])["mode"] == "L3"
     with db.transaction() as session:
         check_balanced(session)
 

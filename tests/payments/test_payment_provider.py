@@ -280,7 +280,7 @@ REFUSALS: dict[str, tuple[Mutation, PaymentProblem]] = {
     "L1 approval of other cart": (_l1_approval_of_other_cart, P.APPROVAL_MISMATCH),
     "L1 approval of other amount": (_l1_approval_other_amount, P.AMOUNT_MISMATCH),
     "L1 approval with wrong typ": (_l1_approval_signed_as_cart, P.APPROVAL_INVALID),
-    "unknown mode": (lambda w: w.request(mode="L3"), P.REQUEST_INVALID),
+    "unknown mode": (lambda w: w.request(mode="L4"), P.REQUEST_INVALID),
     "unknown field": (lambda w: w.request(card_number="4111"), P.REQUEST_INVALID),
 }
 

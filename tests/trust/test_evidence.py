@@ -400,7 +400,7 @@ SEMANTIC_CASES: dict[str, tuple[str, str, str, Any]] = {
     "receipt-other-order": ("receipt-matches-cart", "receipt", "out_trade_no", "ord_2"),
     "receipt-other-merchant": ("receipt-matches-cart", "receipt", "merchant_id", "m_other"),
     "receipt-not-success": ("receipt-matches-cart", "receipt", "status", "FAILED"),
-    "receipt-unknown-mode": ("approval", "receipt", "mode", "L3"),
+    "receipt-unknown-mode": ("approval", "receipt", "mode", "L4"),
     "approval-other-amount": ("approval", "approval", "amount", cny("9.00")),
     "approval-other-cart": ("approval", "approval", "cart_digest", jcs_digest({"x": "1"})),
     "approval-after-payment": ("approval", "approval", "approved_at", at(5)),

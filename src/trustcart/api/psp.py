@@ -33,6 +33,7 @@ from trustcart.api.agent_auth import (
 from trustcart.api.common import create_app, read_json_object
 from trustcart.api.openapi import psp as contract
 from trustcart.core.problem import PROBLEM_CONTENT_TYPE, CommonProblem, ProblemError
+from trustcart.payments import aup
 from trustcart.payments.errors import PaymentProblem, PaymentRefused
 from trustcart.payments.outcomes import PaymentOutcome
 from trustcart.payments.provider import PaymentProvider
@@ -90,9 +91,14 @@ def create_psp_app(provider: PaymentProvider, request_verifier: RequestVerifier)
 
     @app.post("/payments", **contract.PAY.route())
     async def pay(request: Request, signed: Signed) -> JSONResponse:
-        _require_role(signed, "agent")
-        key = _idempotency_key(request)
-        body = contract.PAY.check(signed.json)
+        try:
+            _require_role(signed, "agent")
+            key = _idempotency_key(request)
+            body = contract.PAY.check(signed.json)
+        except ProblemError as e:  # an L3 refusal names its stage (docs/aup.md)
+            if isinstance(signed.json, dict) and aup.is_autonomous(signed.json):
+                raise aup.staged_problem(e) from e
+            raise
         outcome = await run_in_threadpool(
             lambda: provider.submit_payment(
                 agent_id=signed.party_id, idempotency_key=key, request=body

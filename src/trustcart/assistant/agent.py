@@ -65,16 +65,21 @@ class AgentCode(StrEnum):
     RECEIPT_INVALID = "receipt-invalid"
     RECEIPT_MISMATCH = "receipt-mismatch"
     BAD_ANSWER = "bad-answer"
+    AUP_SELF_CHECK = "aup-self-check-failed"
 
 
 class PurchaseRefused(AssistantError):
-    """The agent (or a service it asked) refused a step; ``code`` is stable, ``reason`` human."""
+    """The agent (or a service it asked) refused a step; ``code`` is stable, ``reason`` human;
+    ``stage``: where an autonomous (L3) payment was stopped, if it was one."""
 
-    def __init__(self, code: str, reason: str, *, status: int | None = None) -> None:
+    def __init__(
+        self, code: str, reason: str, *, status: int | None = None, stage: str | None = None
+    ) -> None:
         super().__init__(f"{code}: {reason}")
         self.code = code
         self.reason = reason
         self.status = status
+        self.stage = stage
 
 
 def _answer(response: httpx.Response) -> Any:
@@ -90,10 +95,12 @@ def _answer(response: httpx.Response) -> Any:
 def _problem(response: httpx.Response) -> PurchaseRefused:
     try:
         body = loads_bounded(response.content)
+        stage = body.get("stage")
         return PurchaseRefused(
             str(body.get("code", AgentCode.BAD_ANSWER)),
             str(body.get("detail", body)),
             status=response.status_code,
+            stage=stage if isinstance(stage, str) else None,
         )
     except (ValueError, AttributeError):
         return PurchaseRefused(

@@ -20,7 +20,7 @@ from trustcart.core.home import default_database_url, trustcart_home
 def demo(
     out: Path = typer.Option(Path("trustcart-demo"), "--out", help="where evidence goes"),  # noqa: B008
 ) -> None:
-    """Run an instant and a delegated purchase end to end, then verify every evidence bundle."""
+    """Run instant, delegated and autonomous (L3) purchases end to end; verify every bundle."""
     from rich.console import Console
 
     from trustcart.local.demo import run_demo

@@ -14,6 +14,7 @@ class PaymentMode(StrEnum):
 
     L1 = "L1"  # PSD-PAY-INS: the person approves this exact cart
     L2 = "L2"  # PSD-PAY-DEL: the agent pays within the IAC without asking
+    L3 = "L3"  # PSD-PAY-AUP: autonomous payments under a BOUNDED IAC (payments.aup)
 
 
 class PaymentStatus(StrEnum):

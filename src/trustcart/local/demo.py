@@ -10,7 +10,9 @@ binds each published key to its party and role).
 
 Then it shows the refusals: a third delegated purchase would pass the budget, so the tools'
 own pre-check refuses it; a deliberately careless agent that skips its checks is refused by the
-payment provider too; after Alice revokes, both refuse again.
+payment provider too; after Alice revokes, both refuse again. Scene 3 (``demo_autonomous``)
+shows L3: several autonomous payments under one BOUNDED IAC, and a SPECIFIED one refused for
+AUP with its stage.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from trustcart.delegation.iac import IAC
 from trustcart.delegation.lifecycle import CredentialStatus
 from trustcart.delegation.status import StatusAttestation
 from trustcart.local import persona
+from trustcart.local.demo_autonomous import autonomous
 from trustcart.local.deployment import Deployment, build
 from trustcart.local.market import Clients, buyer_agent, tools_for
 from trustcart.local.seed import seed_if_empty
@@ -54,6 +57,7 @@ class DemoResult:
     bundles: list[Path] = field(default_factory=list)
     verified: list[Path] = field(default_factory=list)
     refusals: list[tuple[str, str]] = field(default_factory=list)
+    stages: list[tuple[str, str]] = field(default_factory=list)  # L3 refusals: (code, stage)
 
     @property
     def ok(self) -> bool:
@@ -251,7 +255,7 @@ class Demo:
     # -- verification ------------------------------------------------------------------------
 
     def verify_all(self) -> None:
-        self.console.rule("[bold]3. Offline verification of every evidence bundle")
+        self.console.rule("[bold]4. Offline verification of every evidence bundle")
         trusted_path = self.out / "trusted-keys.json"
         anchors = TrustAnchors.from_directory(self.d.directory.entries())
         trusted_path.write_text(json.dumps(anchors.to_json(), indent=1), encoding="utf-8")
@@ -289,6 +293,7 @@ def run_demo(*, home: Path, database_url: str, out: Path, console: Console) -> D
             try:
                 demo.instant()
                 demo.delegated()
+                autonomous(demo)
             finally:
                 demo.close()
         demo.verify_all()

@@ -66,6 +66,7 @@ class PaymentProblem(StrEnum):
     METHOD_NOT_ALLOWED = "method-not-allowed"
     CONSTRAINT_VIOLATED = "constraint-violated"
     MODE_NOT_ALLOWED = "mode-not-allowed"
+    AUP_NOT_BOUNDED = "aup-not-bounded"
     IAC_INVALID = "iac-invalid"
     IAC_SUSPENDED = "iac-suspended"
     IAC_REVOKED = "iac-revoked"
@@ -110,6 +111,7 @@ PAYMENT_PROBLEM_STATUS: dict[PaymentProblem, int] = {
     _P.METHOD_NOT_ALLOWED: 403,
     _P.CONSTRAINT_VIOLATED: 403,
     _P.MODE_NOT_ALLOWED: 403,
+    _P.AUP_NOT_BOUNDED: 403,
     _P.IAC_INVALID: 403,
     _P.IAC_SUSPENDED: 403,
     _P.IAC_REVOKED: 403,

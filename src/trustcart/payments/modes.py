@@ -1,6 +1,6 @@
 """The payment request an agent sends (``POST /payments``), parsed strictly.
 
-    {"mode": "L1" | "L2", "payment_token": "ptk_...", "iac": "<IAC JWS>",
+    {"mode": "L1" | "L2" | "L3", "payment_token": "ptk_...", "iac": "<IAC JWS>",
      "cart": "<merchant-signed cart JWS>", "approval": "<JWS>" (L1 only),
      "request_id": "req_...", "delegation_id": "dlg_..." (optional, must match the IAC),
      "amount": {"amount": "18.00", "currency": "CNY"} (optional, must equal the cart total)}
@@ -63,7 +63,7 @@ def parse_payment_request(raw: Mapping[str, Any]) -> PaymentRequest:
     try:
         mode = PaymentMode(raw["mode"])
     except ValueError as e:
-        raise _invalid("mode must be L1 or L2") from e
+        raise _invalid("mode must be L1, L2 or L3") from e
     amount = None
     if raw.get("amount") is not None:
         try:

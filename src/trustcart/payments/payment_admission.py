@@ -96,6 +96,8 @@ def check_payment(
 ) -> CheckedPayment:
     """Run every phase-1 check on ``raw`` from ``agent_id`` (see module doc); write nothing."""
     request = parse_payment_request(raw)
+    if request.mode is PaymentMode.L3:  # autonomous payments have their own checks (aup)
+        raise PaymentRefused(_P.MODE_NOT_ALLOWED, "L3 payments go through the AUP checks")
     with db.transaction() as session:
         token = tokens.resolve_token(session, request.payment_token, now)
         account = get_account(session, token.account_id)

@@ -1,4 +1,4 @@
-"""The payment service provider (PSD-PMT-BND, PSD-PAY-INS, PSD-PAY-DEL): ``PaymentProvider``.
+"""The payment service provider (PSD-PMT-BND, PSD-PAY-INS/-DEL/-AUP): ``PaymentProvider``.
 
 The one object the PSP shell (``api.psp``) and the composition root hold; it never sees HTTP.
 It opens and funds wallets, binds tokens (``binding``), and answers payments, refunds and
@@ -6,6 +6,7 @@ queries by composing the modules that hold the rules:
 
     outcomes           every payment and refund runs once per idempotency key, then replays
     payment_admission  phase 1: every check that needs no write
+    aup                phase 1 of an L3 (autonomous) payment, each refusal naming its stage
     payment_commit     phase 2: one transaction that commits it and stages what it owes
     refunds            reversing entries, never more than paid
     payment_view       a payment as shown, to its agent or its merchant only
@@ -39,7 +40,7 @@ from trustcart.delivery import outbox
 from trustcart.delivery.messages import MessageKind
 from trustcart.delivery.relay import OutboxRelay
 from trustcart.delivery.transports import Transport
-from trustcart.payments import idempotency, ledger, ledger_store, tokens
+from trustcart.payments import aup, idempotency, ledger, ledger_store, tokens
 from trustcart.payments.accounts import Account, get_account, insert_account
 from trustcart.payments.binding import BindingResult, bind_token
 from trustcart.payments.errors import PaymentProblem, PaymentRefused
@@ -181,7 +182,7 @@ class PaymentProvider:
         with self._db.transaction() as session:
             return tokens.revoke_token(session, token_id, self._clock.now())
 
-    # -- payments (PSD-PAY-INS / PSD-PAY-DEL) ----------------------------------------------
+    # -- payments (PSD-PAY-INS / PSD-PAY-DEL / PSD-PAY-AUP) --------------------------------
 
     def submit_payment(
         self, *, agent_id: str, idempotency_key: str, request: Mapping[str, Any]
@@ -214,7 +215,7 @@ class PaymentProvider:
             self._deliver_now(
                 outbox.pending_ids(self._db, subject=str(outcome.body.get("trade_no")))
             )
-        return outcome
+        return aup.name_stage(outcome) if aup.is_autonomous(request) else outcome
 
     def _deliver_now(self, message_ids: Sequence[str]) -> None:
         """The first try of what a payment owes; never fails the payment (the relay retries)."""
@@ -226,6 +227,19 @@ class PaymentProvider:
     def _pay(
         self, agent_id: str, request: Mapping[str, Any], scope: str, key: str, now: datetime
     ) -> CommittedPayment:
+        if aup.is_autonomous(request):  # L3: the AUP checks, then the same commit
+            return aup.pay_autonomously(
+                self._commit,
+                self._db,
+                agent_id=agent_id,
+                raw=request,
+                scope=scope,
+                key=key,
+                now=now,
+                directory=self._directory,
+                psp_id=self.psp_id,
+                check_status=self._check_status,
+            )
         checked = check_payment(
             self._db,
             agent_id,

@@ -118,10 +118,14 @@ class PurchaseChecks(BundleState):
         mode = field(receipt, "mode", str)
         if mode not in tuple(PaymentMode):
             raise CheckFailed(f"unknown payment mode {mode!r}")
+        if mode == PaymentMode.L3 and (
+            need(self.iac, "iac-signature").get("delegation_mode", "SPECIFIED") != "BOUNDED"
+        ):
+            raise CheckFailed("an L3 (autonomous) payment needs a BOUNDED IAC")
         if self._get("approval") is None:
             if mode == PaymentMode.L1:
                 raise CheckFailed("an L1 payment needs the delegator's approval")
-            return "L2: no approval needed"
+            return f"{mode}: no approval needed"
         approval, _ = self._signed("approval", "delegator", APPROVAL_TYP)
         self._valid_at("delegator", instant(approval, "approved_at"))
         for name in ("out_trade_no", "merchant_id", "cart_digest", "delegation_id", "agent_id"):

@@ -66,7 +66,7 @@ PAYMENT: Schema = obj(
         "out_trade_no": NON_EMPTY,
         "merchant_id": NON_EMPTY,
         "status": {"type": "string", "enum": ["SUCCESS", "REFUNDED"]},
-        "mode": {"type": "string", "enum": ["L1", "L2"]},
+        "mode": {"type": "string", "enum": ["L1", "L2", "L3"]},
         "delegation_id": NON_EMPTY,
         "amount": MONEY,
         "refunded": MONEY,
@@ -134,11 +134,12 @@ BIND = Operation(
 
 PAY = Operation(
     "submitPayment",
-    "Pay a merchant-signed cart within an IAC (L1 with the person's approval, L2 delegated)",
+    "Pay a merchant-signed cart within an IAC "
+    "(L1 with the person's approval, L2 delegated, L3 autonomous)",
     body=JsonBody(
         obj(
             {
-                "mode": {"type": "string", "enum": ["L1", "L2"]},
+                "mode": {"type": "string", "enum": ["L1", "L2", "L3"]},
                 "payment_token": NON_EMPTY,
                 "iac": {**NON_EMPTY, "description": "the IAC, compact JWS"},
                 "cart": {**NON_EMPTY, "description": "the merchant-signed cart, compact JWS"},
