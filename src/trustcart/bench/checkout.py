@@ -61,8 +61,9 @@ def ratios(verified: LoadFigures, unchecked: LoadFigures) -> dict[str, float | N
 
     def over(name: str) -> float | None:
         top, bottom = a[name], b[name]
-        assert isinstance(top, float | int) and isinstance(bottom, float | int)
-        return round(top / bottom, 3) if bottom else None
+        if not isinstance(top, float | int) or not isinstance(bottom, float | int) or not bottom:
+            return None
+        return round(top / bottom, 3)
 
     return {
         "throughput_verified_over_unchecked": over("per_second"),
@@ -128,6 +129,4 @@ def run_checkout_bench(
         }
         progress(f"running {rounds} rounds of each variant for {seconds:g} s in all")
         figures = run_variants(steps, seconds, rounds)
-        return report(
-            "checkout", market, figures, seconds=seconds, concurrency=concurrency
-        )
+        return report("checkout", market, figures, seconds=seconds, concurrency=concurrency)

@@ -86,7 +86,9 @@ class BenchMarket:
             clock=clock,
             merchants=keep(httpx.Client(base_url=unchecked.merchant, timeout=10.0)),
             psp=keep(httpx.Client(base_url=unchecked.psp, timeout=10.0)),
-            events=HttpRecorder(keep(httpx.Client(base_url=d.endpoints.trust, timeout=10.0)), clock),
+            events=HttpRecorder(
+                keep(httpx.Client(base_url=d.endpoints.trust, timeout=10.0)), clock
+            ),
             status=AlwaysActive(),
         )
 
@@ -162,6 +164,8 @@ def _prepared(
     product = _find_product(tools.agent)
     with deployment.db.transaction() as session:
         session.execute(
-            update(ProductRow).where(ProductRow.product_id == product.product_id).values(stock=STOCK)
+            update(ProductRow)
+            .where(ProductRow.product_id == product.product_id)
+            .values(stock=STOCK)
         )
     return BenchMarket(deployment, database, unchecked, delegations, product, clients)

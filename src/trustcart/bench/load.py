@@ -5,10 +5,13 @@ it back to back until the deadline and times each call with ``time.perf_counter`
 raises counts as an error, not as a completed operation; the first error is kept so that a
 report can say what went wrong. Figures are computed from the completed calls only:
 throughput is completed calls over the wall time of the run, p50 and p99 are latency
-percentiles (nearest rank) in milliseconds.
+percentiles (nearest rank) in milliseconds. The process's CPU time over the run (every thread:
+the servers run in this process too) per completed call is the figure that a machine shared
+with other work disturbs least.
 
 Rules: the step is the whole operation measured (nothing outside it is timed); a worker that
-starts a step before the deadline finishes it (so a run lasts ``seconds`` plus one step).
+starts a step before the deadline finishes it (so a run lasts ``seconds`` plus one step); a
+step that raises ``StepsExhausted`` ends its worker early.
 """
 
 from __future__ import annotations
@@ -20,6 +23,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 Step = Callable[[], object]
+
+
+class StepsExhausted(Exception):
+    """Raised by a step that has nothing left to do: its worker stops, no error counted."""
 
 
 def percentile(sorted_values: Sequence[float], fraction: float) -> float:
@@ -49,6 +56,7 @@ class LoadFigures:
     seconds: float
     latencies_ms: tuple[float, ...]
     first_error: str | None = None
+    cpu_seconds: float = 0.0
 
     def __post_init__(self) -> None:
         if self.completed < 0 or self.errors < 0 or self.seconds <= 0:
@@ -70,6 +78,9 @@ class LoadFigures:
             "per_second": round(self.throughput, 2),
             "p50_ms": round(percentile(ordered, 0.5), 1),
             "p99_ms": round(percentile(ordered, 0.99), 1),
+            "cpu_ms_per_op": round(1000 * self.cpu_seconds / self.completed, 1)
+            if self.completed
+            else None,
             "first_error": self.first_error,
         }
 
@@ -83,6 +94,7 @@ def merge(runs: Sequence[LoadFigures]) -> LoadFigures:
         seconds=sum(r.seconds for r in runs),
         latencies_ms=tuple(x for r in runs for x in r.latencies_ms),
         first_error=errors[0] if errors else None,
+        cpu_seconds=sum(r.cpu_seconds for r in runs),
     )
 
 
@@ -93,6 +105,7 @@ def run_closed_loop(steps: Sequence[Step], seconds: float) -> LoadFigures:
     lock = threading.Lock()
     latencies: list[float] = []
     errors: list[str] = []
+    cpu_started = time.process_time()
     started = time.perf_counter()
     deadline = started + seconds
 
@@ -101,6 +114,8 @@ def run_closed_loop(steps: Sequence[Step], seconds: float) -> LoadFigures:
             began = time.perf_counter()
             try:
                 step()
+            except StepsExhausted:
+                return
             except Exception as e:  # counted and reported, never hidden
                 with lock:
                     errors.append(f"{type(e).__name__}: {e}"[:300])
@@ -124,4 +139,5 @@ def run_closed_loop(steps: Sequence[Step], seconds: float) -> LoadFigures:
         seconds=time.perf_counter() - started,
         latencies_ms=tuple(latencies),
         first_error=errors[0] if errors else None,
+        cpu_seconds=time.process_time() - cpu_started,
     )
