@@ -47,7 +47,7 @@ def confirmed_carts(market: BenchMarket, delegation: Delegation, count: int) -> 
     """``count`` carts for the bench's product, confirmed and signed by its merchant."""
     offer, iac = market.product, delegation.iac
     service = market.deployment.merchants
-    keys = service.merchant_public_keys()
+    keys = {key.kid: key for key in service.merchant_public_keys().values()}
     carts = []
     for _ in range(count):
         confirmed = service.confirm_cart(
@@ -97,7 +97,7 @@ def raw_verify_baseline(market: BenchMarket, seconds: float = BASELINE_SECONDS) 
     delegation = market.delegations[0]
     iac = delegation.iac
     cart = confirmed_carts(market, delegation, 1)[0]
-    merchant_keys = d.merchants.merchant_public_keys()
+    merchant_keys = {key.kid: key for key in d.merchants.merchant_public_keys().values()}
     agent, psp, status_key = d.agent_key, d.keys.get("psp"), d.keys.get("status")
     receipt = sign_compact({"out_trade_no": cart.out_trade_no}, psp, typ=RECEIPT_TYP)
     body = json.dumps({"mode": "L2", "iac": iac.token, "cart": cart.token}).encode()
