@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 
@@ -50,9 +51,11 @@ def test_served_apps_refuse_unsigned_and_unknown_keys(
     assert unsigned.status_code == 401
     assert unsigned.json()["code"] == "signature-missing"
     stranger = SigningKey.generate()
-    request = client.build_request("POST", path, json=PAYMENT, headers={"Idempotency-Key": "k"})
+    request = httpx.Request(
+        "POST", f"http://testserver{path}", json=PAYMENT, headers={"Idempotency-Key": "k"}
+    )
     signed = next(AgentRequestSigner(stranger).auth_flow(request))
-    refused = client.send(signed)
+    refused = client.post(path, content=signed.content, headers=dict(signed.headers))
     assert refused.status_code == 401
     assert refused.json()["code"] == "unknown-agent"
 
