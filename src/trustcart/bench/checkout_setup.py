@@ -9,8 +9,9 @@ a wallet funded for the whole run and one standing L2 delegation per worker, sig
 wallet and bound at the PSP over HTTP, with a budget no run exhausts; the product bought has
 its stock raised so that holds never run out.
 
-Rules: the store is the bench's own (a temporary one unless ``database_url`` is given, and
-then its Alice's wallet is topped up, nothing else is changed but the product's stock).
+Rules: the store is the bench's own: a temporary one, or the new, empty database
+``database_url`` names (one that already holds the bench person's wallet, from another run's
+keys, is refused with ``BenchStoreInUse``: the run's fresh keys could not sign for it).
 """
 
 from __future__ import annotations
@@ -30,12 +31,14 @@ from trustcart.assistant.offers import Offer
 from trustcart.assistant.proposals import Delegation
 from trustcart.bench.unchecked import AlwaysActive, unchecked_apps
 from trustcart.core.clock import SystemClock
+from trustcart.core.errors import TrustcartError
 from trustcart.core.money import Money
 from trustcart.local import persona
 from trustcart.local.deployment import AGENT_ID, Deployment, build
 from trustcart.local.market import Clients, buyer_agent, status_checker, tools_for
 from trustcart.local.seed import seed_if_empty
 from trustcart.local.servers import ROLE_NAMES, Endpoints, Servers, free_port
+from trustcart.payments.errors import PaymentRefused
 from trustcart.store.commerce import ProductRow
 from trustcart.store.db import Database
 from trustcart.trust.recorder import HttpRecorder
@@ -59,6 +62,10 @@ def intent_context() -> dict[str, Any]:
             "location": {"lat": str(where.lat), "lon": str(where.lon), "radius_km": "5"}
         },
     }
+
+
+class BenchStoreInUse(TrustcartError):
+    """The database given already holds a bench person's wallet (from another run's keys)."""
 
 
 @dataclass
@@ -123,6 +130,11 @@ def bench_market(
             seed_if_empty(db)
             ports = {role: free_port() for role in (*ROLE_NAMES, *UNCHECKED_ROLES)}
             deployment = build(db, home, Endpoints.on_ports(ports), SystemClock())
+            if _has_wallet(deployment):
+                deployment.close()
+                raise BenchStoreInUse(
+                    "the database already holds the bench person's wallet: give a new, empty one"
+                )
             persona.ensure_account(deployment.psp, deployment.keys)
             deployment.psp.fund_account(persona.ACCOUNT_ID, FUNDING, f"bench:{home.name}")
             extra: list[httpx.Client] = []
@@ -150,6 +162,14 @@ def bench_market(
                 deployment.close()
         finally:
             db.dispose()
+
+
+def _has_wallet(deployment: Deployment) -> bool:
+    try:
+        deployment.psp.balance(persona.ACCOUNT_ID)
+    except PaymentRefused:
+        return False
+    return True
 
 
 def _prepared(

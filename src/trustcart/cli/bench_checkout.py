@@ -5,7 +5,7 @@ Both start their own installation on loopback (a throwaway SQLite store unless
 ``--database-url`` names one, which the bench then writes to: use a throwaway database) and
 print throughput, p50 and p99 of the verified path and of the bench-only unchecked one, and
 their ratios. Exit codes: 0 done; 2 bad arguments (a duration, a concurrency or a database
-URL out of range).
+URL out of range, or a database that an earlier bench run already used).
 """
 
 from __future__ import annotations
@@ -43,6 +43,17 @@ def _checked_url(url: str | None) -> str | None:
             "must be a sqlite:/// or postgresql:// URL", param_hint="--database-url"
         )
     return url
+
+
+def _run(run: Any, **arguments: Any) -> dict[str, Any]:
+    from trustcart.bench.checkout_setup import BenchStoreInUse
+
+    try:
+        report: dict[str, Any] = run(progress=_progress, **arguments)
+    except BenchStoreInUse as e:
+        typer.echo(f"error: {e}", err=True)
+        raise typer.Exit(2) from e
+    return report
 
 
 def _print(report: dict[str, Any], as_json: bool) -> None:
@@ -95,9 +106,7 @@ def bench_checkout(
     from trustcart.bench.checkout import run_checkout_bench
 
     url = _checked_url(database_url)
-    report = run_checkout_bench(
-        seconds=seconds, concurrency=concurrency, database_url=url, progress=_progress
-    )
+    report = _run(run_checkout_bench, seconds=seconds, concurrency=concurrency, database_url=url)
     _print(report, as_json)
 
 
@@ -112,7 +121,5 @@ def bench_payments(
     from trustcart.bench.payments import run_payments_bench
 
     url = _checked_url(database_url)
-    report = run_payments_bench(
-        seconds=seconds, concurrency=concurrency, database_url=url, progress=_progress
-    )
+    report = _run(run_payments_bench, seconds=seconds, concurrency=concurrency, database_url=url)
     _print(report, as_json)
