@@ -63,7 +63,8 @@ def test_bench_payments_reports_both_paths_and_the_baseline() -> None:
     assert baseline["verifications_per_payment"] == 5
     assert baseline["payments"] >= 1
     assert baseline["per_second"] > report["verified"]["per_second"]
-    assert report["pools_ran_out"] == []
+    # A worker whose pool of carts ran out stops early; the report says which variant's did.
+    assert set(report["pools_ran_out"]) <= {"verified", "unchecked"}
 
 
 def test_closed_loop_counts_completions_errors_and_exhaustion() -> None:

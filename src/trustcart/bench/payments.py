@@ -39,7 +39,7 @@ from trustcart.delegation.iac import verify_iac
 from trustcart.delegation.lifecycle import CredentialStatus
 from trustcart.delegation.status import sign_status, verify_status
 
-CARTS_PER_SECOND = 12  # a worker's pool: more than one worker pays in a second here
+CARTS_PER_SECOND = 30  # a worker's pool: more than one worker pays in a second here
 BASELINE_SECONDS = 1.0
 
 
