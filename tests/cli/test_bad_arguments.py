@@ -315,12 +315,25 @@ _refused_before_starting = st.one_of(
     st.tuples(
         st.just("bench search"), st.tuples(st.just("--items"), st.sampled_from(["1", "x", "-5"]))
     ),
+    st.tuples(
+        st.sampled_from(["bench checkout", "bench payments"]),
+        st.one_of(
+            st.tuples(st.just("--seconds"), st.sampled_from(["0", "-1", "x", "0.1", "1e9", ""])),
+            st.tuples(st.just("--concurrency"), _not_an_int_within(1, 64)),
+            st.tuples(
+                st.just("--database-url"),
+                st.sampled_from(["mysql://x/y", "x", "", "sqlite://", "http://db"]),
+            ),
+        ),
+    ),
     st.tuples(st.just("web"), st.tuples(st.just("--port"), _not_an_int_within(1, 65535))),
     st.tuples(
         st.just("relay"), st.tuples(st.just("--interval"), st.sampled_from(["0", "-1", "x", "1e9"]))
     ),
     st.tuples(
-        st.sampled_from(["demo", "serve", "mcp", "bench search", "web"]),
+        st.sampled_from(
+            ["demo", "serve", "mcp", "bench search", "bench checkout", "bench payments", "web"]
+        ),
         st.tuples(st.just("--nope")),
     ),
 )
@@ -331,6 +344,8 @@ _refused_before_starting = st.one_of(
 @example(case=("mcp", ("--transport", "carrier-pigeon")))
 @example(case=("web", ("--port", "0")))  # once accepted: the server started and the test hung
 @example(case=("serve", ("--base-port", "65532")))
+@example(case=("bench checkout", ("--database-url", "mysql://x/y")))
+@example(case=("bench payments", ("--seconds", "0")))
 def test_commands_that_start_things_refuse_bad_arguments_first(
     home: Path, case: tuple[str, tuple[str, ...]]
 ) -> None:
@@ -373,7 +388,7 @@ def test_every_command_is_exercised() -> None:
     assert set(merchants.commands) == {"create", "list"}
     bench = group.commands["bench"]
     assert isinstance(bench, TyperGroup)
-    assert set(bench.commands) == {"tryon", "startup", "search"}
+    assert set(bench.commands) == {"tryon", "startup", "search", "checkout", "payments"}
 
 
 _coordinate = st.one_of(_text, st.sampled_from(["30.25", "91", "-181", "NaN", "1e309", ""]))

@@ -3,6 +3,7 @@
 # ruff: noqa: F401
 from trustcart.cli import (
     bench,
+    bench_checkout,
     bench_search,
     catalog,
     chat,

@@ -8,13 +8,19 @@ Rules kept here, so that services need not think about the dialect:
   check-then-write sequences (budgets, idempotency keys) cannot interleave; on PostgreSQL the
   services lock the rows they check with ``SELECT ... FOR UPDATE``; a unit of work that only
   reads (``Database.read()``) takes no write lock;
+* on SQLite the write transactions of one process also queue on a lock of the ``Database``
+  before ``BEGIN IMMEDIATE``: a waiter then starts the moment the writer before it commits,
+  instead of sleeping in SQLite's busy handler (which polls with sleeps of up to 100 ms, and
+  was most of a checkout's latency under load; ``docs/benchmarks.md``). Other processes on the
+  same file still wait in the busy handler (``timeout``);
 * SQLite runs in WAL mode with foreign keys on.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -103,9 +109,13 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
 class Database:
     """An engine plus a session factory; ``transaction()`` is the unit of work."""
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, serialize_writes: bool = True) -> None:
         self.url = url
         self.engine = make_engine(url, echo=echo)
+        # Re-entrant, so a nesting that SQLite itself would refuse is refused the same way.
+        self._writers: AbstractContextManager[object] = (
+            threading.RLock() if serialize_writes and self.dialect == "sqlite" else nullcontext()
+        )
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._readers = sessionmaker(
             self.engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
@@ -118,7 +128,7 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Session]:
         """One atomic unit of work: commit on success, roll back on any exception."""
-        with self._sessions() as session, session.begin():
+        with self._writers, self._sessions() as session, session.begin():
             yield session
 
     @contextmanager

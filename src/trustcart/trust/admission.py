@@ -187,9 +187,23 @@ class OrderFacts:
     trade_no: str | None = None
 
 
+# The event types ``ChainFacts.from_records`` reads; what else a chain holds changes nothing.
+FACT_EVENTS = frozenset(
+    {
+        EventType.INTENT_CREATED,
+        EventType.DELEGATION_ISSUED,
+        EventType.CART_CONFIRMED,
+        EventType.TRANSACTION_COMPLETED,
+    }
+)
+
+
 @dataclass(frozen=True)
 class ChainFacts:
-    """The bindings earlier records established: who created, issued, confirmed and paid what."""
+    """The bindings earlier records established: who created, issued, confirmed and paid what.
+
+    Only records of ``FACT_EVENTS`` establish any; the others are ignored by the fold.
+    """
 
     intent_agents: Mapping[str, str]
     delegations: Mapping[str, tuple[str, str]]  # delegation_id -> (intent_id, delegator)

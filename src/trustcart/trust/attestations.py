@@ -4,6 +4,11 @@ Each record is a leaf of the transparency log (``log.TransparencyLog``); the ser
 chain index (which records belong to which intent, delegation, order and trade) that evidence
 packaging and admission read, and refuses, under the log's append lock, what the admission
 rule (``admission``) does not accept, so a refused record leaves the log unchanged.
+
+The chain history that admission folds is read under the append lock on every append, and a
+standing delegation's chain grows with each purchase; so only the event types the fold uses
+(``admission.FACT_EVENTS``) are read, and each record is parsed once per process (a record's
+JWS never changes: ``_parsed`` is a pure function of it, cached).
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -22,7 +28,7 @@ from trustcart.core.ids import RandomBytes
 from trustcart.crypto.jws import KeyResolver, peek_header, peek_payload
 from trustcart.crypto.keys import PublicKey, SigningKey
 from trustcart.store.trust import AttestationRow
-from trustcart.trust.admission import RecordAdmission
+from trustcart.trust.admission import FACT_EVENTS, RecordAdmission
 from trustcart.trust.errors import DuplicateRecord, LogError
 from trustcart.trust.events import (
     Chain,
@@ -35,6 +41,14 @@ from trustcart.trust.events import (
     verify_record,
 )
 from trustcart.trust.log import TransparencyLog
+
+PARSED_CACHE_SIZE = 65536
+
+
+@lru_cache(maxsize=PARSED_CACHE_SIZE)
+def _parsed(token: str) -> VerifiedRecord:
+    """An anchored record read back (it was verified when it was anchored)."""
+    return parse_record(peek_payload(token), str(peek_header(token)["kid"]), token)
 
 
 @dataclass(frozen=True)
@@ -140,7 +154,8 @@ class AttestationService:
         return RecordedEvent(record.token, index, record.record_id, record.event_type)
 
     def _chain_history(self, session: Session, chain: Chain) -> list[VerifiedRecord]:
-        """The records already anchored that share the record's intent, delegation or order."""
+        """The records already anchored that share the record's intent, delegation or order,
+        of the types admission folds (``FACT_EVENTS``), in log order."""
         related = [AttestationRow.intent_id == chain.intent_id]
         if chain.delegation_id is not None:
             related.append(AttestationRow.delegation_id == chain.delegation_id)
@@ -148,14 +163,14 @@ class AttestationService:
             related.append(AttestationRow.out_trade_no == chain.out_trade_no)
         query = (
             select(AttestationRow.record_jws)
-            .where(AttestationRow.log_id == self.log.log_id, or_(*related))
+            .where(
+                AttestationRow.log_id == self.log.log_id,
+                AttestationRow.event_type.in_([kind.value for kind in FACT_EVENTS]),
+                or_(*related),
+            )
             .order_by(AttestationRow.leaf_index)
         )
-        # Each was verified when it was anchored; here only its content is read back.
-        return [
-            parse_record(peek_payload(token), str(peek_header(token)["kid"]), token)
-            for token in session.execute(query).scalars()
-        ]
+        return [_parsed(token) for token in session.execute(query).scalars()]
 
     def events_for(
         self,
