@@ -52,6 +52,7 @@ class AcpCode(StrEnum):
     PAYMENT_DECLINED = "payment_declined"
     PAYMENT_UNAVAILABLE = "payment_unavailable"
     IAC_REFUSED = "iac_refused"
+    AUTHENTICATION_FAILED = "authentication_failed"
     REQUEST_TOO_LARGE = "request_too_large"
     PROCESSING_ERROR = "processing_error"
 

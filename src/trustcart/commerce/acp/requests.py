@@ -196,7 +196,24 @@ class CompleteRequest:
     buyer: Buyer | None
 
 
+AUTHENTICATED = ("authenticated", "attempt_acknowledged", "informational")
+
+
+def _check_authentication(value: Any) -> None:
+    """A 3DS ``authentication_result`` that did not authenticate stops the payment."""
+    if value is None:
+        return
+    outcome = _object(value, "$.authentication_result").get("outcome")
+    if outcome not in AUTHENTICATED:
+        raise _invalid(
+            "$.authentication_result.outcome",
+            f"issuer authentication did not succeed ({str(outcome)[:40]}): nothing was charged",
+            AcpCode.AUTHENTICATION_FAILED,
+        )
+
+
 def parse_complete(body: Mapping[str, Any]) -> CompleteRequest:
+    _check_authentication(body.get("authentication_result"))
     if body.get("payment_data") is None:
         raise _invalid("$.payment_data", "payment_data is required", AcpCode.MISSING)
     payment = _object(body["payment_data"], "$.payment_data")
