@@ -218,7 +218,7 @@ def test_delegate_payment_endpoint_rules(
         schema = openapi_response_schema(DELEGATE, "POST", path, response.status_code)
         assert schema.is_valid(response.json()), response.json()
     # The card number and CVC are stored nowhere.
-    dump = "\n".join(sqlite_db.engine.raw_connection().iterdump())  # type: ignore[attr-defined]
+    dump = "\n".join(sqlite_db.engine.raw_connection().iterdump())
     assert "4242424242424242" not in dump
     assert '"223"' not in dump
 

@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.helpers.acp import HttpAcp, acp_installation, openapi_response_schema
-from trustcart.conformance.acp import AcpReplay, Reply, examples_dir, load_examples
+from trustcart.conformance.acp import AcpReplay, Reply, Send, examples_dir, load_examples
 from trustcart.conformance.web_bot_auth import conformance_dir
 from trustcart.core.clock import FixedClock
 from trustcart.store.checkout import CheckoutSessionRow
@@ -44,7 +44,7 @@ def _template(path: str) -> str:
     return next(template for pattern, template in _TEMPLATES if pattern.match(path))
 
 
-def _checked_send(acp: HttpAcp, seen: list[str]):  # type: ignore[no-untyped-def]
+def _checked_send(acp: HttpAcp, seen: list[str]) -> Send:
     def send(method: str, path: str, headers: Mapping[str, str], body: bytes) -> Reply:
         reply = acp.send(method, path, headers, body)
         schema = openapi_response_schema(CHECKOUT, method, _template(path), reply.status)

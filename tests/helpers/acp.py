@@ -128,7 +128,19 @@ def corrected_openapi(document: dict[str, Any]) -> dict[str, Any]:
        ``CheckoutSessionWithOrder`` (``allOf`` of it and a required ``order``) admits no body
        at all; the pinned JSON schema bundle lists ``order`` in ``CheckoutSessionBase``, and so
        does this correction.
+    2. ``GET /checkout_sessions/{id}`` documents only 200 and 404, and ``.../cancel`` only
+       200, 400, 405, 409 and 422, though both require ``Authorization`` (401) and
+       ``API-Version`` (400) and a session may not exist (404); the other operations document
+       ``4XX: Error``, and so, here, do these two.
     """
+    error = {
+        "description": "Error",
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    for methods in document.get("paths", {}).values():
+        for name, operation in methods.items():
+            if name in ("get", "post") and "4XX" not in operation.get("responses", {}):
+                operation["responses"]["4XX"] = error
     schemas = document.get("components", {}).get("schemas", {})
     base = schemas.get("CheckoutSessionBase")
     if base is not None and "order" not in base["properties"]:
