@@ -8,8 +8,9 @@ values schemathesis fills the documented header parameters with, and drops its r
 ``Signature``/``Timestamp``, so the fuzzed bodies reach the parsers; the header checks have
 their own tests). The budget is fixed (``MAX_EXAMPLES`` per operation, ``SEED``).
 
-Every check must hold: no 5xx, every status code documented, every content type and body as
-documented.
+The PSP's ``openapi.delegate_payment.yaml`` is fuzzed the same way, with one example whose
+allowance has not expired (the document's own expire in 2026-02). Every check must hold: no 5xx,
+every status code documented, every content type and body as documented.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import pytest
 import requests
 import yaml
 
-from tests.helpers.acp import SPEC, HttpAcp, acp_installation, corrected_openapi
+from tests.helpers.acp import SPEC, HttpAcp, acp_installation, corrected_openapi, delegate_body
 from tests.helpers.fuzzing import FuzzReport, run_schemathesis
 from trustcart.core.clock import SystemClock
 from trustcart.core.money import Money
@@ -39,8 +40,9 @@ class AcpAuth(requests.auth.AuthBase):
     """The platform's key and version on every request, and a fresh Idempotency-Key on each
     POST (schemathesis repeats one generated key, so every other body would be a 422)."""
 
-    def __init__(self, api_key: str) -> None:
+    def __init__(self, api_key: str, label: str = "fuzz") -> None:
         self.api_key = api_key
+        self.label = label
         self.sent = 0
 
     def __call__(self, prepared: requests.PreparedRequest) -> requests.PreparedRequest:
@@ -48,7 +50,7 @@ class AcpAuth(requests.auth.AuthBase):
         prepared.headers["Authorization"] = f"Bearer {self.api_key}"
         prepared.headers["API-Version"] = "2026-04-17"
         if prepared.method == "POST":
-            prepared.headers["Idempotency-Key"] = f"fuzz-{self.sent}"
+            prepared.headers["Idempotency-Key"] = f"{self.label}-{self.sent}"
         for name in ("Signature", "Timestamp"):
             prepared.headers.pop(name, None)
         return prepared
@@ -145,3 +147,32 @@ def test_schemathesis_finds_nothing(acp: HttpAcp) -> None:
     # The fuzzed bodies get past the headers: sessions are read, updated and canceled.
     assert report.by_operation["GET /checkout_sessions/{checkout_session_id} 200"] > 0
     assert report.by_operation["POST /checkout_sessions/{checkout_session_id} 200"] > 0
+
+
+def test_schemathesis_over_delegate_payment_finds_nothing(acp: HttpAcp) -> None:
+    """The PSP's ``/agentic_commerce/delegate_payment`` under the pinned OpenAPI."""
+    text = (SPEC / "openapi" / "openapi.delegate_payment.yaml").read_text(encoding="utf-8")
+    document = corrected_openapi(yaml.safe_load(text))
+    parameters = document["components"]["parameters"]
+    parameters["Authorization"]["schema"]["example"] = f"Bearer {acp.vault_key}"
+    parameters["APIVersion"]["schema"]["example"] = "2026-04-17"
+    # The document's examples expire in 2026-02: add one whose allowance is still valid.
+    operation = document["paths"]["/agentic_commerce/delegate_payment"]["post"]
+    content = operation["requestBody"]["content"]["application/json"]
+    valid = delegate_body(acp.deployment.clock, "cs_fuzz", Money(2000, "USD"))
+    content.setdefault("examples", {})["still_valid"] = {"value": valid}
+    report: FuzzReport = run_schemathesis(
+        "acp-delegate",
+        document,
+        acp.psp_url,
+        AcpAuth(acp.vault_key, "dp-fuzz"),  # type: ignore[arg-type]
+        max_examples=MAX_EXAMPLES,
+        seed=SEED,
+    )
+    print(report.line())
+    print(report.by_operation.most_common(6))
+    assert report.failures == [], "\n".join(report.failures[:20])
+    assert report.errors == []
+    assert "POST /agentic_commerce/delegate_payment" in report.operations
+    assert report.statuses[201] > 0  # tokens are issued, not only refusals
+    assert not any(status >= 500 for status in report.statuses)

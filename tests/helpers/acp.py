@@ -132,6 +132,9 @@ def corrected_openapi(document: dict[str, Any]) -> dict[str, Any]:
        200, 400, 405, 409 and 422, though both require ``Authorization`` (401) and
        ``API-Version`` (400) and a session may not exist (404); the other operations document
        ``4XX: Error``, and so, here, do these two.
+    3. (delegate payment) ``Error.type`` and ``Error.code`` enumerate no value for a 401,
+       while the document's own 401 example is ``{"type": "unauthorized", "code":
+       "unauthorized"}``; trustcart answers the example, and the enums get ``unauthorized``.
     """
     error = {
         "description": "Error",
@@ -142,6 +145,11 @@ def corrected_openapi(document: dict[str, Any]) -> dict[str, Any]:
             if name in ("get", "post") and "4XX" not in operation.get("responses", {}):
                 operation["responses"]["4XX"] = error
     schemas = document.get("components", {}).get("schemas", {})
+    error_fields = schemas.get("Error", {}).get("properties", {})
+    if "enum" in error_fields.get("code", {}):  # only the delegate payment's Error has one
+        for field in ("type", "code"):
+            if "unauthorized" not in error_fields[field]["enum"]:
+                error_fields[field]["enum"].append("unauthorized")
     base = schemas.get("CheckoutSessionBase")
     if base is not None and "order" not in base["properties"]:
         base["properties"]["order"] = {"$ref": "#/components/schemas/Order"}
