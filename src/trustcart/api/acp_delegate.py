@@ -44,7 +44,9 @@ class _Refused(Exception):
 
 
 def luhn_ok(number: str) -> bool:
-    """>>> luhn_ok("4242424242424242"), luhn_ok("4242424242424241")
+    """The Luhn check digit of a card number holds.
+
+    >>> luhn_ok("4242424242424242"), luhn_ok("4242424242424241")
     (True, False)
     """
     total = 0

@@ -59,7 +59,9 @@ _COUPONS = (
 
 
 def usd(minor: int) -> Money:
-    """>>> usd(1899).to_json()["currency"]
+    """An amount in US cents.
+
+    >>> usd(1899).to_json()["currency"]
     'USD'
     """
     return Money(minor, "USD")

@@ -62,7 +62,9 @@ class VaultDecline(StrEnum):
 
 
 def hash_token(token: str) -> str:
-    """>>> len(hash_token("vt_x"))
+    """Hex SHA-256 of a token (what is stored instead of it).
+
+    >>> len(hash_token("vt_x"))
     64
     """
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
