@@ -8,11 +8,13 @@ import pytest
 from trustcart.assistant.agent import AgentCode
 from trustcart.assistant.checks import NOT_WHAT_WAS_ASKED
 from trustcart.assistant.errors import ToolCode
+from trustcart.commerce.acp.errors import AcpCode
 from trustcart.commerce.errors import CommerceProblem
 from trustcart.core.problem import CommonProblem
 from trustcart.delegation.constraints import ConstraintReason
 from trustcart.delegation.errors import DelegationProblem
 from trustcart.payments.errors import PaymentProblem
+from trustcart.payments.vault import VaultDecline
 from trustcart.trust.admission import RecordRefusal
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "errors.md").read_text(encoding="utf-8")
@@ -29,6 +31,8 @@ DOC = (Path(__file__).resolve().parents[2] / "docs" / "errors.md").read_text(enc
         ToolCode,
         AgentCode,
         RecordRefusal,
+        AcpCode,
+        VaultDecline,
     ],
 )
 def test_every_code_is_documented(codes: type[StrEnum]) -> None:

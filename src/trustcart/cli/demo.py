@@ -83,6 +83,10 @@ def serve(
         with deployment.background():
             for role in ROLE_NAMES:
                 console.print(f"{role:>9}: {getattr(endpoints, role)}")
+            if deployment.acp is not None:
+                console.print(
+                    f"      acp: {deployment.acp.merchant_base}/<merchant_id>  (ACP 2026-04-17)"
+                )
             print_web(web_url(host, web_port), services.secrets.console_password,
                       services.secrets.password_source)  # fmt: skip
             console.print("outbox relay and hold expiry running in the background")

@@ -87,8 +87,14 @@ class CartConfirmation:
         self._max_coupons = max_coupons
         self._price_lock = price_lock
 
-    def confirm_cart(self, request: Mapping[str, Any]) -> ConfirmedCart:
-        """Pre-check, lock the price, reserve stock, record the order and sign the cart."""
+    def confirm_cart(
+        self, request: Mapping[str, Any], *, record_event: bool = True
+    ) -> ConfirmedCart:
+        """Pre-check, lock the price, reserve stock, record the order and sign the cart.
+
+        ``record_event=False`` leaves ``act:commerce:cart-confirmed`` out: an ACP checkout
+        without an ACT credential has no intent or delegation in the log to chain it to.
+        """
         parsed = parse_confirm_cart(request)
         option = next((o for o in self._options if o.method_id == parsed.payment_method), None)
         if option is None:
@@ -134,7 +140,11 @@ class CartConfirmation:
                 priced = price_cart(
                     merchant,
                     lines,
-                    load_coupons(session, merchant.merchant_id),
+                    # Coupons named by id may include one behind a discount code: the ACP
+                    # checkout names the coupons its buyer's codes unlocked.
+                    load_coupons(
+                        session, merchant.merchant_id, include_coded=parsed.coupon_ids is not None
+                    ),
                     now=now,
                     coupon_ids=parsed.coupon_ids,
                     max_coupons=self._max_coupons,
@@ -163,21 +173,25 @@ class CartConfirmation:
                 self._record_order(
                     session, priced, payload, token=token, digest=digest, option=option, now=now
                 )
-                owed = self._market.stage_event(
-                    session,
-                    EventType.CART_CONFIRMED,
-                    merchant_id=parsed.merchant_id,
-                    chain=Chain(
-                        intent_id=parsed.intent_id,
-                        delegation_id=parsed.delegation_id,
-                        out_trade_no=out_trade_no,
-                    ),
-                    body={
-                        "cart_digest": digest,
-                        "total": payload["total"],
-                        "items": len(payload["items"]),
-                    },
-                    now=now,
+                owed = (
+                    self._market.stage_event(
+                        session,
+                        EventType.CART_CONFIRMED,
+                        merchant_id=parsed.merchant_id,
+                        chain=Chain(
+                            intent_id=parsed.intent_id,
+                            delegation_id=parsed.delegation_id,
+                            out_trade_no=out_trade_no,
+                        ),
+                        body={
+                            "cart_digest": digest,
+                            "total": payload["total"],
+                            "items": len(payload["items"]),
+                        },
+                        now=now,
+                    )
+                    if record_event
+                    else []
                 )
         except OperationalError as e:  # lock timeout, deadlock, serialization failure
             raise LockFailed() from e

@@ -12,7 +12,8 @@
             ├── CartExpired        the price lock ran out before payment
             ├── PaymentMismatch    a payment notice disagrees with the locked cart
             ├── MethodNotSupported CID-PCA-NEG found no common payment method
-            └── IllegalTransition  an order state change the transition table forbids
+            ├── IllegalTransition  an order state change the transition table forbids
+            └── CheckoutRefused    a checkout session (ACP, UCP) cannot do what was asked
 
 Every ``CommerceError`` carries a ``CommerceProblem`` code, so the HTTP shell renders it as
 problem+json without a mapping table of its own.
@@ -54,6 +55,14 @@ class CommerceProblem(StrEnum):
     RECEIPT_INVALID = "receipt-invalid"
     CART_MISMATCH = "cart-mismatch"
     MERCHANT_UNAVAILABLE = "merchant-unavailable"
+    UNKNOWN_CHECKOUT = "unknown-checkout"
+    CHECKOUT_ILLEGAL_TRANSITION = "checkout-illegal-transition"
+    CHECKOUT_NOT_READY = "checkout-not-ready"
+    CHECKOUT_PRICE_CHANGED = "checkout-price-changed"
+    CHECKOUT_CURRENCY_UNSUPPORTED = "checkout-currency-unsupported"
+    PAYMENT_DECLINED = "payment-declined"
+    PAYMENT_UNAVAILABLE = "payment-unavailable"
+    IAC_REFUSED = "iac-refused"
 
 
 class CommerceError(ProblemError):
@@ -117,3 +126,9 @@ class IllegalTransition(CommerceError):
             f"order in state {current} cannot {event}",
             state=current,
         )
+
+
+class CheckoutRefused(CommerceError):
+    """A checkout session refused a request (codes ``checkout-*``, ``payment-*``, ``iac-*``)."""
+
+    default_status = 409

@@ -17,6 +17,7 @@ from trustcart.commerce.catalog import Coupon, CouponKind, Merchant, Product
 from trustcart.core.clock import format_instant, parse_instant
 from trustcart.core.geo import GeoPoint
 from trustcart.core.money import Money
+from trustcart.store.checkout import DiscountCodeRow
 from trustcart.store.commerce import CouponRow, MerchantRow, ProductRow
 
 
@@ -166,8 +167,14 @@ def load_product(session: Session, product_id: str) -> Product | None:
     return product_from_row(row) if row is not None else None
 
 
-def load_coupons(session: Session, merchant_id: str) -> list[Coupon]:
-    rows = session.scalars(
-        select(CouponRow).where(CouponRow.merchant_id == merchant_id).order_by(CouponRow.coupon_id)
-    )
+def load_coupons(
+    session: Session, merchant_id: str, *, include_coded: bool = False
+) -> list[Coupon]:
+    """A merchant's coupons. A coupon behind a discount code (``store.checkout``) is left out
+    unless ``include_coded``: it is offered only to a buyer who submitted the code (ACP)."""
+    query = select(CouponRow).where(CouponRow.merchant_id == merchant_id)
+    if not include_coded:
+        coded = select(DiscountCodeRow.coupon_id).where(DiscountCodeRow.merchant_id == merchant_id)
+        query = query.where(CouponRow.coupon_id.not_in(coded))
+    rows = session.scalars(query.order_by(CouponRow.coupon_id))
     return [coupon_from_row(r) for r in rows]

@@ -20,7 +20,7 @@ merchants, ``commerce.compare``) and ``vocabulary`` (the catalog's own words,
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -28,6 +28,9 @@ from urllib.parse import urlsplit
 from trustcart.commerce.cart_confirmation import PRICE_LOCK, CartConfirmation, ConfirmedCart
 from trustcart.commerce.catalog import Merchant
 from trustcart.commerce.catalog_search import CatalogSearch
+from trustcart.commerce.checkout_act import ActGate
+from trustcart.commerce.checkout_payment import PaymentGateway
+from trustcart.commerce.checkout_service import CheckoutService, OrderObserver
 from trustcart.commerce.compare import compare_product
 from trustcart.commerce.errors import CommerceProblem, NotFound
 from trustcart.commerce.intent_query import IntentContextQuery
@@ -93,6 +96,7 @@ class MerchantService:
             else None
         )
         self._market = Marketplace(db, dict(keys), clock, self.relay, random)
+        self._random = random
         self.psp_id = psp_id
         methods = payment_methods or {
             DEFAULT_METHOD: default_method_schema_url(psp_endpoint, DEFAULT_METHOD)
@@ -111,6 +115,24 @@ class MerchantService:
         )
         self._orders = OrderLifecycle(self._market)
         self._vocabulary = VocabularyCache(db, clock)
+
+    def checkout_service(
+        self,
+        gateway: PaymentGateway,
+        *,
+        act: ActGate | None = None,
+        observers: Sequence[OrderObserver] = (),
+    ) -> CheckoutService:
+        """The checkout sessions (ACP, UCP) on this marketplace's cart confirmation."""
+        return CheckoutService(
+            self._market,
+            self._carts,
+            gateway,
+            payment_method=self._options[0].method_id,
+            act=act,
+            observers=observers,
+            random=self._random,
+        )
 
     # -- keys and merchants -------------------------------------------------------------------
 

@@ -9,13 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from trustcart.conformance import SuiteResult, act_a402, act_tsd_crd, rfc9421, web_bot_auth
+from trustcart.conformance import (
+    SuiteResult,
+    acp,
+    act_a402,
+    act_tsd_crd,
+    rfc9421,
+    web_bot_auth,
+)
 
 SUITES: dict[str, Callable[[], SuiteResult]] = {
     rfc9421.SUITE: rfc9421.run,
     web_bot_auth.SUITE: web_bot_auth.run,
     act_tsd_crd.SUITE: act_tsd_crd.run,
     act_a402.SUITE: act_a402.run,
+    acp.SUITE: acp.run,
 }
 
 

@@ -47,6 +47,7 @@ from trustcart.delivery.messages import MessageKind
 from trustcart.delivery.relay import OutboxRelay
 from trustcart.delivery.transports import HttpLogTransport, LocalLogTransport, Transport
 from trustcart.local import parties
+from trustcart.local.acp import AcpParts, install_acp
 from trustcart.local.keystore import KeyStore
 from trustcart.local.parties import AGENT_ID, LOG_ID, PSP_ID, STATUS_ID
 from trustcart.local.scheduler import Scheduler
@@ -84,6 +85,7 @@ class Deployment:
     apps: dict[str, FastAPI] = field(default_factory=dict)
     clients: list[httpx.Client] = field(default_factory=list)
     catalog_index: CatalogIndex | None = None  # imports update it (local.onboarding, web)
+    acp: AcpParts | None = None  # ACP checkout and delegate payment (local.acp)
 
     def close(self) -> None:
         for client in self.clients:
@@ -222,4 +224,15 @@ def build(
             psp, RequestVerifier(directory, nonces, clock, allowed_roles=("agent", "merchant"))
         ),
     }
+    deployment.acp = install_acp(
+        db,
+        clock,
+        merchants,
+        directory,
+        status_checker,
+        deployment.apps,
+        merchant_url=endpoints.merchant,
+        psp_url=endpoints.psp,
+        psp_id=PSP_ID,
+    )
     return deployment

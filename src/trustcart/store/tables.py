@@ -5,9 +5,11 @@ Each domain adds its own line here; nothing else lives in this file.
 
 # ruff: noqa: F401
 import trustcart.store.assistant
+import trustcart.store.checkout
 import trustcart.store.commerce
 import trustcart.store.crypto
 import trustcart.store.delegation
 import trustcart.store.outbox
 import trustcart.store.payments
 import trustcart.store.trust
+import trustcart.store.vault
