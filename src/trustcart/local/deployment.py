@@ -214,4 +214,8 @@ def build(
             psp, RequestVerifier(directory, nonces, clock, allowed_roles=("agent", "merchant"))
         ),
     }
+    if endpoints.ucp:  # the UCP business beside the others (``trustcart serve``)
+        from trustcart.local.ucp import create_ucp_business
+
+        deployment.apps["ucp"] = create_ucp_business(deployment, status_checker)
     return deployment
