@@ -101,4 +101,5 @@ def validate_profile(instance: Any) -> None:
     keys = instance["signing_keys"]
     assert isinstance(keys, list)
     for key in keys:
-        assert {"kty", "kid"} <= set(key) and "d" not in key
+        assert {"kty", "kid"} <= set(key)
+        assert "d" not in key

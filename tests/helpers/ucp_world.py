@@ -73,7 +73,7 @@ class UcpWorld:
 
 @contextmanager
 def ucp_world(db: Database, home: Path) -> Iterator[UcpWorld]:
-    seed_catalog(db, random.Random(7), product_count=300)  # noqa: S311 - test data
+    seed_catalog(db, random.Random(7), product_count=300)
     ports = {role: free_port() for role in (*ROLE_NAMES, "ucp")}
     deployment = build(db, home, Endpoints.on_ports(ports), in_process_log=True)
     persona.ensure_account(deployment.psp, deployment.keys)
