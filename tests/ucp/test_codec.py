@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import jsonschema
 import pytest
 from hypothesis import given
@@ -9,6 +11,7 @@ from hypothesis import strategies as st
 
 from tests.helpers.ucp_schemas import validate_checkout, validate_error
 from trustcart.commerce.checkout import CheckoutStatus
+from trustcart.commerce.checkout_quote import DiscountRejection
 from trustcart.commerce.errors import CheckoutRefused, CommerceProblem
 from trustcart.commerce.ucp import VERSION
 from trustcart.commerce.ucp.business import fingerprint
@@ -158,3 +161,10 @@ def test_the_fingerprint_ignores_key_order_only(body: dict[str, object]) -> None
     reordered = dict(reversed(list(body.items())))
     assert fingerprint(reordered) == fingerprint(body)
     assert fingerprint({**body, "\x00extra": 1}) != fingerprint(body)
+
+
+def test_every_ucp_code_is_documented() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "errors.md").read_text("utf-8")
+    section = doc[doc.index("## UCP business") :]
+    codes = [*UcpCode, *(f"discount_code_{r}".replace("-", "_") for r in DiscountRejection)]
+    assert [str(c) for c in codes if f"`{c}`" not in section] == []
