@@ -6,7 +6,7 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.helpers.ucp_schemas import validate_checkout, validate_error
@@ -80,6 +80,34 @@ def test_a_create_body_becomes_the_checkout_machine_input() -> None:
     assert (wanted.codes, wanted.iac, wanted.contact) == (("SAVE5",), "aaa.bbb.ccc", None)
 
 
+LONG_STREET = {
+    "id": "d",
+    "street_address": "x" * 300,
+    "address_locality": "Hangzhou",
+    "address_country": "CN",
+    "postal_code": "310007",
+}
+
+
+def test_a_partial_destination_leaves_the_address_missing() -> None:
+    body = {
+        "line_items": [{"item": {"id": "p"}, "quantity": 1}],
+        "fulfillment": {
+            "methods": [
+                {
+                    "type": "shipping",
+                    "line_item_ids": ["li_1"],
+                    "destinations": [{"id": "d", "address_country": "CN"}],
+                    "groups": [{"id": "g", "selected_option_id": "std"}],
+                }
+            ]
+        },
+    }
+    validate_checkout(body, "update")
+    wanted = checkout_input(body)
+    assert (wanted.contact, wanted.selected_option_id) == (None, "std")
+
+
 @pytest.mark.parametrize(
     "body",
     [
@@ -96,7 +124,7 @@ def test_a_create_body_becomes_the_checkout_machine_input() -> None:
         },
         {
             "line_items": [{"item": {"id": "p"}, "quantity": 1}],
-            "fulfillment": {"methods": [{"type": "shipping", "destinations": [{"id": "d"}]}]},
+            "fulfillment": {"methods": [{"type": "shipping", "destinations": [LONG_STREET]}]},
         },
     ],
 )
@@ -156,6 +184,7 @@ json_values = st.recursive(
 )
 
 
+@settings(deadline=None)
 @given(st.dictionaries(st.text(max_size=6), json_values, max_size=5))
 def test_the_fingerprint_ignores_key_order_only(body: dict[str, object]) -> None:
     reordered = dict(reversed(list(body.items())))

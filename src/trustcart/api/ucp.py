@@ -89,8 +89,11 @@ def create_ucp_app(
         return _error(UcpError(UcpCode.INTERNAL_ERROR, "internal error", status=500))
 
     @app.get("/.well-known/ucp")
-    async def profile() -> dict[str, Any]:
-        return business_profile(business.base_url, signing_keys())
+    async def profile() -> JSONResponse:
+        return JSONResponse(
+            business_profile(business.base_url, signing_keys()),
+            headers={"Cache-Control": "public, max-age=300"},
+        )
 
     def platform(request: Request) -> str:
         return platform_profile(request.headers.get("ucp-agent"))

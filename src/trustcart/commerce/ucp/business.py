@@ -34,7 +34,12 @@ from trustcart.commerce.ucp import VERSION
 from trustcart.commerce.ucp.errors import UcpCode, UcpError, from_commerce
 from trustcart.commerce.ucp.profile import response_meta
 from trustcart.commerce.ucp.render import render_checkout, render_order, render_product
-from trustcart.commerce.ucp.requests import CheckoutInput, check_negotiation, checkout_input
+from trustcart.commerce.ucp.requests import (
+    CheckoutInput,
+    check_negotiation,
+    checkout_input,
+    complete_iac,
+)
 from trustcart.commerce.ucp.requests import payment_token as read_payment_token
 from trustcart.core.errors import ValidationError
 from trustcart.crypto.jws import peek_payload
@@ -135,6 +140,14 @@ class UcpBusiness:
                         path=f"$.line_items[{index}].item.id",
                     )
                 merchants.add(product.merchant_id)
+            if all(not products[i.product_id].in_stock(i.quantity) for i in wanted.items):
+                raise UcpError(
+                    UcpCode.OUT_OF_STOCK,
+                    "none of the items is available in the quantity asked",
+                    status=409,
+                    path="$.line_items",
+                    severity="requires_buyer_review",
+                )
             if len(merchants) != 1:
                 raise UcpError(
                     UcpCode.MULTIPLE_MERCHANTS,
@@ -196,6 +209,9 @@ class UcpBusiness:
 
     def complete(self, platform: str, session_id: str, body: dict[str, Any]) -> Answer:
         token = read_payment_token(body)
+        iac = complete_iac(body)
+        if iac is not None:
+            self._checkout.update(session_id, CheckoutChanges(iac=iac), platform_id=platform)
         current = self.get(platform, session_id)
         agent_id = None
         if current.session.iac is not None:
@@ -219,6 +235,8 @@ class UcpBusiness:
 
     def search(self, body: dict[str, Any]) -> Answer:
         check_negotiation(body)
+        if not body.get("query") and not body.get("filters"):
+            raise UcpError(UcpCode.INVALID_REQUEST, "send a query or filters", path="$.query")
         text = body.get("query", "")
         pagination = body.get("pagination") or {}
         limit = pagination.get("limit", 10) if isinstance(pagination, dict) else None
@@ -228,7 +246,8 @@ class UcpBusiness:
             query = SearchQuery(text=text, limit=min(max(limit, 1), 50))
         except ValidationError as e:
             raise UcpError(UcpCode.INVALID_REQUEST, str(e), path="$.query") from e
-        hits = self._search.search(query) if text.strip() else []
+        # semantic neighbours the index judges no match are not results (UCP: no match, [])
+        hits = [h for h in self._search.search(query) if h.good_match is not False]
         return Answer(
             200,
             {
@@ -279,6 +298,6 @@ class UcpBusiness:
         if not isinstance(pid, str) or not 0 < len(pid) <= 96:
             raise UcpError(UcpCode.INVALID_REQUEST, "id must be a product id", path="$.id")
         products = self._products([pid])
-        if not products:
-            raise UcpError(UcpCode.NOT_FOUND, f"no product {pid}", status=404, path="$.id")
+        if not products:  # UCP catalog: an application outcome, HTTP 200 with ucp.status error
+            raise UcpError(UcpCode.NOT_FOUND, f"no product {pid}", status=200, path="$.id")
         return Answer(200, {"ucp": response_meta(CATALOG), "product": products[0]})

@@ -11,8 +11,10 @@ Rules, in the order they are checked:
 * ``line_items``: 1..50 items ``{"item": {"id"}, "quantity"}``; ``discounts.codes``;
   ``fulfillment.methods[0]``: a shipping destination (postal address) and the selected option;
   ``buyer``; ``act.iac``: an ACT intent credential (compact JWS) the session binds to.
-* complete: ``payment.instruments``: the selected (or only) one, of our handler, with a
-  ``credential.token`` (a trustcart restricted payment token).
+* complete: ``act.iac`` as above (optional); ``payment.instruments``: the selected (or only)
+  one, of our handler, with a ``credential.token`` (a trustcart restricted payment token).
+* a destination that is not yet a full postal address (street, locality, country, postal
+  code) is kept out: the session stays ``incomplete`` and says an address is needed.
 """
 
 from __future__ import annotations
@@ -153,21 +155,25 @@ def _contact(fulfillment: dict[str, Any]) -> tuple[Contact | None, str | None]:
         return None, option if isinstance(option, str) else None
     path = "$.fulfillment.methods[0].destinations[0]"
     d = _object(destinations[0], path, required=True)
+    chosen = option if isinstance(option, str) else None
+    if not all(d.get(k) for k in ("street_address", "address_locality", "address_country",
+                                  "postal_code")):  # fmt: skip
+        return None, chosen  # not a full postal address yet: the session stays incomplete
     name = " ".join(str(d[k]) for k in ("first_name", "last_name") if d.get(k)) or "Recipient"
     try:
         address = Address(
             name=name,
-            line_one=d.get("street_address"),  # type: ignore[arg-type]
+            line_one=d["street_address"],
             line_two=d.get("extended_address") or "",
-            city=d.get("address_locality"),  # type: ignore[arg-type]
-            state=d.get("address_region") or d.get("address_locality"),  # type: ignore[arg-type]
-            country=d.get("address_country"),  # type: ignore[arg-type]
-            postal_code=d.get("postal_code"),  # type: ignore[arg-type]
+            city=d["address_locality"],
+            state=d.get("address_region") or d["address_locality"],
+            country=d["address_country"],
+            postal_code=d["postal_code"],
         )
         contact = Contact(name=name, phone_number=d.get("phone_number"), address=address)
     except ValidationError as e:
         raise _invalid(str(e), path) from e
-    return contact, option if isinstance(option, str) else None
+    return contact, chosen
 
 
 def _buyer(raw: Any) -> Buyer | None:
@@ -215,6 +221,11 @@ def checkout_input(body: dict[str, Any]) -> CheckoutInput:
         codes=normalized,
         iac=_iac(body.get(ACT_FIELD)),
     )
+
+
+def complete_iac(body: dict[str, Any]) -> str | None:
+    """An ACT IAC presented with complete (``act.iac``), bound to the session before paying."""
+    return _iac(body.get(ACT_FIELD))
 
 
 def payment_token(body: dict[str, Any]) -> str:
