@@ -74,6 +74,19 @@ def test_checkout_created_updated_completed_and_ordered(db: Database, tmp_path: 
         assert order.json()["checkout_id"] == session["id"]
         assert {t["type"]: t["amount"] for t in order.json()["totals"]}["total"] == paid
 
+        # the IAC may also come with complete (act.iac): bound, checked, paid
+        late = world.send("POST", "/checkout-sessions", create_body(product["id"], None))
+        late_path = f"/checkout-sessions/{late.json()['id']}"
+        ready = world.send("PUT", late_path, update_body(product["id"], 1, []))
+        assert ready.json()["status"] == "ready_for_complete"
+        iac2, token2 = world.credential()
+        body = {**complete_body(token2), "act": {"iac": iac2.token}}
+        validate_checkout(body, "complete")
+        late_done = world.send("POST", f"{late_path}/complete", body)
+        assert late_done.status_code == 200, late_done.text
+        validate_checkout(late_done.json())
+        assert late_done.json()["status"] == "completed"
+
         # a completed session cannot be cancelled or changed
         cancel = world.send("POST", f"{path}/cancel")
         assert cancel.status_code == 409

@@ -48,9 +48,18 @@ def test_profile_and_catalog(db: Database, tmp_path: Path) -> None:
         validate(detail.json(), LOOKUP + "get_product_response")
         assert detail.json()["product"]["title"] == product["title"]
 
+        assert profile.headers["cache-control"] == "public, max-age=300"
+        # unknown product: an application outcome (HTTP 200, ucp.status error)
         missing = world.send("POST", "/catalog/product", {"id": "p_nosuchproduct"})
-        assert missing.status_code == 404
+        assert missing.status_code == 200
         validate_error(missing.json())
+        nothing = world.send("POST", "/catalog/search", {"query": "zqxj vvkw plorb"})
+        assert nothing.status_code == 200
+        validate(nothing.json(), "shopping/catalog_search.json#/$defs/search_response")
+        assert nothing.json()["products"] == []
+        no_input = world.send("POST", "/catalog/search", {})
+        assert no_input.status_code == 400
+        validate_error(no_input.json())
         bad = world.send("POST", "/catalog/lookup", {"ids": []})
         assert bad.status_code == 400
         validate_error(bad.json())

@@ -17,7 +17,7 @@ from trustcart.delegation.lifecycle import Transition
 from trustcart.delegation.terms import CommerceConstraints
 from trustcart.local import persona
 from trustcart.store.checkout import CheckoutIdempotencyRow, CheckoutSessionRow
-from trustcart.store.commerce import OrderRow
+from trustcart.store.commerce import OrderRow, ProductRow
 from trustcart.store.db import Database
 
 
@@ -31,6 +31,11 @@ def snapshot(world: UcpWorld) -> tuple[Any, ...]:
             db.execute(select(CheckoutSessionRow.session_id, CheckoutSessionRow.status)).all()
         )
     return counts, states, world.deployment.psp.balance(persona.ACCOUNT_ID)
+
+
+def sold_out(world: UcpWorld) -> str:
+    with world.deployment.db.read() as db:
+        return str(db.scalars(select(ProductRow.product_id).where(ProductRow.stock == 0)).first())
 
 
 def refused(answer: Any, status: int, code: str) -> None:
@@ -131,6 +136,11 @@ def test_bad_input_gets_a_ucp_error_and_changes_nothing(db: Database, tmp_path: 
             ),
             400,
             "payment_handler_unsupported",
+        )
+        refused(
+            world.send("POST", "/checkout-sessions", create_body(sold_out(world), None)),
+            409,
+            "out_of_stock",
         )
         refused(world.send("GET", "/checkout-sessions/cs_nosuch"), 404, "not_found")
         refused(world.send("GET", "/orders/o_nosuch"), 404, "not_found")
