@@ -12,7 +12,7 @@ import random
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -20,15 +20,18 @@ from typing import Any
 import httpx
 
 from tests.helpers.delegation import make_isr
+from trustcart.assistant.agent import BuyerAgent
 from trustcart.assistant.wallet import Wallet
 from trustcart.core.clock import SystemClock
 from trustcart.delegation.iac import IAC
 from trustcart.local import persona
 from trustcart.local.deployment import Deployment, build
+from trustcart.local.market import Clients, buyer_agent, status_checker
 from trustcart.local.seed import seed_catalog
 from trustcart.local.servers import ROLE_NAMES, Endpoints, Servers, free_port
 from trustcart.local.status_route import STATUS_BASE
 from trustcart.store.db import Database
+from trustcart.trust.recorder import HttpRecorder
 
 PLATFORM = "https://platform.test/.well-known/ucp"
 AGENT_HEADER = f'profile="{PLATFORM}"'
@@ -48,6 +51,8 @@ class UcpWorld:
     deployment: Deployment
     client: httpx.Client
     wallet: Wallet
+    agent: BuyerAgent  # the platform's ACT agent: records the intent before the wallet signs
+    isrs: dict[str, Any] = field(default_factory=dict)  # delegation_id -> the ISR signed
 
     def send(
         self, method: str, path: str, body: Any = None, *, key: str | None = None, **kw: Any
@@ -67,7 +72,10 @@ class UcpWorld:
             "created_at": now - timedelta(minutes=1),
         }
         fields.update(isr)
-        iac = self.wallet.authorize(make_isr(now, **fields))
+        isr = make_isr(now, **fields)
+        self.agent.record_intent(isr)
+        iac = self.wallet.authorize(isr)
+        self.isrs[iac.delegation_id] = isr
         return iac, self.wallet.bind(iac)
 
 
@@ -78,8 +86,10 @@ def ucp_world(db: Database, home: Path) -> Iterator[UcpWorld]:
     deployment = build(db, home, Endpoints.on_ports(ports), in_process_log=True)
     persona.ensure_account(deployment.psp, deployment.keys)
     endpoints = deployment.endpoints
-    status = httpx.Client(base_url=endpoints.status, timeout=10.0)
-    psp = httpx.Client(base_url=endpoints.psp, timeout=10.0)
+    clients = Clients()
+    status = clients.keep(httpx.Client(base_url=endpoints.status, timeout=10.0))
+    psp = clients.keep(httpx.Client(base_url=endpoints.psp, timeout=10.0))
+    trust = clients.keep(httpx.Client(base_url=endpoints.trust, timeout=10.0))
     wallet = Wallet(
         key=deployment.keys.get(persona.KEY_NAME),
         identity=persona.IDENTITY,
@@ -88,14 +98,18 @@ def ucp_world(db: Database, home: Path) -> Iterator[UcpWorld]:
         status_service=status,
         status_base_url=STATUS_BASE,
         psp=psp,
+        events=HttpRecorder(trust, SystemClock()),
     )
     try:
         with (
             Servers(deployment.apps, ports),
             httpx.Client(base_url=endpoints.ucp, timeout=20.0) as client,
         ):
-            yield UcpWorld(deployment, client, wallet)
+            clock = SystemClock()
+            agent = buyer_agent(
+                deployment, clients, status_checker(deployment, clients, clock), clock
+            )
+            yield UcpWorld(deployment, client, wallet, agent)
     finally:
-        status.close()
-        psp.close()
+        clients.close()
         deployment.close()

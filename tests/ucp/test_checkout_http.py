@@ -3,14 +3,58 @@ step, paid through the trustcart payment provider against an ACT IAC (SQLite and
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 
 from tests.helpers.ucp_flow import complete_body, create_body, milk_tea, update_body
 from tests.helpers.ucp_schemas import validate, validate_checkout, validate_error
-from tests.helpers.ucp_world import ucp_world
+from tests.helpers.ucp_world import UcpWorld, ucp_world
+from trustcart.delegation.iac import IAC
 from trustcart.local import persona
+from trustcart.local.evidence import write_trusted_keys
 from trustcart.store.db import Database
+from trustcart.trust.packaging import package_purchase
+
+
+def verify_evidence(world: UcpWorld, iac: IAC, act: dict[str, str], folder: Path) -> int:
+    """Package the bundle as the platform would, then run ``trustcart verify`` on it."""
+    deployment = world.deployment
+    deployment.relay.run_once()  # the business's staged cart-confirmed record, if still owed
+    bundle = package_purchase(
+        deployment.attestations,
+        deployment.directory,
+        isr=world.isrs[iac.delegation_id].to_json(),
+        iac=iac.token,
+        status=act["credential_status"],
+        cart=act["cart"],
+        approval=None,
+        receipt=act["receipt"],
+        now=deployment.clock.now(),
+    )
+    path = folder / "evidence" / "ucp-purchase.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(bundle), "utf-8")
+    anchors = write_trusted_keys(deployment, path.parent)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from trustcart.cli.main import main; main()",
+            "verify",
+            str(path),
+            "--trusted-keys",
+            str(anchors),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr + run.stdout
+    return run.returncode
 
 
 def test_checkout_created_updated_completed_and_ordered(db: Database, tmp_path: Path) -> None:
@@ -57,6 +101,9 @@ def test_checkout_created_updated_completed_and_ordered(db: Database, tmp_path: 
         assert done["status"] == "completed"
         paid = before.minor - world.deployment.psp.balance(persona.ACCOUNT_ID).minor
         assert paid == totals["total"]
+
+        # the ACT evidence of this purchase verifies offline against the trust anchors
+        assert verify_evidence(world, iac, done["act"], tmp_path) == 0
 
         # replay: the stored answer, nothing charged again
         again = world.send("POST", f"{path}/complete", complete_body(token), key=key)

@@ -4,7 +4,9 @@ Amounts are integer minor units (UCP ``amount``); discounts appear as negative `
 entries and, per applied coupon, in ``discounts.applied`` with allocations to line paths. A line
 is ``li_<n>`` (its position in the session). What still stands in the way of completion is an
 error message (``recoverable`` / ``requires_buyer_input``); a rejected discount code is a
-warning ``discount_code_<reason>`` at ``$.discounts.codes[i]``.
+warning ``discount_code_<reason>`` at ``$.discounts.codes[i]``. A completed session bound to an
+ACT IAC carries ``act``: the merchant-signed cart, the provider's receipt and the signed
+credential status, from which the platform packages the purchase's evidence bundle.
 """
 
 from __future__ import annotations
@@ -213,6 +215,10 @@ def render_checkout(view: CheckoutView, base_url: str) -> dict[str, Any]:
             "phone_number": session.buyer.phone_number,
         }
         body["buyer"] = {k: v for k, v in buyer.items() if v is not None}
+    act = session.extras.get("act") or {}
+    if session.status is CheckoutStatus.COMPLETED and session.iac is not None and act:
+        # what the platform needs for the purchase's ACT evidence bundle (docs/ucp.md)
+        body["act"] = {k: act[k] for k in ("cart", "receipt", "credential_status") if k in act}
     if view.order is not None:
         body["order"] = {
             "id": view.order.out_trade_no,
