@@ -24,6 +24,7 @@ from trustcart.assistant.agent import BuyerAgent
 from trustcart.assistant.wallet import Wallet
 from trustcart.core.clock import SystemClock
 from trustcart.delegation.iac import IAC
+from trustcart.delegation.isr import ISR
 from trustcart.local import persona
 from trustcart.local.deployment import Deployment, build
 from trustcart.local.market import Clients, buyer_agent, status_checker
@@ -52,7 +53,7 @@ class UcpWorld:
     client: httpx.Client
     wallet: Wallet
     agent: BuyerAgent  # the platform's ACT agent: records the intent before the wallet signs
-    isrs: dict[str, Any] = field(default_factory=dict)  # delegation_id -> the ISR signed
+    isrs: dict[str, ISR] = field(default_factory=dict)  # delegation_id -> the ISR signed
 
     def send(
         self, method: str, path: str, body: Any = None, *, key: str | None = None, **kw: Any
@@ -63,7 +64,7 @@ class UcpWorld:
         headers.update(kw.pop("headers", {}))
         return self.client.request(method, path, json=body, headers=headers, **kw)
 
-    def credential(self, **isr: Any) -> tuple[IAC, str]:
+    def credential(self, **overrides: Any) -> tuple[IAC, str]:
         """A fresh IAC for milk tea (30 CNY each, 80 in total) and a token bound to it."""
         now = SystemClock().now().replace(microsecond=0)
         fields: dict[str, Any] = {
@@ -71,7 +72,7 @@ class UcpWorld:
             "validity_start": now - timedelta(minutes=1),
             "created_at": now - timedelta(minutes=1),
         }
-        fields.update(isr)
+        fields.update(overrides)
         isr = make_isr(now, **fields)
         self.agent.record_intent(isr)
         iac = self.wallet.authorize(isr)
