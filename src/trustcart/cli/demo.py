@@ -46,7 +46,7 @@ def demo(
 def serve(
     host: str = typer.Option("127.0.0.1", help="address to listen on"),
     base_port: int = typer.Option(
-        8701, min=1, max=65531, help="status, trust, merchant, psp and web take 5 ports"
+        8701, min=1, max=65530, help="status, trust, merchant, psp, web and ucp take 6 ports"
     ),
 ) -> None:
     """Start every role as its own uvicorn server (status, trust, merchant, psp) and the web."""
@@ -67,6 +67,7 @@ def serve(
     db.migrate()
     seed_if_empty(db, console.print)
     ports = {role: base_port + offset for offset, role in enumerate(ROLE_NAMES)}
+    ports["ucp"] = base_port + len(ROLE_NAMES) + 1  # P+5: the UCP business (web is P+4)
     endpoints = Endpoints.on_ports(ports, host)
     deployment = build(db, home, endpoints)
     persona.ensure_account(deployment.psp, deployment.keys)
@@ -87,6 +88,7 @@ def serve(
                 console.print(
                     f"      acp: {deployment.acp.merchant_base}/<merchant_id>  (ACP 2026-04-17)"
                 )
+            console.print(f"      ucp: {endpoints.ucp}/.well-known/ucp (UCP 2026-04-08 business)")
             print_web(web_url(host, web_port), services.secrets.console_password,
                       services.secrets.password_source)  # fmt: skip
             console.print("outbox relay and hold expiry running in the background")

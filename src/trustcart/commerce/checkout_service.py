@@ -6,7 +6,9 @@ time ran out, re-price it (``checkout_quote``), move it through the transition t
 step, so a crash or a lost answer is resumed by the next ``complete`` rather than repeated:
 
 1. lock, re-price, check it is ready and costs what the agent was last shown, run the ACT
-   checks when the session is bound to an IAC (``checkout_act``); ``begin-payment``;
+   checks when the session is bound to an IAC (``checkout_act``; they ask the status service
+   over HTTP, so they run between two transactions, and the second refuses a session that
+   changed meanwhile); ``begin-payment``;
 2. confirm the cart through the one ACT cart confirmation (``cart_confirmation``: price lock,
    stock hold, an order in ``commerce_orders``, the merchant-signed cart; ``cart-confirmed``
    in the log only when an IAC was presented) and remember the order on the session;
@@ -327,53 +329,81 @@ class CheckoutService:
             checkout = self._fresh(db, session_id, platform_id, now)
             if checkout.status is CheckoutStatus.COMPLETED:
                 return self._quote(db, checkout, now)  # completed before: nothing to do again
-            refusal, checkout = self._begin(db, checkout, now, buyer, agent_id)
+            refusal, checkout, view = self._prepare(db, checkout, now, buyer)
         if refusal is not None:
             raise refusal
+        if checkout.status is CheckoutStatus.READY:
+            assert view is not None
+            # The ACT checks ask the status service over HTTP: never inside a transaction (on
+            # SQLite the open write transaction would block the status service's own, the
+            # fetch would time out and the checker fall back to its cached, pre-revocation
+            # answer).
+            act = self._check_act(checkout, view.quote, agent_id, now)
+            with self._market.db.transaction() as db:
+                current = self._fresh(db, session_id, platform_id, now)
+                if current != checkout:
+                    raise CheckoutRefused(
+                        CommerceProblem.CHECKOUT_NOT_READY,
+                        "the session changed while it was being checked; complete again",
+                    )
+                checkout = self._begin(db, current, act, now)
         if checkout.out_trade_no is None:
             checkout = self._confirm(checkout, now)
         return self._pay(checkout, payment_token)
 
-    def _begin(
-        self,
-        db: Session,
-        checkout: CheckoutSession,
-        now: datetime,
-        buyer: Buyer | None,
-        agent_id: str | None,
-    ) -> tuple[CheckoutRefused | None, CheckoutSession]:
+    def _prepare(
+        self, db: Session, checkout: CheckoutSession, now: datetime, buyer: Buyer | None
+    ) -> tuple[CheckoutRefused | None, CheckoutSession, CheckoutView | None]:
+        """Re-price a session about to be paid; a refusal when it is not ready."""
         if checkout.status is CheckoutStatus.COMPLETING:
-            return None, checkout  # a completion was interrupted: resume it
+            return None, checkout, None  # a completion was interrupted: resume it
         if checkout.status is not CheckoutStatus.READY:
             if checkout.status is CheckoutStatus.INCOMPLETE:
-                return CheckoutRefused(
-                    CommerceProblem.CHECKOUT_NOT_READY, "the session is not ready for payment"
-                ), checkout
+                return (
+                    CheckoutRefused(
+                        CommerceProblem.CHECKOUT_NOT_READY, "the session is not ready for payment"
+                    ),
+                    checkout,
+                    None,
+                )
             next_status(checkout.status, CheckoutEvent.BEGIN_PAYMENT)  # raises
         checkout = replace(checkout, buyer=buyer or checkout.buyer)
         view = self._revised(db, checkout, now)
         checkout = view.session
         if checkout.status is not CheckoutStatus.READY:
-            return CheckoutRefused(
-                CommerceProblem.CHECKOUT_NOT_READY, "the session is not ready for payment"
-            ), checkout
-        act: ActCheck | None = None
-        if checkout.iac is not None:
-            if self._act is None:
-                raise CheckoutRefused(
-                    CommerceProblem.IAC_REFUSED,
-                    "this merchant cannot check intent credentials",
-                    status=503,
-                    reason="status-unavailable",
-                )
-            act = self._act.check(
-                checkout.iac,
-                view.quote,
-                merchant_id=checkout.merchant_id,
-                agent_id=agent_id,
-                payment_method=self._method,
-                now=now,
+            return (
+                CheckoutRefused(
+                    CommerceProblem.CHECKOUT_NOT_READY, "the session is not ready for payment"
+                ),
+                checkout,
+                view,
             )
+        return None, checkout, view
+
+    def _check_act(
+        self, checkout: CheckoutSession, quote: CheckoutQuote, agent_id: str | None, now: datetime
+    ) -> ActCheck | None:
+        if checkout.iac is None:
+            return None
+        if self._act is None:
+            raise CheckoutRefused(
+                CommerceProblem.IAC_REFUSED,
+                "this merchant cannot check intent credentials",
+                status=503,
+                reason="status-unavailable",
+            )
+        return self._act.check(
+            checkout.iac,
+            quote,
+            merchant_id=checkout.merchant_id,
+            agent_id=agent_id,
+            payment_method=self._method,
+            now=now,
+        )
+
+    def _begin(
+        self, db: Session, checkout: CheckoutSession, act: ActCheck | None, now: datetime
+    ) -> CheckoutSession:
         extras = dict(checkout.extras)
         if act is not None:
             extras["act"] = {"credential_status": act.status.token}
@@ -384,7 +414,7 @@ class CheckoutService:
             updated_at=now,
         )
         save_session(db, checkout)
-        return None, checkout
+        return checkout
 
     def _act_ids(self, checkout: CheckoutSession) -> tuple[str, str, str]:
         if checkout.iac is None:

@@ -235,4 +235,8 @@ def build(
         psp_url=endpoints.psp,
         psp_id=PSP_ID,
     )
+    if endpoints.ucp:  # the UCP business beside the others (``trustcart serve``)
+        from trustcart.local.ucp import create_ucp_business
+
+        deployment.apps["ucp"] = create_ucp_business(deployment, status_checker)
     return deployment

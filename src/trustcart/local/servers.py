@@ -35,10 +35,12 @@ class Endpoints:
     trust: str
     merchant: str
     psp: str
+    ucp: str = ""  # the UCP business (``local.ucp``), when this installation runs one
 
     @classmethod
     def on_ports(cls, ports: dict[str, int], host: str = "127.0.0.1") -> Endpoints:
-        return cls(**{role: f"http://{host}:{ports[role]}" for role in ROLE_NAMES})
+        roles = [*ROLE_NAMES, *(["ucp"] if "ucp" in ports else [])]
+        return cls(**{role: f"http://{host}:{ports[role]}" for role in roles})
 
 
 def _run(server: uvicorn.Server) -> None:
