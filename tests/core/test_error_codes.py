@@ -14,6 +14,7 @@ from trustcart.delegation.constraints import ConstraintReason
 from trustcart.delegation.errors import DelegationProblem
 from trustcart.payments.errors import PaymentProblem
 from trustcart.trust.admission import RecordRefusal
+from trustcart.web.signing_desk import SigningCode
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "errors.md").read_text(encoding="utf-8")
 
@@ -29,6 +30,7 @@ DOC = (Path(__file__).resolve().parents[2] / "docs" / "errors.md").read_text(enc
         ToolCode,
         AgentCode,
         RecordRefusal,
+        SigningCode,
     ],
 )
 def test_every_code_is_documented(codes: type[StrEnum]) -> None:
