@@ -44,15 +44,18 @@ def wait_for(condition: Callable[[], Any], timeout: float = 10.0) -> Any:
 
 
 def answering(
-    desk: SigningDesk, key: SigningKey, tamper: Callable[[SigningRequest], str | None]
+    desk: SigningDesk,
+    key: SigningKey,
+    tamper: Callable[[SigningRequest], str | None],
+    count: int,
 ) -> tuple[threading.Thread, list[SigningRefused]]:
-    """A thread answering every request on ``desk`` until one is refused or 5 s pass."""
+    """A thread answering ``count`` requests on ``desk`` (fewer if one is refused; 5 s at most)."""
     refusals: list[SigningRefused] = []
 
     def run() -> None:
         deadline = time.monotonic() + 5
         answered: set[str] = set()
-        while time.monotonic() < deadline:
+        while time.monotonic() < deadline and len(answered) < count:
             pending = desk.pending()
             if pending is None or pending.request_id in answered:
                 time.sleep(0.005)

@@ -8,8 +8,6 @@ the browser's public key (an IAC through ``verify_iac``, as the status service d
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import pytest
 
@@ -36,7 +34,11 @@ CART = {
 }
 
 
-def _wallet(key: SigningKey, sent: list[tuple[str, Any]], timeout: float = 5) -> BrowserWallet:
+class Sent(list[tuple[str, bytes]]):
+    """What the wallet sent, (path, body), in order."""
+
+
+def _wallet(key: SigningKey, sent: Sent, timeout: float = 5) -> BrowserWallet:
     def handler(request: httpx.Request) -> httpx.Response:
         sent.append((request.url.path, request.content))
         if request.url.path == "/bindings":
@@ -63,9 +65,9 @@ def _honest(_request: SigningRequest) -> None:
 
 
 def test_the_iac_is_the_wallets_iac_signed_by_the_browser_key() -> None:
-    key, sent = SigningKey.generate(), []
+    key, sent = SigningKey.generate(), Sent()
     wallet = _wallet(key, sent)
-    thread, refusals = answering(wallet.desk, key, _honest)
+    thread, refusals = answering(wallet.desk, key, _honest, 2)
     isr = make_isr(T0)
     iac = wallet.authorize(isr)
     thread.join(5)
@@ -85,10 +87,10 @@ def test_the_iac_is_the_wallets_iac_signed_by_the_browser_key() -> None:
 
 
 def test_the_l1_approval_and_the_revocation_match_the_wallets() -> None:
-    key, merchant, sent = SigningKey.generate(), SigningKey.generate(), []
+    key, merchant, sent = SigningKey.generate(), SigningKey.generate(), Sent()
     wallet = _wallet(key, sent)
     cart_token = sign_compact(CART, merchant, typ=CART_TYP)
-    thread, refusals = answering(wallet.desk, key, _honest)
+    thread, refusals = answering(wallet.desk, key, _honest, 2)
     approval = wallet.approve(cart_token, {merchant.kid: merchant.public})
     answer = wallet.transition("dlg_1", Transition.REVOKE)
     thread.join(5)
@@ -115,7 +117,7 @@ def test_the_l1_approval_and_the_revocation_match_the_wallets() -> None:
 
 
 def test_a_cart_the_merchant_did_not_sign_is_never_presented() -> None:
-    key, merchant, sent = SigningKey.generate(), SigningKey.generate(), []
+    key, merchant, sent = SigningKey.generate(), SigningKey.generate(), Sent()
     wallet = _wallet(key, sent)
     forged = sign_compact(
         {**CART, "total": {"amount": "1.00", "currency": "CNY"}}, key, typ=CART_TYP
@@ -126,10 +128,10 @@ def test_a_cart_the_merchant_did_not_sign_is_never_presented() -> None:
 
 
 def test_a_tampered_iac_registers_nothing() -> None:
-    key, sent = SigningKey.generate(), []
+    key, sent = SigningKey.generate(), Sent()
     wallet = _wallet(key, sent)
     thread, refusals = answering(
-        wallet.desk, key, lambda request: request.payload_text.replace("80.00", "8000.00")
+        wallet.desk, key, lambda request: request.payload_text.replace("80.00", "8000.00"), 1
     )
     with pytest.raises(WalletError, match=r"web\.signed-bytes-differ"):
         wallet.authorize(make_isr(T0))

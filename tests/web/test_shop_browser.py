@@ -127,9 +127,14 @@ def test_english_purchase_signed_in_the_browser_and_paid(web: RunningWeb, tmp_pa
         assert row.locator("[data-status]").inner_text() in ("PAID", "FULFILLED")
         assert total.split()[0] in row.inner_text()
         with page.expect_download() as download:
-            row.get_by_role("link").click()
+            row.get_by_role("link", name="Download the evidence bundle").click()
         bundle = tmp_path / "bundle.json"
         download.value.save_as(bundle)
+        row.locator("[data-verify]").click()
+        assert page.locator("[data-verified]").get_attribute("data-verified") == "true"
+        assert page.locator("[data-check][data-passed='false']").count() == 0
+        assert page.locator("[data-check]").count() > 3
+        assert page.locator("script:not([src])").count() == 0
         assert log.off_loopback() == []
     trusted = write_trusted_keys(web.deployment, tmp_path)
     from typer.testing import CliRunner

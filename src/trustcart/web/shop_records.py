@@ -9,6 +9,8 @@ lifecycle request is signed in the browser (a job on the signing desk, like an a
 
     GET  /my/orders                         the orders: merchant, items, amount, mode, status
     GET  /my/orders/{order}/evidence.json   the order's evidence bundle (a download)
+    GET  /my/orders/{order}/verification    that bundle verified against the trust anchors,
+                                            check by check (``trust.evidence.verify_bundle``)
     GET  /my/delegations                    limits, spent, remaining, status, validity
     POST /my/delegations/{id}/revoke        start the revocation (JSON; X-CSRF-Token)
 """
@@ -26,6 +28,8 @@ from starlette.concurrency import run_in_threadpool
 from trustcart.assistant.errors import ToolRefused
 from trustcart.assistant.records import ShopperRecords
 from trustcart.local.evidence import write_evidence
+from trustcart.trust.anchors import load_anchors_file
+from trustcart.trust.evidence import VerificationReport, load_bundle_file, verify_bundle
 from trustcart.web.auth import services_of
 from trustcart.web.rendering import page_language, render
 from trustcart.web.shop_pages import current_shopper, refused
@@ -69,6 +73,25 @@ async def my_evidence(request: Request, order_id: str) -> Response:
     )
 
 
+@router.get("/my/orders/{order_id}/verification", response_class=HTMLResponse)
+async def my_verification(request: Request, order_id: str) -> Any:
+    """The order's bundle verified as ``trustcart verify --trusted-keys`` does, check by check."""
+    shopper = current_shopper(request)
+    purchase = ShopperRecords(shopper.tools).purchase(order_id) if shopper else None
+    if purchase is None:
+        raise HTTPException(404)
+    deployment = services_of(request).deployment
+
+    def verified() -> VerificationReport:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "bundle.json"
+            trusted = write_evidence(deployment, purchase, path)
+            return verify_bundle(load_bundle_file(path), anchors=load_anchors_file(trusted))
+
+    report = await run_in_threadpool(verified)
+    return render(request, "my_verification.html", order_id=order_id, report=report)
+
+
 @router.get("/my/delegations", response_class=HTMLResponse)
 async def my_delegations(request: Request) -> Any:
     shopper = current_shopper(request)
@@ -77,7 +100,15 @@ async def my_delegations(request: Request) -> Any:
         if shopper
         else []
     )
-    return render(request, "my_delegations.html", registered=shopper is not None, found=found)
+    job = shopper.job if shopper else None
+    refusal = job.result.get("refusal") if job is not None and job.name == "revoke" else None
+    return render(
+        request,
+        "my_delegations.html",
+        registered=shopper is not None,
+        found=found,
+        refusal=refusal,
+    )
 
 
 @router.post("/my/delegations/{delegation_id}/revoke")

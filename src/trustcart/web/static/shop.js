@@ -10,7 +10,7 @@
 const DB_NAME = "trustcart";
 const STORE = "keys";
 const KEY_ID = "person";
-const POLL_MS = 400;
+const POLL_MS = 200;
 
 function csrfToken() {
   const headers = document.body.getAttribute("hx-headers");
