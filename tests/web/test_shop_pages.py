@@ -97,3 +97,24 @@ def test_signing_answers_without_a_pending_request_are_refused(
     assert answer.json()["code"] == "web.no-pending-signature"
     revoke = client.post("/my/delegations/dlg_x/revoke", headers={"X-CSRF-Token": token})
     assert revoke.status_code == 404
+
+
+def test_the_key_module_is_local_and_the_policy_has_no_inline_script(
+    shop: tuple[TestClient, WebServices, str],
+) -> None:
+    client, _services, _token = shop
+    policy = client.get("/chat").headers["content-security-policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert "unsafe-eval" not in policy
+    module = client.get("/static/shop.js")
+    assert module.status_code == 200
+    assert "javascript" in module.headers["content-type"]
+    source = module.text
+    # The private key is made non-extractable and is never exported: only the public half.
+    assert 'generateKey({ name: "Ed25519" }, false, ["sign", "verify"])' in source
+    assert "exportKey(" in source
+    assert source.count("exportKey(") == 1
+    assert 'exportKey("jwk", pair.publicKey)' in source
+    assert "http://" not in source
+    assert "https://" not in source
