@@ -14,20 +14,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.helpers.browser import browser_context, require_chromium
+from tests.helpers.shop_pages import STANDING, WAIT, approve, open_chat, send, sign_all
 from trustcart.local.evidence import write_trusted_keys
 from trustcart.web.server import RunningWeb, running_web
 
-if TYPE_CHECKING:
-    from playwright.sync_api import Page
-
 pytestmark = pytest.mark.slow
-STANDING = "up to 3 milk teas this week, at most 30 CNY each, 80 CNY in total"
-WAIT = 30_000
 
 
 @pytest.fixture(scope="module")
@@ -36,70 +31,6 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningWeb]:
     home = tmp_path_factory.mktemp("shop")
     with running_web(home, f"sqlite:///{home / 'trustcart.db'}") as running:
         yield running
-
-
-def open_chat(page: Page, url: str) -> None:
-    page.goto(f"{url}/chat")
-    page.wait_for_selector("#key-status[data-state='ready']", timeout=WAIT)
-    page.wait_for_selector("#message:not([disabled])", timeout=WAIT)
-
-
-def send(page: Page, text: str) -> str:
-    page.fill("#message", text)
-    with page.expect_navigation():
-        page.click("#send")
-    return page.locator("#reply").inner_text()
-
-
-def sign_all(page: Page, tamper: str | None = None) -> list[str]:
-    """Click Sign on every request shown until the page moves on; the kinds signed.
-
-    ``tamper``: replace the first request's payload text with this before signing."""
-    kinds: list[str] = []
-    seen: set[str] = set()
-    while True:
-        page.wait_for_function(
-            "(seen) => { const p = document.getElementById('signing'); const s = p.dataset.state;"
-            " return (s === 'awaiting' && !seen.includes(p.dataset.request))"
-            " || s === 'finished' || (seen.length > 0 && s === 'idle'); }",
-            arg=list(seen),
-            timeout=WAIT,
-        )
-        panel = page.locator("#signing")
-        if panel.get_attribute("data-state") != "awaiting":
-            break
-        request = str(panel.get_attribute("data-request"))
-        seen.add(request)
-        kinds.append(str(panel.get_attribute("data-kind")))
-        if tamper is not None and len(kinds) == 1:
-            page.evaluate(
-                "(text) => { document.getElementById('sign-payload').textContent = text; }", tamper
-            )
-        page.click("#sign-button")
-        page.wait_for_function(
-            "(id) => { const p = document.getElementById('signing');"
-            " return p.dataset.request !== id || p.dataset.state !== 'awaiting'"
-            " || document.getElementById('sign-message').textContent !== ''; }",
-            arg=request,
-            timeout=WAIT,
-        )
-    page.wait_for_function(
-        "() => document.readyState === 'complete'"
-        " && document.getElementById('signing').dataset.state === 'idle'",
-        timeout=WAIT,
-    )
-    return kinds
-
-
-def approve(page: Page, tamper_total: tuple[str, str] | None = None) -> list[str]:
-    page.click("#approve")
-    if tamper_total is None:
-        return sign_all(page)
-    page.wait_for_selector("#signing[data-state='awaiting']", timeout=WAIT)
-    shown = page.locator("#sign-payload").inner_text()
-    old, new = tamper_total
-    assert old in shown
-    return sign_all(page, tamper=shown.replace(old, new))
 
 
 def test_english_purchase_signed_in_the_browser_and_paid(web: RunningWeb, tmp_path: Path) -> None:
