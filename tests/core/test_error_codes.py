@@ -16,6 +16,7 @@ from trustcart.delegation.errors import DelegationProblem
 from trustcart.payments.errors import PaymentProblem
 from trustcart.payments.vault import VaultDecline
 from trustcart.trust.admission import RecordRefusal
+from trustcart.web.signing_desk import SigningCode
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "errors.md").read_text(encoding="utf-8")
 
@@ -33,6 +34,7 @@ DOC = (Path(__file__).resolve().parents[2] / "docs" / "errors.md").read_text(enc
         RecordRefusal,
         AcpCode,
         VaultDecline,
+        SigningCode,
     ],
 )
 def test_every_code_is_documented(codes: type[StrEnum]) -> None:

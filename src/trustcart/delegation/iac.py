@@ -121,11 +121,34 @@ def issue_iac(
     confirmation_method: str = "DEVICE_SIGNATURE",
 ) -> IAC:
     """Filter the ISR, sign it with the delegator's key, and return the IAC."""
+    unsigned = unsigned_iac(
+        isr,
+        delegation_id=delegation_id,
+        delegator_identity=delegator_identity,
+        status_url=status_url,
+        now=now,
+        confirmation_method=confirmation_method,
+    )
+    token = sign_compact(iac_payload(unsigned), delegator_key, typ=IAC_TYP)
+    return parse_iac_payload(iac_payload(unsigned), token)
+
+
+def unsigned_iac(
+    isr: ISR,
+    *,
+    delegation_id: str,
+    delegator_identity: str,
+    status_url: str,
+    now: datetime,
+    confirmation_method: str = "DEVICE_SIGNATURE",
+) -> IAC:
+    """The IAC of ``issue_iac`` before its signature (``token`` empty): what a delegator whose
+    key is elsewhere (a browser) signs ``iac_payload`` of."""
     if confirmation_method not in CONFIRMATION_METHODS:
         raise InvalidCredential(f"unknown confirmation method {confirmation_method!r}")
     if not delegation_id or not delegator_identity or not status_url:
         raise InvalidCredential("delegation_id, delegator_identity and status_url are required")
-    unsigned = IAC(
+    return IAC(
         delegation_id=delegation_id,
         intent_id=isr.intent_id,
         delegator_identity=delegator_identity,
@@ -144,8 +167,6 @@ def issue_iac(
         behavior=isr.behavior,
         token="",
     )
-    token = sign_compact(iac_payload(unsigned), delegator_key, typ=IAC_TYP)
-    return parse_iac_payload(iac_payload(unsigned), token)
 
 
 def parse_iac_payload(payload: Mapping[str, Any], token: str) -> IAC:

@@ -83,13 +83,20 @@ def sign_registration_proof(
 
     The random ``nonce`` makes two proofs in one second distinct; each is accepted once.
     """
-    payload = {
+    payload = registration_proof_payload(delegation_id, digest, now=now, nonce=nonce)
+    return sign_compact(payload, key, typ=REGISTRATION_TYP)
+
+
+def registration_proof_payload(
+    delegation_id: str, digest: str, *, now: datetime, nonce: str | None = None
+) -> dict[str, str]:
+    """The payload a proof of possession signs (for a key held elsewhere, e.g. a browser)."""
+    return {
         "delegation_id": delegation_id,
         "iac_digest": digest,
         "requested_at": format_instant(now),
         "nonce": nonce if nonce is not None else secrets.token_urlsafe(16),
     }
-    return sign_compact(payload, key, typ=REGISTRATION_TYP)
 
 
 def _refused(code: DelegationProblem, status: int, detail: str) -> ProblemError:

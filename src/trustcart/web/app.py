@@ -7,9 +7,11 @@ host, as a DNS-rebinding page would, is refused), the security headers
 HttpOnly, SameSite=Strict, 8 hours). Every route runs ``csrf_protect`` first, which refuses
 a state-changing request without the session's CSRF token or from another origin.
 
-Routes: ``pages`` (the shopper's home and search, the language switch), ``console`` (login,
-merchants, onboarding, products, orders and refunds, coupons), ``console_catalog`` (imports
-with progress and error reports, the CSV template) and ``console_roi`` (the ROI dashboard).
+Routes: ``pages`` (the shopper's home and search, the language switch), ``shop_pages`` and
+``shop_records`` (the shopper's chat, signing in the browser, orders and delegations),
+``console`` (login, merchants, onboarding, products, orders and refunds, coupons),
+``console_catalog`` (imports with progress and error reports, the CSV template) and
+``console_roi`` (the ROI dashboard).
 Static files (``static/``: the stylesheet and the vendored htmx) are served from this package.
 """
 
@@ -25,7 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from trustcart.web import console, console_catalog, console_roi, pages
+from trustcart.web import console, console_catalog, console_roi, pages, shop_pages, shop_records
 from trustcart.web.auth import LoginRequired
 from trustcart.web.rendering import render
 from trustcart.web.security import (
@@ -78,6 +80,8 @@ def create_web_app(services: WebServices, *, allowed_hosts: tuple[str, ...] = ()
     app.include_router(console.router)
     app.include_router(console_catalog.router)
     app.include_router(console_roi.router)
+    app.include_router(shop_pages.router)
+    app.include_router(shop_records.router)
 
     @app.exception_handler(CsrfRefused)
     async def _csrf(request: Request, exc: CsrfRefused) -> HTMLResponse:

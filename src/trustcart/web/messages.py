@@ -7,6 +7,8 @@ key a template or a route names is here). Values are ``str.format`` templates; v
 
 from __future__ import annotations
 
+from trustcart.web.messages_shop import SHOP_EN, SHOP_ZH
+
 EN: dict[str, str] = {
     "app.name": "trustcart",
     "a11y.skip": "Skip to the content",
@@ -384,4 +386,6 @@ ZH: dict[str, str] = {
     "没有任何单独的计数器。",
 }
 
+EN.update(SHOP_EN)  # the shopper pages (``messages_shop``)
+ZH.update(SHOP_ZH)
 MESSAGES: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}

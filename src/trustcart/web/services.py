@@ -26,6 +26,8 @@ from trustcart.local.onboarding import import_into
 from trustcart.store.db import Database
 from trustcart.web.credentials import LoginThrottle, WebSecrets
 from trustcart.web.imports import WEB_BATCH, ImportJobs
+from trustcart.web.shoppers import ShopperRegistry
+from trustcart.web.signing_desk import SIGNING_TIMEOUT
 
 CLIENT_TIMEOUT = 10.0
 
@@ -39,6 +41,8 @@ class WebServices:
     clients: Clients
     throttle: LoginThrottle = field(default_factory=LoginThrottle)
     _shopping: ShoppingTools | None = None
+    _shoppers: ShopperRegistry | None = None
+    signing_timeout: float = SIGNING_TIMEOUT
     _psp_clients: dict[str, httpx.Client] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -49,6 +53,16 @@ class WebServices:
             if self._shopping is None:
                 self._shopping = tools_for(self.deployment, self.clients)
             return self._shopping
+
+    @property
+    def shoppers(self) -> ShopperRegistry:
+        """The browsers' shoppers (``web.shoppers``), each with their key, tools and chat."""
+        with self._lock:
+            if self._shoppers is None:
+                self._shoppers = ShopperRegistry(
+                    self.deployment, self.clients, self.signing_timeout
+                )
+            return self._shoppers
 
     @property
     def db(self) -> Database:
