@@ -9,5 +9,6 @@ import trustcart.store.commerce
 import trustcart.store.crypto
 import trustcart.store.delegation
 import trustcart.store.outbox
+import trustcart.store.paid_calls
 import trustcart.store.payments
 import trustcart.store.trust
