@@ -41,6 +41,7 @@ from trustcart.payments.paywall.seller import A402Seller
 from trustcart.store.db import Database
 from trustcart.trust.events import Chain, EventType, Participant
 
+URL_PRICE_HISTORY = "/paid/price-history/p_pearl"
 PRICE_HISTORY = PaidResource(
     "price-history",
     "Price history of one product",

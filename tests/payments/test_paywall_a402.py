@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.helpers.paywall import PRICE_HISTORY, PaidWorld, paid_world
+from tests.helpers.paywall import URL_PRICE_HISTORY as URL
 from trustcart.assistant.a402_buyer import A402BuyerCode, request_binding
 from trustcart.assistant.agent import PurchaseRefused
 from trustcart.core.clock import FixedClock
@@ -24,7 +25,6 @@ from trustcart.payments.a402.states import TransactionState
 from trustcart.store.db import Database
 
 T0 = datetime(2026, 12, 2, 9, 0, tzinfo=UTC)
-URL = "/paid/price-history/p_pearl"
 
 
 @pytest.fixture
