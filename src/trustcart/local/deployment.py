@@ -47,6 +47,7 @@ from trustcart.delivery.relay import OutboxRelay
 from trustcart.delivery.transports import HttpLogTransport, LocalLogTransport, Transport
 from trustcart.local import parties
 from trustcart.local.keystore import KeyStore
+from trustcart.local.paid_resources import mount_paid_resources
 from trustcart.local.parties import AGENT_ID, LOG_ID, PSP_ID, STATUS_ID
 from trustcart.local.scheduler import Scheduler
 from trustcart.local.servers import Endpoints
@@ -214,4 +215,5 @@ def build(
             psp, RequestVerifier(directory, nonces, clock, allowed_roles=("agent", "merchant"))
         ),
     }
+    mount_paid_resources(deployment, PSP_ID)  # A402 pay-per-call (docs/a402.md)
     return deployment
