@@ -36,6 +36,7 @@ from trustcart.delegation.terms import AgentBehavior, CommerceConstraints, Devia
 from trustcart.local.servers import Servers, free_port
 from trustcart.payments.paywall.calls import PaidCalls
 from trustcart.payments.paywall.issuer import A402CredentialIssuer
+from trustcart.payments.paywall.psp_lookup import HttpPaymentLookup
 from trustcart.payments.paywall.resources import PaidResource
 from trustcart.payments.paywall.seller import A402Seller
 from trustcart.store.db import Database
@@ -148,19 +149,22 @@ def paid_world(
         psp_app, A402CredentialIssuer(db, signing_key=world.psp_key, clock=clock)
     )
     calls = PaidCalls(db)
+    ports = {"psp": free_port(), "seller": free_port()}
+    psp_url = f"http://127.0.0.1:{ports['psp']}"
+    as_merchant = httpx.Client(
+        base_url=psp_url, auth=AgentRequestSigner(world.merchant_key, clock=clock)
+    )
     seller = A402Seller(
         calls,
         seller_id=MERCHANT,
         seller_key=world.merchant_key,
-        psp=world.provider,
+        psp=HttpPaymentLookup(as_merchant),
         psp_keys={world.psp_key.kid: world.psp_key.public},
         psp_id=PSP_ID,
         clock=clock,
     )
     app = seller_app(world, seller, None if x402 is None else x402(world, calls))
-    ports = {"psp": free_port(), "seller": free_port()}
-    with Servers({"psp": psp_app, "seller": app}, ports):
-        psp_url = f"http://127.0.0.1:{ports['psp']}"
+    with Servers({"psp": psp_app, "seller": app}, ports), as_merchant:
         seller_url = f"http://127.0.0.1:{ports['seller']}"
         psp = httpx.Client(base_url=psp_url, auth=AgentRequestSigner(agent_key, clock=clock))
         plain = httpx.Client(base_url=seller_url)

@@ -207,3 +207,72 @@ def _replace(proof: PaymentProof, **changes: Any) -> PaymentProof:
     from dataclasses import replace
 
     return replace(proof, **changes)
+
+
+def test_the_psp_gives_no_credential_for_another_agents_trade(paid: PaidWorld) -> None:
+    _, proof = _paid_proof(paid)
+    import httpx
+
+    from trustcart.api.agent_auth import AgentRequestSigner
+    from trustcart.crypto.keys import SigningKey
+
+    intruder = SigningKey.generate()
+    paid.world.directory.register(intruder.public, party_id="agent:intruder", role="agent")
+    as_intruder = httpx.Client(
+        base_url=str(paid.psp.base_url),
+        auth=AgentRequestSigner(intruder, clock=paid.world.clock),
+    )
+    with as_intruder:
+        response = as_intruder.post(
+            "/a402/credentials", json={"trade_no": proof.trade_no, "cart": "x.y.z"}
+        )
+    assert response.status_code == 404
+    assert response.json()["code"] == "unknown-payment"
+
+
+def test_the_psp_gives_no_credential_for_a_cart_that_was_not_paid(paid: PaidWorld) -> None:
+    _, proof = _paid_proof(paid)
+    first = paid.plain.get("/paid/goods/sticker-pack")  # another order, never paid
+    other = A402.decode_requirement(first.headers[PAYMENT_NEEDED])
+    cart = paid.plain.post(
+        "/a402/carts",
+        json={
+            "out_trade_no": other.out_trade_no,
+            "delegation_id": "dlg_test1",
+            "intent_id": "int_test1",
+            "agent_id": "agent:trustcart-assistant",
+        },
+    ).json()["cart"]
+    response = paid.psp.post("/a402/credentials", json={"trade_no": proof.trade_no, "cart": cart})
+    assert response.status_code == 422
+    assert response.json()["code"] == "cart-invalid"
+
+
+class _UnreachablePsp:
+    def payment_status(self, trade_no: str, *, requester_id: str) -> dict[str, Any]:
+        raise ConnectionError("the PSP is down")
+
+
+def test_a_seller_that_cannot_confirm_the_trade_does_not_deliver(paid: PaidWorld) -> None:
+    from tests.helpers.payments import MERCHANT, PSP_ID
+    from trustcart.assistant.a402_buyer import request_binding
+    from trustcart.payments.a402.gate import PaymentChallenge
+    from trustcart.payments.paywall.seller import A402Seller
+
+    header, _ = _paid_proof(paid)
+    cut_off = A402Seller(
+        paid.calls,
+        seller_id=MERCHANT,
+        seller_key=paid.world.merchant_key,
+        psp=_UnreachablePsp(),
+        psp_keys={paid.world.psp_key.kid: paid.world.psp_key.public},
+        psp_id=PSP_ID,
+        clock=paid.world.clock,
+    )
+    binding = request_binding(paid.plain.build_request("GET", URL))
+    decision = cut_off.admit(PRICE_HISTORY, binding, header)
+    assert isinstance(decision, PaymentChallenge)
+    assert decision.error is not None
+    assert decision.error.to_json()["details"]["reason"] == "a402-proof-trade-no-mismatch"
+    # Nothing was recorded: once the PSP answers again, the same proof is served.
+    assert paid.plain.get(URL, headers={PAYMENT_PROOF: header}).status_code == 200
