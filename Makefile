@@ -39,7 +39,7 @@ typecheck: $(STAMP)
 # Re-pin every dependency (needs network): writes requirements.lock with hashes.
 lock:
 	$(PYTHON) -m pip install --quiet "uv>=0.5"
-	$(PYTHON) -m uv pip compile pyproject.toml --extra dev --extra tryon --generate-hashes \
+	$(PYTHON) -m uv pip compile pyproject.toml --extra dev --extra tryon --extra x402 --generate-hashes \
 		--python-version 3.11 --universal -o requirements.lock
 
 clean:

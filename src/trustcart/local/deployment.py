@@ -49,6 +49,7 @@ from trustcart.delivery.transports import HttpLogTransport, LocalLogTransport, T
 from trustcart.local import parties
 from trustcart.local.acp import AcpParts, install_acp
 from trustcart.local.keystore import KeyStore
+from trustcart.local.paid_resources import mount_paid_resources
 from trustcart.local.parties import AGENT_ID, LOG_ID, PSP_ID, STATUS_ID
 from trustcart.local.scheduler import Scheduler
 from trustcart.local.servers import Endpoints
@@ -239,4 +240,5 @@ def build(
         from trustcart.local.ucp import create_ucp_business
 
         deployment.apps["ucp"] = create_ucp_business(deployment, status_checker)
+    mount_paid_resources(deployment, PSP_ID)  # A402 pay-per-call (docs/a402.md)
     return deployment

@@ -10,6 +10,7 @@ import trustcart.store.commerce
 import trustcart.store.crypto
 import trustcart.store.delegation
 import trustcart.store.outbox
+import trustcart.store.paid_calls
 import trustcart.store.payments
 import trustcart.store.trust
 import trustcart.store.vault
