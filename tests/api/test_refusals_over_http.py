@@ -12,7 +12,7 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from trustcart.assistant.agent import PurchaseRefused
+from trustcart.assistant.agent_answers import PurchaseRefused
 from trustcart.assistant.context import intent_context
 from trustcart.assistant.offers import ConfirmedCart, Offer
 from trustcart.assistant.proposals import Delegation

@@ -15,7 +15,7 @@ import pytest
 
 from tests.helpers.clock import T0
 from tests.helpers.foreign_catalog import foreign_products
-from trustcart.assistant.agent import AgentCode, PurchaseRefused
+from trustcart.assistant.agent_answers import AgentCode, PurchaseRefused
 from trustcart.assistant.catalog_words import WORDS_TTL, CatalogWords, CatalogWordsCache
 from trustcart.assistant.intent import parse_intent
 from trustcart.assistant.vocabulary import Vocabulary

@@ -15,7 +15,7 @@ import pytest
 
 from tests.helpers.delegation import make_iac, make_isr
 from tests.helpers.offers import offer
-from trustcart.assistant.agent import AgentCode, PurchaseRefused
+from trustcart.assistant.agent_answers import AgentCode, PurchaseRefused
 from trustcart.assistant.autonomy import AutonomousPayer, requirement_of
 from trustcart.assistant.offers import ConfirmedCart, Offer, Receipt
 from trustcart.assistant.proposals import Delegation

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from trustcart.assistant.intent import build_isr, parse_intent
+from trustcart.assistant.intent import parse_intent
+from trustcart.assistant.isr_draft import build_isr
 from trustcart.core.money import Money
 from trustcart.delegation.errors import InvalidCredential
 from trustcart.delegation.terms import DelegationMode

@@ -4,7 +4,7 @@ from enum import StrEnum
 
 import pytest
 
-from trustcart.assistant.agent import AgentCode
+from trustcart.assistant.agent_answers import AgentCode
 from trustcart.assistant.checks import NOT_WHAT_WAS_ASKED
 from trustcart.assistant.errors import ToolCode, ToolRefused
 from trustcart.assistant.refusal_words import REFUSALS, refusal_sentence

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from trustcart.assistant.agent import AgentCode
+from trustcart.assistant.agent_answers import AgentCode
 from trustcart.assistant.checks import NOT_WHAT_WAS_ASKED
 from trustcart.assistant.errors import ToolCode
 from trustcart.commerce.acp.errors import AcpCode

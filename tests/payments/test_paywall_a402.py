@@ -15,7 +15,7 @@ import pytest
 from tests.helpers.paywall import PRICE_HISTORY, PaidWorld, paid_world
 from tests.helpers.paywall import URL_PRICE_HISTORY as URL
 from trustcart.assistant.a402_buyer import A402BuyerCode, request_binding
-from trustcart.assistant.agent import PurchaseRefused
+from trustcart.assistant.agent_answers import PurchaseRefused
 from trustcart.core.clock import FixedClock
 from trustcart.payments.a402.codec import A402, PAYMENT_NEEDED, PAYMENT_PROOF, PAYMENT_VALIDATION
 from trustcart.payments.a402.codes import CATALOG, A402Code

@@ -38,6 +38,7 @@ from trustcart.api.agent_auth import (
 )
 from trustcart.api.common import create_app
 from trustcart.api.openapi import merchant as contract
+from trustcart.api.openapi import merchant_catalog
 from trustcart.commerce.errors import CommerceError, CommerceProblem, NotFound
 from trustcart.commerce.requests import PaymentNotice, parse_payment_notice, receipt_agrees
 from trustcart.commerce.service import MerchantService
@@ -123,7 +124,7 @@ def create_merchant_app(service: MerchantService, request_verifier: RequestVerif
     def product(product_id: str) -> dict[str, Any]:
         return service.catalog_item(product_id)
 
-    @app.get("/products/{product_id}/offers", **contract.OFFERS.route())
+    @app.get("/products/{product_id}/offers", **merchant_catalog.OFFERS.route())
     def product_offers(
         product_id: str,
         lat: str | None = None,
@@ -135,7 +136,7 @@ def create_merchant_app(service: MerchantService, request_verifier: RequestVerif
         location = None if lat is None and lon is None else GeoPoint.parse(lat, lon)
         return service.compare(product_id, location)
 
-    @app.get("/catalog/vocabulary", **contract.VOCABULARY.route())
+    @app.get("/catalog/vocabulary", **merchant_catalog.VOCABULARY.route())
     def catalog_vocabulary(
         verified: VerifiedRequest = Depends(require_signed_get),  # noqa: B008
     ) -> dict[str, Any]:

@@ -31,7 +31,8 @@ from enum import StrEnum
 
 import httpx
 
-from trustcart.assistant.agent import BuyerAgent, PurchaseRefused
+from trustcart.assistant.agent import BuyerAgent
+from trustcart.assistant.agent_answers import PurchaseRefused
 from trustcart.assistant.offers import ConfirmedCart
 from trustcart.assistant.proposals import Delegation
 from trustcart.core.clock import Clock

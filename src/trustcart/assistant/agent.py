@@ -16,20 +16,18 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
-from enum import StrEnum
 from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from trustcart.assistant.errors import AssistantError
+from trustcart.assistant.agent_answers import AgentCode, PurchaseRefused, _answer, _problem
 from trustcart.assistant.offers import ConfirmedCart, Offer, Receipt
 from trustcart.assistant.price_compare import Comparison
 from trustcart.assistant.vocabulary import Vocabulary
 from trustcart.core.clock import Clock
 from trustcart.core.errors import ValidationError
 from trustcart.core.ids import RandomBytes, new_id
-from trustcart.core.json_limits import loads_bounded
 from trustcart.core.payment import PaymentMode
 from trustcart.core.typs import CART_TYP, RECEIPT_TYP
 from trustcart.crypto.errors import InvalidSignature
@@ -49,63 +47,6 @@ from trustcart.delegation.lifecycle import CredentialStatus
 from trustcart.delegation.status import StatusChecker
 from trustcart.trust.events import Chain, EventType, Participant
 from trustcart.trust.recorder import EventRecorder
-
-
-class AgentCode(StrEnum):
-    """The agent's own refusal codes (a service's refusal keeps that service's code)."""
-
-    STATUS_UNAVAILABLE = "status-unavailable"
-    NO_MATCH = "no-match"
-    METHOD_NOT_ALLOWED = "method-not-allowed"
-    NEGOTIATION_INCOMPLETE = "negotiation-incomplete"
-    CART_SIGNATURE_INVALID = "cart-signature-invalid"
-    CART_MISMATCH = "cart-mismatch"
-    PRICE_DEVIATION_CANCELLED = "price-deviation-cancelled"
-    PRICE_DEVIATION_PAUSED = "price-deviation-paused"
-    RECEIPT_INVALID = "receipt-invalid"
-    RECEIPT_MISMATCH = "receipt-mismatch"
-    BAD_ANSWER = "bad-answer"
-    AUP_SELF_CHECK = "aup-self-check-failed"
-
-
-class PurchaseRefused(AssistantError):
-    """The agent (or a service it asked) refused a step; ``code`` is stable, ``reason`` human;
-    ``stage``: where an autonomous (L3) payment was stopped, if it was one."""
-
-    def __init__(
-        self, code: str, reason: str, *, status: int | None = None, stage: str | None = None
-    ) -> None:
-        super().__init__(f"{code}: {reason}")
-        self.code = code
-        self.reason = reason
-        self.status = status
-        self.stage = stage
-
-
-def _answer(response: httpx.Response) -> Any:
-    """A service's JSON answer, parsed within ``MAX_JSON_DEPTH``; ``bad-answer`` if it is not."""
-    try:
-        return loads_bounded(response.content)
-    except ValueError as e:
-        raise PurchaseRefused(
-            AgentCode.BAD_ANSWER, "the answer is not JSON", status=response.status_code
-        ) from e
-
-
-def _problem(response: httpx.Response) -> PurchaseRefused:
-    try:
-        body = loads_bounded(response.content)
-        stage = body.get("stage")
-        return PurchaseRefused(
-            str(body.get("code", AgentCode.BAD_ANSWER)),
-            str(body.get("detail", body)),
-            status=response.status_code,
-            stage=stage if isinstance(stage, str) else None,
-        )
-    except (ValueError, AttributeError):
-        return PurchaseRefused(
-            AgentCode.BAD_ANSWER, response.text[:200], status=response.status_code
-        )
 
 
 class BuyerAgent:

@@ -20,7 +20,8 @@ so a failed payment never counts.
 
 from __future__ import annotations
 
-from trustcart.assistant.agent import AgentCode, BuyerAgent, PurchaseRefused
+from trustcart.assistant.agent import BuyerAgent
+from trustcart.assistant.agent_answers import AgentCode, PurchaseRefused
 from trustcart.assistant.offers import ConfirmedCart, Offer
 from trustcart.assistant.proposals import Delegation, Purchase
 from trustcart.core.clock import Clock

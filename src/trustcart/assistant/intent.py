@@ -10,7 +10,7 @@ white cap"). What cannot be settled becomes a question (``questions``) rather th
 item, a T-shirt without a size, "the cheap one" with nothing shown, "a hat or sunglasses", a
 standing order without a budget, an amount or count that cannot be used as written.
 
-It never raises on odd input; ``build_isr`` turns a complete draft into the ISR the person
+It never raises on odd input; ``isr_draft.build_isr`` turns a complete draft into the ISR the person
 confirms. An LLM back end may produce the same draft better (``assistant.llm``); the checks
 after it are the same.
 
@@ -26,8 +26,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from decimal import Decimal
+from datetime import timedelta
 from itertools import pairwise
 
 from trustcart.assistant.amounts import Scope, read_amounts
@@ -42,14 +41,6 @@ from trustcart.assistant.quantities import (
 )
 from trustcart.assistant.questions import Question, ask, from_problem
 from trustcart.core.money import Money
-from trustcart.delegation.errors import InvalidCredential
-from trustcart.delegation.isr import ISR, ItemIntent, Location
-from trustcart.delegation.terms import (
-    AgentBehavior,
-    CommerceConstraints,
-    DelegationMode,
-    DeviationAction,
-)
 
 _DELIVERY_PATTERNS = (
     (re.compile(r"(?:within|in|under)\s*(\d{1,3})\s*(?:min(?:ute)?s?)\b", re.I), 1),
@@ -367,75 +358,3 @@ def _stretches(text: str, mentions: list[Mention]) -> list[tuple[int, int]]:
         cuts.append(between[-1].start() if between else left.end)
     cuts.append(len(text))
     return [(cuts[i], cuts[i + 1]) for i in range(len(mentions))]
-
-
-def build_isr(
-    draft: IntentDraft,
-    *,
-    intent_id: str,
-    agent_id: str,
-    now: datetime,
-    location: Location | None = None,
-    payment_methods: tuple[str, ...] = ("trustcart-balance",),
-    price_tolerance_percent: Decimal = Decimal("5"),
-    max_total: Money | None = None,
-    allowed_merchants: tuple[str, ...] | None = None,
-    deviation_action: DeviationAction = DeviationAction.PAUSE_AND_NOTIFY,
-) -> ISR:
-    """Turn a complete draft into an ISR for the person to confirm.
-
-    A delegated draft ("up to 3 ... this week") becomes a BOUNDED ISR whose quantity is a total
-    over many purchases (``max_total_quantity``) and whose per-item cap is the per-purchase limit;
-    an instant draft becomes a SPECIFIED ISR valid for one hour. ``max_total`` and
-    ``allowed_merchants`` narrow it to a chosen option (a request without a stated budget is
-    authorized for exactly the option the person picked).
-    """
-    budget = draft.max_total or max_total
-    if max_total is not None and draft.max_total is not None:
-        budget = min(draft.max_total, max_total)
-    if not draft.complete or not draft.items or budget is None:
-        missing = list(draft.missing) or (["budget"] if budget is None else ["item"])
-        raise InvalidCredential(f"the intent is incomplete: missing {missing}")
-    delegated = draft.delegated
-    lifetime = draft.period or (timedelta(days=7) if delegated else timedelta(hours=1))
-    categories = tuple(sorted({i.category for i in draft.items if i.category}))
-    if any(item.category is None for item in draft.items):
-        categories = ()  # a free-text item has no known category: do not exclude its own
-    merchants = draft.allowed_merchants if allowed_merchants is None else allowed_merchants
-    max_single = draft.max_unit_price if delegated else budget
-    if max_single is not None and max_single > budget:
-        max_single = budget
-    commerce = CommerceConstraints(
-        max_single=max_single,
-        allowed_categories=categories,
-        allowed_merchants=merchants,
-        forbidden_merchants=draft.forbidden_merchants,
-        max_total_quantity=draft.max_quantity if delegated else None,
-    )
-    return ISR(
-        intent_id=intent_id,
-        user_intent_raw=draft.text,
-        agent_id=agent_id,
-        delegation_mode=DelegationMode.BOUNDED if delegated else DelegationMode.SPECIFIED,
-        validity_start=now,
-        validity_end=now + lifetime,
-        max_total=budget,
-        items=tuple(
-            ItemIntent(
-                description=item.description,
-                quantity=1 if delegated else item.quantity,
-                category=item.category,
-                attributes=item.attributes,
-                max_unit_price=draft.max_unit_price,
-            )
-            for item in draft.items
-        ),
-        allowed_payment_methods=payment_methods,
-        created_at=now,
-        location=location,
-        commerce=commerce,
-        behavior=AgentBehavior(
-            price_deviation_tolerance=price_tolerance_percent,
-            price_deviation_action=deviation_action,
-        ),
-    )

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from trustcart.assistant.agent import PurchaseRefused
+from trustcart.assistant.agent_answers import PurchaseRefused
 from trustcart.assistant.errors import ToolRefused
 from trustcart.assistant.memory import RecordKind
 from trustcart.assistant.offers import ConfirmedCart, Offer, Receipt

@@ -67,6 +67,41 @@ REFUSALS: dict[str, tuple[str, str]] = {
         "nothing was charged, try again shortly",
         "付款暂缓：暂时无法确认授权状态，未扣款，请稍后再试",
     ),
+    "aup-self-check-failed": (
+        "your agent stopped this autonomous payment itself: it is outside what you authorized",
+        "您的代理自行停止了这笔自主付款：它超出了您的授权范围",
+    ),
+    "aup-not-bounded": (
+        "autonomous payments need a standing authorization with limits, not a one-purchase one",
+        "自主付款需要有额度限制的长期授权，而不是单次购买的授权",
+    ),
+    # checkout sessions (ACP, UCP)
+    "unknown-checkout": ("there is no such checkout", "没有这个结账会话"),
+    "checkout-illegal-transition": (
+        "the checkout cannot do that in its current state",
+        "结账会话当前的状态不允许这样做",
+    ),
+    "checkout-not-ready": (
+        "the checkout is not ready to be paid yet",
+        "结账会话还不能付款",
+    ),
+    "checkout-price-changed": (
+        "the price changed since the checkout was shown",
+        "自结账显示以来价格已变动",
+    ),
+    "checkout-currency-unsupported": (
+        "the shop does not sell in that currency",
+        "该商家不以这种货币销售",
+    ),
+    "payment-declined": ("the payment was declined; nothing was charged", "付款被拒绝，未扣款"),
+    "payment-unavailable": (
+        "the payment provider did not answer; nothing was charged, try again",
+        "支付机构没有响应，未扣款，请重试",
+    ),
+    "iac-refused": (
+        "your authorization does not allow this checkout",
+        "您的授权不允许这次结账",
+    ),
     "status-unavailable": (
         "the authorization's status could not be checked, so nothing was paid",
         "无法确认授权状态，为安全起见没有付款",

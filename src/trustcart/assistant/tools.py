@@ -30,13 +30,15 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from trustcart.assistant.agent import BuyerAgent, PurchaseRefused
+from trustcart.assistant.agent import BuyerAgent
+from trustcart.assistant.agent_answers import PurchaseRefused
 from trustcart.assistant.catalog_words import CatalogWords, CatalogWordsCache
 from trustcart.assistant.checks import cart_problems, proposal_problems
 from trustcart.assistant.context import intent_context
 from trustcart.assistant.decisions import PresentedOptions, log_presented, log_refusal
 from trustcart.assistant.errors import ToolCode, ToolRefused, WalletError
-from trustcart.assistant.intent import IntentDraft, ItemRequest, build_isr, parse_intent
+from trustcart.assistant.intent import IntentDraft, ItemRequest, parse_intent
+from trustcart.assistant.isr_draft import build_isr
 from trustcart.assistant.memory import InMemoryMemory, Memory, RecordKind
 from trustcart.assistant.offers import Offer
 from trustcart.assistant.planner import Option, Plan, plan_options

@@ -26,7 +26,8 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from trustcart.assistant.agent import BuyerAgent, PurchaseRefused
+from trustcart.assistant.agent import BuyerAgent
+from trustcart.assistant.agent_answers import PurchaseRefused
 from trustcart.assistant.errors import ToolRefused
 from trustcart.assistant.offers import Offer
 from trustcart.assistant.proposals import ApprovalRequest, Delegation, Purchase

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from trustcart.assistant.agent import PurchaseRefused
+from trustcart.assistant.agent_answers import PurchaseRefused
 from trustcart.assistant.autonomy import AutonomousPayer
 from trustcart.assistant.offers import Offer
 from trustcart.assistant.proposals import Delegation

@@ -159,50 +159,6 @@ PRODUCT_ITEM = Operation(
     problems={404: "unknown-product"},
 )
 
-OFFERS = Operation(
-    "compareOffers",
-    "The product at every merchant that sells it, best delivered total first",
-    signed=True,
-    replies=(
-        Reply(
-            200,
-            "The offers, matched by GTIN or by brand, model, variant and title",
-            obj(
-                {
-                    "product_id": NON_EMPTY,
-                    "offers": {"type": "array", "items": _OBJECT},
-                    "generated_at": INSTANT,
-                },
-                ("offers",),
-                closed=False,
-            ),
-        ),
-    ),
-    problems={
-        400: "invalid-request (lat and lon must both be decimal coordinates)",
-        403: "role-not-allowed (not an agent)",
-        404: "unknown-product",
-    },
-)
-
-VOCABULARY = Operation(
-    "getCatalogVocabulary",
-    "The catalog's categories, item names (EN, 中文) and attribute values",
-    signed=True,
-    replies=(
-        Reply(
-            200,
-            "The words an agent's intent parser reads this catalog with",
-            obj(
-                {"categories": {"type": "array"}, "generated_at": INSTANT},
-                ("generated_at",),
-                closed=False,
-            ),
-        ),
-    ),
-    problems={403: "role-not-allowed (not an agent)"},
-)
-
 INTENT = Operation(
     "queryIntentContext",
     "Candidates with priced offers for an intent context (CID-INT-XFR)",
