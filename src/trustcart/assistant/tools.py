@@ -19,7 +19,8 @@ Words are read with the catalog's own vocabulary (``catalog_words``), fetched fr
 marketplace and kept a while; if the marketplace cannot give it, the built-in lexicon reads them.
 Every answer is JSON-ready; refusals raise ``ToolRefused`` with a stable code. Each credential
 the person signs and each purchase paid is recorded in the person's ``Memory`` (``records``), so
-that their orders and delegations outlive the session.
+that their orders and delegations outlive the session. The purchase path itself (which
+credential covers a proposal, its checks, each line confirmed and paid) is ``paying``.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ from typing import Any
 from trustcart.assistant.agent import BuyerAgent
 from trustcart.assistant.agent_answers import PurchaseRefused
 from trustcart.assistant.catalog_words import CatalogWords, CatalogWordsCache
-from trustcart.assistant.checks import cart_problems, proposal_problems
 from trustcart.assistant.context import intent_context
 from trustcart.assistant.decisions import PresentedOptions, log_presented, log_refusal
 from trustcart.assistant.errors import ToolCode, ToolRefused, WalletError
@@ -41,6 +41,7 @@ from trustcart.assistant.intent import IntentDraft, ItemRequest, parse_intent
 from trustcart.assistant.isr_draft import build_isr
 from trustcart.assistant.memory import InMemoryMemory, Memory, RecordKind
 from trustcart.assistant.offers import Offer
+from trustcart.assistant.paying import buy_line, check_proposal, covering_delegation, tool_refusal
 from trustcart.assistant.planner import Option, Plan, plan_options
 from trustcart.assistant.price_compare import cheaper_elsewhere
 from trustcart.assistant.proposals import (
@@ -60,7 +61,6 @@ from trustcart.assistant.wallet import Wallet
 from trustcart.core.clock import Clock
 from trustcart.core.ids import RandomBytes, new_id
 from trustcart.core.money import Money
-from trustcart.core.payment import PaymentMode
 from trustcart.delegation.constraints import SpendSoFar
 from trustcart.delegation.isr import ISR, Location
 from trustcart.delegation.lifecycle import Transition
@@ -68,12 +68,6 @@ from trustcart.delegation.terms import DelegationMode
 
 MAX_SEARCH_RESULTS = 50
 DECISION_RULE = "the option the person chose, among 1-3 the planner ranked"
-
-
-def _refused(refusal: PurchaseRefused | WalletError, code: str | None = None) -> ToolRefused:
-    if isinstance(refusal, PurchaseRefused):
-        return ToolRefused(refusal.code, refusal.reason)
-    return ToolRefused(code or ToolCode.AUTHORIZATION_FAILED, str(refusal))
 
 
 class ShoppingTools:
@@ -149,7 +143,7 @@ class ShoppingTools:
         try:
             return self.agent.discover(context, intent_id=intent_id)
         except PurchaseRefused as refusal:
-            raise _refused(refusal) from refusal
+            raise tool_refusal(refusal) from refusal
 
     def search(
         self,
@@ -226,7 +220,7 @@ class ShoppingTools:
         try:
             comparison = self.agent.compare_offers(product_id, self.location)
         except PurchaseRefused as refusal:
-            raise _refused(refusal) from refusal
+            raise tool_refusal(refusal) from refusal
         elsewhere = cheaper_elsewhere(comparison, product_id)
         return {
             **comparison.to_json(),
@@ -266,7 +260,7 @@ class ShoppingTools:
             iac = self.wallet.authorize(isr)
             token = self.wallet.bind(iac)
         except WalletError as e:
-            raise _refused(e) from e
+            raise tool_refusal(e) from e
         delegation = Delegation(isr, iac, token, SpendSoFar.zero(iac.currency))
         self.delegations[iac.delegation_id] = delegation
         self.memory.record(RecordKind.DELEGATION, iac.delegation_id, delegation_record(delegation))
@@ -362,45 +356,23 @@ class ShoppingTools:
         chosen = delegation_id or proposal.delegation_id
         if chosen is not None and chosen not in self.delegations:
             self.all_delegations()  # a standing order signed in an earlier session
-        if chosen is None or chosen not in self.delegations:
-            raise ToolRefused(
-                ToolCode.NO_VALID_IAC,
-                "no credential the person signed covers this purchase: "
-                "request their approval first",
-            )
-        delegation = self.delegations[chosen]
+        delegation = covering_delegation(proposal, self.delegations, chosen)
         iac = delegation.iac
         instant = iac.delegation_mode is DelegationMode.SPECIFIED
-        if instant and proposal.delegation_id != chosen:
-            raise ToolRefused(
-                ToolCode.IAC_NOT_FOR_THIS_PROPOSAL,
-                "a single-purchase approval covers only the proposal approved",
-            )
-        try:
-            self.agent.check_status(iac)
-        except PurchaseRefused as refusal:
-            raise _refused(refusal) from refusal
-        problems = proposal_problems(
-            delegation.isr,
-            iac,
-            proposal.lines,
-            delegation.spent,
+        check_proposal(
+            self.agent,
+            proposal,
+            delegation,
             payment_method=self.payment_method,
             now=self.clock.now(),
         )
-        if problems:
-            proposal.move(ProposalStatus.REFUSED)
-            raise ToolRefused(
-                ToolCode.OUTSIDE_AUTHORIZATION,
-                "; ".join(p.text for p in problems),
-                reasons=tuple(p.code for p in problems),
-            )
         self.agent.log_decision(
             iac, proposal.lines, considered=len(proposal.lines), rule=DECISION_RULE
         )
-        approved_total = proposal.total if instant else None
         for line in proposal.lines:
-            purchase = self._buy_line(proposal, delegation, line, approved_total, instant)
+            purchase = buy_line(
+                self.agent, self.wallet, proposal, delegation, line, instant=instant
+            )
             proposal.purchases.append(purchase)
             self.purchases[purchase.cart.out_trade_no] = purchase
             self.memory.record(
@@ -409,49 +381,13 @@ class ShoppingTools:
         proposal.move(ProposalStatus.PAID)
         return proposal.to_json()
 
-    def _buy_line(
-        self,
-        proposal: Proposal,
-        delegation: Delegation,
-        line: Offer,
-        approved_total: Money | None,
-        instant: bool,
-    ) -> Purchase:
-        iac = delegation.iac
-        mode = PaymentMode.L1 if instant else PaymentMode.L2
-        try:
-            method = self.agent.negotiate(line, iac)
-            cart = self.agent.confirm(line, iac, method)
-            problems = cart_problems(cart, line, approved_total)
-            if problems:
-                raise ToolRefused(ToolCode.CART_MISMATCH, "; ".join(problems))
-            self.agent.check_cart(cart, line, iac, delegation.spent)
-            approval = None
-            if instant:
-                approval = self.wallet.approve(
-                    cart.token, self.agent.merchant_keys(cart.merchant_id)
-                )
-            receipt = self.agent.pay(
-                mode=mode,
-                payment_token=delegation.payment_token,
-                iac=iac,
-                cart=cart,
-                approval=approval,
-            )
-        except (PurchaseRefused, WalletError) as refusal:
-            raise _refused(refusal) from refusal
-        delegation.record(receipt)
-        return Purchase(
-            proposal.proposal_id, delegation.isr, iac, mode, cart, approval, receipt, line
-        )
-
     # -- after the purchase ---------------------------------------------------------------------
 
     def order_status(self, out_trade_no: str) -> dict[str, Any]:
         try:
             return self.agent.order_status(out_trade_no)
         except PurchaseRefused as refusal:
-            raise _refused(refusal) from refusal
+            raise tool_refusal(refusal) from refusal
 
     def revoke(self, delegation_id: str) -> dict[str, Any]:
         if delegation_id not in self.delegations:
@@ -461,5 +397,5 @@ class ShoppingTools:
         try:
             answer = self.wallet.transition(delegation_id, Transition.REVOKE)
         except WalletError as e:
-            raise _refused(e, ToolCode.REVOCATION_FAILED) from e
+            raise tool_refusal(e, ToolCode.REVOCATION_FAILED) from e
         return {"delegation_id": delegation_id, "status": answer.get("status", "Revoked")}
