@@ -18,7 +18,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from trustcart.assistant.agent import BuyerAgent, PurchaseRefused
+from trustcart.assistant.agent import BuyerAgent
+from trustcart.assistant.agent_answers import PurchaseRefused
 from trustcart.assistant.checks import cart_problems, proposal_problems
 from trustcart.assistant.errors import ToolCode, ToolRefused, WalletError
 from trustcart.assistant.offers import Offer

@@ -15,8 +15,7 @@ Rules kept: ``pay`` needs an IAC the person signed (``request_approval`` for one
 standing delegation); without one it refuses, and so does every check after it (status at each
 hop, the proposal and the signed cart against the ISR and the IAC, the PSP's own checks). The
 approver is the person: the default one says no, so nothing is ever approved by accident.
-Words are read with the catalog's own vocabulary (``catalog_words``), fetched from the
-marketplace and kept a while; if the marketplace cannot give it, the built-in lexicon reads them.
+Words are read with the marketplace's catalog vocabulary (``catalog_words``), else the lexicon.
 Every answer is JSON-ready; refusals raise ``ToolRefused`` with a stable code. Each credential
 the person signs and each purchase paid is recorded in the person's ``Memory`` (``records``), so
 that their orders and delegations outlive the session. The purchase path itself (which
