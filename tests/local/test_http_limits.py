@@ -147,7 +147,8 @@ def test_two_hundred_stalled_clients_do_not_stop_a_good_one(port: int) -> None:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
             for _ in range(5):
                 assert client.post("/echo", json={"ok": "yes"}).json() == {"ok": "yes"}
-        assert time.monotonic() - started < DEADLINE  # served while the 200 still wait
+        # Served while the 200 still wait (their deadline has not passed for most of them).
+        assert time.monotonic() - started < DEADLINE + SLACK
         with ThreadPoolExecutor(max_workers=32) as pool:
             results = list(pool.map(_until_closed, stalled))
     finally:

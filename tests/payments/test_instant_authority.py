@@ -162,7 +162,7 @@ def test_an_iac_without_delegation_mode_is_specified(db: Database, clock: FixedC
 
 
 def test_a_mode_spelled_otherwise_is_refused(world: World) -> None:
-    for mode in ("l2", "L2 ", "L3", "DEL"):
+    for mode in ("l2", "L2 ", "L4", "DEL"):  # L3 is a real level (AUP)
         body = world.request(world.cart(unit_price="12.00"), mode=mode)
         assert refused(world, body) == P.REQUEST_INVALID
 
