@@ -32,15 +32,13 @@ from typing import Any
 
 from trustcart.core.payment import PaymentMode
 from trustcart.core.problem import ProblemError
-from trustcart.crypto.jcs import jcs_digest
 from trustcart.delegation.autonomy import AupStage
 from trustcart.delegation.terms import DelegationMode
-from trustcart.payments import budget, checks, holds, tokens
-from trustcart.payments.accounts import get_account
+from trustcart.payments import checks, holds
 from trustcart.payments.errors import PaymentProblem, PaymentRefused
 from trustcart.payments.modes import parse_payment_request
 from trustcart.payments.outcomes import PaymentOutcome
-from trustcart.payments.payment_admission import CheckedPayment, StatusCheck
+from trustcart.payments.payment_admission import CheckedPayment, StatusCheck, bound_credential
 from trustcart.payments.payment_commit import CommittedPayment, PaymentCommit
 from trustcart.store.db import Database
 from trustcart.trust.directory import KeyDirectory
@@ -149,27 +147,7 @@ def check_autonomous_payment(
         raise PaymentRefused(_P.REQUEST_INVALID, "an AUP request has mode L3")
     if request.approval is not None:
         raise PaymentRefused(_P.REQUEST_INVALID, "an L3 payment carries no approval")
-    with db.transaction() as session:
-        token = tokens.resolve_token(session, request.payment_token, now)
-        account = get_account(session, token.account_id)
-        spent = budget.read_budget(session, token.delegation_id, token.max_total.currency)
-    if account is None:  # pragma: no cover - a token row references its account
-        raise PaymentRefused(_P.TOKEN_INVALID, "payment token is not valid")
-    if token.agent_id != agent_id:
-        raise PaymentRefused(_P.TOKEN_AGENT_MISMATCH, "the token is bound to another agent")
-    iac = checks.verify_delegation_credential(
-        request.iac, account.delegator_key, account.delegator_identity
-    )
-    if iac.agent_id != agent_id:
-        raise PaymentRefused(_P.AGENT_MISMATCH, "the IAC delegates to another agent")
-    if (
-        iac.delegation_id != token.delegation_id
-        or jcs_digest(iac.payload()) != token.iac_digest
-        or request.delegation_id not in (None, iac.delegation_id)
-    ):
-        raise PaymentRefused(
-            _P.TOKEN_DELEGATION_MISMATCH, "the token is bound to another delegation"
-        )
+    token, account, spent, iac = bound_credential(db, request, agent_id, now)
     if iac.delegation_mode is not DelegationMode.BOUNDED:
         raise PaymentRefused(_P.AUP_NOT_BOUNDED, "a SPECIFIED IAC is not enough for AUP")
     if iac.user_confirmation_method is None:

@@ -30,7 +30,7 @@ from trustcart.delegation.status import StatusAttestation, StatusChecker
 from trustcart.payments import budget, checks, holds, levels, tokens
 from trustcart.payments.accounts import Account, get_account
 from trustcart.payments.errors import PaymentProblem, PaymentRefused
-from trustcart.payments.modes import parse_payment_request
+from trustcart.payments.modes import PaymentRequest, parse_payment_request
 from trustcart.store.db import Database
 from trustcart.trust.directory import KeyDirectory
 
@@ -84,20 +84,11 @@ def check_credential_status(status: StatusChecker, iac: IAC, now: datetime) -> S
     return attestation
 
 
-def check_payment(
-    db: Database,
-    agent_id: str,
-    raw: Mapping[str, Any],
-    now: datetime,
-    *,
-    directory: KeyDirectory,
-    psp_id: str,
-    check_status: StatusCheck,
-) -> CheckedPayment:
-    """Run every phase-1 check on ``raw`` from ``agent_id`` (see module doc); write nothing."""
-    request = parse_payment_request(raw)
-    if request.mode is PaymentMode.L3:  # autonomous payments have their own checks (aup)
-        raise PaymentRefused(_P.MODE_NOT_ALLOWED, "L3 payments go through the AUP checks")
+def bound_credential(
+    db: Database, request: PaymentRequest, agent_id: str, now: datetime
+) -> tuple[tokens.PaymentToken, Account, SpendSoFar, IAC]:
+    """The request's token, its account, the budget spent so far and the IAC it is bound to,
+    each checked against the others and against ``agent_id`` (every level runs these)."""
     with db.transaction() as session:
         token = tokens.resolve_token(session, request.payment_token, now)
         account = get_account(session, token.account_id)
@@ -119,6 +110,24 @@ def check_payment(
         raise PaymentRefused(
             _P.TOKEN_DELEGATION_MISMATCH, "the token is bound to another delegation"
         )
+    return token, account, spent, iac
+
+
+def check_payment(
+    db: Database,
+    agent_id: str,
+    raw: Mapping[str, Any],
+    now: datetime,
+    *,
+    directory: KeyDirectory,
+    psp_id: str,
+    check_status: StatusCheck,
+) -> CheckedPayment:
+    """Run every phase-1 check on ``raw`` from ``agent_id`` (see module doc); write nothing."""
+    request = parse_payment_request(raw)
+    if request.mode is PaymentMode.L3:  # autonomous payments have their own checks (aup)
+        raise PaymentRefused(_P.MODE_NOT_ALLOWED, "L3 payments go through the AUP checks")
+    token, account, spent, iac = bound_credential(db, request, agent_id, now)
     checks.check_window(iac, now)
     # The IAC's signed terms say at which levels it pays (``levels``): a SPECIFIED one only
     # with the person's approval of this very cart, so it cannot pay any other.
