@@ -123,7 +123,8 @@ def test_event_ids_are_stable_uuids_per_protocol_session_and_status() -> None:
         event_id(WebhookProtocol.ACP, "cs_2", "PAID"),
         event_id(WebhookProtocol.ACP, "cs_1", "FULFILLED"),
     }
-    assert first not in others and len(others) == 3
+    assert first not in others
+    assert len(others) == 3
 
 
 def test_the_envelope_round_trips_and_refuses_what_cannot_exist() -> None:

@@ -105,4 +105,3 @@ class AgentPlatformRow(Base):
     webhook_secret: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[str] = mapped_column(String(_INSTANT))
     revoked_at: Mapped[str | None] = mapped_column(String(_INSTANT), nullable=True)
-
