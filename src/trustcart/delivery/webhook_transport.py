@@ -64,8 +64,18 @@ class WebhookSender(Protocol):
     def prepare(self, envelope: WebhookEnvelope, now: datetime) -> WebhookRequest | Outcome: ...
 
 
+# RFC 6761 special-use names that never resolve on the internet: not looked up at all.
+UNRESOLVABLE = (".test", ".example", ".invalid")
+
+
 def resolve_host(host: str, port: int) -> list[Address]:
-    """Every address ``host`` resolves to (empty when it does not resolve)."""
+    """Every address ``host`` resolves to (empty when it does not resolve).
+
+    >>> resolve_host("platform.test", 443)
+    []
+    """
+    if f".{host.rstrip('.').lower()}".endswith(UNRESOLVABLE):
+        return []
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError):

@@ -22,9 +22,10 @@ checkout), ``ucp.capabilities["dev.ucp.shopping.order"][i].config.webhook_url``
 (``order.json#/$defs/platform_schema``). It is read when the event is sent, outside any
 transaction (``HttpPlatformProfiles``: one ``GET`` with the client's bounded timeouts, the
 profile URL itself checked by the receiver policy first; an answer kept ``ttl``, a failure
-``failure_ttl``). An unreachable profile is retried with the relay's backoff
-(``webhook-profile-unavailable``); a profile without an order ``webhook_url`` takes no
-webhooks and the event is refused for good (``webhook-receiver-unknown``).
+not kept: the relay's backoff already spaces the next try). An unreachable profile is retried
+with the relay's backoff (``webhook-profile-unavailable``); a profile without an order
+``webhook_url`` takes no webhooks and the event is refused for good
+(``webhook-receiver-unknown``).
 """
 
 from __future__ import annotations
@@ -95,27 +96,23 @@ class HttpPlatformProfiles:
         check_url: Callable[[str], bool],
         *,
         ttl: timedelta = timedelta(minutes=5),
-        failure_ttl: timedelta = timedelta(seconds=30),
     ) -> None:
         self._client = client
         self._clock = clock
         self._check_url = check_url
         self._ttl = ttl
-        self._failure_ttl = failure_ttl
-        self._cache: dict[str, tuple[datetime, str | ProfileUnavailable | None]] = {}
+        self._cache: dict[str, tuple[datetime, str | None]] = {}
 
     def webhook_url(self, profile_url: str) -> str | None:
         """The profile's order webhook URL; ``ProfileUnavailable`` when it cannot be read."""
         now = self._clock.now()
         cached = self._cache.get(profile_url)
         if cached is not None and cached[0] > now:
-            answer = cached[1]
-        else:
-            answer = self._fetch(profile_url)
-            ttl = self._failure_ttl if isinstance(answer, ProfileUnavailable) else self._ttl
-            self._cache[profile_url] = (now + ttl, answer)
+            return cached[1]
+        answer = self._fetch(profile_url)
         if isinstance(answer, ProfileUnavailable):
             raise answer
+        self._cache[profile_url] = (now + self._ttl, answer)
         return answer
 
     def _fetch(self, profile_url: str) -> str | ProfileUnavailable | None:
