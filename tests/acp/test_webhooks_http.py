@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from trustcart.conformance.acp_world import MERCHANT_ID
 from trustcart.core.clock import FixedClock
 from trustcart.core.money import Money
 from trustcart.crypto.errors import InvalidSignature
+from trustcart.delivery.errors import InvalidWebhookUrl
 from trustcart.delivery.messages import MessageKind, OutboxMessage, Outcome
 from trustcart.delivery.relay import OutboxRelay
 from trustcart.local.webhooks import webhook_transport
@@ -150,6 +151,16 @@ def test_a_platform_down_for_the_whole_checkout_gets_every_event_once(
     order_id = done["order"]["id"]
     assert webhook_counts(acp) == {"pending": 1, "delivered": 0, "refused": 0}  # with the order
     assert deployment.relay.run_once().retrying  # refused connection: retried later
+
+    def broken_hook(*_args: object) -> None:
+        raise RuntimeError("the transaction fails after the webhook was staged")
+
+    deployment.merchants._market.order_hooks.append(broken_hook)
+    with pytest.raises(RuntimeError):  # the order change and its event roll back together
+        deployment.merchants.fulfil(order_id)
+    deployment.merchants._market.order_hooks.remove(broken_hook)
+    assert webhook_counts(acp)["pending"] == 1
+    assert deployment.merchants.order(order_id).status.value == "PAID"
     deployment.merchants.fulfil(order_id)  # the merchant API, not the checkout: still reported
     assert webhook_counts(acp)["pending"] == 2
     with pytest.raises(IllegalTransition):  # a change that does not happen stages nothing
@@ -219,3 +230,18 @@ def test_a_platform_without_a_webhook_url_gets_nothing_staged(
     acp, _receiver = hooked
     HookedPlatform(acp, acp.api_key).buy()  # the installation's platform registered no URL
     assert webhook_counts(acp) == {"pending": 0, "delivered": 0, "refused": 0}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://agent.example/hooks",
+        "https://user:secret@agent.example/hooks",
+        "http://169.254.169.254/latest/meta-data/",
+        "https://agent.example/hooks#x",
+        "hooks",
+    ],
+)
+def test_a_bad_webhook_url_is_refused_at_registration(sqlite_db: Database, url: str) -> None:
+    with sqlite_db.transaction() as session, pytest.raises(InvalidWebhookUrl):
+        register_platform(session, MERCHANT_ID, "bad", now=datetime.now(UTC), webhook_url=url)
