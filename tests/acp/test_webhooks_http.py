@@ -245,3 +245,20 @@ def test_a_platform_without_a_webhook_url_gets_nothing_staged(
 def test_a_bad_webhook_url_is_refused_at_registration(sqlite_db: Database, url: str) -> None:
     with sqlite_db.transaction() as session, pytest.raises(InvalidWebhookUrl):
         register_platform(session, MERCHANT_ID, "bad", now=datetime.now(UTC), webhook_url=url)
+
+
+def test_the_event_schema_takes_the_pinned_examples_and_refuses_a_broken_one() -> None:
+    document = yaml.safe_load(
+        (SPEC / "openapi" / "openapi.agentic_checkout_webhook.yaml").read_text(encoding="utf-8")
+    )
+    examples = document["paths"]["/agentic_checkout/webhooks/order_events"]["post"]["requestBody"][
+        "content"
+    ]["application/json"]["examples"]
+    assert len(examples) == 3
+    for example in examples.values():
+        assert list(webhook_event_schema().iter_errors(example["value"])) == []
+    broken = dict(examples["order_created"]["value"], event_id="evt_1")  # no such property
+    assert list(webhook_event_schema().iter_errors(broken)) != []
+    data = dict(examples["order_created"]["value"]["data"])
+    del data["permalink_url"]
+    assert list(webhook_event_schema().iter_errors({"type": "order_create", "data": data})) != []
