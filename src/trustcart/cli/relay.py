@@ -12,8 +12,10 @@ They work on the default store (``$TRUSTCART_HOME``, ``$TRUSTCART_DATABASE_URL``
 not ``trustcart serve`` runs (which does the same in the background; two at once are safe).
 Records go into the log in the store itself unless ``--log-url`` names the trust service;
 notices go to ``--merchant-url`` (default: where ``trustcart serve`` puts the merchant
-service). Exit status: 0 done (what could not be delivered yet stays pending and is retried),
-1 a message was refused for good during the pass (see ``--status``; docs/reliability.md).
+service); ACP and UCP order webhooks go to the agent platforms, the UCP ones signed as the
+business at ``--ucp-url`` (default: where ``trustcart serve`` puts it). Exit status: 0 done
+(what could not be delivered yet stays pending and is retried), 1 a message was refused for
+good during the pass (see ``--status``; docs/reliability.md).
 """
 
 from __future__ import annotations
@@ -59,6 +61,14 @@ MerchantUrl = Annotated[
         "--merchant-url", callback=_service_url, help="merchant service URL for payment notices"
     ),
 ]
+UcpUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--ucp-url",
+        callback=_service_url,
+        help="UCP business URL named in UCP webhooks (default: serve's, port 8706)",
+    ),
+]
 AsJson = Annotated[bool, typer.Option("--json", help="print the result as JSON")]
 
 
@@ -84,9 +94,10 @@ def relay(  # noqa: PLR0917 - one parameter per CLI option
     ] = 1.0,
     log_url: LogUrl = None,
     merchant_url: MerchantUrl = DEFAULT_MERCHANT_URL,
+    ucp_url: UcpUrl = None,
     as_json: AsJson = False,
 ) -> None:
-    """Deliver the outbox: attestation records to the log, payment notices to merchants."""
+    """Deliver the outbox: records to the log, notices to merchants, webhooks to platforms."""
     from trustcart.local.upkeep import build_upkeep
     from trustcart.store.db import Database
 
@@ -95,7 +106,9 @@ def relay(  # noqa: PLR0917 - one parameter per CLI option
     db = Database(default_database_url(home))
     try:
         db.migrate()
-        with build_upkeep(db, home, merchant_url=merchant_url, log_url=log_url) as upkeep:
+        with build_upkeep(
+            db, home, merchant_url=merchant_url, log_url=log_url, ucp_url=ucp_url
+        ) as upkeep:
             if status:
                 _print(upkeep.relay.status().to_json(), as_json)
                 return
@@ -120,6 +133,7 @@ def relay(  # noqa: PLR0917 - one parameter per CLI option
 def maintenance(
     log_url: LogUrl = None,
     merchant_url: MerchantUrl = DEFAULT_MERCHANT_URL,
+    ucp_url: UcpUrl = None,
     as_json: AsJson = False,
 ) -> None:
     """Release the stock of carts unpaid past their price lock, expire credentials, relay."""
@@ -131,7 +145,9 @@ def maintenance(
     db = Database(default_database_url(home))
     try:
         db.migrate()
-        with build_upkeep(db, home, merchant_url=merchant_url, log_url=log_url) as upkeep:
+        with build_upkeep(
+            db, home, merchant_url=merchant_url, log_url=log_url, ucp_url=ucp_url
+        ) as upkeep:
             report = upkeep.run_once()
         _print(report.to_json(), as_json)
         if report.relay.refused:

@@ -8,16 +8,18 @@ merchant and report a merchant-signed event the same way: an unknown merchant is
 merchant has a key. The event is built and signed by that key and staged in the outbox inside
 the unit of work's own transaction (``stage_event``), so it commits with the order change it
 reports; after the commit ``deliver`` tries it at once, and the relay retries what fails.
+``order_hooks`` are told of an order change inside the transaction that makes it
+(``order_changed``), so what they stage (the protocols' webhooks) commits with it.
 """
 
 from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -32,7 +34,12 @@ from trustcart.delivery.staging import stage_record
 from trustcart.store.db import Database
 from trustcart.trust.events import Chain, EventType, Participant
 
+if TYPE_CHECKING:
+    from trustcart.commerce.order_book import Order
+
 _logger = logging.getLogger(__name__)
+# Told of an order change in the transaction that makes it: (session, order after, now).
+OrderHook = Callable[[Session, "Order", datetime], None]
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,6 +51,12 @@ class Marketplace:
     clock: Clock
     relay: OutboxRelay | None = None
     random: RandomBytes = secrets.token_bytes
+    order_hooks: list[OrderHook] = field(default_factory=list)
+
+    def order_changed(self, session: Session, order: Order, now: datetime) -> None:
+        """Tell every hook of ``order``'s change, in the caller's transaction."""
+        for hook in self.order_hooks:
+            hook(session, order, now)
 
     def merchant(self, session: Session, merchant_id: str) -> Merchant:
         """The merchant, loaded in ``session``; ``NotFound`` (``unknown-merchant``) if none."""

@@ -9,7 +9,8 @@ order unchanged. A notice of a payment made within the lock that arrives after t
 sweep (the merchant or the PSP was down) still pays the order: the payment stands, so the order
 is paid and its stock taken again (``orders``). Fulfilment stages
 ``act:commerce:fulfillment-completed``, signed by the merchant, in the outbox in the same
-transaction; cancel and expiry put the reserved stock back.
+transaction, and tells the marketplace's order hooks (the protocols' webhooks) in it too;
+cancel and expiry put the reserved stock back.
 
 ``expire_due`` is the hold expiry: every order confirmed but unpaid when its price lock ends
 (``price_locked_until <= now``, the instant from which the PSP refuses to pay it) lapses and
@@ -115,6 +116,7 @@ class OrderLifecycle:
                 now=now,
             )
             order = order_from_row(session, row)
+            self._market.order_changed(session, order, now)  # webhooks commit with it
         self._market.deliver(owed)
         return order
 

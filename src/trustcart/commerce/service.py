@@ -143,6 +143,10 @@ class MerchantService:
     def merchant_jwks(self) -> dict[str, Any]:
         return jwks(self.merchant_public_keys().values())
 
+    def merchant_key(self, merchant_id: str) -> SigningKey | None:
+        """The merchant's signing key as it stands (keys added while running included)."""
+        return self._market.keys.get(merchant_id)
+
     def add_merchant_key(self, merchant_id: str, key: SigningKey) -> None:
         """Sign carts for a merchant onboarded while running (its JWKS is published at once)."""
         self._market.add_key(merchant_id, key)

@@ -2,8 +2,10 @@
 
     TrustcartError
     └── DeliveryError
-        └── InvalidMessage    an outbox message that cannot exist (empty ids, naive times,
-                              a state its fields contradict); also a ``ValidationError``
+        ├── InvalidMessage    an outbox message that cannot exist (empty ids, naive times,
+        │                     a state its fields contradict); also a ``ValidationError``
+        └── InvalidWebhookUrl a webhook receiver URL the policy refuses (``webhooks``); also
+                              a ``ValidationError``
 
 A failed delivery is not an exception: a transport answers an ``Outcome`` (delivered, retry,
 refused) and the relay records it on the message. Exceptions a transport lets escape are
@@ -19,3 +21,7 @@ class DeliveryError(TrustcartError):
 
 class InvalidMessage(ValidationError, DeliveryError):
     """An outbox message failed validation when it was built."""
+
+
+class InvalidWebhookUrl(ValidationError, DeliveryError):
+    """A webhook receiver URL that is not http(s), names no host, or an address refused."""

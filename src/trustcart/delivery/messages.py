@@ -1,9 +1,10 @@
 """Outbox messages and what one delivery attempt did. Pure.
 
 A message is owed by a ``sender`` to a ``destination``: a signed attestation record to the log
-(``MessageKind.RECORD``, destination ``LOG``) or a payment notice to a merchant
-(``MessageKind.NOTICE``, destination the merchant id). A transport tries it once and answers
-an ``Outcome``; the message's state then moves by ``TRANSITIONS``::
+(``MessageKind.RECORD``, destination ``LOG``), a payment notice to a merchant
+(``MessageKind.NOTICE``, destination the merchant id) or an order event for an agent platform
+(``MessageKind.WEBHOOK``, destination the platform; ``delivery.webhooks``). A transport
+tries it once and answers an ``Outcome``; the message's state then moves by ``TRANSITIONS``::
 
     PENDING --delivered--> DELIVERED   final: the destination holds it
     PENDING --retry------> PENDING     attempts + 1; the next attempt after a backoff
@@ -40,6 +41,7 @@ class MessageKind(StrEnum):
 
     RECORD = "record"
     NOTICE = "notice"
+    WEBHOOK = "webhook"
 
 
 class MessageState(StrEnum):

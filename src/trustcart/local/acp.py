@@ -6,7 +6,8 @@ checkout mounted at ``/acp`` (``api.acp``), so each merchant's ACP base URL is
 ``/agentic_commerce/delegate_payment`` (``api.acp_delegate``). The checkout charges a
 delegated token through the provider's vault (``payments.vault``) in this process: the local
 installation's merchant and provider share one database, and the vault enforces the token's
-allowance in the transaction that posts the ledger entry.
+allowance in the transaction that posts the ledger entry. Order events go to each platform's
+webhook URL from the outbox (``commerce.acp.webhooks``, staged with the order change).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from trustcart.api.acp import PREFIX, create_acp_app
 from trustcart.api.acp_delegate import create_delegate_app
 from trustcart.commerce.acp.handler import AcpCheckoutHandler
 from trustcart.commerce.acp.render import Seller
+from trustcart.commerce.acp.webhooks import AcpOrderWebhooks
 from trustcart.commerce.checkout_act import ActGate
 from trustcart.commerce.checkout_service import CheckoutService
 from trustcart.commerce.service import MerchantService
@@ -57,7 +59,6 @@ def install_acp(  # noqa: PLR0917
 ) -> AcpParts:
     """Build the ACP parts and mount them on ``apps['merchant']`` and ``apps['psp']``."""
     vault = VaultService(db, clock)
-    checkout = merchants.checkout_service(vault, act=ActGate(directory, status))
     merchant_base = f"{merchant_url}{PREFIX}"
 
     def seller(merchant_id: str) -> Seller:
@@ -66,6 +67,12 @@ def install_acp(  # noqa: PLR0917
             delegate_payment_url=f"{psp_url}{DELEGATE_PATH}",
             psp_id=psp_id,
         )
+
+    webhooks = AcpOrderWebhooks(merchants._market, seller)  # order events, docs/acp.md
+    webhooks.install()
+    checkout = merchants.checkout_service(
+        vault, act=ActGate(directory, status), observers=[webhooks]
+    )
 
     handler = AcpCheckoutHandler(db, checkout, clock, seller)
     apps["merchant"].mount(PREFIX, create_acp_app(handler))

@@ -15,7 +15,8 @@ wallet reach everything over HTTP only. The status service, the merchants and th
 events they report (and the PSP its merchant notices) in the outbox of their own transactions;
 they, and the installation's ``upkeep`` relay, deliver them to the trust service over HTTP
 (``delivery.HttpLogTransport``; ``in_process_log=True``: straight into the log in this process)
-and to the merchant service's ``/payment-notifications``. ``Deployment.background()`` is the
+and to the merchant service's ``/payment-notifications``; the ACP and UCP order webhooks go to
+the agent platforms (``local.webhooks``). ``Deployment.background()`` is the
 scheduler that runs the relay and the hold and credential expiry beside the servers.
 """
 
@@ -55,6 +56,7 @@ from trustcart.local.scheduler import Scheduler
 from trustcart.local.servers import Endpoints
 from trustcart.local.status_route import STATUS_BASE, StatusRoute
 from trustcart.local.upkeep import Upkeep
+from trustcart.local.webhooks import webhook_transport
 from trustcart.payments.notices import NoticeTransport
 from trustcart.payments.provider import PaymentProvider
 from trustcart.search.index import CatalogIndex
@@ -193,8 +195,17 @@ def build(
         clock=clock,
         log=records,
     )
+    webhooks, webhook_clients = webhook_transport(
+        db, clock, merchants.merchant_key, ucp_url=endpoints.ucp or None
+    )
     relay = OutboxRelay(
-        db, clock, {MessageKind.RECORD: records, MessageKind.NOTICE: NoticeTransport(notifier)}
+        db,
+        clock,
+        {
+            MessageKind.RECORD: records,
+            MessageKind.NOTICE: NoticeTransport(notifier),
+            MessageKind.WEBHOOK: webhooks,  # ACP and UCP order events (local.webhooks)
+        },
     )
     deployment = Deployment(
         db=db,
@@ -211,7 +222,7 @@ def build(
         upkeep=Upkeep(
             relay, expire_holds=merchants.expire_due, expire_credentials=status.expire_due
         ),
-        clients=[status_client, notice_client, log_client],
+        clients=[status_client, notice_client, log_client, *webhook_clients],
         catalog_index=catalog_index,
     )
     nonces = SqlNonceCache(db)

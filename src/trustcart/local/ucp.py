@@ -5,7 +5,8 @@ whole marketplace. Its checkout sessions use the marketplace's own pricing, cart
 and order lifecycle (the ``MerchantService``'s), the ACT checks against the installation's key
 directory and status service, and settle through the installation's payment provider
 (``commerce.ucp.payment.ProviderGateway``). The profile publishes every merchant's key, read at
-each request so a merchant onboarded later appears at once.
+each request so a merchant onboarded later appears at once. Order events go to the platform's
+webhook URL from its profile (``commerce.ucp.webhooks``, staged with the order change).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from trustcart.commerce.checkout_service import CheckoutService
 from trustcart.commerce.service import DEFAULT_METHOD
 from trustcart.commerce.ucp.business import UcpBusiness
 from trustcart.commerce.ucp.payment import ProviderGateway
+from trustcart.commerce.ucp.webhooks import UcpOrderWebhooks
 from trustcart.delegation.status import StatusChecker
 
 if TYPE_CHECKING:
@@ -31,12 +33,15 @@ def create_ucp_business(deployment: Deployment, status_checker: StatusChecker) -
     """The UCP business app of ``deployment`` at ``deployment.endpoints.ucp``."""
     merchants = deployment.merchants
     market = merchants._market  # the marketplace the merchant API prices and confirms with
+    webhooks = UcpOrderWebhooks(market, deployment.endpoints.ucp)  # docs/ucp.md, "Webhooks"
+    webhooks.install()
     checkout = CheckoutService(
         market,
         merchants._carts,
         ProviderGateway(deployment.psp),
         payment_method=DEFAULT_METHOD,
         act=ActGate(deployment.directory, status_checker),
+        observers=[webhooks],
     )
     assert deployment.catalog_index is not None
     business = UcpBusiness(

@@ -2,7 +2,8 @@
 
 Three jobs keep an installation honest after its requests are answered:
 
-* **relay**: deliver what the outbox owes (records to the log, notices to merchants), with
+* **relay**: deliver what the outbox owes (records to the log, notices to merchants, order
+  webhooks to agent platforms), with
   retries and backoff (``trustcart.delivery``);
 * **hold expiry**: orders confirmed but unpaid when their price lock ends give their stock back
   (``MerchantService.expire_due``), so an agent cannot hoard stock with carts it never pays;
@@ -13,7 +14,8 @@ Three jobs keep an installation honest after its requests are answered:
 ``chat``); ``run_once`` is one pass for cron (``trustcart maintenance``; ``trustcart relay
 --once`` runs the relay alone). ``build_upkeep`` makes them for a store without starting any
 server: the records go to the log in the store itself (or ``log_url``), the notices to the
-merchant service at ``merchant_url``.
+merchant service at ``merchant_url``, the order webhooks to the agent platforms (signed as the
+UCP business at ``ucp_url``, by default where ``serve`` puts it; ``local.webhooks``).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ from trustcart.delivery.transports import HttpLogTransport, LocalLogTransport, T
 from trustcart.local import parties
 from trustcart.local.keystore import KeyStore
 from trustcart.local.scheduler import Job, Scheduler
+from trustcart.local.webhooks import webhook_transport
 from trustcart.payments.notices import NoticeTransport
 from trustcart.store.db import Database
 from trustcart.trust.admission import RecordAdmission
@@ -105,6 +108,7 @@ def build_upkeep(
     *,
     merchant_url: str,
     log_url: str | None = None,
+    ucp_url: str | None = None,
     clock: Clock | None = None,
 ) -> Iterator[Upkeep]:
     """The upkeep of the installation in ``home`` over ``db``, with its HTTP clients open."""
@@ -124,8 +128,16 @@ def build_upkeep(
             records = HttpLogTransport(clients[-1])
         clients.append(httpx.Client(timeout=10.0))
         notifier = parties.merchant_notifier(clients[-1], merchant_url, keys, clock)
+        webhooks, webhook_clients = webhook_transport(db, clock, merchants.get, ucp_url=ucp_url)
+        clients += webhook_clients
         relay = OutboxRelay(
-            db, clock, {MessageKind.RECORD: records, MessageKind.NOTICE: NoticeTransport(notifier)}
+            db,
+            clock,
+            {
+                MessageKind.RECORD: records,
+                MessageKind.NOTICE: NoticeTransport(notifier),
+                MessageKind.WEBHOOK: webhooks,
+            },
         )
         market = Marketplace(db, merchants, clock)  # the sweep reports nothing to the log
         status = DelegationService(

@@ -1,5 +1,6 @@
-"""Tables of checkout sessions (ACP, UCP), their idempotency keys, discount codes, the agent
-platforms allowed to call a merchant's checkout, and the webhook outbox.
+"""Tables of checkout sessions (ACP, UCP), their idempotency keys, discount codes and the agent
+platforms allowed to call a merchant's checkout. Order webhooks are outbox messages
+(``store.outbox``, kind ``webhook``; migration 0009 dropped the unused table of 0007).
 
 Instants are RFC 3339 UTC strings with second precision, as in ``store.commerce``; amounts are
 BIGINT minor units. Session fields that differ by protocol (the capabilities an agent sent, an
@@ -104,20 +105,3 @@ class AgentPlatformRow(Base):
     webhook_secret: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[str] = mapped_column(String(_INSTANT))
     revoked_at: Mapped[str | None] = mapped_column(String(_INSTANT), nullable=True)
-
-
-class WebhookOutboxRow(Base):
-    """Order events for agent platforms, written in the transaction that changed the order."""
-
-    __tablename__ = "commerce_webhook_outbox"
-
-    event_id: Mapped[str] = mapped_column(String(_ID), primary_key=True)
-    platform_id: Mapped[str] = mapped_column(String(_ID), index=True)
-    session_id: Mapped[str] = mapped_column(String(_ID), index=True)
-    event_type: Mapped[str] = mapped_column(String(40))
-    payload: Mapped[str] = mapped_column(Text)
-    attempts: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[str] = mapped_column(String(_INSTANT))
-    next_attempt_at: Mapped[str] = mapped_column(String(_INSTANT), index=True)
-    delivered_at: Mapped[str | None] = mapped_column(String(_INSTANT), nullable=True)
-    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)

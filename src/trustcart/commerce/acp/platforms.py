@@ -9,7 +9,8 @@ cannot be used to call the checkout. The registration also holds:
   (``crypto.acp_request``); ``require_signature`` refuses unsigned requests;
 * ``agent_id``: the ACT agent the platform speaks for (an IAC it presents must delegate to it);
 * ``webhook_url`` and ``webhook_secret``: where order events go and the HMAC key they are
-  signed with (``webhooks``).
+  signed with (``webhooks``); a URL that is not http(s) with a host, carries credentials or
+  names a link-local address is refused here (``InvalidWebhookUrl``, a ``ValueError``).
 
 An unknown or revoked key is refused exactly like a missing one.
 
@@ -33,10 +34,14 @@ from trustcart.core.clock import format_instant
 from trustcart.core.ids import RandomBytes, new_id
 from trustcart.crypto.jcs import b64url
 from trustcart.crypto.keys import PublicKey
+from trustcart.delivery.webhooks import ReceiverPolicy, check_receiver_url
 from trustcart.store.checkout import AgentPlatformRow
 
 KEY_PREFIX = "acp_sk_"
 SECRET_PREFIX = "whsec_"  # noqa: S105 - a prefix, not a secret
+# At registration a webhook URL is checked for its form (http(s), a host, no credentials) and
+# link-local literals; the network policy of the installation applies when events are sent.
+SYNTAX_ONLY = ReceiverPolicy(allow_loopback=True, allow_private=True)
 
 
 def hash_api_key(value: str) -> str:
@@ -91,6 +96,8 @@ def register_platform(
     """Register a platform for ``merchant_id`` in the caller's transaction."""
     if require_signature and signing_key is None:
         raise ValueError("a platform that must sign needs a signing key")
+    if webhook_url is not None:  # the addresses it resolves to are checked at each delivery
+        check_receiver_url(webhook_url, SYNTAX_ONLY)
     api_key = KEY_PREFIX + b64url(random(32))
     row = AgentPlatformRow(
         platform_id=new_id("plt", random),

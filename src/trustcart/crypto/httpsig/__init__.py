@@ -18,7 +18,8 @@ Profile (UCP 2026 "REST Request Signing" with its WBA interop rules, and Web Bot
   algorithm: ``ed25519`` for Ed25519 (default) or ``ecdsa-p256-sha256`` for P-256 (ES256);
 * covered, in this order: ``"@method" "@authority" "@path"``, ``"@query"`` when the URL has a
   query, ``"signature-agent";key="sig1"`` when ``Signature-Agent`` is sent,
-  ``"ucp-agent"`` and ``"idempotency-key"`` when those headers are sent, and
+  ``"ucp-agent"``, ``"idempotency-key"``, ``"webhook-id"`` and ``"webhook-timestamp"``
+  when those headers are sent (the last two: UCP order webhooks), and
   ``"content-digest" "content-type"`` when there is a body;
 * ``Content-Digest`` (RFC 9530, sha-256) over the raw body bytes.
 

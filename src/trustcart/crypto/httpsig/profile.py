@@ -31,6 +31,9 @@ NONCE_BYTES = 64
 MIN_NONCE_LENGTH = 16
 MAX_NONCE_LENGTH = 512
 
+# Headers covered whenever they are sent: UCP's, and its webhooks' event id and time.
+NAMED_HEADERS = ("ucp-agent", "idempotency-key", "webhook-id", "webhook-timestamp")
+
 _ALGORITHMS: dict[str, type[HTTPSignatureAlgorithm]] = {
     "EdDSA": ED25519,
     "ES256": ECDSA_P256_SHA256,
@@ -82,7 +85,7 @@ def covered_components(
         components.append(_component("@query"))
     if "signature-agent" in headers:
         components.append(_component("signature-agent", key=label))
-    for name in ("ucp-agent", "idempotency-key"):
+    for name in NAMED_HEADERS:
         if name in headers:
             components.append(_component(name))
     if has_body:
@@ -104,7 +107,7 @@ def required_components(
         required.append(("@query", plain))
     if has_body:
         required += [("content-digest", plain), ("content-type", plain)]
-    for name in ("ucp-agent", "idempotency-key"):
+    for name in NAMED_HEADERS:
         if name in fields:
             required.append((name, plain))
     if "signature-agent" in fields:
