@@ -43,6 +43,19 @@ class UcpCode(StrEnum):
     IAC_REFUSED = "iac_refused"
     IAC_REQUIRED = "iac_required"
     INTERNAL_ERROR = "internal_error"
+    # negotiation with the platform's profile (commerce.ucp.negotiation, .platforms)
+    CAPABILITIES_INCOMPATIBLE = "capabilities_incompatible"
+    INVALID_PROFILE_URL = "invalid_profile_url"
+    PROFILE_UNREACHABLE = "profile_unreachable"
+    PROFILE_MALFORMED = "profile_malformed"
+    # RFC 9421 request signatures (crypto.httpsig.ucp, api.ucp_gate)
+    SIGNATURE_MISSING = "signature_missing"
+    SIGNATURE_INVALID = "signature_invalid"
+    KEY_NOT_FOUND = "key_not_found"
+    DIGEST_MISMATCH = "digest_mismatch"
+    ALGORITHM_UNSUPPORTED = "algorithm_unsupported"
+    SIGNATURE_EXPIRED = "signature_expired"
+    SIGNATURE_REPLAYED = "signature_replayed"
 
 
 _SEVERITY = {
@@ -54,6 +67,7 @@ _SEVERITY = {
     UcpCode.IAC_REQUIRED: "requires_buyer_input",
     UcpCode.PAYMENT_UNAVAILABLE: "recoverable",
     UcpCode.REQUEST_IN_FLIGHT: "recoverable",
+    UcpCode.PROFILE_UNREACHABLE: "recoverable",
 }
 
 _FROM_COMMERCE = {

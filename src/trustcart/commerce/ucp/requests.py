@@ -253,3 +253,31 @@ def payment_token(body: dict[str, Any]) -> str:
             "$.payment.instruments[0].credential.token",
         )
     return token
+
+
+def cart_input(body: dict[str, Any], *, cart_id: str | None = None) -> CheckoutInput:
+    """A create or update cart body (``cart.json``): line items, buyer, discount codes.
+
+    An update replaces the whole cart (UCP), so codes that are not sent are cleared; its ``id``,
+    when sent, must be the cart's (``cart_id``). ``context``, ``signals`` and ``attribution``
+    are accepted and not used: our merchants price in their own currency, wherever the buyer is.
+    """
+    check_negotiation(body)
+    if cart_id is not None and body.get("id", cart_id) != cart_id:
+        raise _invalid("id is not this cart's", "$.id")
+    discounts = _object(body.get("discounts"), "$.discounts")
+    codes = discounts.get("codes", [])
+    if not isinstance(codes, list):
+        raise _invalid("discounts.codes must be an array", "$.discounts.codes")
+    try:
+        normalized = normalize_codes(codes)
+    except ValidationError as e:
+        raise _invalid(str(e), "$.discounts.codes") from e
+    return CheckoutInput(
+        items=_items(body.get("line_items")),
+        buyer=_buyer(body.get("buyer")),
+        contact=None,
+        selected_option_id=None,
+        codes=normalized,
+        iac=None,
+    )
