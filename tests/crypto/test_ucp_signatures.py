@@ -6,7 +6,6 @@ import base64
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from joserfc.jwk import ECKey
@@ -67,8 +66,8 @@ def _verify(headers: dict[str, str], body: bytes = BODY, **kw: object) -> object
 
 
 def _vector_key(name: str) -> PublicKey:
-    pem = load_vectors()["keys"][name]["public_pem"].encode()
-    return PublicKey.from_jwk(ECKey.import_key(load_pem_public_key(pem)).as_dict(private=False))
+    pem = load_vectors()["keys"][name]["public_pem"]
+    return PublicKey.from_jwk(ECKey.import_key(pem).as_dict(private=False))
 
 
 def test_rfc9421_b24_response_verifies_in_the_ucp_profile() -> None:
