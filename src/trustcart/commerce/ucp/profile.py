@@ -8,8 +8,8 @@ trustcart payment provider) and ``signing_keys``: the public JWKs of every merch
 that sign each merchant's ACT carts, after the business's ES256 key that signs its responses.
 
 >>> p = business_profile("http://127.0.0.1:8706", [])
->>> sorted(p["ucp"]["capabilities"])[:2]
-['dev.ucp.shopping.catalog.lookup', 'dev.ucp.shopping.catalog.search']
+>>> sorted(p["ucp"]["capabilities"])[:3]
+['dev.ucp.shopping.cart', 'dev.ucp.shopping.catalog.lookup', 'dev.ucp.shopping.catalog.search']
 """
 
 from __future__ import annotations
