@@ -84,7 +84,7 @@ def test_closed_port_redirect_error_status_and_malformed_profiles_are_refused() 
         assert _refused(directory, platform.url).code is UcpCode.PROFILE_MALFORMED
 
 
-def test_keys_of_other_types_are_left_out() -> None:
+def test_keys_of_other_types_are_only_remembered_by_kid() -> None:
     with platform_server() as platform:
         platform.document["signing_keys"].append(
             {
@@ -96,6 +96,7 @@ def test_keys_of_other_types_are_left_out() -> None:
         )
         profile = PlatformDirectory(HttpProfileFetcher(), Clock()).profile(platform.url)
         assert set(profile.signing_keys) == {platform.kid}
+        assert profile.other_kids == {"ed"}
 
 
 @pytest.mark.parametrize(

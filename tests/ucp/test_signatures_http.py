@@ -51,6 +51,14 @@ def assert_signed_by_business(world: UcpWorld, answer: httpx.Response) -> None:
     assert verified.covered_components == ("@status", "content-digest", "content-type")
 
 
+def assert_transport_error(answer: httpx.Response, code: str) -> None:
+    """UCP's REST transport error (discovery, version, signature): ``{"code", "content"}``."""
+    body = answer.json()
+    assert set(body) == {"code", "content"}, body
+    assert body["code"] == code
+    assert isinstance(body["content"], str)
+
+
 def send_signed(
     world: UcpWorld, platform: PlatformServer, method: str, path: str, body: object = None
 ) -> httpx.Response:
@@ -84,8 +92,7 @@ def test_signed_requests_pass_and_every_response_is_signed(
         def refused(headers: dict[str, str], raw: bytes, code: str, status: int) -> None:
             answer = world.client.post("/checkout-sessions", content=raw, headers=headers)
             assert answer.status_code == status, answer.text
-            assert answer.json()["messages"][0]["code"] == code
-            validate_error(answer.json())
+            assert_transport_error(answer, code)
             assert_signed_by_business(world, answer)  # errors are signed too
 
         headers, raw = signed(platform, "POST", url, body)
@@ -161,15 +168,20 @@ def test_wrong_platform_version_and_unreachable_profiles(
             "POST", "/catalog/search", body, headers={"UCP-Agent": old.agent_header}
         )
         assert answer.status_code == 422, answer.text
-        validate_error(answer.json())
-        assert answer.json()["messages"][0]["code"] == "version_unsupported"
-        # the default world platform (https://platform.test) cannot be fetched here: 424
-        unreachable = world.send("POST", "/catalog/search", body)
-        assert unreachable.status_code == 424, unreachable.text
-        validate_error(unreachable.json())
-        assert unreachable.json()["messages"][0]["code"] == "profile_unreachable"
+        assert_transport_error(answer, "version_unsupported")
+        # the default world platform (https://platform.test) does not resolve: 400 when rejecting
+        unresolved = world.send("POST", "/catalog/search", body)
+        assert unresolved.status_code == 400, unresolved.text
+        assert_transport_error(unresolved, "invalid_profile_url")
+        # a host that answers 404 for the profile: 424, whatever the policy
+        old.status = 404
+        gone = world.send(
+            "POST", "/catalog/search", body, headers={"UCP-Agent": f'profile="{old.url}?n=1"'}
+        )
+        assert gone.status_code == 424, gone.text
+        assert_transport_error(gone, "profile_unreachable")
         plain = world.send(
             "POST", "/catalog/search", body, headers={"UCP-Agent": 'profile="http://p.example/u"'}
         )
         assert plain.status_code == 400
-        assert plain.json()["messages"][0]["code"] == "invalid_profile_url"
+        assert_transport_error(plain, "invalid_profile_url")

@@ -13,10 +13,14 @@ Every UCP request but the business profile passes ``UcpGate.admit`` before it to
 4. version negotiation and capability intersection with the profile
    (``commerce.ucp.negotiation``); the operation's root capability must be in it.
 
-When the profile cannot be fetched (``profile_unreachable``) the request is refused (424), unless
-``UcpPolicy.unreachable_profile`` is ``"fallback"``, signatures are not required and the request
-is unsigned: then it goes on with the business's own capabilities (the documented fallback,
-``docs/ucp.md``; the failure stays cached, so it costs one bounded fetch a minute).
+A profile that cannot be fetched is refused as UCP says: ``profile_unreachable`` (424) when its
+host answers wrongly or not in time, ``invalid_profile_url`` (400) when the host does not
+resolve at all. For that last case only (an installation without DNS, as in these tests and the
+conformance run, where platform profiles on the public internet cannot be reached), and only when
+``UcpPolicy.unreachable_profile`` is ``"fallback"`` (the default), signatures are not required
+and the request is unsigned, the request goes on with the business's own capabilities (the
+documented fallback, ``docs/ucp.md``; the failure stays cached, so it costs one bounded lookup a
+minute).
 """
 
 from __future__ import annotations
@@ -36,7 +40,12 @@ from trustcart.commerce.ucp.negotiation import (
     negotiate,
     require,
 )
-from trustcart.commerce.ucp.platforms import PlatformDirectory, PlatformProfile, check_profile_url
+from trustcart.commerce.ucp.platforms import (
+    PlatformDirectory,
+    PlatformProfile,
+    UnresolvableProfile,
+    check_profile_url,
+)
 from trustcart.commerce.ucp.requests import platform_profile
 from trustcart.crypto.digest import DigestMismatch
 from trustcart.crypto.errors import InvalidSignature
@@ -119,7 +128,7 @@ class UcpGate:
             profile: PlatformProfile | None = await run_in_threadpool(self._directory.profile, url)
         except UcpError as e:
             fallback = (
-                e.code is UcpCode.PROFILE_UNREACHABLE
+                isinstance(e, UnresolvableProfile)
                 and self.policy.unreachable_profile == "fallback"
                 and not self.policy.require_signatures
                 and not signed
@@ -140,6 +149,8 @@ class UcpGate:
 
     def _verify(self, request: Request, body: bytes, profile: PlatformProfile) -> UcpSignature:
         def resolve(kid: str) -> PublicKey | None:
+            if kid in profile.other_kids:
+                raise AlgorithmUnsupported("the key's algorithm is not ES256")
             key = profile.signing_keys.get(kid)
             if key is None:  # UCP: an unknown kid may force one refresh per TTL floor
                 key = self._directory.profile(profile.url, refresh=True).signing_keys.get(kid)

@@ -87,8 +87,31 @@ _FROM_COMMERCE = {
 }
 
 
+# Discovery, version and signature failures are transport errors in UCP's REST binding
+# (overview "Transport Bindings", signatures "REST Error Response"): {"code", "content"}.
+TRANSPORT = frozenset(
+    {
+        UcpCode.INVALID_PROFILE_URL,
+        UcpCode.PROFILE_UNREACHABLE,
+        UcpCode.PROFILE_MALFORMED,
+        UcpCode.SIGNATURE_MISSING,
+        UcpCode.SIGNATURE_INVALID,
+        UcpCode.KEY_NOT_FOUND,
+        UcpCode.DIGEST_MISMATCH,
+        UcpCode.ALGORITHM_UNSUPPORTED,
+        UcpCode.SIGNATURE_EXPIRED,
+        UcpCode.SIGNATURE_REPLAYED,
+    }
+)
+
+
 class UcpError(TrustcartError):
-    """A UCP request refused with a stable code, an HTTP status and a UCP message."""
+    """A UCP request refused with a stable code, an HTTP status and a UCP message.
+
+    ``transport`` errors (``TRANSPORT``, and a ``version_unsupported`` of the platform's
+    profile) have UCP's transport body ``{"code", "content"}``; every other refusal is an
+    ``error_response``.
+    """
 
     def __init__(
         self,
@@ -98,8 +121,10 @@ class UcpError(TrustcartError):
         status: int = 400,
         path: str | None = None,
         severity: str | None = None,
+        transport: bool | None = None,
     ) -> None:
         super().__init__(f"{code}: {content}")
+        self.transport = code in TRANSPORT if transport is None else transport
         self.code = code
         self.content = content
         self.status = status
@@ -118,7 +143,9 @@ class UcpError(TrustcartError):
         return message
 
     def body(self, version: str) -> dict[str, Any]:
-        """The UCP ``error_response``."""
+        """The UCP ``error_response`` (or, for a transport error, ``{"code", "content"}``)."""
+        if self.transport:
+            return {"code": str(self.code), "content": self.content}
         return {"ucp": {"version": version, "status": "error"}, "messages": [self.message()]}
 
 

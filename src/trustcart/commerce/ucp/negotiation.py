@@ -115,6 +115,7 @@ def negotiate(platform_version: Any, platform_capabilities: Mapping[str, Any]) -
             f"{VERSION}",
             status=422,
             path="UCP-Agent",
+            transport=True,
         )
     return Negotiated(VERSION, intersect(business_capabilities(), platform_capabilities))
 

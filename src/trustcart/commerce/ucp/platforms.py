@@ -6,8 +6,10 @@ UCP 2026-04-08 (overview, "Profile Requirements"): a business fetches the profil
 * the URL must be HTTPS (``invalid_profile_url``, 400); plain HTTP is accepted only for a
   loopback host (127.0.0.0/8, ::1, ``localhost``), for local development and tests;
 * one GET, no redirects (a 3xx is a failure), connect and read within ``timeout`` seconds, a
-  body of at most 64 KiB; a failure (DNS, refused, timeout, non-2xx) is ``profile_unreachable``
-  (424); content that is not a JSON profile is ``profile_malformed`` (422);
+  body of at most 64 KiB; a host that does not resolve is ``invalid_profile_url`` (400, UCP:
+  "malformed, missing, or unresolvable"; ``UnresolvableProfile``); any other failure (refused,
+  timeout, non-2xx) is ``profile_unreachable`` (424); content that is not a JSON profile is
+  ``profile_malformed`` (422);
 * a good profile is cached for its ``Cache-Control`` ``max-age`` within [60 s, 1 h] (60 s when
   it says nothing); a failure is cached for ``failure_ttl`` (60 s), so an unreachable profile
   costs one timeout a minute, never a hang per request;
@@ -15,8 +17,9 @@ UCP 2026-04-08 (overview, "Profile Requirements"): a business fetches the profil
   profile URLs callers invent;
 * ``refresh`` (an unknown ``kid``) refetches a cached profile at most once per 60 s.
 
-Signing keys of a type UCP does not use (anything but EC P-256 here) are left out: a signature
-by them is then ``key_not_found``. The fetch itself is behind ``ProfileFetcher`` (the real one
+Signing keys of a type UCP does not require (anything but EC P-256 here: ES384 is optional in
+UCP and not supported) are only remembered by ``kid``: a signature by one is then
+``algorithm_unsupported``. The fetch itself is behind ``ProfileFetcher`` (the real one
 is ``HttpProfileFetcher``, over httpx).
 """
 
@@ -25,6 +28,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+import socket
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -53,6 +57,7 @@ class PlatformProfile:
     version: str
     capabilities: Mapping[str, Any]
     signing_keys: Mapping[str, PublicKey] = field(default_factory=dict)  # kid -> key
+    other_kids: frozenset[str] = frozenset()  # published keys of an algorithm UCP does not use
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,26 @@ class Fetched:
     status: int
     headers: Mapping[str, str]
     body: bytes
+
+
+class ProfileUnresolvable(OSError):
+    """The profile URL's host has no DNS answer (an offline installation, or no such host)."""
+
+
+class UnresolvableProfile(UcpError):
+    """UCP's ``invalid_profile_url`` for a host that does not resolve (the fallback's case)."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(UcpCode.INVALID_PROFILE_URL, why, status=400, path="UCP-Agent")
+
+
+def _unresolved(error: BaseException) -> bool:
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, socket.gaierror):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
 
 
 class ProfileFetcher(Protocol):
@@ -84,6 +109,8 @@ class HttpProfileFetcher:
                         raise OSError("profile larger than 64 KiB")
                 return Fetched(response.status_code, dict(response.headers), body)
         except httpx.HTTPError as e:
+            if _unresolved(e):
+                raise ProfileUnresolvable("the profile's host does not resolve") from e
             raise OSError(f"profile fetch failed: {type(e).__name__}") from e
 
 
@@ -138,17 +165,19 @@ def parse_profile(url: str, body: bytes) -> PlatformProfile:
     if not isinstance(raw_keys, list):
         raise _malformed("signing_keys is not an array")
     keys: dict[str, PublicKey] = {}
+    others: set[str] = set()
     for jwk in raw_keys:
         kid = jwk.get("kid") if isinstance(jwk, dict) else None
         if not isinstance(kid, str) or not kid:
             raise _malformed("has a signing key without kid")
         if jwk.get("kty") != "EC" or jwk.get("crv") != "P-256":
-            continue  # not a UCP ES256 key: a signature by it is key_not_found
+            others.add(kid)  # not an ES256 key: a signature by it is algorithm_unsupported
+            continue
         try:
             keys[kid] = PublicKey.from_jwk({k: v for k, v in jwk.items() if k != "alg"})
         except KeyFormatError as e:
             raise _malformed(f"has an unusable signing key {kid}") from e
-    return PlatformProfile(url, version, capabilities, keys)
+    return PlatformProfile(url, version, capabilities, keys, frozenset(others))
 
 
 def cache_ttl(headers: Mapping[str, str]) -> timedelta:
@@ -217,6 +246,8 @@ class PlatformDirectory:
     def _fetch(self, url: str, now: datetime) -> _Entry:
         try:
             fetched = self._fetcher.fetch(url, self._timeout)
+        except ProfileUnresolvable as e:
+            return self._failed(now, UnresolvableProfile(str(e)))
         except OSError as e:
             return self._failed(now, UcpError(UcpCode.PROFILE_UNREACHABLE, str(e), status=424))
         if not 200 <= fetched.status < 300:

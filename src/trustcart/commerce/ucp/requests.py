@@ -2,7 +2,8 @@
 
 Rules, in the order they are checked:
 
-* ``UCP-Agent`` (RFC 8941 dictionary) must name the platform's ``profile`` URL; the platform is
+* ``UCP-Agent`` (RFC 8941 dictionary) must name the platform's ``profile`` URL (missing or
+  malformed: ``invalid_profile_url``, UCP's negotiation error); the platform is
   identified by it (sessions and idempotency keys are scoped to it). A ``version`` member, when
   sent, must be ours (``version_unsupported``).
 * A ``ucp`` object in a request body (the schema omits it from requests, some platforms send it)
@@ -53,16 +54,20 @@ def platform_profile(header: str | None) -> str:
     'https://agent.example/.well-known/ucp'
     """
     if not header:
-        raise UcpError(UcpCode.MISSING_HEADER, "send a UCP-Agent header", path="UCP-Agent")
+        raise UcpError(UcpCode.INVALID_PROFILE_URL, "send a UCP-Agent header", path="UCP-Agent")
     parsed = Dictionary()
     try:
         parsed.parse(header.encode("ascii"))
     except (ValueError, UnicodeEncodeError) as e:
-        raise _invalid("UCP-Agent is not an RFC 8941 dictionary", "UCP-Agent") from e
+        raise UcpError(
+            UcpCode.INVALID_PROFILE_URL, "UCP-Agent is not an RFC 8941 dictionary", path="UCP-Agent"
+        ) from e
     profile = parsed.get("profile")
     url = getattr(profile, "value", None)
     if not isinstance(url, str) or not url.startswith(("http://", "https://")) or len(url) > 500:
-        raise _invalid("UCP-Agent must name the platform's profile URL", "UCP-Agent")
+        raise UcpError(
+            UcpCode.INVALID_PROFILE_URL, "UCP-Agent must name the profile URL", path="UCP-Agent"
+        )
     version = getattr(parsed.get("version"), "value", None)
     if version is not None and version != VERSION:
         raise UcpError(
