@@ -28,7 +28,11 @@ from trustcart.commerce.ucp.requests import (
 def code_of(call: object) -> UcpCode:
     with pytest.raises(UcpError) as caught:
         call()  # type: ignore[operator]
-    validate_error(caught.value.body(VERSION))
+    body = caught.value.body(VERSION)
+    if caught.value.transport:  # UCP's REST transport error (discovery, version, signature)
+        assert body == {"code": str(caught.value.code), "content": caught.value.content}
+    else:
+        validate_error(body)
     return caught.value.code
 
 
@@ -40,11 +44,11 @@ def test_every_internal_status_has_a_ucp_name() -> None:
 @pytest.mark.parametrize(
     ("header", "code"),
     [
-        (None, UcpCode.MISSING_HEADER),
-        ("", UcpCode.MISSING_HEADER),
-        ("profile=1", UcpCode.INVALID_REQUEST),
-        ('profile="ftp://x/y"', UcpCode.INVALID_REQUEST),
-        ("not a dictionary ;;", UcpCode.INVALID_REQUEST),
+        (None, UcpCode.INVALID_PROFILE_URL),  # UCP: "malformed, missing, or unresolvable"
+        ("", UcpCode.INVALID_PROFILE_URL),
+        ("profile=1", UcpCode.INVALID_PROFILE_URL),
+        ('profile="ftp://x/y"', UcpCode.INVALID_PROFILE_URL),
+        ("not a dictionary ;;", UcpCode.INVALID_PROFILE_URL),
         ('profile="https://p.test/u", version="2025-01-01"', UcpCode.VERSION_UNSUPPORTED),
     ],
 )

@@ -27,7 +27,10 @@ def test_profile_and_catalog(db: Database, tmp_path: Path) -> None:
         assert ucp["services"]["dev.ucp.shopping"][0]["endpoint"] == world.deployment.endpoints.ucp
         assert all(entry[0]["version"] == VERSION for entry in ucp["capabilities"].values())
         merchant_kids = {k.kid for k in world.deployment.merchants.merchant_public_keys().values()}
-        assert {k["kid"] for k in body["signing_keys"]} == merchant_kids
+        business_key = world.deployment.keys.get("ucp-business", "ES256").public
+        assert body["signing_keys"][0] == business_key.to_jwk()  # ES256: signs the responses
+        assert body["signing_keys"][0]["alg"] == "ES256"
+        assert {k["kid"] for k in body["signing_keys"][1:]} == merchant_kids
         assert all("d" not in key for key in body["signing_keys"])
 
         product = milk_tea(world)

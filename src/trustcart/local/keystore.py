@@ -12,7 +12,7 @@ import json
 import os
 from pathlib import Path
 
-from trustcart.crypto.keys import SigningKey
+from trustcart.crypto.keys import Algorithm, SigningKey
 
 
 class KeyStore:
@@ -23,11 +23,11 @@ class KeyStore:
             raw = json.loads(path.read_text(encoding="utf-8"))
             self._keys = {name: SigningKey.from_jwk(jwk) for name, jwk in raw.items()}
 
-    def get(self, name: str) -> SigningKey:
-        """The key called ``name``, generated (and saved) the first time it is asked for."""
+    def get(self, name: str, alg: Algorithm = "EdDSA") -> SigningKey:
+        """The key called ``name``, generated (``alg``) and saved the first time it is asked for."""
         key = self._keys.get(name)
         if key is None:
-            key = SigningKey.generate()
+            key = SigningKey.generate(alg)
             self._keys[name] = key
             self._save()
         return key

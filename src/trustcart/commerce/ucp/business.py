@@ -127,6 +127,14 @@ class UcpBusiness:
     def _render(self, view: CheckoutView, status: int = 200) -> Answer:
         return Answer(status, render_checkout(view, self.base_url))
 
+    def render(self, view: CheckoutView, status: int = 200) -> Answer:
+        """The UCP checkout answer of ``view`` (for ``commerce.ucp.carts``)."""
+        return self._render(view, status)
+
+    def merchant_of(self, wanted: CheckoutInput) -> tuple[str, str]:
+        """(merchant id, currency) of the items asked for; see ``_merchant_of``."""
+        return self._merchant_of(wanted)
+
     def _merchant_of(self, wanted: CheckoutInput) -> tuple[str, str]:
         with self._market.db.read() as db:
             products = load_products(db, [item.product_id for item in wanted.items])
@@ -205,11 +213,15 @@ class UcpBusiness:
         return self._render(view)
 
     def get(self, platform: str, session_id: str) -> CheckoutView:
-        return self._checkout.get(session_id, platform_id=platform)
+        view = self._checkout.get(session_id, platform_id=platform)
+        if view.session.protocol != PROTOCOL:  # a cart or an ACP session is not a UCP checkout
+            raise UcpError(UcpCode.NOT_FOUND, f"no checkout session {session_id}", status=404)
+        return view
 
     def complete(self, platform: str, session_id: str, body: dict[str, Any]) -> Answer:
         token = read_payment_token(body)
         iac = complete_iac(body)
+        self.get(platform, session_id)
         if iac is not None:
             self._checkout.update(session_id, CheckoutChanges(iac=iac), platform_id=platform)
         current = self.get(platform, session_id)
@@ -223,6 +235,7 @@ class UcpBusiness:
         return self._render(view)
 
     def cancel(self, platform: str, session_id: str) -> Answer:
+        self.get(platform, session_id)
         return self._render(self._checkout.cancel(session_id, platform_id=platform))
 
     def order(self, platform: str, order_id: str) -> Answer:

@@ -43,6 +43,19 @@ class UcpCode(StrEnum):
     IAC_REFUSED = "iac_refused"
     IAC_REQUIRED = "iac_required"
     INTERNAL_ERROR = "internal_error"
+    # negotiation with the platform's profile (commerce.ucp.negotiation, .platforms)
+    CAPABILITIES_INCOMPATIBLE = "capabilities_incompatible"
+    INVALID_PROFILE_URL = "invalid_profile_url"
+    PROFILE_UNREACHABLE = "profile_unreachable"
+    PROFILE_MALFORMED = "profile_malformed"
+    # RFC 9421 request signatures (crypto.httpsig.ucp, api.ucp_gate)
+    SIGNATURE_MISSING = "signature_missing"
+    SIGNATURE_INVALID = "signature_invalid"
+    KEY_NOT_FOUND = "key_not_found"
+    DIGEST_MISMATCH = "digest_mismatch"
+    ALGORITHM_UNSUPPORTED = "algorithm_unsupported"
+    SIGNATURE_EXPIRED = "signature_expired"
+    SIGNATURE_REPLAYED = "signature_replayed"
 
 
 _SEVERITY = {
@@ -54,6 +67,7 @@ _SEVERITY = {
     UcpCode.IAC_REQUIRED: "requires_buyer_input",
     UcpCode.PAYMENT_UNAVAILABLE: "recoverable",
     UcpCode.REQUEST_IN_FLIGHT: "recoverable",
+    UcpCode.PROFILE_UNREACHABLE: "recoverable",
 }
 
 _FROM_COMMERCE = {
@@ -73,8 +87,31 @@ _FROM_COMMERCE = {
 }
 
 
+# Discovery, version and signature failures are transport errors in UCP's REST binding
+# (overview "Transport Bindings", signatures "REST Error Response"): {"code", "content"}.
+TRANSPORT = frozenset(
+    {
+        UcpCode.INVALID_PROFILE_URL,
+        UcpCode.PROFILE_UNREACHABLE,
+        UcpCode.PROFILE_MALFORMED,
+        UcpCode.SIGNATURE_MISSING,
+        UcpCode.SIGNATURE_INVALID,
+        UcpCode.KEY_NOT_FOUND,
+        UcpCode.DIGEST_MISMATCH,
+        UcpCode.ALGORITHM_UNSUPPORTED,
+        UcpCode.SIGNATURE_EXPIRED,
+        UcpCode.SIGNATURE_REPLAYED,
+    }
+)
+
+
 class UcpError(TrustcartError):
-    """A UCP request refused with a stable code, an HTTP status and a UCP message."""
+    """A UCP request refused with a stable code, an HTTP status and a UCP message.
+
+    ``transport`` errors (``TRANSPORT``, and a ``version_unsupported`` of the platform's
+    profile) have UCP's transport body ``{"code", "content"}``; every other refusal is an
+    ``error_response``.
+    """
 
     def __init__(
         self,
@@ -84,8 +121,10 @@ class UcpError(TrustcartError):
         status: int = 400,
         path: str | None = None,
         severity: str | None = None,
+        transport: bool | None = None,
     ) -> None:
         super().__init__(f"{code}: {content}")
+        self.transport = code in TRANSPORT if transport is None else transport
         self.code = code
         self.content = content
         self.status = status
@@ -104,7 +143,9 @@ class UcpError(TrustcartError):
         return message
 
     def body(self, version: str) -> dict[str, Any]:
-        """The UCP ``error_response``."""
+        """The UCP ``error_response`` (or, for a transport error, ``{"code", "content"}``)."""
+        if self.transport:
+            return {"code": str(self.code), "content": self.content}
         return {"ucp": {"version": version, "status": "error"}, "messages": [self.message()]}
 
 

@@ -5,11 +5,11 @@ items). It names the shopping service over REST, the capabilities with their ver
 with the discount and fulfillment extensions, order, catalog search and lookup), the one payment
 handler (``dev.trustcart.act_token``: a trustcart restricted payment token, settled by the
 trustcart payment provider) and ``signing_keys``: the public JWKs of every merchant, the keys
-that sign each merchant's ACT carts.
+that sign each merchant's ACT carts, after the business's ES256 key that signs its responses.
 
 >>> p = business_profile("http://127.0.0.1:8706", [])
->>> sorted(p["ucp"]["capabilities"])[:2]
-['dev.ucp.shopping.catalog.lookup', 'dev.ucp.shopping.catalog.search']
+>>> sorted(p["ucp"]["capabilities"])[:3]
+['dev.ucp.shopping.cart', 'dev.ucp.shopping.catalog.lookup', 'dev.ucp.shopping.catalog.search']
 """
 
 from __future__ import annotations
@@ -27,16 +27,20 @@ HANDLER_ID = "trustcart_token"
 INSTRUMENT_TYPE = "act_token"
 ACT_FIELD = "act"  # the checkout extension field that carries an ACT IAC: {"act": {"iac": JWS}}
 
-# name -> (spec page, schema path, parent capability)
-CAPABILITIES: dict[str, tuple[str, str, str | None]] = {
+CART = "dev.ucp.shopping.cart"
+
+# name -> (spec page, schema path, parent capability or capabilities)
+CAPABILITIES: dict[str, tuple[str, str, str | list[str] | None]] = {
     CHECKOUT: ("checkout", "shopping/checkout.json", None),
-    "dev.ucp.shopping.discount": ("discount", "shopping/discount.json", CHECKOUT),
+    CART: ("cart", "shopping/cart.json", None),
+    "dev.ucp.shopping.discount": ("discount", "shopping/discount.json", [CHECKOUT, CART]),
     "dev.ucp.shopping.fulfillment": ("fulfillment", "shopping/fulfillment.json", CHECKOUT),
     "dev.ucp.shopping.order": ("order", "shopping/order.json", None),
     "dev.ucp.shopping.catalog.search": ("catalog", "shopping/catalog_search.json", None),
     "dev.ucp.shopping.catalog.lookup": ("catalog", "shopping/catalog_lookup.json", None),
 }
 CHECKOUT_CAPABILITIES = (CHECKOUT, "dev.ucp.shopping.discount", "dev.ucp.shopping.fulfillment")
+CART_CAPABILITIES = (CART, "dev.ucp.shopping.discount")
 
 
 def _capability(name: str, *, full: bool) -> dict[str, Any]:
@@ -60,7 +64,11 @@ def payment_handlers(*, full: bool) -> dict[str, list[dict[str, Any]]]:
 
 
 def business_profile(base_url: str, signing_keys: Iterable[dict[str, str]]) -> dict[str, Any]:
-    """The ``/.well-known/ucp`` document of the marketplace at ``base_url``."""
+    """The ``/.well-known/ucp`` document of the marketplace at ``base_url``.
+
+    ``signing_keys`` are public JWKs with ``kid`` and ``alg``: first the business's ES256 key
+    (it signs the responses, ``api.ucp_signing``), then the merchants' Ed25519 ACT cart keys.
+    """
     return {
         "ucp": {
             "version": VERSION,
@@ -78,7 +86,7 @@ def business_profile(base_url: str, signing_keys: Iterable[dict[str, str]]) -> d
             "capabilities": {name: [_capability(name, full=True)] for name in CAPABILITIES},
             "payment_handlers": payment_handlers(full=True),
         },
-        "signing_keys": [dict(key, use="sig", alg="EdDSA") for key in signing_keys],
+        "signing_keys": [dict(key, use="sig") for key in signing_keys],
     }
 
 

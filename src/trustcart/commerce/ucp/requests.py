@@ -2,7 +2,8 @@
 
 Rules, in the order they are checked:
 
-* ``UCP-Agent`` (RFC 8941 dictionary) must name the platform's ``profile`` URL; the platform is
+* ``UCP-Agent`` (RFC 8941 dictionary) must name the platform's ``profile`` URL (missing or
+  malformed: ``invalid_profile_url``, UCP's negotiation error); the platform is
   identified by it (sessions and idempotency keys are scoped to it). A ``version`` member, when
   sent, must be ours (``version_unsupported``).
 * A ``ucp`` object in a request body (the schema omits it from requests, some platforms send it)
@@ -53,16 +54,20 @@ def platform_profile(header: str | None) -> str:
     'https://agent.example/.well-known/ucp'
     """
     if not header:
-        raise UcpError(UcpCode.MISSING_HEADER, "send a UCP-Agent header", path="UCP-Agent")
+        raise UcpError(UcpCode.INVALID_PROFILE_URL, "send a UCP-Agent header", path="UCP-Agent")
     parsed = Dictionary()
     try:
         parsed.parse(header.encode("ascii"))
     except (ValueError, UnicodeEncodeError) as e:
-        raise _invalid("UCP-Agent is not an RFC 8941 dictionary", "UCP-Agent") from e
+        raise UcpError(
+            UcpCode.INVALID_PROFILE_URL, "UCP-Agent is not an RFC 8941 dictionary", path="UCP-Agent"
+        ) from e
     profile = parsed.get("profile")
     url = getattr(profile, "value", None)
     if not isinstance(url, str) or not url.startswith(("http://", "https://")) or len(url) > 500:
-        raise _invalid("UCP-Agent must name the platform's profile URL", "UCP-Agent")
+        raise UcpError(
+            UcpCode.INVALID_PROFILE_URL, "UCP-Agent must name the profile URL", path="UCP-Agent"
+        )
     version = getattr(parsed.get("version"), "value", None)
     if version is not None and version != VERSION:
         raise UcpError(
@@ -253,3 +258,31 @@ def payment_token(body: dict[str, Any]) -> str:
             "$.payment.instruments[0].credential.token",
         )
     return token
+
+
+def cart_input(body: dict[str, Any], *, cart_id: str | None = None) -> CheckoutInput:
+    """A create or update cart body (``cart.json``): line items, buyer, discount codes.
+
+    An update replaces the whole cart (UCP), so codes that are not sent are cleared; its ``id``,
+    when sent, must be the cart's (``cart_id``). ``context``, ``signals`` and ``attribution``
+    are accepted and not used: our merchants price in their own currency, wherever the buyer is.
+    """
+    check_negotiation(body)
+    if cart_id is not None and body.get("id", cart_id) != cart_id:
+        raise _invalid("id is not this cart's", "$.id")
+    discounts = _object(body.get("discounts"), "$.discounts")
+    codes = discounts.get("codes", [])
+    if not isinstance(codes, list):
+        raise _invalid("discounts.codes must be an array", "$.discounts.codes")
+    try:
+        normalized = normalize_codes(codes)
+    except ValidationError as e:
+        raise _invalid(str(e), "$.discounts.codes") from e
+    return CheckoutInput(
+        items=_items(body.get("line_items")),
+        buyer=_buyer(body.get("buyer")),
+        contact=None,
+        selected_option_id=None,
+        codes=normalized,
+        iac=None,
+    )
