@@ -1,0 +1,36 @@
+"""Our agent buys from a UCP business over real HTTP (the business server of ``local.ucp``),
+on SQLite and PostgreSQL: the business's offers appear in the same comparison as the
+marketplace's, the purchase goes through a UCP checkout session paid by the trustcart payment
+provider, and its evidence bundle verifies with ``--trusted-keys``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.helpers.ucp_platform import MILK_TEA, platform_tools, remote_option, verify_purchase
+from tests.helpers.ucp_world import ucp_world
+from trustcart.local import persona
+from trustcart.store.db import Database
+
+
+def test_agent_compares_and_buys_from_a_ucp_business(db: Database, tmp_path: Path) -> None:
+    with ucp_world(db, tmp_path) as world:
+        deployment = world.deployment
+        with platform_tools(deployment, deployment.endpoints.ucp) as tools:
+            answer = tools.compare(MILK_TEA)
+            print(answer["options"])
+            option = remote_option(answer)
+            assert option is not None, answer["options"]
+            line = next(i for i in option["items"] if i["product_id"].startswith("ucp:"))
+            assert "(UCP 127.0.0.1:" in line["merchant_name"]
+            before = deployment.psp.balance(persona.ACCOUNT_ID)
+            proposal = tools.propose_cart(option["option_id"])
+            quoted = proposal
+            approval = tools.request_approval(proposal["proposal_id"])
+            assert approval["approved"] is True and approval["mode"] == "BOUNDED"
+            paid = tools.pay(proposal["proposal_id"])
+            print(paid, quoted)
+            purchase = next(iter(tools.purchases.values()))
+            spent = before.minor - deployment.psp.balance(persona.ACCOUNT_ID).minor
+            assert spent == purchase.cart.total.minor
+            verify_purchase(deployment, purchase, tmp_path)
