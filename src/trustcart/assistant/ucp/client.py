@@ -6,8 +6,8 @@ REST endpoint (the composition root hands in one the agent signs, RFC 9421). Eac
 an ``Idempotency-Key`` the caller chooses (a retry reuses it, so nothing happens twice).
 
 Rules kept:
-* a transport failure or timeout is ``BusinessUnreachable``; a redirect is refused too (the
-  business lives at the URL the person added, nowhere else);
+* a transport failure, a timeout or a 5xx that is not a UCP error is ``BusinessUnreachable``; a
+  redirect is not followed (the business lives at the URL the person added, nowhere else);
 * an answer above ``MAX_ANSWER_BYTES``, not JSON, or not valid for the pinned schema is
   ``AnswerRejected`` (``ucp-bad-answer``), before anything reads it;
 * a UCP error (``error_response``, or ``ucp.status: "error"``) is ``BusinessRefused`` with the
@@ -125,6 +125,10 @@ class UcpClient:
         try:
             answer = response.json()
         except ValueError as e:
+            if response.status_code >= 500:
+                raise BusinessUnreachable(
+                    f"{self.business.name} is unavailable (HTTP {response.status_code})"
+                ) from e
             raise AnswerRejected(
                 UcpCode.BAD_ANSWER, f"{self.business.name} answered HTTP "
                 f"{response.status_code} that is not JSON"
