@@ -27,7 +27,8 @@ def test_agent_compares_and_buys_from_a_ucp_business(db: Database, tmp_path: Pat
             proposal = tools.propose_cart(option["option_id"])
             quoted = proposal
             approval = tools.request_approval(proposal["proposal_id"])
-            assert approval["approved"] is True and approval["mode"] == "BOUNDED"
+            assert approval["approved"] is True
+            assert approval["mode"] == "BOUNDED"
             paid = tools.pay(proposal["proposal_id"])
             print(paid, quoted)
             purchase = next(iter(tools.purchases.values()))

@@ -55,7 +55,8 @@ def test_lying_repricing_and_unreachable_businesses_are_refused(
                 tools.pay(proposal["proposal_id"])
             assert gone.value.code == "ucp-unreachable"
             answer = tools.compare(MILK_TEA)
-            assert answer["options"] and remote_option(answer) is None
+            assert answer["options"]
+            assert remote_option(answer) is None
             assert liar.url in tools.agent.shops.skipped  # type: ignore[attr-defined]
 
         assert liar.completes == 0  # no complete ever reached the business

@@ -59,7 +59,9 @@ def _read_bounded(response: httpx.Response, limit: int) -> bytes:
     return bytes(body)
 
 
-def fetch_profile(http: httpx.Client, url: str) -> BusinessProfile:
+def fetch_profile(
+    http: httpx.Client, url: str, *, timeout: float = PROFILE_TIMEOUT
+) -> BusinessProfile:
     """GET ``url``/.well-known/ucp (bounded time and size, no redirect) and check it.
 
     ``ProfileRejected`` for a bad URL or an unusable profile, ``BusinessUnreachable`` when
@@ -67,7 +69,7 @@ def fetch_profile(http: httpx.Client, url: str) -> BusinessProfile:
     base = normalize_url(url)
     try:
         with http.stream(
-            "GET", base + PROFILE_PATH, timeout=PROFILE_TIMEOUT, follow_redirects=False
+            "GET", base + PROFILE_PATH, timeout=timeout, follow_redirects=False
         ) as response:
             if response.status_code != 200:
                 raise ProfileRejected(
