@@ -17,6 +17,7 @@ from trustcart.local.deployment import Deployment
 from trustcart.local.evidence import write_evidence
 from trustcart.local.market import Clients, tools_for
 from trustcart.local.ucp_platform import add_business
+from trustcart.store.db import Database, alembic_config
 
 MILK_TEA = "order me a pearl milk tea under 30 CNY"
 
@@ -63,3 +64,11 @@ def verify_purchase(deployment: Deployment, purchase: Purchase, folder: Path) ->
         timeout=120,
     )
     assert run.returncode == 0, run.stderr + run.stdout
+
+
+def stamp_head(db: Database) -> None:
+    """Mark a ``create_all`` database as migrated, so the CLI's ``migrate`` leaves it alone."""
+    from alembic import command
+
+    with db.engine.begin() as connection:
+        command.stamp(alembic_config(connection), "head")

@@ -18,20 +18,23 @@ def test_agent_compares_and_buys_from_a_ucp_business(db: Database, tmp_path: Pat
         deployment = world.deployment
         with platform_tools(deployment, deployment.endpoints.ucp) as tools:
             answer = tools.compare(MILK_TEA)
-            print(answer["options"])
             option = remote_option(answer)
             assert option is not None, answer["options"]
             line = next(i for i in option["items"] if i["product_id"].startswith("ucp:"))
             assert "(UCP 127.0.0.1:" in line["merchant_name"]
             before = deployment.psp.balance(persona.ACCOUNT_ID)
             proposal = tools.propose_cart(option["option_id"])
-            quoted = proposal
+            assert proposal["total"] == proposal["items"][0]["line_total"]  # the session's total
             approval = tools.request_approval(proposal["proposal_id"])
             assert approval["approved"] is True
             assert approval["mode"] == "BOUNDED"
             paid = tools.pay(proposal["proposal_id"])
-            print(paid, quoted)
+            assert paid["status"] == "paid"
+            assert paid["orders"][0]["mode"] == "L2"
             purchase = next(iter(tools.purchases.values()))
+            assert purchase.cart.total.to_json() == proposal["total"]
+            assert purchase.line is not None
+            assert purchase.line.business == deployment.endpoints.ucp
             spent = before.minor - deployment.psp.balance(persona.ACCOUNT_ID).minor
             assert spent == purchase.cart.total.minor
             verify_purchase(deployment, purchase, tmp_path)
