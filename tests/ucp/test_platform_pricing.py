@@ -55,7 +55,14 @@ def session(
     }
 
 
-PRODUCT = {
+VARIANT: dict[str, Any] = {
+    "id": "p_1",
+    "title": "Pearl Milk Tea",
+    "price": {"amount": 1200, "currency": "CNY"},
+    "seller": {"name": "Bund Tea Bar"},
+    "metadata": {"merchant_id": "m_bund_tea"},
+}
+PRODUCT: dict[str, Any] = {
     "id": "p_1",
     "title": "Pearl Milk Tea",
     "categories": [{"value": "drinks/milk-tea", "taxonomy": "trustcart"}],
@@ -63,15 +70,7 @@ PRODUCT = {
         "min": {"amount": 1200, "currency": "CNY"},
         "max": {"amount": 1200, "currency": "CNY"},
     },
-    "variants": [
-        {
-            "id": "p_1",
-            "title": "Pearl Milk Tea",
-            "price": {"amount": 1200, "currency": "CNY"},
-            "seller": {"name": "Bund Tea Bar"},
-            "metadata": {"merchant_id": "m_bund_tea"},
-        }
-    ],
+    "variants": [VARIANT],
 }
 
 
@@ -89,10 +88,8 @@ def test_a_product_becomes_an_offer_of_its_business() -> None:
         2400,
         "drinks/milk-tea",
     )
-    sold_out = {
-        **PRODUCT,
-        "variants": [{**PRODUCT["variants"][0], "availability": {"available": False}}],
-    }  # type: ignore[dict-item]
+    variant = {**VARIANT, "availability": {"available": False}}
+    sold_out = {**PRODUCT, "variants": [variant]}
     assert offer_from_product(sold_out, BUSINESS, 1) is None
 
 

@@ -100,6 +100,7 @@ def test_urls_are_canonical() -> None:
 @settings(max_examples=150, deadline=None)
 @given(st.text(max_size=60))
 def test_any_text_as_url_is_a_url_or_ucp_bad_url(text: str) -> None:
+    code: UcpCode | None
     try:
         normalized = normalize_url(text)
     except UcpError as e:
