@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -134,3 +135,9 @@ def test_any_json_is_a_profile_or_a_ucp_error(value: Any, where: str) -> None:
         document["ucp"][where] = value
     with contextlib.suppress(UcpError):  # anything else escaping fails the test
         read_profile(URL, document)
+
+
+def test_every_platform_code_is_documented() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "errors.md").read_text("utf-8")
+    section = doc.split("## UCP platform", 1)[1].split("\n## ", 1)[0]
+    assert [code for code in UcpCode if f"| `{code}` |" not in section] == []
