@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tests.helpers.ucp_platform import MILK_TEA, platform_tools, remote_option, verify_purchase
 from tests.helpers.ucp_world import ucp_world
+from trustcart.assistant.conversation import Conversation
 from trustcart.local import persona
 from trustcart.store.db import Database
 
@@ -38,3 +39,19 @@ def test_agent_compares_and_buys_from_a_ucp_business(db: Database, tmp_path: Pat
             spent = before.minor - deployment.psp.balance(persona.ACCOUNT_ID).minor
             assert spent == purchase.cart.total.minor
             verify_purchase(deployment, purchase, tmp_path)
+
+            # the same through the conversation: the approval names the quoted total
+            chat = Conversation(tools)
+            first = chat.say(MILK_TEA)
+            index = next(
+                n
+                for n, o in enumerate(first.to_json()["options"])
+                if remote_option({"options": [o]})
+            )
+            asked = chat.say(["the first one", "the second one", "the third one"][index])
+            awaiting = asked.to_json()["awaiting_approval"]
+            assert awaiting is not None
+            assert awaiting["items"][0]["product_id"].startswith("ucp:")
+            assert awaiting["total"]["amount"] in asked.message
+            done = chat.say("yes")
+            assert len(tools.purchases) == 2, done.message

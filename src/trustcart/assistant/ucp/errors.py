@@ -28,6 +28,7 @@ class UcpCode(StrEnum):
     NOT_READY = "ucp-not-ready"
     UNKNOWN_BUSINESS = "ucp-unknown-business"
     EVIDENCE_INVALID = "ucp-evidence-invalid"
+    SCHEMAS_MISSING = "ucp-schemas-missing"
 
 
 class UcpError(Exception):

@@ -5,7 +5,7 @@ Strategy: the schemas come from ``$TRUSTCART_CONFORMANCE_DIR/ucp/source/schemas`
 (``https://ucp.dev/schemas/``) so ``$ref`` resolves offline; a validator per reference is built
 once. Rules: every answer of a business is validated before anything reads it (``require``);
 a checkout is validated with the discount and fulfillment extensions, as UCP composes them; a
-missing schema folder is an error (fail closed), never a silent pass.
+missing schema folder is ``ucp-schemas-missing`` (fail closed), never a silent pass.
 """
 
 from __future__ import annotations
@@ -63,7 +63,10 @@ def _validator(root: Path, ref: str) -> Draft202012Validator:
 
 def problems(instance: Any, ref: str) -> list[str]:
     """What in ``instance`` breaks the schema ``ref`` (empty when it is valid)."""
-    validator = _validator(schema_dir(), ref)
+    try:
+        validator = _validator(schema_dir(), ref)
+    except FileNotFoundError as e:  # fail closed: nothing unvalidated is ever read
+        raise AnswerRejected(UcpCode.SCHEMAS_MISSING, str(e)) from e
     return [
         f"{'/'.join(str(p) for p in error.absolute_path) or '(root)'}: {error.message}"
         for error in validator.iter_errors(instance)
