@@ -6,6 +6,7 @@
     client    the REST client: discovery, catalog search, checkout sessions (httpx)
     pricing   UCP products as offers; a session's totals and prices checked (pure)
     shops     the businesses the person added: searched beside the marketplace, bought from
+    directory where the added businesses are kept (the person's ``Memory``), re-checked on read
     agent     the buyer agent that also asks the added businesses
 
 The business side (``commerce.ucp``, ``api.ucp``) is another party: nothing here imports it.

@@ -24,12 +24,10 @@ session and delegation, so a retried complete can never pay twice.
 from __future__ import annotations
 
 import dataclasses
-import json
 import secrets
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from trustcart.assistant.agent_answers import PurchaseRefused
 from trustcart.assistant.checks import cart_problems
 from trustcart.assistant.offers import ConfirmedCart, Offer, Receipt
 from trustcart.assistant.proposals import Delegation, Purchase
@@ -243,13 +241,3 @@ class UcpShops:
                 UcpCode.EVIDENCE_INVALID, f"the cart or receipt does not verify ({e})"
             ) from e
         return cart, receipt
-
-
-def refusal(error: UcpError) -> PurchaseRefused:
-    """The agent's refusal for a UCP one (same code and reason)."""
-    return PurchaseRefused(str(error.code), error.reason)
-
-
-def business_record(profile: BusinessProfile) -> dict[str, Any]:
-    """The store's record of an added business (JSON)."""
-    return json.loads(json.dumps(profile.to_record()))  # type: ignore[no-any-return]
