@@ -14,7 +14,8 @@ cannot sign, or any other difference, is ``ucp-totals-mismatch`` (a business tha
 its totals is refused). ``check_same_terms`` refuses a price or total that moved since the
 person approved (``ucp-price-changed``).
 
->>> read_session({"currency": "CNY", "line_items": [{"id": "li_1", "item": {"id": "p1",
+>>> read_session({"id": "chk_1", "status": "ready_for_complete", "currency": "CNY",
+...     "line_items": [{"id": "li_1", "item": {"id": "p1",
 ...     "price": 1200}, "quantity": 2, "totals": [{"type": "subtotal", "amount": 2400}]}],
 ...     "totals": [{"type": "subtotal", "amount": 2400}, {"type": "fulfillment",
 ...     "amount": 300}, {"type": "total", "amount": 2700}]}).total
