@@ -10,7 +10,7 @@ postal address).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -22,7 +22,10 @@ from trustcart.assistant.ucp.profile import BusinessProfile
 from trustcart.assistant.ucp.shops import UcpShops
 from trustcart.core.clock import Clock
 from trustcart.delegation.status import StatusChecker
+from trustcart.local import persona
+from trustcart.local.memory import SqlMemory
 from trustcart.local.parties import AGENT_ID
+from trustcart.store.db import Database
 from trustcart.trust.recorder import HttpRecorder
 
 if TYPE_CHECKING:
@@ -42,6 +45,41 @@ PERSON_ADDRESS = {
 UCP_TIMEOUT = 10.0
 
 
+def person_memory(db: Database) -> SqlMemory:
+    """The person's records in ``db`` (where their added businesses are kept)."""
+    return SqlMemory(db, persona.IDENTITY)
+
+
+def remembered(memory: Memory) -> RememberedBusinesses:
+    return RememberedBusinesses(memory)
+
+
+def business_json(profile: BusinessProfile) -> dict[str, Any]:
+    """An added business as ``merchants list --json`` shows it: the local merchants' keys
+    (null where a UCP profile says nothing) plus ``kind``, ``url``, ``endpoint``,
+    ``capabilities`` and ``payment_handler``."""
+    kids = [key["kid"] for key in profile.signing_keys]
+    return {
+        "merchant_id": profile.name,
+        "name": profile.name,
+        "name_zh": "",
+        "location": None,
+        "delivery_radius_km": None,
+        "categories": [],
+        "currency": None,
+        "delivery_fee": None,
+        "kid": kids[0] if kids else None,
+        "jwks": {"keys": [dict(key) for key in profile.signing_keys]},
+        "products": None,
+        "coupons": None,
+        "kind": "ucp",
+        "url": profile.url,
+        "endpoint": profile.endpoint,
+        "capabilities": list(profile.capabilities),
+        "payment_handler": profile.handler_id,
+    }
+
+
 def add_business(memory: Memory, url: str, http: httpx.Client | None = None) -> BusinessProfile:
     """Fetch ``url``/.well-known/ucp, check it and keep the business; raise ``UcpError``
     (nothing kept) when it is unreachable or unusable."""
@@ -52,7 +90,7 @@ def add_business(memory: Memory, url: str, http: httpx.Client | None = None) -> 
     finally:
         if own:
             client.close()
-    RememberedBusinesses(memory).add(profile)
+    remembered(memory).add(profile)
     return profile
 
 
