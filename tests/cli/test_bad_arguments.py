@@ -385,7 +385,7 @@ def test_every_command_is_exercised() -> None:
     assert set(group.commands) == _COMMAND_NAMES
     merchants = group.commands["merchants"]
     assert isinstance(merchants, TyperGroup)
-    assert set(merchants.commands) == {"create", "list"}
+    assert set(merchants.commands) == {"add", "create", "list"}
     bench = group.commands["bench"]
     assert isinstance(bench, TyperGroup)
     assert set(bench.commands) == {"tryon", "startup", "search", "checkout", "payments"}
@@ -423,6 +423,20 @@ def test_merchants_create(
     for option, value in extra:
         args += [option, value]
     _run(args, {0, 2})
+
+
+@given(
+    url=st.one_of(
+        _text.filter(lambda t: "://" not in t),  # never a host beyond loopback
+        st.sampled_from(
+            ["ftp://127.0.0.1", "http://127.0.0.1:1", "http://127.0.0.1:1/x", "http://"]
+        ),
+    ),
+    as_json=st.booleans(),
+)
+@FEW
+def test_merchants_add(home: Path, url: str, as_json: bool) -> None:
+    _run(["merchants", "add", url, *(["--json"] if as_json else [])], {1, 2})
 
 
 def test_merchants_list_and_roi(home: Path) -> None:

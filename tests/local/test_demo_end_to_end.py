@@ -56,13 +56,13 @@ def test_demo_end_to_end(demo_run: tuple[Path, list[tuple[str, str]], Database])
     evidence, refusals, db = demo_run
     bundles = sorted(evidence.glob("0*.json"))
     kinds = [p.name.split("-")[1] for p in bundles]
-    assert kinds == ["instant", "delegated", "delegated", "autonomous", "autonomous"]
+    assert kinds == ["instant", "delegated", "delegated", "autonomous", "autonomous", "ucp"]
     codes = [code for code, _ in refusals]
     assert codes == [
         *("over-total-budget", "over-budget", "iac-revoked", "iac-revoked"),
         *("aup-self-check-failed", "over-budget", "aup-self-check-failed", "aup-not-bounded"),
     ]
-    for autonomous in bundles[3:]:
+    for autonomous in bundles[3:5]:
         bundle = json.loads(autonomous.read_text())
         assert bundle["approval"] is None
         assert peek_payload(bundle["receipt"])["mode"] == "L3"

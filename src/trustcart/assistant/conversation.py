@@ -39,7 +39,7 @@ from trustcart.assistant.followups import FollowUp, FollowUpKind, language_of, r
 from trustcart.assistant.intent import IntentDraft
 from trustcart.assistant.intent_words import find_items
 from trustcart.assistant.memory import Memory
-from trustcart.assistant.planner import Plan
+from trustcart.assistant.planner import Option, Plan
 from trustcart.assistant.questions import Question
 from trustcart.assistant.records import ShopperRecords
 from trustcart.assistant.records_talk import answer_about_records
@@ -311,17 +311,19 @@ class Conversation:
             return self._pay(standing)
         self.dialogue.move(Move.PROPOSE)
         self.dialogue.pending = index
-        lines = lines_text(option.lines, self.language)
+        quoted = self.tools.proposal(self._proposal_id)  # a UCP line: its business's quote
+        self.dialogue.options[index] = Option(quoted.lines, option.reason)  # shown as approved
+        lines = lines_text(quoted.lines, self.language)
         if draft.delegated:
             message = say(
                 "approve-standing",
                 self.language,
                 lines=lines,
-                total=option.total,
+                total=quoted.total,
                 request=draft.text,
             )
         else:
-            message = say("approve", self.language, lines=lines, total=option.total)
+            message = say("approve", self.language, lines=lines, total=quoted.total)
         return self._turn(message, draft=draft)
 
     def _compare(self, indices: tuple[int, ...]) -> Turn:

@@ -34,6 +34,7 @@ from typing import Any, Protocol
 class RecordKind(StrEnum):
     DELEGATION = "delegation"  # an IAC the person signed, with its payment token
     PURCHASE = "purchase"  # an order the agent paid, with everything its evidence needs
+    UCP_BUSINESS = "ucp-business"  # a UCP business the person added (``assistant.ucp``)
 
 
 def as_json_object(value: Mapping[str, Any]) -> dict[str, Any]:

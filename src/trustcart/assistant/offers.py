@@ -45,6 +45,7 @@ class Offer:
     title_zh: str = ""
     brand: str = ""
     good_match: bool | None = None  # the search engine's judgement, when the merchant sends it
+    business: str = ""  # the UCP business it came from (its URL; ``assistant.ucp``), else ""
 
     def __post_init__(self) -> None:
         if self.quantity < 1:
@@ -106,6 +107,7 @@ class Offer:
             "attributes": dict(self.attributes),
             "score": self.score,
             "good_match": self.good_match,
+            "business": self.business,
         }
 
     @classmethod
@@ -133,6 +135,7 @@ class Offer:
                 distance_km=None if distance is None else float(distance),
                 score=float(record.get("score", 0.0)),
                 good_match=None if good is None else bool(good),
+                business=str(record.get("business") or ""),
             )
         except (KeyError, TypeError, ValueError, AttributeError) as e:
             raise ValidationError(f"an offer record is malformed: {e}") from e

@@ -24,6 +24,7 @@ from trustcart.assistant.checks import cart_problems, proposal_problems
 from trustcart.assistant.errors import ToolCode, ToolRefused, WalletError
 from trustcart.assistant.offers import Offer
 from trustcart.assistant.proposals import Delegation, Proposal, ProposalStatus, Purchase
+from trustcart.assistant.ucp.agent import buy_remote_line
 from trustcart.assistant.wallet import Wallet
 from trustcart.core.payment import PaymentMode
 from trustcart.delegation.terms import DelegationMode
@@ -99,6 +100,8 @@ def buy_line(
     """Confirm, check, approve (L1) and pay one line of ``proposal``; ``ToolRefused`` if not.
 
     A single purchase (``instant``) is held to the total the person approved."""
+    if line.business:  # a UCP business's line: through its checkout (``ucp.shops``)
+        return buy_remote_line(agent, proposal.proposal_id, delegation, line)
     iac = delegation.iac
     approved_total = proposal.total if instant else None
     mode = PaymentMode.L1 if instant else PaymentMode.L2

@@ -14,12 +14,9 @@
 Rules kept: ``pay`` needs an IAC the person signed (``request_approval`` for one purchase, or a
 standing delegation); without one it refuses, and so does every check after it (status at each
 hop, the proposal and the signed cart against the ISR and the IAC, the PSP's own checks). The
-approver is the person: the default one says no, so nothing is ever approved by accident.
-Words are read with the marketplace's catalog vocabulary (``catalog_words``), else the lexicon.
-Every answer is JSON-ready; refusals raise ``ToolRefused`` with a stable code. Each credential
-the person signs and each purchase paid is recorded in the person's ``Memory`` (``records``), so
-that their orders and delegations outlive the session. The purchase path itself (which
-credential covers a proposal, its checks, each line confirmed and paid) is ``paying``.
+approver is the person: the default says no. Words: the catalog vocabulary (``catalog_words``),
+else the lexicon. Answers are JSON; refusals are ``ToolRefused`` with a stable code; credentials
+and purchases are kept in the person's ``Memory``. Paying: ``paying``; UCP lines: ``ucp.agent``.
 """
 
 from __future__ import annotations
@@ -56,6 +53,7 @@ from trustcart.assistant.proposals import (
 )
 from trustcart.assistant.records import delegation_record, load_records, purchase_record
 from trustcart.assistant.shortfall import relaxed_context
+from trustcart.assistant.ucp.agent import approval_isr, quote_lines
 from trustcart.assistant.wallet import Wallet
 from trustcart.core.clock import Clock
 from trustcart.core.ids import RandomBytes, new_id
@@ -232,7 +230,8 @@ class ShoppingTools:
         if option_id not in self.options:
             raise ToolRefused(ToolCode.UNKNOWN_OPTION, f"no option {option_id}: compare first")
         intent_id, option = self.options[option_id]
-        proposal = Proposal(new_id("prp", self._random), intent_id, option.lines)
+        lines = quote_lines(self.agent, option.lines)  # a UCP line is priced by its business
+        proposal = Proposal(new_id("prp", self._random), intent_id, lines)
         self.proposals[proposal.proposal_id] = proposal
         return proposal.to_json()
 
@@ -296,6 +295,7 @@ class ShoppingTools:
                 max_total=proposal.total,
                 allowed_merchants=Option(proposal.lines, "").merchants,
             )
+            isr = approval_isr(isr, proposal.lines)  # BOUNDED for one purchase with UCP lines
             request = purchase_request(proposal.lines, proposal.total, isr)
         if not (approver or self.approver)(request):
             proposal.move(ProposalStatus.DECLINED)

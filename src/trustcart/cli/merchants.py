@@ -125,20 +125,52 @@ def create_command(  # noqa: PLR0917 - one parameter per CLI option
         typer.echo(f"  coupon {made.coupon_id}: {made.description}")
 
 
+@merchants_app.command("add")
+def add_command(
+    url: Annotated[str, typer.Argument(help="The UCP business's URL, e.g. http://127.0.0.1:8706.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the business as JSON.")] = False,
+) -> None:
+    """Add a UCP business by its URL: its /.well-known/ucp is fetched, checked and kept.
+
+    Exit 0 added, 1 unreachable or unusable (nothing kept), 2 not a business URL."""
+    from trustcart.assistant.ucp.errors import UcpCode, UcpError
+    from trustcart.local.ucp_platform import add_business, business_json, person_memory
+
+    db = _open()
+    try:
+        profile = add_business(person_memory(db), url)
+    except UcpError as e:
+        typer.echo(f"error: {e.code}: {e.reason}; nothing was added", err=True)
+        raise typer.Exit(2 if e.code is UcpCode.BAD_URL else 1) from e
+    finally:
+        db.dispose()
+    if as_json:
+        typer.echo(json.dumps(business_json(profile), ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"added UCP business {profile.url} (endpoint {profile.endpoint})")
+    typer.echo(f"  capabilities: {', '.join(profile.capabilities)}")
+    typer.echo(f"  payment handler {profile.handler_id}; {len(profile.signing_keys)} signing keys")
+
+
 @merchants_app.command("list")
 def list_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print the merchants as JSON.")] = False,
 ) -> None:
-    """Every merchant with its signing key id, products and coupons."""
+    """Every merchant with its signing key id, products and coupons; then the UCP businesses."""
     from trustcart.local.onboarding import list_merchants
+    from trustcart.local.ucp_platform import business_json, person_memory, remembered
 
     db = _open()
     try:
-        listed = list_merchants(db, trustcart_home() / "keys.json")
+        listed = [
+            {**m, "kind": "local", "url": None}
+            for m in list_merchants(db, trustcart_home() / "keys.json")
+        ]
+        remote = [business_json(b) for b in remembered(person_memory(db)).businesses()]
     finally:
         db.dispose()
     if as_json:
-        typer.echo(json.dumps({"merchants": listed}, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps({"merchants": [*listed, *remote]}, ensure_ascii=False, indent=2))
         return
     for merchant in listed:
         names = f"{merchant['name']} {merchant['name_zh']}".rstrip()
@@ -146,3 +178,5 @@ def list_command(
             f"{merchant['merchant_id']:<28} {names}  ({merchant['products']} products, "
             f"{merchant['coupons']} coupons, kid {merchant['kid'] or '-'})"
         )
+    for business in remote:
+        typer.echo(f"{business['merchant_id']:<28} UCP business at {business['url']}")

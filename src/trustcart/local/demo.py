@@ -39,6 +39,7 @@ from trustcart.delegation.lifecycle import CredentialStatus
 from trustcart.delegation.status import StatusAttestation
 from trustcart.local import persona
 from trustcart.local.demo_autonomous import autonomous
+from trustcart.local.demo_ucp import ucp_scene
 from trustcart.local.deployment import Deployment, build
 from trustcart.local.market import Clients, buyer_agent, tools_for
 from trustcart.local.seed import seed_if_empty
@@ -281,7 +282,7 @@ def run_demo(*, home: Path, database_url: str, out: Path, console: Console) -> D
     db = Database(database_url)
     db.migrate()
     merchants = seed_if_empty(db, lambda message: console.print(f"[dim]{message}[/]"))
-    ports = {role: free_port() for role in ROLE_NAMES}
+    ports = {role: free_port() for role in (*ROLE_NAMES, "ucp")}  # ucp: demo_ucp's business
     deployment = build(db, home, Endpoints.on_ports(ports), SystemClock())
     persona.ensure_account(deployment.psp, deployment.keys)
     console.print(
@@ -295,6 +296,7 @@ def run_demo(*, home: Path, database_url: str, out: Path, console: Console) -> D
                 demo.instant()
                 demo.delegated()
                 autonomous(demo)
+                ucp_scene(demo)
             finally:
                 demo.close()
         demo.verify_all()

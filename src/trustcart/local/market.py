@@ -30,6 +30,7 @@ from trustcart.local.memory import SqlMemory
 from trustcart.local.seed import seed_if_empty
 from trustcart.local.servers import ROLE_NAMES, Endpoints, Servers, free_port
 from trustcart.local.status_route import STATUS_BASE, StatusRoute
+from trustcart.local.ucp_platform import platform_agent
 from trustcart.store.db import Database
 from trustcart.trust.recorder import HttpRecorder
 
@@ -95,7 +96,9 @@ def tools_for(
     """
     endpoints = deployment.endpoints
     clock = clock or deployment.clock
-    agent = buyer_agent(deployment, clients, status_checker(deployment, clients, clock), clock)
+    memory = memory or SqlMemory(deployment.db, persona.IDENTITY, clock)
+    status = status_checker(deployment, clients, clock)
+    agent = platform_agent(deployment, clients, status, clock, memory)  # + the UCP businesses
     events = HttpRecorder(
         clients.keep(httpx.Client(base_url=endpoints.trust, timeout=CLIENT_TIMEOUT)), clock
     )
@@ -117,7 +120,7 @@ def tools_for(
         clock=clock,
         location=persona.LOCATION,
         approver=approver,
-        memory=memory or SqlMemory(deployment.db, persona.IDENTITY, clock),
+        memory=memory,
     )
 
 

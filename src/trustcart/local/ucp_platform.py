@@ -1,0 +1,121 @@
+"""Composition of the platform side of UCP: the person's agent shops the businesses they added.
+
+``add_business`` fetches and checks a business's profile (``assistant.ucp.client``) and keeps it
+in the person's records (the store; nothing is kept when any check fails). ``platform_agent``
+is the buyer agent of ``local.market`` with those businesses: its calls to them are signed by
+the agent (RFC 9421, ``Deployment.agent_client``), and checkouts use the person's buyer details
+and delivery address below (Alice's, the demo persona's: our businesses deliver only to a full
+postal address).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from trustcart.assistant.memory import Memory
+from trustcart.assistant.ucp.agent import UcpBuyerAgent
+from trustcart.assistant.ucp.client import PROFILE_TIMEOUT, UcpClient, fetch_profile
+from trustcart.assistant.ucp.directory import RememberedBusinesses
+from trustcart.assistant.ucp.profile import BusinessProfile
+from trustcart.assistant.ucp.shops import UcpShops
+from trustcart.core.clock import Clock
+from trustcart.delegation.status import StatusChecker
+from trustcart.local import persona
+from trustcart.local.memory import SqlMemory
+from trustcart.local.parties import AGENT_ID
+from trustcart.store.db import Database
+from trustcart.trust.recorder import HttpRecorder
+
+if TYPE_CHECKING:
+    from trustcart.local.deployment import Deployment
+    from trustcart.local.market import Clients
+
+PERSON_BUYER = {"email": "alice@example.com", "first_name": "Alice", "last_name": "Li"}
+PERSON_ADDRESS = {
+    "first_name": "Alice",
+    "last_name": "Li",
+    "street_address": "1 Beishan Road",
+    "address_locality": "Hangzhou",
+    "address_region": "Zhejiang",
+    "address_country": "CN",
+    "postal_code": "310007",
+}
+UCP_TIMEOUT = 10.0
+
+
+def person_memory(db: Database) -> SqlMemory:
+    """The person's records in ``db`` (where their added businesses are kept)."""
+    return SqlMemory(db, persona.IDENTITY)
+
+
+def remembered(memory: Memory) -> RememberedBusinesses:
+    return RememberedBusinesses(memory)
+
+
+def business_json(profile: BusinessProfile) -> dict[str, Any]:
+    """An added business as ``merchants list --json`` shows it: the local merchants' keys
+    (null where a UCP profile says nothing) plus ``kind``, ``url``, ``endpoint``,
+    ``capabilities`` and ``payment_handler``."""
+    kids = [key["kid"] for key in profile.signing_keys]
+    return {
+        "merchant_id": profile.name,
+        "name": profile.name,
+        "name_zh": "",
+        "location": None,
+        "delivery_radius_km": None,
+        "categories": [],
+        "currency": None,
+        "delivery_fee": None,
+        "kid": kids[0] if kids else None,
+        "jwks": {"keys": [dict(key) for key in profile.signing_keys]},
+        "products": None,
+        "coupons": None,
+        "kind": "ucp",
+        "url": profile.url,
+        "endpoint": profile.endpoint,
+        "capabilities": list(profile.capabilities),
+        "payment_handler": profile.handler_id,
+    }
+
+
+def add_business(memory: Memory, url: str, http: httpx.Client | None = None) -> BusinessProfile:
+    """Fetch ``url``/.well-known/ucp, check it and keep the business; raise ``UcpError``
+    (nothing kept) when it is unreachable or unusable."""
+    own = http is None
+    client = http or httpx.Client(timeout=PROFILE_TIMEOUT)
+    try:
+        profile = fetch_profile(client, url)
+    finally:
+        if own:
+            client.close()
+    remembered(memory).add(profile)
+    return profile
+
+
+def platform_agent(
+    deployment: Deployment, clients: Clients, status: StatusChecker, clock: Clock, memory: Memory
+) -> UcpBuyerAgent:
+    """``local.market.buyer_agent`` that also shops the businesses kept in ``memory``."""
+    endpoints = deployment.endpoints
+
+    def connect(business: BusinessProfile) -> UcpClient:
+        http = clients.keep(deployment.agent_client(business.endpoint))
+        http.timeout = httpx.Timeout(UCP_TIMEOUT)
+        return UcpClient(http, business)
+
+    shops = UcpShops(
+        RememberedBusinesses(memory), connect, buyer=PERSON_BUYER, destination=PERSON_ADDRESS
+    )
+    events = HttpRecorder(clients.keep(httpx.Client(base_url=endpoints.trust, timeout=10.0)), clock)
+    return UcpBuyerAgent(
+        shops=shops,
+        key=deployment.agent_key,
+        agent_id=AGENT_ID,
+        clock=clock,
+        merchants=clients.keep(deployment.agent_client(endpoints.merchant)),
+        psp=clients.keep(deployment.agent_client(endpoints.psp)),
+        events=events,
+        status=status,
+    )
