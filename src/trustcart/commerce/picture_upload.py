@@ -93,16 +93,20 @@ def sanitize_picture(
     unreadable = PictureRefused(
         PictureProblem.UNREADABLE, "the file is not a PNG, JPEG or WebP picture"
     )
+    too_many_pixels = PictureRefused(
+        PictureProblem.TOO_LARGE, f"the picture is over {MAX_PICTURE_PIXELS:,} pixels"
+    )
     try:
         image = Image.open(io.BytesIO(data), formats=sorted(ACCEPTED_FORMATS))
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
+        # Pillow's own bomb check fires on the header, before our lower limit below.
+        raise too_many_pixels from e
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as e:
         raise unreadable from e
     with image:
         width, height = image.size
         if width * height > MAX_PICTURE_PIXELS:
-            raise PictureRefused(
-                PictureProblem.TOO_LARGE, f"the picture is over {MAX_PICTURE_PIXELS:,} pixels"
-            )
+            raise too_many_pixels
         if min(width, height) < MIN_PICTURE_SIDE:
             raise PictureRefused(
                 PictureProblem.TOO_SMALL, f"the picture must be at least {MIN_PICTURE_SIDE} px"
