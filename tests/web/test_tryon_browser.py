@@ -3,8 +3,9 @@
 The tests: the chat's option cards show pictures that load (``naturalWidth > 0``) from this
 origin, and a card's "Try on" link opens the try-on page with that product chosen, where an
 uploaded photo comes back as a preview; a file that is not a picture gets its message in
-English, then in Chinese after switching the language; a merchant uploads a picture in the
-console and the shopper's card shows exactly that picture. No request leaves loopback.
+English, then in Chinese after switching the language, at a phone's width; a merchant uploads
+a picture in the console and the shopper's card shows exactly that picture. No request leaves
+loopback.
 """
 
 from __future__ import annotations
@@ -98,7 +99,9 @@ def test_a_file_that_is_not_a_picture_gets_its_message_in_both_languages(
     bad = tmp_path / "photo.jpg"
     bad.write_text("this is not a photo", encoding="utf-8")
     key = "tryon.error.picture-unreadable"
+    page.set_viewport_size({"width": 375, "height": 800})  # a phone
     page.goto(f"{web.url}/tryon")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 375
     page.set_input_files("#photo", str(bad))
     _submit(page)
     assert page.locator("#tryon-error").inner_text() == MESSAGES["en"][key]
@@ -109,6 +112,7 @@ def test_a_file_that_is_not_a_picture_gets_its_message_in_both_languages(
     page.set_input_files("#photo", str(bad))
     _submit(page)
     assert page.locator("#tryon-error").inner_text() == MESSAGES["zh"][key]
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
     page.select_option("#language-select", "en")
     with page.expect_navigation():
         page.locator("form.language button").click()
