@@ -10,6 +10,7 @@ from trustcart.assistant.checks import NOT_WHAT_WAS_ASKED
 from trustcart.assistant.errors import ToolCode
 from trustcart.commerce.acp.errors import AcpCode
 from trustcart.commerce.errors import CommerceProblem
+from trustcart.commerce.picture_upload import PictureProblem
 from trustcart.core.problem import CommonProblem
 from trustcart.delegation.constraints import ConstraintReason
 from trustcart.delegation.errors import DelegationProblem
@@ -35,6 +36,7 @@ DOC = (Path(__file__).resolve().parents[2] / "docs" / "errors.md").read_text(enc
         AcpCode,
         VaultDecline,
         SigningCode,
+        PictureProblem,
     ],
 )
 def test_every_code_is_documented(codes: type[StrEnum]) -> None:

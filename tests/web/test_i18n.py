@@ -19,6 +19,7 @@ DYNAMIC = {  # keys built from a value in a template: "import.state." ~ job.stat
     "order.state.": ("CONFIRMED", "PAID", "FULFILLED", "EXPIRED", "CANCELLED"),
     "roi.unavailable.": ("abandoned_intents", "llm_tokens"),
     "coupon.": ("fixed", "percent"),
+    "tryon.kind.": ("upper", "eyewear", "headwear"),
 }
 
 

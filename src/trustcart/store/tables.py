@@ -12,5 +12,6 @@ import trustcart.store.delegation
 import trustcart.store.outbox
 import trustcart.store.paid_calls
 import trustcart.store.payments
+import trustcart.store.pictures
 import trustcart.store.trust
 import trustcart.store.vault

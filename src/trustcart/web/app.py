@@ -11,7 +11,8 @@ Routes: ``pages`` (the shopper's home and search, the language switch), ``shop_p
 ``shop_records`` (the shopper's chat, signing in the browser, orders and delegations),
 ``console`` (login, merchants, onboarding, products, orders and refunds, coupons),
 ``console_catalog`` (imports with progress and error reports, the CSV template) and
-``console_roi`` (the ROI dashboard).
+``console_roi`` (the ROI dashboard), ``pictures`` (product pictures, same origin),
+``tryon_pages`` (try-on in the browser) and ``console_pictures`` (a merchant's picture upload).
 Static files (``static/``: the stylesheet and the vendored htmx) are served from this package.
 """
 
@@ -27,7 +28,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 
-from trustcart.web import console, console_catalog, console_roi, pages, shop_pages, shop_records
+from trustcart.web import (
+    console,
+    console_catalog,
+    console_pictures,
+    console_roi,
+    pages,
+    pictures,
+    shop_pages,
+    shop_records,
+    tryon_pages,
+)
 from trustcart.web.auth import LoginRequired
 from trustcart.web.rendering import render
 from trustcart.web.security import (
@@ -82,6 +93,9 @@ def create_web_app(services: WebServices, *, allowed_hosts: tuple[str, ...] = ()
     app.include_router(console_roi.router)
     app.include_router(shop_pages.router)
     app.include_router(shop_records.router)
+    app.include_router(pictures.router)
+    app.include_router(tryon_pages.router)
+    app.include_router(console_pictures.router)
 
     @app.exception_handler(CsrfRefused)
     async def _csrf(request: Request, exc: CsrfRefused) -> HTMLResponse:

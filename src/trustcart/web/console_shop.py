@@ -21,6 +21,7 @@ from trustcart.core.errors import ValidationError
 from trustcart.core.money import Money
 from trustcart.web import queries
 from trustcart.web.auth import require_console
+from trustcart.web.pictures import visuals_for
 from trustcart.web.rendering import render
 from trustcart.web.services import WebServices
 
@@ -57,7 +58,10 @@ async def products(
     found = await run_in_threadpool(
         lambda: queries.products(services.db, merchant_id, query=q.strip(), page=page)
     )
-    return render(request, "console/products.html", merchant=merchant, page=found, query=q)
+    visuals = await visuals_for(request, (p.product_id for p in found.products))
+    return render(
+        request, "console/products.html", merchant=merchant, page=found, query=q, visuals=visuals
+    )
 
 
 def _payment(client: httpx.Client, trade_no: str) -> dict[str, Any] | None:

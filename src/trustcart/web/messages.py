@@ -8,6 +8,7 @@ key a template or a route names is here). Values are ``str.format`` templates; v
 from __future__ import annotations
 
 from trustcart.web.messages_shop import SHOP_EN, SHOP_ZH
+from trustcart.web.messages_tryon import TRYON_EN, TRYON_ZH
 
 EN: dict[str, str] = {
     "app.name": "trustcart",
@@ -388,4 +389,6 @@ ZH: dict[str, str] = {
 
 EN.update(SHOP_EN)  # the shopper pages (``messages_shop``)
 ZH.update(SHOP_ZH)
+EN.update(TRYON_EN)  # try-on and product pictures (``messages_tryon``)
+ZH.update(TRYON_ZH)
 MESSAGES: dict[str, dict[str, str]] = {"en": EN, "zh": ZH}

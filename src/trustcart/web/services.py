@@ -24,8 +24,10 @@ from trustcart.local.deployment import Deployment
 from trustcart.local.market import Clients, tools_for
 from trustcart.local.onboarding import import_into
 from trustcart.store.db import Database
+from trustcart.tryon.backends import TryOnService
 from trustcart.web.credentials import LoginThrottle, WebSecrets
 from trustcart.web.imports import WEB_BATCH, ImportJobs
+from trustcart.web.picture_cache import GeneratedPictures
 from trustcart.web.shoppers import ShopperRegistry
 from trustcart.web.signing_desk import SIGNING_TIMEOUT
 
@@ -44,6 +46,8 @@ class WebServices:
     _shoppers: ShopperRegistry | None = None
     signing_timeout: float = SIGNING_TIMEOUT
     _psp_clients: dict[str, httpx.Client] = field(default_factory=dict)
+    _pictures: GeneratedPictures | None = None
+    _tryon: TryOnService | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
@@ -63,6 +67,22 @@ class WebServices:
                     self.deployment, self.clients, self.signing_timeout
                 )
             return self._shoppers
+
+    @property
+    def pictures(self) -> GeneratedPictures:
+        """Generated product pictures, cached under ``$TRUSTCART_HOME/pictures``."""
+        with self._lock:
+            if self._pictures is None:
+                self._pictures = GeneratedPictures(self.home / "pictures")
+            return self._pictures
+
+    @property
+    def tryon(self) -> TryOnService:
+        """The try-on engine (``trustcart.tryon``) with every discovered back end."""
+        with self._lock:
+            if self._tryon is None:
+                self._tryon = TryOnService()
+            return self._tryon
 
     @property
     def db(self) -> Database:

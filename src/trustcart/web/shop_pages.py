@@ -2,7 +2,8 @@
 
 The chat is ``trustcart chat``'s engine: each message goes to this shopper's
 ``Conversation.say`` (``web.shoppers``), and the page shows the turn's reply, its options as
-cards (placeholder picture, price, coupons, delivered total, delivery time), and ``/chat/compare``
+cards (the product's picture from ``web.pictures``, a "Try on" link, price, coupons,
+delivered total, delivery time), and ``/chat/compare``
 sets the shown options side by side. Nothing is paid by a message: "approve" starts a job that
 says "yes" to the conversation, whose wallet then needs the browser's signatures.
 
@@ -31,6 +32,7 @@ from starlette.concurrency import run_in_threadpool
 from trustcart.core.errors import ValidationError
 from trustcart.core.json_limits import loads_bounded
 from trustcart.web.auth import services_of
+from trustcart.web.pictures import option_product_ids, visuals_for
 from trustcart.web.rendering import page_language, render
 from trustcart.web.shopper import shopper_id
 from trustcart.web.shoppers import Shopper, ShopperRegistry
@@ -92,6 +94,7 @@ async def chat_page(request: Request) -> Any:
         history=shopper.history if shopper else [],
         turn=turn,
         busy=bool(shopper and shopper.lock.locked()),
+        visuals=await visuals_for(request, option_product_ids(turn)),
     )
 
 
@@ -116,7 +119,8 @@ async def chat_say(request: Request, message: Annotated[str, Form(max_length=MAX
 async def chat_compare(request: Request) -> Any:
     shopper = current_shopper(request)
     options = (shopper.last_turn or {}).get("options", []) if shopper else []
-    return render(request, "compare.html", options=options)
+    visuals = await visuals_for(request, option_product_ids({"options": options}))
+    return render(request, "compare.html", options=options, visuals=visuals)
 
 
 @router.post("/chat/approve")
