@@ -38,6 +38,7 @@ from trustcart.delegation.iac import IAC
 from trustcart.delegation.lifecycle import CredentialStatus
 from trustcart.delegation.status import StatusAttestation
 from trustcart.local import persona
+from trustcart.local.demo_acp import acp_checkout
 from trustcart.local.demo_autonomous import autonomous
 from trustcart.local.deployment import Deployment, build
 from trustcart.local.market import Clients, buyer_agent, tools_for
@@ -295,6 +296,7 @@ def run_demo(*, home: Path, database_url: str, out: Path, console: Console) -> D
                 demo.instant()
                 demo.delegated()
                 autonomous(demo)
+                acp_checkout(demo)
             finally:
                 demo.close()
         demo.verify_all()
