@@ -142,7 +142,7 @@ _products = st.builds(
         max_size=4,
     ),
     gtin=st.none() | st.from_regex(r"\d{8}|\d{12,14}", fullmatch=True),
-    image_url=st.none() | st.from_regex(r"https://cdn\.example\.com/[a-z0-9._-]{1,30}\Z"),
+    image_url=st.none() | st.from_regex(r"\Ahttps://cdn\.example\.com/[a-z0-9._-]{1,30}\Z"),
     price_valid_until=st.none()
     | st.datetimes(datetime(2026, 1, 1), datetime(2030, 1, 1), timezones=st.just(UTC)),
     group_id=st.none() | st.from_regex(_ID, fullmatch=True),
