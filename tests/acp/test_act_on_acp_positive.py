@@ -153,6 +153,6 @@ def test_an_iac_within_its_limits_pays_and_the_refusals_post_nothing(
         sessions = [(platform.session(product_id, c.token), reason) for c, reason in refusals]
         world.wallet.transition(revoked.delegation_id, Transition.REVOKE)
         before = _entries(world)
-        for session, reason in sessions:
-            _refused(platform.complete(session), reason)
+        for checkout, reason in sessions:
+            _refused(platform.complete(checkout), reason)
         assert _entries(world) == before
