@@ -358,6 +358,13 @@ def test_serve_on_a_port_in_use_is_one_line(home: Path, busy_port: int) -> None:
     assert f"cannot listen on 127.0.0.1:{busy_port}" in result.stderr
 
 
+@given(merchant=_junk)
+@FEW
+def test_feed_export(home: Path, files: Path, merchant: str) -> None:
+    _run(["feed", "export", "--merchant", merchant, "-o", str(files / "feed.json")], {0, 2})
+    _run(["feed", "export", "--merchant", "m_pearl_house", "-o", str(files)], {2})  # a folder
+
+
 def test_demo_refuses_an_out_that_is_a_file(home: Path, files: Path) -> None:
     (files / "a-file").write_bytes(b"x")
     result = _run(["demo", "--out", str(files / "a-file")], {2})
@@ -367,7 +374,7 @@ def test_demo_refuses_an_out_that_is_a_file(home: Path, files: Path) -> None:
 _COMMAND_NAMES = {
     "demo", "serve", "verify", "conformance", "chat", "mcp", "import", "search", "compare",
     "tryon", "tryon-samples", "bench", "web", "merchants", "roi", "orders", "delegations",
-    "revoke", "evidence", "relay", "maintenance",
+    "revoke", "evidence", "relay", "maintenance", "feed",
 }  # fmt: skip
 
 

@@ -13,17 +13,14 @@ from sqlalchemy import func, select
 
 from trustcart.commerce.ingest import ImportFormatError, import_catalog
 from trustcart.commerce.repository import insert_catalog, load_product
+from trustcart.conformance.web_bot_auth import conformance_dir
 from trustcart.core.clock import FixedClock
 from trustcart.core.money import Money
 from trustcart.local.seed_merchants import MERCHANTS
 from trustcart.store.commerce import PriceHistoryRow, ProductRow
 from trustcart.store.db import Database
 
-ACP_FEED = (
-    Path(__file__).resolve().parents[3]
-    / "shared/conformance/acp/examples/2026-04-17"
-    / "examples.feed.json"
-)
+ACP_FEED = conformance_dir() / "acp/examples/2026-04-17/examples.feed.json"
 HEADER = "product_id,merchant_id,title,title_zh,brand,category,price,currency,stock,gtin,attributes"
 GOOD = [
     "p_tea1,m_pearl_house,Pearl Milk Tea,珍珠奶茶,Pearl,drinks/milk-tea,16.00,CNY,10,,"
@@ -166,8 +163,8 @@ def test_acp_feed_imports_each_variant(
     assert tee.price == Money(1999, "USD")
     assert tee.gtin == "00012345600029"
     assert tee.stock == 0  # the example variant is out of stock
-    assert tee.attributes["item_group_id"] == "prod_classic_tee"
-    assert tee.attributes["color"] == "Red"
+    assert tee.group_id == "prod_classic_tee"
+    assert tee.attributes["Color"] == "Red"
     assert tee.image_url is not None
 
 

@@ -61,7 +61,9 @@ def test_demo_end_to_end(demo_run: tuple[Path, list[tuple[str, str]], Database])
     assert codes == [
         *("over-total-budget", "over-budget", "iac-revoked", "iac-revoked"),
         *("aup-self-check-failed", "over-budget", "aup-self-check-failed", "aup-not-bounded"),
+        "payment_declined",  # the ACP scene: a one-time vault token reused (local.demo_acp)
     ]
+    assert "token-already-used" in refusals[-1][1]
     for autonomous in bundles[3:5]:
         bundle = json.loads(autonomous.read_text())
         assert bundle["approval"] is None

@@ -14,15 +14,13 @@ only when a price is new or changed).
 Flat formats (CSV, JSONL, Parquet) use the columns of ``FLAT_FIELDS``; ``price`` is a decimal
 string in major units ("19.90") with ``currency`` beside it, ``attributes`` a JSON object.
 An ACP feed (``{"products": [...]}``, schema.feed.json 2026-04-17) gives one product per
-variant: id ``p_<variant id>``, price from minor units, GTIN/EAN/UPC barcode, first category
-path slugified ("Apparel > Shirts" -> ``apparel/shirts``), variant options as attributes and
-the ACP product id as the ``item_group_id`` attribute (variants of one product share it). A
-feed has no stock count: an available variant is imported with stock 1, others with 0.
+variant, mapped by ``commerce.acp_feed`` (the same module writes ``trustcart feed export``, so an
+exported feed reads back unchanged); the fields a feed cannot say (Chinese title, stock count,
+delivery time) are kept from a product already stored.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -31,6 +29,7 @@ from typing import Any
 
 from sqlalchemy import insert, select, update
 
+from trustcart.commerce.acp_feed import FEED_SILENT, feed_records, keep_stored
 from trustcart.commerce.catalog import Product
 from trustcart.commerce.catalog_text import (
     ImportFormatError,
@@ -38,7 +37,7 @@ from trustcart.commerce.catalog_text import (
     json_document,
     jsonl_records,
 )
-from trustcart.commerce.repository import product_mapping
+from trustcart.commerce.repository import product_from_row, product_mapping
 from trustcart.core.clock import format_instant
 from trustcart.core.errors import TrustcartError, ValidationError
 from trustcart.core.json_limits import loads_bounded
@@ -73,7 +72,6 @@ FLAT_FIELDS = (
 )
 DEFAULT_DELIVERY_MINUTES = 2 * 24 * 60
 WRITE_BATCH = 1_000
-_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,63 +117,6 @@ def _parquet_records(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
         raise ImportFormatError(f"row {number + 1}: not a readable Parquet file: {e}") from e
 
 
-def _slug_category(value: str) -> str:
-    parts = [_SLUG.sub("-", p.strip().lower()).strip("-") for p in re.split(r">|/", value)]
-    return "/".join(p for p in parts if p) or "uncategorized"
-
-
-def _acp_records(path: Path) -> Iterator[tuple[int, Any]]:
-    feed = json_document(path)
-    if not isinstance(feed, dict) or not isinstance(feed.get("products"), list):
-        raise ImportFormatError("an ACP feed is an object with a products array")
-    for number, product in enumerate(feed["products"], start=1):
-        if not isinstance(product, dict) or not isinstance(product.get("variants"), list):
-            yield number, ValidationError("an ACP product needs an id and variants")
-            continue
-        for variant in product["variants"]:
-            try:
-                yield number, _acp_variant(product, variant)
-            except (ValidationError, KeyError, TypeError, AttributeError) as e:
-                yield number, ValidationError(f"variant: {e}")
-
-
-def _acp_variant(product: Mapping[str, Any], variant: Mapping[str, Any]) -> dict[str, Any]:
-    price = variant.get("price")
-    if not isinstance(price, dict):
-        raise ValidationError(f"variant {variant.get('id')!r} has no price")
-    amount = price["amount"]
-    if isinstance(amount, bool) or not isinstance(amount, int):
-        raise ValidationError("price.amount must be an integer of minor units")
-    money = Money(amount, price["currency"])
-    gtins = [
-        b["value"]
-        for b in variant.get("barcodes", [])
-        if str(b.get("type", "")).upper() in {"GTIN", "EAN", "UPC"}
-    ]
-    categories = variant.get("categories") or []
-    images = [
-        m["url"]
-        for m in [*variant.get("media", []), *product.get("media", [])]
-        if m.get("type") == "image"
-    ]
-    available = (variant.get("availability") or {}).get("available", True)
-    options = variant.get("variant_options", [])
-    attributes = {str(o["name"]).lower(): str(o["value"]) for o in options}
-    attributes["item_group_id"] = str(product["id"])
-    return {
-        "product_id": f"p_{variant['id']}",
-        "title": variant["title"],
-        "brand": (variant.get("seller") or {}).get("name", ""),
-        "category": _slug_category(categories[0]["value"]) if categories else "uncategorized",
-        "price": money.to_json()["amount"],
-        "currency": money.currency,
-        "stock": 1 if available else 0,
-        "gtin": gtins[0] if gtins else None,
-        "image_url": images[0] if images else None,
-        "attributes": attributes,
-    }
-
-
 def read_records(path: Path) -> Iterator[tuple[int, Any]]:
     suffix = path.suffix.lower()
     if suffix in {".csv", ".tsv", ".txt"}:
@@ -185,7 +126,7 @@ def read_records(path: Path) -> Iterator[tuple[int, Any]]:
     if suffix == ".parquet":
         return _parquet_records(path)
     if suffix == ".json":
-        return _acp_records(path)
+        return feed_records(json_document(path))
     raise ImportFormatError(
         f"unknown catalog format {suffix!r}: csv (or tsv, txt), jsonl, parquet or json"
     )
@@ -235,7 +176,9 @@ def product_from_record(record: Any, merchant_id: str | None) -> Product:
     if not isinstance(attributes, dict):
         raise ValidationError("attributes must be an object")
     price = record.get("price")
-    if isinstance(price, dict):  # {"amount": "19.90", "currency": "CNY"}
+    if isinstance(price, Money):  # an ACP feed's price, already exact minor units
+        money = price
+    elif isinstance(price, dict):  # {"amount": "19.90", "currency": "CNY"}
         money = Money.parse(_text(price, "amount"), _text(price, "currency"))
     elif price is None or isinstance(price, str):
         money = Money.parse(_text(record, "price"), _text(record, "currency"))
@@ -254,21 +197,34 @@ def product_from_record(record: Any, merchant_id: str | None) -> Product:
         attributes={str(k): str(v) for k, v in attributes.items()},
         gtin=_text(record, "gtin") or None,
         image_url=_text(record, "image_url") or None,
+        group_id=_text(record, "group_id") or None,
     )
 
 
 # -- writing ---------------------------------------------------------------------------------
 
 
-def _write_batch(db: Database, batch: list[Product], now: datetime, report: ImportReport) -> None:
-    rows = {p.product_id: product_mapping(p) for p in batch}
+def _write_batch(
+    db: Database,
+    batch: list[Product],
+    now: datetime,
+    report: ImportReport,
+    silent: Mapping[str, frozenset[str]],
+) -> None:
     with db.transaction() as session:
+        ids = [p.product_id for p in batch]
         existing = {
             r.product_id: r
-            for r in session.scalars(
-                select(ProductRow).where(ProductRow.product_id.in_(list(rows)))
-            )
+            for r in session.scalars(select(ProductRow).where(ProductRow.product_id.in_(ids)))
         }
+        # What an ACP feed cannot say is kept from the stored product (commerce.acp_feed).
+        batch = [
+            keep_stored(p, product_from_row(existing[p.product_id]), silent[p.product_id])
+            if p.product_id in silent and p.product_id in existing
+            else p
+            for p in batch
+        ]
+        rows = {p.product_id: product_mapping(p) for p in batch}
         new, changed, prices = [], [], []
         for product_id, mapping in rows.items():
             row = existing.get(product_id)
@@ -322,6 +278,7 @@ def import_catalog(
         raise ValidationError(f"unknown merchant {merchant_id!r}")
     report = ImportReport()
     seen: dict[str, int] = {}
+    silent: dict[str, frozenset[str]] = {}
     batch: list[Product] = []
     rows = 0
     for line, record in read_records(path):
@@ -347,14 +304,16 @@ def import_catalog(
             on_row(rows, report)
             continue
         seen[product.product_id] = line
+        if isinstance(record, dict) and FEED_SILENT in record:
+            silent[product.product_id] = record[FEED_SILENT]
         batch.append(product)
         if len(batch) >= batch_size:
-            _write_batch(db, batch, now, report)
+            _write_batch(db, batch, now, report, silent)
             progress(len(batch))
             batch = []
         on_row(rows, report)
     if batch:
-        _write_batch(db, batch, now, report)
+        _write_batch(db, batch, now, report, silent)
         progress(len(batch))
     on_row(rows, report)
     return report

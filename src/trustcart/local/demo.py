@@ -38,6 +38,7 @@ from trustcart.delegation.iac import IAC
 from trustcart.delegation.lifecycle import CredentialStatus
 from trustcart.delegation.status import StatusAttestation
 from trustcart.local import persona
+from trustcart.local.demo_acp import acp_checkout
 from trustcart.local.demo_autonomous import autonomous
 from trustcart.local.demo_ucp import ucp_scene
 from trustcart.local.deployment import Deployment, build
@@ -297,6 +298,7 @@ def run_demo(*, home: Path, database_url: str, out: Path, console: Console) -> D
                 demo.delegated()
                 autonomous(demo)
                 ucp_scene(demo)
+                acp_checkout(demo)
             finally:
                 demo.close()
         demo.verify_all()
