@@ -123,7 +123,7 @@ class WorkerInstallation:
 def worker_of(response: httpx.Response) -> str:
     worker = response.headers.get(WORKER_HEADER)
     assert worker, "the workers were started without trustcart-worker"
-    return worker
+    return str(worker)
 
 
 @contextmanager

@@ -166,7 +166,7 @@ class WorkerProcesses:
             response = httpx.get(f"{self.url(name)}/", timeout=2.0)
         except httpx.HTTPError:
             return None
-        return response.headers.get(WORKER_HEADER, "")
+        return str(response.headers.get(WORKER_HEADER, ""))
 
     def log_tail(self, lines: int = 30) -> str:
         try:

@@ -27,10 +27,11 @@ Rules kept here, so that N processes behave as one installation:
 * a worker that cannot build its apps exits before serving, and uvicorn's supervisor then
   stops the parent (the same failure on every restart would only loop).
 
->>> spec = WorkerSpec("/tmp/home", "sqlite:////tmp/home/trustcart.db", {"psp": 8704}, workers=2)
+>>> ports = {"status": 8701, "trust": 8702, "merchant": 8703, "psp": 8704}
+>>> spec = WorkerSpec("/tmp/home", "sqlite:////tmp/home/trustcart.db", ports, workers=2)
 >>> WorkerSpec.from_json(spec.to_json()) == spec
 True
->>> WorkerSpec("/tmp/home", "sqlite:///x.db", {"psp": 8704}, workers=65)
+>>> WorkerSpec("/tmp/home", "sqlite:///x.db", ports, workers=65)
 Traceback (most recent call last):
 ...
 trustcart.core.errors.ValidationError: workers must be an integer from 1 to 64
@@ -57,7 +58,8 @@ MAX_WORKERS = 64
 SPEC_ENV = "TRUSTCART_WORKER_SPEC"
 WORKER_HEADER = "trustcart-worker"  # the worker's pid, on every response when asked for
 SERVED_APPS = "trustcart.local.workers:served_apps"
-API_ROLES = ("status", "trust", "merchant", "psp", "ucp")  # Endpoints' fields
+REQUIRED_ROLES = ("status", "trust", "merchant", "psp")  # every worker builds all four
+API_ROLES = (*REQUIRED_ROLES, "ucp")  # Endpoints' fields
 
 
 def check_workers(workers: object) -> int:
@@ -103,6 +105,9 @@ class WorkerSpec:
                 raise ValidationError("ports must map app names to port numbers")
             if not 1 <= port <= 65535:
                 raise ValidationError(f"port {port} of {name} is not a TCP port")
+        missing = [role for role in REQUIRED_ROLES if role not in self.ports]
+        if missing:
+            raise ValidationError(f"ports must include {', '.join(missing)}")
         if len(set(self.ports.values())) != len(self.ports):
             raise ValidationError("every app needs a port of its own")
         module, _, function = self.apps.partition(":")
