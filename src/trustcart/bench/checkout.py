@@ -114,11 +114,17 @@ def run_checkout_bench(
     database_url: str | None = None,
     rounds: int = 2,
     serialize_writes: bool = True,
+    workers: int = 0,
     progress: Callable[[str], None] = lambda _m: None,
 ) -> dict[str, Any]:
-    """Run the checkout bench (see module doc) and return its JSON report."""
+    """Run the checkout bench (see module doc) and return its JSON report.
+
+    ``workers``: 0 serves the apps from threads of this process; N > 0 from N worker
+    processes (``trustcart serve --workers N``), this process then only drives the load."""
     progress("starting the installation and signing the delegations")
-    with bench_market(concurrency, database_url, serialize_writes=serialize_writes) as market:
+    with bench_market(
+        concurrency, database_url, serialize_writes=serialize_writes, workers=workers
+    ) as market:
         product = market.product.product_id
         steps = {
             variant: [
@@ -129,4 +135,6 @@ def run_checkout_bench(
         }
         progress(f"running {rounds} rounds of each variant for {seconds:g} s in all")
         figures = run_variants(steps, seconds, rounds)
-        return report("checkout", market, figures, seconds=seconds, concurrency=concurrency)
+        return report(
+            "checkout", market, figures, seconds=seconds, concurrency=concurrency, workers=workers
+        )
