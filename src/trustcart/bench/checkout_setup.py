@@ -17,7 +17,8 @@ keys, is refused with ``BenchStoreInUse``: the run's fresh keys could not sign f
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -82,6 +83,8 @@ class BenchMarket:
     delegations: list[Delegation]
     product: Offer
     clients: Clients = field(default_factory=Clients)
+    # CPU seconds of the bench process and, with --workers, of the worker processes too
+    cpu_clock: Callable[[], float] = time.process_time
 
     def agent(self, *, checked: bool) -> BuyerAgent:
         """A buyer agent of its own: signed and status-checking, or the unchecked one's."""
@@ -119,11 +122,11 @@ def _find_product(agent: BuyerAgent) -> Offer:
 @contextmanager
 def _serving(
     apps: dict[str, Any], ports: dict[str, int], home: Path, url: str, workers: int
-) -> Iterator[None]:
+) -> Iterator[WorkerProcesses | None]:
     """The apps in this process's threads (``workers`` 0), or on ``workers`` processes."""
     if not workers:
         with Servers(apps, ports):
-            yield
+            yield None
         return
     spec = WorkerSpec(
         str(home),
@@ -134,8 +137,8 @@ def _serving(
         worker_header=True,  # so that the start waits for every worker
         trust_rate_limit=limit_text(per_worker_limit(rate_limit_from_env(), workers)),
     )
-    with WorkerProcesses(spec, log=home / "workers.log"):
-        yield
+    with WorkerProcesses(spec, log=home / "workers.log") as pool:
+        yield pool
 
 
 @contextmanager
@@ -183,8 +186,10 @@ def bench_market(
             )
             try:
                 serving = _serving(apps, ports, home, url, workers)
-                with serving, deployment.background():
+                with serving as pool, deployment.background():
                     market = _prepared(deployment, _database_kind(url), unchecked, concurrency)
+                    if pool is not None:
+                        market.cpu_clock = lambda: time.process_time() + pool.cpu_seconds()
                     try:
                         yield market
                     finally:

@@ -158,7 +158,7 @@ def run_payments_bench(
             for variant in pools
         }
         progress(f"running {rounds} rounds of each variant for {seconds:g} s in all")
-        figures = run_variants(steps, seconds, rounds)
+        figures = run_variants(steps, seconds, rounds, market.cpu_clock)
         baseline = raw_verify_baseline(market)
         ran_out = [v for v, p in pools.items() if any(not carts for carts in p)]
         result = report(

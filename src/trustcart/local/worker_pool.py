@@ -168,6 +168,18 @@ class WorkerProcesses:
             return None
         return str(response.headers.get(WORKER_HEADER, ""))
 
+    def cpu_seconds(self) -> float:
+        """CPU seconds used so far by the supervisor and the processes it runs (Linux /proc;
+        0.0 elsewhere). A worker that died takes its share with it."""
+        if self._process is None:
+            return 0.0
+        pid = self._process.pid
+        try:
+            children = Path(f"/proc/{pid}/task/{pid}/children").read_text(encoding="ascii")
+        except OSError:
+            return 0.0
+        return sum(_cpu_seconds(p) for p in (pid, *map(int, children.split())))
+
     def log_tail(self, lines: int = 30) -> str:
         try:
             text = self.log.read_text(encoding="utf-8", errors="replace")
@@ -199,6 +211,15 @@ class WorkerProcesses:
         _traceback: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+def _cpu_seconds(pid: int) -> float:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="ascii")
+    except OSError:
+        return 0.0
+    fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
 
 
 def main() -> None:
