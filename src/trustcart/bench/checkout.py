@@ -19,6 +19,7 @@ The report gives each one's throughput, p50 and p99 and their ratios.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -73,7 +74,10 @@ def ratios(verified: LoadFigures, unchecked: LoadFigures) -> dict[str, float | N
 
 
 def run_variants(
-    steps: dict[str, list[Step]], seconds: float, rounds: int
+    steps: dict[str, list[Step]],
+    seconds: float,
+    rounds: int,
+    cpu_clock: Callable[[], float] = time.process_time,
 ) -> dict[str, LoadFigures]:
     """Warm every step up once, then run the variants in alternating rounds."""
     for variant_steps in steps.values():
@@ -82,7 +86,7 @@ def run_variants(
     runs: dict[str, list[LoadFigures]] = {name: [] for name in steps}
     for _ in range(rounds):
         for name, variant_steps in steps.items():
-            runs[name].append(run_closed_loop(variant_steps, seconds / rounds))
+            runs[name].append(run_closed_loop(variant_steps, seconds / rounds, cpu_clock))
     return {name: merge(figures) for name, figures in runs.items()}
 
 
@@ -114,11 +118,17 @@ def run_checkout_bench(
     database_url: str | None = None,
     rounds: int = 2,
     serialize_writes: bool = True,
+    workers: int = 0,
     progress: Callable[[str], None] = lambda _m: None,
 ) -> dict[str, Any]:
-    """Run the checkout bench (see module doc) and return its JSON report."""
+    """Run the checkout bench (see module doc) and return its JSON report.
+
+    ``workers``: 0 serves the apps from threads of this process; N > 0 from N worker
+    processes (``trustcart serve --workers N``), this process then only drives the load."""
     progress("starting the installation and signing the delegations")
-    with bench_market(concurrency, database_url, serialize_writes=serialize_writes) as market:
+    with bench_market(
+        concurrency, database_url, serialize_writes=serialize_writes, workers=workers
+    ) as market:
         product = market.product.product_id
         steps = {
             variant: [
@@ -128,5 +138,7 @@ def run_checkout_bench(
             for variant in VARIANTS
         }
         progress(f"running {rounds} rounds of each variant for {seconds:g} s in all")
-        figures = run_variants(steps, seconds, rounds)
-        return report("checkout", market, figures, seconds=seconds, concurrency=concurrency)
+        figures = run_variants(steps, seconds, rounds, market.cpu_clock)
+        return report(
+            "checkout", market, figures, seconds=seconds, concurrency=concurrency, workers=workers
+        )

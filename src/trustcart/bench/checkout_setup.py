@@ -17,7 +17,8 @@ keys, is refused with ``BenchStoreInUse``: the run's fresh keys could not sign f
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import Any
 import httpx
 from sqlalchemy import update
 
+from trustcart.api.rate_limit import rate_limit_from_env
 from trustcart.assistant.agent import BuyerAgent
 from trustcart.assistant.offers import Offer
 from trustcart.assistant.proposals import Delegation
@@ -38,6 +40,8 @@ from trustcart.local.deployment import AGENT_ID, Deployment, build
 from trustcart.local.market import Clients, buyer_agent, status_checker, tools_for
 from trustcart.local.seed import seed_if_empty
 from trustcart.local.servers import ROLE_NAMES, Endpoints, Servers, free_port
+from trustcart.local.worker_pool import WorkerProcesses
+from trustcart.local.workers import WorkerSpec, limit_text, per_worker_limit
 from trustcart.payments.errors import PaymentRefused
 from trustcart.store.commerce import ProductRow
 from trustcart.store.db import Database
@@ -49,6 +53,7 @@ QUERY = "lakeside signature cheese tea"
 FUNDING = Money.parse("100000000.00", "CNY")
 STOCK = 10**9
 UNCHECKED_ROLES = ("merchant-unchecked", "psp-unchecked")
+BENCH_WORKER_APPS = "trustcart.bench.unchecked:bench_worker_apps"
 
 
 def intent_context() -> dict[str, Any]:
@@ -78,6 +83,8 @@ class BenchMarket:
     delegations: list[Delegation]
     product: Offer
     clients: Clients = field(default_factory=Clients)
+    # CPU seconds of the bench process and, with --workers, of the worker processes too
+    cpu_clock: Callable[[], float] = time.process_time
 
     def agent(self, *, checked: bool) -> BuyerAgent:
         """A buyer agent of its own: signed and status-checking, or the unchecked one's."""
@@ -113,13 +120,41 @@ def _find_product(agent: BuyerAgent) -> Offer:
 
 
 @contextmanager
+def _serving(
+    apps: dict[str, Any], ports: dict[str, int], home: Path, url: str, workers: int
+) -> Iterator[WorkerProcesses | None]:
+    """The apps in this process's threads (``workers`` 0), or on ``workers`` processes."""
+    if not workers:
+        with Servers(apps, ports):
+            yield None
+        return
+    spec = WorkerSpec(
+        str(home),
+        url,
+        ports,
+        workers=workers,
+        apps=BENCH_WORKER_APPS,
+        worker_header=True,  # so that the start waits for every worker
+        trust_rate_limit=limit_text(per_worker_limit(rate_limit_from_env(), workers)),
+    )
+    with WorkerProcesses(spec, log=home / "workers.log") as pool:
+        yield pool
+
+
+@contextmanager
 def bench_market(
-    concurrency: int, database_url: str | None = None, *, serialize_writes: bool = True
+    concurrency: int,
+    database_url: str | None = None,
+    *,
+    serialize_writes: bool = True,
+    workers: int = 0,
 ) -> Iterator[BenchMarket]:
     """Start the bench's installation with ``concurrency`` delegations (see module doc).
 
     ``serialize_writes=False`` is the store as it was before writers queued in-process
-    (``store.db``), for before/after figures in one process.
+    (``store.db``), for before/after figures in one process. ``workers`` > 0 serves every
+    app from that many worker processes (``local.worker_pool``, as ``serve --workers``)
+    instead of threads of this process, which then only drives the load.
     """
     with tempfile.TemporaryDirectory(prefix="trustcart-bench-") as folder:
         home = Path(folder)
@@ -150,8 +185,11 @@ def bench_market(
                 }
             )
             try:
-                with Servers(apps, ports), deployment.background():
+                serving = _serving(apps, ports, home, url, workers)
+                with serving as pool, deployment.background():
                     market = _prepared(deployment, _database_kind(url), unchecked, concurrency)
+                    if pool is not None:
+                        market.cpu_clock = lambda: time.process_time() + pool.cpu_seconds()
                     try:
                         yield market
                     finally:

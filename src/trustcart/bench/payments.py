@@ -137,11 +137,13 @@ def run_payments_bench(
     concurrency: int,
     database_url: str | None = None,
     rounds: int = 2,
+    workers: int = 0,
     progress: Callable[[str], None] = lambda _m: None,
 ) -> dict[str, Any]:
-    """Run the PSP bench (see module doc) and return its JSON report."""
+    """Run the PSP bench (see module doc) and return its JSON report (``workers`` as in
+    ``run_checkout_bench``)."""
     progress("starting the installation and signing the delegations")
-    with bench_market(concurrency, database_url) as market:
+    with bench_market(concurrency, database_url, workers=workers) as market:
         per_pool = math.ceil(seconds / 2 * CARTS_PER_SECOND) + 2  # each variant: half the time
         progress(f"confirming {per_pool} carts for each of {2 * concurrency} workers")
         pools: dict[str, list[list[ConfirmedCart]]] = {
@@ -156,7 +158,7 @@ def run_payments_bench(
             for variant in pools
         }
         progress(f"running {rounds} rounds of each variant for {seconds:g} s in all")
-        figures = run_variants(steps, seconds, rounds)
+        figures = run_variants(steps, seconds, rounds, market.cpu_clock)
         baseline = raw_verify_baseline(market)
         ran_out = [v for v, p in pools.items() if any(not carts for carts in p)]
         result = report(
@@ -165,6 +167,7 @@ def run_payments_bench(
             figures,
             seconds=seconds,
             concurrency=concurrency,
+            workers=workers,
             raw_verify=baseline,
             pools_ran_out=ran_out,
         )

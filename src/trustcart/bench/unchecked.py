@@ -105,3 +105,13 @@ def unchecked_apps(deployment: Deployment, clients: list[httpx.Client]) -> dict[
         ),
         "psp": create_psp_app(psp, UncheckedRequestVerifier(d.directory, d.clock, kid=agent_kid)),
     }
+
+
+def bench_worker_apps(deployment: Deployment) -> dict[str, FastAPI]:
+    """What each bench worker process serves (``local.workers``): every role's app and the
+    unchecked twins, as ``merchant-unchecked`` and ``psp-unchecked``."""
+    clients: list[httpx.Client] = []  # live as long as the worker process
+    apps = dict(deployment.apps)
+    for role, app in unchecked_apps(deployment, clients).items():
+        apps[f"{role}-unchecked"] = app
+    return apps

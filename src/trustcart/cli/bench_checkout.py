@@ -4,8 +4,10 @@ bench/payments.py).
 Both start their own installation on loopback (a throwaway SQLite store unless
 ``--database-url`` names one, which the bench then writes to: use a throwaway database) and
 print throughput, p50 and p99 of the verified path and of the bench-only unchecked one, and
-their ratios. Exit codes: 0 done; 2 bad arguments (a duration, a concurrency or a database
-URL out of range, or a database that an earlier bench run already used).
+their ratios. ``--workers N`` serves the apps from N worker processes, as ``trustcart serve
+--workers N`` does (default 0: threads of the bench process). Exit codes: 0 done; 2 bad
+arguments (a duration, a concurrency or a database URL out of range, or a database that an
+earlier bench run already used).
 """
 
 from __future__ import annotations
@@ -32,6 +34,14 @@ DatabaseUrl = Annotated[
     typer.Option(
         "--database-url",
         help="A throwaway sqlite:// or postgresql:// database (default: a temporary SQLite).",
+    ),
+]
+Workers = Annotated[
+    int,
+    typer.Option(
+        min=0,
+        max=64,
+        help="Serve the apps from N worker processes (serve --workers N); 0: threads here.",
     ),
 ]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
@@ -64,8 +74,8 @@ def _print(report: dict[str, Any], as_json: bool) -> None:
     from rich.table import Table
 
     table = Table(
-        title=f"{report['bench']} on {report['database']}, {report['concurrency']} worker(s), "
-        f"{report['seconds']:g} s"
+        title=f"{report['bench']} on {report['database']}, {report['concurrency']} client(s), "
+        f"{report.get('workers') or 'in-process'} server worker(s), {report['seconds']:g} s"
     )
     for column in ("variant", "done", "errors", "per s", "p50 ms", "p99 ms", "CPU ms/op"):
         table.add_column(column)
@@ -100,13 +110,20 @@ def bench_checkout(
     seconds: Seconds = 10.0,
     concurrency: Concurrency = 4,
     database_url: DatabaseUrl = None,
+    workers: Workers = 0,
     as_json: AsJson = False,
 ) -> None:
     """The full L2 purchase over HTTP, verified and with the trust checks off (bench only)."""
     from trustcart.bench.checkout import run_checkout_bench
 
     url = _checked_url(database_url)
-    report = _run(run_checkout_bench, seconds=seconds, concurrency=concurrency, database_url=url)
+    report = _run(
+        run_checkout_bench,
+        seconds=seconds,
+        concurrency=concurrency,
+        database_url=url,
+        workers=workers,
+    )
     _print(report, as_json)
 
 
@@ -115,11 +132,18 @@ def bench_payments(
     seconds: Seconds = 10.0,
     concurrency: Concurrency = 4,
     database_url: DatabaseUrl = None,
+    workers: Workers = 0,
     as_json: AsJson = False,
 ) -> None:
     """The PSP's L2 payments over HTTP, verified, unchecked and against raw verification."""
     from trustcart.bench.payments import run_payments_bench
 
     url = _checked_url(database_url)
-    report = _run(run_payments_bench, seconds=seconds, concurrency=concurrency, database_url=url)
+    report = _run(
+        run_payments_bench,
+        seconds=seconds,
+        concurrency=concurrency,
+        database_url=url,
+        workers=workers,
+    )
     _print(report, as_json)

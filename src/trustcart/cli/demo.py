@@ -48,8 +48,16 @@ def serve(
     base_port: int = typer.Option(
         8701, min=1, max=65530, help="status, trust, merchant, psp, web and ucp take 6 ports"
     ),
+    workers: int = typer.Option(
+        1, min=1, max=64, help="worker processes for each API role (docs/workers.md)"
+    ),
 ) -> None:
     """Start every role as its own uvicorn server (status, trust, merchant, psp) and the web."""
+    if workers > 1:  # the API roles on N processes, on the same ports and store
+        from trustcart.cli.serve_workers import serve_with_workers
+
+        serve_with_workers(host, base_port, workers)
+        return
     from rich.console import Console
 
     from trustcart.cli.web import print_web

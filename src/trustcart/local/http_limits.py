@@ -146,8 +146,15 @@ def uvicorn_config(
     limits: ServerLimits | None = None,
     lifespan: Literal["auto", "on", "off"] = "off",
     log_level: str = "warning",
+    factory: bool = False,
+    workers: int | None = None,
+    access_log: bool = True,
+    worker_healthcheck: int = 5,
 ) -> uvicorn.Config:
-    """The ``uvicorn.Config`` for one trustcart server, every limit of ``limits`` applied."""
+    """The ``uvicorn.Config`` for one trustcart server, every limit of ``limits`` applied.
+
+    ``app`` may be an import string (``factory``: of a function that makes the app), as
+    uvicorn's multi-process supervisor needs (``local.worker_pool``)."""
     chosen = limits or ServerLimits()
     return uvicorn.Config(
         app,
@@ -159,4 +166,8 @@ def uvicorn_config(
         timeout_keep_alive=chosen.keep_alive_timeout,
         h11_max_incomplete_event_size=chosen.max_header_bytes,
         limit_concurrency=chosen.max_connections,
+        factory=factory,
+        workers=workers,
+        access_log=access_log,
+        timeout_worker_healthcheck=worker_healthcheck,
     )
