@@ -29,8 +29,8 @@ from trustcart.commerce.service import DEFAULT_METHOD
 from trustcart.commerce.ucp.business import UcpBusiness
 from trustcart.commerce.ucp.carts import UcpCarts
 from trustcart.commerce.ucp.payment import ProviderGateway
-from trustcart.commerce.ucp.webhooks import UcpOrderWebhooks
 from trustcart.commerce.ucp.platforms import HttpProfileFetcher, PlatformDirectory
+from trustcart.commerce.ucp.webhooks import UcpOrderWebhooks
 from trustcart.delegation.status import StatusChecker
 from trustcart.store.nonces import SqlNonceCache
 
