@@ -315,8 +315,12 @@ class BuyerAgent:
         return list(_answer(response)["merchants"])
 
     def catalog_vocabulary(self) -> Vocabulary:
-        """The marketplace's catalog words (a signed GET), read and checked."""
-        response = self._merchants.get("/catalog/vocabulary")
+        """The marketplace's catalog words (a signed GET), read and checked; a marketplace that
+        does not answer in time is a refusal (the caller falls back to the built-in words)."""
+        try:
+            response = self._merchants.get("/catalog/vocabulary")
+        except httpx.HTTPError as e:
+            raise PurchaseRefused(AgentCode.BAD_ANSWER, "the marketplace did not answer") from e
         if response.status_code != 200:
             raise _problem(response)
         try:
