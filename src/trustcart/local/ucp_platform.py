@@ -101,8 +101,9 @@ def platform_agent(
     endpoints = deployment.endpoints
 
     def connect(business: BusinessProfile) -> UcpClient:
-        http = clients.keep(deployment.agent_client(business.endpoint))
-        http.timeout = httpx.Timeout(UCP_TIMEOUT)
+        # Unsigned: our platform profile is not published, so a business could not look up the
+        # key of an RFC 9421 signature and UCP says it must then refuse the request (docs/ucp.md).
+        http = clients.keep(httpx.Client(base_url=business.endpoint, timeout=UCP_TIMEOUT))
         return UcpClient(http, business)
 
     shops = UcpShops(
