@@ -59,9 +59,11 @@ class WebhookReceiver:
             "ucp": {
                 "version": "2026-04-08",
                 "capabilities": {
+                    # checkout too: the business negotiates the operation's own capability
+                    "dev.ucp.shopping.checkout": [{"version": "2026-04-08"}],
                     "dev.ucp.shopping.order": [
                         {"version": "2026-04-08", "config": {"webhook_url": self.url}}
-                    ]
+                    ],
                 },
             }
         }

@@ -1,7 +1,7 @@
 """UCP order webhooks over real loopback HTTP, on SQLite and PostgreSQL.
 
 The platform names its profile in ``UCP-Agent``; the profile (served by the platform's own
-receiver) names its order ``webhook_url``. The platform is down for the whole checkout; the
+receiver) names its order ``webhook_url``. The platform goes down once the checkout is admitted; the
 events wait in the outbox. It comes up; a relay killed right after its POST reached the
 receiver is resumed. The receiver has every event at least once and exactly once after
 de-duplicating by ``Webhook-Id``; every body validates against the pinned ``order.json``;
@@ -95,7 +95,12 @@ def test_a_platform_down_for_the_whole_checkout_gets_every_event_once(
     with WebhookReceiver() as receiver, ucp_world(db, tmp_path) as world:
         deployment = world.deployment
         agent = f'profile="{receiver.profile_url}"'
-        done = buy(world, agent)  # the platform (its profile too) is down throughout
+        # The business reads the platform's profile to admit the checkout (version and
+        # capability negotiation), so the platform is up for that; it goes down before any
+        # event is sent and stays down through the order's fulfilment.
+        receiver.start()
+        done = buy(world, agent)
+        receiver.stop()
         order_id = done["order"]["id"]
         deployment.relay.run_now()  # the profile is out of reach: retried later
         deployment.merchants.fulfil(order_id)
@@ -171,7 +176,8 @@ def test_a_platform_whose_profile_names_no_webhook_url_is_refused_for_good(
     sqlite_db: Database, tmp_path: Path
 ) -> None:
     with WebhookReceiver() as receiver, ucp_world(sqlite_db, tmp_path) as world:
-        receiver.profile = lambda: {"ucp": {"version": "2026-04-08", "capabilities": {}}}  # type: ignore[method-assign]
+        no_hook = {"dev.ucp.shopping.checkout": [{"version": "2026-04-08"}]}
+        receiver.profile = lambda: {"ucp": {"version": "2026-04-08", "capabilities": no_hook}}  # type: ignore[method-assign]
         receiver.start()
         buy(world, f'profile="{receiver.profile_url}"')
         world.deployment.relay.run_now()
