@@ -78,8 +78,9 @@ class WorkerSpec:
     """Everything a worker process needs to build and serve the installation (JSON-safe).
 
     ``ports`` maps each served app's name to its port; ``apps`` names a function
-    ``(Deployment) -> dict[str, ASGIApp]`` as ``module:function`` (the bench serves its
-    unchecked twins this way); ``worker_header`` adds ``trustcart-worker: <pid>`` to every
+    ``(Deployment) -> dict[str, ASGIApp]`` as ``module:function``: the served apps, or a
+    function of the ``trustcart.bench`` package (the bench's own apps; nothing ``serve`` can
+    name); ``worker_header`` adds ``trustcart-worker: <pid>`` to every
     response (tests and the bench use it to reach a given worker); ``trust_rate_limit`` is the
     per-worker share of the trust service's limit (``RATE/BURST`` or ``off``).
     """
@@ -105,6 +106,10 @@ class WorkerSpec:
                 raise ValidationError("ports must map app names to port numbers")
             if not 1 <= port <= 65535:
                 raise ValidationError(f"port {port} of {name} is not a TCP port")
+        if not isinstance(self.apps, str) or not (
+            self.apps == SERVED_APPS or self.apps.startswith("trustcart.bench.")
+        ):
+            raise ValidationError("apps must be the served apps or the bench's own")
         missing = [role for role in REQUIRED_ROLES if role not in self.ports]
         if missing:
             raise ValidationError(f"ports must include {', '.join(missing)}")
