@@ -60,28 +60,17 @@ def serve(
         return
     from rich.console import Console
 
-    from trustcart.cli.web import print_web
-    from trustcart.local import persona
-    from trustcart.local.deployment import build
-    from trustcart.local.seed import seed_if_empty
-    from trustcart.local.servers import ROLE_NAMES, Endpoints, Servers, ServerStartError
-    from trustcart.store.db import Database
-    from trustcart.web.server import web_server_app, web_url
+    from trustcart.cli.serve_setup import prepare, print_banner
+    from trustcart.local.servers import Servers, ServerStartError
 
     console = Console()
-    home = trustcart_home()
-    home.mkdir(parents=True, exist_ok=True)
-    db = Database(default_database_url(home))
-    db.migrate()
-    seed_if_empty(db, console.print)
-    ports = {role: base_port + offset for offset, role in enumerate(ROLE_NAMES)}
-    ports["ucp"] = base_port + len(ROLE_NAMES) + 1  # P+5: the UCP business (web is P+4)
-    endpoints = Endpoints.on_ports(ports, host)
-    deployment = build(db, home, endpoints)
-    persona.ensure_account(deployment.psp, deployment.keys)
-    web_port = base_port + len(ROLE_NAMES)
-    web_app, services = web_server_app(deployment, home, host)
-    servers = Servers({**deployment.apps, "web": web_app}, {**ports, "web": web_port}, host=host)
+    prepared = prepare(console, host, base_port)
+    deployment = prepared.deployment
+    servers = Servers(
+        {**deployment.apps, "web": prepared.web_app},
+        {**prepared.ports, "web": prepared.web_port},
+        host=host,
+    )
     try:
         servers.start()
     except ServerStartError as e:
@@ -90,17 +79,7 @@ def serve(
         raise typer.Exit(2) from e
     try:
         with deployment.background():
-            for role in ROLE_NAMES:
-                console.print(f"{role:>9}: {getattr(endpoints, role)}")
-            if deployment.acp is not None:
-                console.print(
-                    f"      acp: {deployment.acp.merchant_base}/<merchant_id>  (ACP 2026-04-17)"
-                )
-            console.print(f"      ucp: {endpoints.ucp}/.well-known/ucp (UCP 2026-04-08 business)")
-            print_web(web_url(host, web_port), services.secrets.console_password,
-                      services.secrets.password_source)  # fmt: skip
-            console.print("outbox relay and hold expiry running in the background")
-            console.print("press Ctrl+C to stop")
+            print_banner(console, prepared, host)
             while True:
                 time.sleep(3600)
     except KeyboardInterrupt:

@@ -13,37 +13,21 @@ from __future__ import annotations
 
 import typer
 
-from trustcart.core.home import default_database_url, trustcart_home
-
 
 def serve_with_workers(host: str, base_port: int, workers: int) -> None:
     """Run ``serve`` with the API roles on ``workers`` processes (see the module docstring)."""
     from rich.console import Console
 
     from trustcart.api.rate_limit import rate_limit_from_env
-    from trustcart.cli.web import print_web
-    from trustcart.local import persona
-    from trustcart.local.deployment import build
-    from trustcart.local.seed import seed_if_empty
-    from trustcart.local.servers import ROLE_NAMES, Endpoints, Servers, ServerStartError
+    from trustcart.cli.serve_setup import prepare, print_banner
+    from trustcart.local.servers import Servers, ServerStartError
     from trustcart.local.worker_pool import bind_sockets, supervise
     from trustcart.local.workers import WorkerSpec, limit_text, per_worker_limit
-    from trustcart.store.db import Database
-    from trustcart.web.server import web_server_app, web_url
 
     console = Console()
-    home = trustcart_home()
-    home.mkdir(parents=True, exist_ok=True)
-    db = Database(default_database_url(home))
-    db.migrate()
-    seed_if_empty(db, console.print)
-    ports = {role: base_port + offset for offset, role in enumerate(ROLE_NAMES)}
-    ports["ucp"] = base_port + len(ROLE_NAMES) + 1  # P+5: the UCP business (web is P+4)
-    endpoints = Endpoints.on_ports(ports, host)
-    deployment = build(db, home, endpoints)  # every key is written here, before any worker
-    persona.ensure_account(deployment.psp, deployment.keys)
-    web_port = base_port + len(ROLE_NAMES)
-    web_app, services = web_server_app(deployment, home, host)
+    prepared = prepare(console, host, base_port)  # every key is written before any worker
+    home, db, ports, deployment = prepared.home, prepared.db, prepared.ports, prepared.deployment
+    web_app, web_port = prepared.web_app, prepared.web_port
     spec = WorkerSpec(
         str(home),
         db.url,
@@ -67,17 +51,7 @@ def serve_with_workers(host: str, base_port: int, workers: int) -> None:
         raise typer.Exit(2) from e
     try:
         with deployment.background():
-            for role in ROLE_NAMES:
-                console.print(f"{role:>9}: {getattr(endpoints, role)}  ({workers} workers)")
-            if deployment.acp is not None:
-                console.print(
-                    f"      acp: {deployment.acp.merchant_base}/<merchant_id>  (ACP 2026-04-17)"
-                )
-            console.print(f"      ucp: {endpoints.ucp}/.well-known/ucp (UCP 2026-04-08 business)")
-            print_web(web_url(host, web_port), services.secrets.console_password,
-                      services.secrets.password_source)  # fmt: skip
-            console.print("outbox relay and hold expiry running in the background")
-            console.print("press Ctrl+C to stop (SIGHUP replaces the workers one by one)")
+            print_banner(console, prepared, host, workers=workers)
             supervise(spec, sockets)  # until Ctrl+C or SIGTERM: uvicorn stops every worker
         console.print("stopping")
     finally:
