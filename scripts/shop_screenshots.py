@@ -11,18 +11,16 @@ verification and "my delegations"; then the chat in Chinese at a phone's width:
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 
 from tests.helpers.browser import browser_context
+from tests.helpers.screenshots import shoot
 from tests.helpers.shop_pages import WAIT, open_chat, send, sign_all
 
-from trustcart.web.server import RunningWeb, running_web
-
-ROOT = Path(__file__).resolve().parents[1]
+from trustcart.web.server import RunningWeb
 
 
-def english(web: RunningWeb, out: Path) -> list[str]:
+def english(web: RunningWeb, out: Path, _scratch: Path) -> list[str]:
     with browser_context(locale="en-US") as (context, log):
         page = context.new_page()
         open_chat(page, web.url)
@@ -47,7 +45,7 @@ def english(web: RunningWeb, out: Path) -> list[str]:
         return log.off_loopback()
 
 
-def chinese_phone(web: RunningWeb, out: Path) -> list[str]:
+def chinese_phone(web: RunningWeb, out: Path, _scratch: Path) -> list[str]:
     with browser_context(width=390, height=844, locale="zh-CN") as (context, log):
         page = context.new_page()
         open_chat(page, web.url)
@@ -58,17 +56,7 @@ def chinese_phone(web: RunningWeb, out: Path) -> list[str]:
 
 
 def main() -> int:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
-    out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as scratch:
-        home = Path(scratch)
-        with running_web(home, f"sqlite:///{home / 'trustcart.db'}") as web:
-            off = english(web, out) + chinese_phone(web, out)
-    if off:
-        sys.stderr.write(f"requests left loopback: {off}\n")
-        return 1
-    sys.stdout.write(f"screenshots in {out}\n")
-    return 0
+    return shoot((english, chinese_phone), sys.argv)
 
 
 if __name__ == "__main__":

@@ -13,19 +13,17 @@ OUT_DIR defaults to docs/screenshots. Chinese text needs a CJK font (Debian: fon
 from __future__ import annotations
 
 import sys
-import tempfile
 from pathlib import Path
 
 from tests.helpers.browser import browser_context
+from tests.helpers.screenshots import shoot
 from tests.helpers.web import CATALOG_CSV, MERCHANT_FORM, MERCHANT_ID, PRODUCT_QUERY, buy, log_in
 
 from trustcart.local.market import Clients, tools_for
-from trustcart.web.server import RunningWeb, running_web
-
-ROOT = Path(__file__).resolve().parents[1]
+from trustcart.web.server import RunningWeb
 
 
-def console_pages(web: RunningWeb, out: Path) -> list[str]:
+def console_pages(web: RunningWeb, out: Path, _scratch: Path) -> list[str]:
     """The shop and the console in English at desktop width; the requests that left loopback."""
     password = web.services.secrets.console_password
     with browser_context(width=1280, height=860) as (context, log):
@@ -76,7 +74,7 @@ def console_pages(web: RunningWeb, out: Path) -> list[str]:
         return log.off_loopback()
 
 
-def phone_pages(web: RunningWeb, out: Path) -> list[str]:
+def phone_pages(web: RunningWeb, out: Path, _scratch: Path) -> list[str]:
     """The shop and the ROI page in Chinese at a phone's width."""
     with browser_context(width=390, height=844, locale="zh-CN") as (context, log):
         page = context.new_page()
@@ -89,17 +87,7 @@ def phone_pages(web: RunningWeb, out: Path) -> list[str]:
 
 
 def main() -> int:
-    out = Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "screenshots"
-    out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as scratch:
-        home = Path(scratch)
-        with running_web(home, f"sqlite:///{home / 'trustcart.db'}") as web:
-            off = console_pages(web, out) + phone_pages(web, out)
-    if off:
-        sys.stderr.write(f"requests left loopback: {off}\n")
-        return 1
-    sys.stdout.write(f"screenshots in {out}\n")
-    return 0
+    return shoot((console_pages, phone_pages), sys.argv)
 
 
 if __name__ == "__main__":
