@@ -21,9 +21,8 @@ import httpx
 from trustcart.assistant.offers import ConfirmedCart, Offer
 from trustcart.assistant.proposals import Delegation
 from trustcart.assistant.tools import ShoppingTools
+from trustcart.bench.payments import confirm_carts
 from trustcart.core.money import Money
-from trustcart.core.typs import CART_TYP
-from trustcart.crypto.jws import verify_compact
 from trustcart.local import persona
 from trustcart.local.deployment import Deployment, build
 from trustcart.local.market import Clients, tools_for
@@ -78,30 +77,7 @@ class WorkerInstallation:
         self, offer: Offer, delegation: Delegation, count: int
     ) -> list[ConfirmedCart]:
         """``count`` carts for ``offer``, confirmed and signed by its merchant (in process)."""
-        service, iac = self.deployment.merchants, delegation.iac
-        keys = {key.kid: key for key in service.merchant_public_keys().values()}
-        carts = []
-        for _ in range(count):
-            confirmed = service.confirm_cart(
-                {
-                    "merchant_id": offer.merchant_id,
-                    "items": [
-                        {
-                            "product_id": offer.product_id,
-                            "quantity": 1,
-                            "expected_unit_price": offer.unit_price.to_json(),
-                        }
-                    ],
-                    "intent_id": iac.intent_id,
-                    "delegation_id": iac.delegation_id,
-                    "agent_id": iac.agent_id,
-                    "payment_method": iac.allowed_payment_methods[0],
-                }
-            )
-            token = str(confirmed.to_json()["cart"])
-            payload = verify_compact(token, keys, typ=CART_TYP).payload
-            carts.append(ConfirmedCart.from_verified(token, payload))
-        return carts
+        return confirm_carts(self.deployment.merchants, offer, delegation, count)
 
     def pay_with(
         self, client: httpx.Client, delegation: Delegation, cart: ConfirmedCart

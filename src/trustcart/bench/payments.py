@@ -23,11 +23,12 @@ from collections.abc import Callable
 from typing import Any
 
 from trustcart.assistant.agent import BuyerAgent
-from trustcart.assistant.offers import ConfirmedCart, Receipt
+from trustcart.assistant.offers import ConfirmedCart, Offer, Receipt
 from trustcart.assistant.proposals import Delegation
 from trustcart.bench.checkout import report, run_variants
 from trustcart.bench.checkout_setup import BenchMarket, bench_market
 from trustcart.bench.load import Step, StepsExhausted
+from trustcart.commerce.service import MerchantService
 from trustcart.core.payment import PaymentMode
 from trustcart.core.typs import CART_TYP, RECEIPT_TYP
 from trustcart.crypto.httpsig.profile import new_nonce
@@ -45,8 +46,14 @@ BASELINE_SECONDS = 1.0
 
 def confirmed_carts(market: BenchMarket, delegation: Delegation, count: int) -> list[ConfirmedCart]:
     """``count`` carts for the bench's product, confirmed and signed by its merchant."""
-    offer, iac = market.product, delegation.iac
-    service = market.deployment.merchants
+    return confirm_carts(market.deployment.merchants, market.product, delegation, count)
+
+
+def confirm_carts(
+    service: MerchantService, offer: Offer, delegation: Delegation, count: int
+) -> list[ConfirmedCart]:
+    """``count`` one-item carts for ``offer`` under ``delegation``, confirmed by ``service``."""
+    iac = delegation.iac
     keys = {key.kid: key for key in service.merchant_public_keys().values()}
     carts = []
     for _ in range(count):
