@@ -12,11 +12,13 @@ One installation per database (SQLite file, PostgreSQL), served by two uvicorn w
 3. records appended through both workers (the agent's events, and what the PSP workers owe)
    form one tree: consecutive indexes, every signed head verifies and is consistent with the
    next, and every worker serves the same current head;
-4. a worker killed with SIGKILL is reported and a new one started in its place; SIGTERM to the
+4. a merchant onboarded in the parent while serving is published by every worker within
+   seconds (``local.key_sync``);
+5. a worker killed with SIGKILL is reported and a new one started in its place; SIGTERM to the
    supervisor stops every process it started.
 
 Starting two workers costs seconds (each imports and builds the installation), so one test per
-database does all four, in that order: marked slow.
+database does all five, in that order: marked slow.
 """
 
 from __future__ import annotations
@@ -27,10 +29,12 @@ import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
+from tests.helpers.web import MERCHANT_FORM
 from tests.helpers.workers import (
     WorkerInstallation,
     milk_tea_context,
@@ -38,10 +42,12 @@ from tests.helpers.workers import (
     worker_of,
 )
 from trustcart.assistant.offers import ConfirmedCart
+from trustcart.commerce.onboarding import MerchantApplication
 from trustcart.core.money import Money
 from trustcart.core.problem import CommonProblem
 from trustcart.local import persona
 from trustcart.local.deployment import AGENT_ID
+from trustcart.local.onboarding import onboard_merchant
 from trustcart.payments.errors import PaymentProblem
 from trustcart.trust.events import Chain, EventType, Participant
 from trustcart.trust.merkle import (
@@ -209,6 +215,30 @@ def check_dead_worker_replaced(shop: WorkerInstallation) -> set[int]:
     raise AssertionError(shop.pool.log_tail())
 
 
+def check_keys_registered_while_serving_are_followed(shop: WorkerInstallation) -> None:
+    """A merchant onboarded in the parent while serving: every worker publishes its key soon."""
+    parent = shop.deployment
+    fields: dict[str, Any] = {k: v for k, v in MERCHANT_FORM.items() if k != "currency"}
+    onboarded = onboard_merchant(
+        parent.db, parent.keys, MerchantApplication.parse(**fields), now=parent.clock.now(),
+        deployment=parent,
+    )  # fmt: skip
+    clients = clients_on_every_worker(shop, "merchant", 1, signed=False)
+    try:
+        deadline = time.monotonic() + 20  # the follower ticks every second
+        waiting = set(range(len(clients)))
+        while waiting and time.monotonic() < deadline:
+            for i in sorted(waiting):
+                keys = clients[i].get("/.well-known/jwks.json").json()["keys"]
+                if onboarded.kid in {key["kid"] for key in keys}:
+                    waiting.discard(i)
+            time.sleep(0.2)
+        assert not waiting, shop.pool.log_tail()
+    finally:
+        for client in clients:
+            client.close()
+
+
 def test_workers_share_one_installation(db, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     home = tmp_path / "home"
     home.mkdir()
@@ -217,6 +247,7 @@ def test_workers_share_one_installation(db, tmp_path: Path) -> None:  # type: ig
         check_replay_refused_by_another_worker(shop)
         check_parallel_payments_never_overspend(shop)
         check_one_tree(shop)
+        check_keys_registered_while_serving_are_followed(shop)
         alive = check_dead_worker_replaced(shop)
     deadline = time.monotonic() + 30  # SIGTERM to the supervisor stops all it started
     while alive and time.monotonic() < deadline:

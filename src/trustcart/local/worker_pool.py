@@ -8,7 +8,7 @@ each serve every socket (``local.workers``). What uvicorn does, and trustcart do
 * each worker answers a ping from the parent; one that dies or hangs is killed, reported on
   stderr (``Child process [PID] died``) and replaced;
 * SIGINT (Ctrl+C) and SIGTERM stop every worker (SIGTERM to each, then join) and the parent;
-  SIGHUP replaces the workers one by one (new keys or merchants are read at start);
+  SIGHUP replaces the workers one by one (each rebuilt from the store);
 * a worker that fails before it serves (its apps cannot be built) stops the parent instead of
   looping.
 

@@ -248,6 +248,7 @@ def worker_app() -> PortDispatch:
     """
     from trustcart.api.rate_limit import RATE_LIMIT_ENV
     from trustcart.local.deployment import build
+    from trustcart.local.key_sync import KeyFollower
     from trustcart.local.servers import Endpoints
     from trustcart.store.db import Database
 
@@ -260,6 +261,8 @@ def worker_app() -> PortDispatch:
         Endpoints.on_ports(spec.endpoints_ports(), spec.host),
     )
     apps = _apps_function(spec.apps)(deployment)
+    # Merchants and wallets the parent registers while serving reach this worker within a second.
+    KeyFollower(deployment, Path(spec.home)).start()
     missing = sorted(set(spec.ports) - set(apps))
     if missing:
         raise ValidationError(f"the worker builds no app for {', '.join(missing)}")
