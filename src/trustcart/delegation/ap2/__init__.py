@@ -8,4 +8,5 @@ A pure codec shared by both sides of the protocol: trustcart's wallet issues man
     mandates   closed and open checkout / payment mandates as frozen values
     iac_fit    a mandate mapped onto an IAC's constraints: it may narrow, never widen
     errors     ``MandateRefused`` and its stable ``AP2Refusal`` codes
+    ucp_codes  those codes in the words of UCP's AP2 extension (``mandate_expired`` ...)
 """

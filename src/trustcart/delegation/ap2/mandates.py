@@ -16,7 +16,7 @@ Building mandates (the wallet's side) goes through ``checkout_mandate_claims`` a
 ``payment_mandate_claims``, which validate against the same schemas before anything is signed.
 
 >>> checkout_hash("header.payload.signature")
-'hyjjbkLmYnpLGBsBFq7xehnr3MVrvHwXQwZr_v4NL2w'
+'JW0E205eSsMIdR7QiFtyK3WGMFZ8U6cSXtn70Gjlw_Y'
 """
 
 from __future__ import annotations
