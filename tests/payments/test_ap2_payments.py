@@ -218,3 +218,19 @@ def test_a_mandate_with_another_amount_than_the_cart_is_refused(parties: AP2Part
         issued, holder_key=parties.agent_key, audience=PSP_ID, nonce="req_ap2_1", now=parties.now
     )
     _refused(parties, {**body, "payment_mandate": presented}, R.CHECKOUT_MISMATCH)
+
+
+def test_a_replayed_mandate_under_another_key_pays_nothing_twice(parties: AP2Parties) -> None:
+    world = parties.world
+    body = parties.body(parties.issue(world.cart(unit_price="18.00")))
+    assert parties.pay(body, key="idem_a").status == 200
+    before = world.snapshot()
+    again = parties.pay(body, key="idem_b")
+    assert again.code == PaymentProblem.ALREADY_PAID
+    assert world.snapshot() == before
+
+
+def test_a_mandate_for_a_cart_of_another_delegation_is_refused(parties: AP2Parties) -> None:
+    cart = parties.world.cart(delegation_id="dlg_other")
+    outcome = parties.pay(parties.body(parties.issue(cart)))
+    assert outcome.code == PaymentProblem.CART_INVALID
