@@ -32,6 +32,7 @@ from trustcart.api.agent_auth import (
 )
 from trustcart.api.common import create_app, read_json_object
 from trustcart.api.openapi import psp as contract
+from trustcart.api.psp_ap2 import add_ap2_payment_route
 from trustcart.core.problem import PROBLEM_CONTENT_TYPE, CommonProblem, ProblemError
 from trustcart.payments import aup
 from trustcart.payments.errors import PaymentProblem, PaymentRefused
@@ -132,4 +133,5 @@ def create_psp_app(provider: PaymentProvider, request_verifier: RequestVerifier)
         )
         return _render(outcome)
 
+    add_ap2_payment_route(app, provider)  # POST /ap2/payments (AP2 v0.2 mandates)
     return app

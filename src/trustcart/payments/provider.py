@@ -40,7 +40,7 @@ from trustcart.delivery import outbox
 from trustcart.delivery.messages import MessageKind
 from trustcart.delivery.relay import OutboxRelay
 from trustcart.delivery.transports import Transport
-from trustcart.payments import aup, idempotency, ledger, ledger_store, tokens
+from trustcart.payments import ap2_payments, aup, idempotency, ledger, ledger_store, tokens
 from trustcart.payments.accounts import Account, get_account, insert_account
 from trustcart.payments.binding import BindingResult, bind_token
 from trustcart.payments.errors import PaymentProblem, PaymentRefused
@@ -216,6 +216,39 @@ class PaymentProvider:
                 outbox.pending_ids(self._db, subject=str(outcome.body.get("trade_no")))
             )
         return aup.name_stage(outcome) if aup.is_autonomous(request) else outcome
+
+    def submit_ap2_payment(
+        self, *, agent_id: str, idempotency_key: str, request: Mapping[str, Any]
+    ) -> PaymentOutcome:
+        """Decide one AP2 mandate payment (``ap2_payments``): same idempotency, commit, log."""
+        owed: list[str] = []
+
+        def pay(scope: str, now: datetime) -> PaymentOutcome:
+            checked = ap2_payments.admit(
+                self._db,
+                agent_id,
+                request,
+                now,
+                directory=self._directory,
+                psp_id=self.psp_id,
+                check_status=self._check_status,
+                key=self._key,
+            )
+            committed = self._commit.commit_owing(checked, scope, idempotency_key, now)
+            owed.extend(committed.owed)
+            return committed.outcome
+
+        outcome = run_idempotently(
+            self._db,
+            self._clock,
+            f"payments:{agent_id}",
+            idempotency_key,
+            request=request,
+            operation=pay,
+        )
+        if owed:
+            self._deliver_now(owed)
+        return ap2_payments.with_receipt(outcome, request, key=self._key, psp_id=self.psp_id)
 
     def _deliver_now(self, message_ids: Sequence[str]) -> None:
         """The first try of what a payment owes; never fails the payment (the relay retries)."""
