@@ -246,6 +246,7 @@ def build(
         merchant_url=endpoints.merchant,
         psp_url=endpoints.psp,
         psp_id=PSP_ID,
+        provider=psp,
     )
     if endpoints.ucp:  # the UCP business beside the others (``trustcart serve``)
         from trustcart.local.ucp import create_ucp_business
