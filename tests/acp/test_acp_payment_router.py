@@ -65,7 +65,8 @@ def test_a_vault_token_for_an_iac_bound_session_is_declined() -> None:
     result = AcpPaymentRouter(vault, act).charge(_request(TOKEN_PREFIX + "A" * 43, "iac.jws"))
     assert not result.approved
     assert result.decline_code == ACT_TOKEN_REQUIRED
-    assert vault.asked == [] and act.asked == []
+    assert vault.asked == []
+    assert act.asked == []
 
 
 def test_the_router_knows_the_vault_s_token_prefix() -> None:
