@@ -55,6 +55,7 @@ from trustcart.local.parties import AGENT_ID, LOG_ID, PSP_ID, STATUS_ID
 from trustcart.local.scheduler import Scheduler
 from trustcart.local.servers import Endpoints
 from trustcart.local.status_route import STATUS_BASE, StatusRoute
+from trustcart.local.ucp_platform import mount_platform_profile
 from trustcart.local.upkeep import Upkeep
 from trustcart.local.webhooks import webhook_transport
 from trustcart.payments.notices import NoticeTransport
@@ -253,4 +254,5 @@ def build(
 
         deployment.apps["ucp"] = create_ucp_business(deployment, status_checker)
     mount_paid_resources(deployment, PSP_ID)  # A402 pay-per-call (docs/a402.md)
+    mount_platform_profile(deployment.apps["trust"], deployment)  # UCP platform (docs/ucp.md)
     return deployment
