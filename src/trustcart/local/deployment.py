@@ -55,6 +55,7 @@ from trustcart.local.parties import AGENT_ID, LOG_ID, PSP_ID, STATUS_ID
 from trustcart.local.scheduler import Scheduler
 from trustcart.local.servers import Endpoints
 from trustcart.local.status_route import STATUS_BASE, StatusRoute
+from trustcart.local.ucp import BUSINESS_KEY as UCP_BUSINESS_KEY
 from trustcart.local.ucp_platform import mount_platform_profile
 from trustcart.local.upkeep import Upkeep
 from trustcart.local.webhooks import webhook_transport
@@ -196,8 +197,8 @@ def build(
         clock=clock,
         log=records,
     )
-    webhooks, webhook_clients = webhook_transport(
-        db, clock, merchants.merchant_key, ucp_url=endpoints.ucp or None
+    webhooks, webhook_clients = webhook_transport(  # UCP: signed with the business key
+        db, clock, keys.get(UCP_BUSINESS_KEY, "ES256"), ucp_url=endpoints.ucp or None
     )
     relay = OutboxRelay(
         db,
