@@ -3,26 +3,22 @@
 Alice's wallet signs IACs that the status service knows (``tests.helpers.ucp_world``: the same
 deployment serves ACP at ``/acp/<merchant_id>`` on the merchant app). An ACP platform registered
 for the IAC's agent creates a session with the ``ACT-Intent-Credential`` header and pays it with
-a vault token: it completes when the cart is within the IAC and the status is Active, with the
-merchant-signed cart in ``metadata.act``; over the single limit, at a merchant the IAC does not
-allow, or after the wallet revoked the IAC, ``complete`` is ACP's ``iac_refused`` and nothing is
-posted. (The evidence bundle of such a payment is not built yet: docs/acp.md.)
+the restricted payment token bound to the IAC: it completes when the cart is within the IAC and
+the status is Active, with the merchant-signed cart in ``metadata.act``; over the single limit,
+at a merchant the IAC does not allow, or after the wallet revoked the IAC, ``complete`` is ACP's
+``iac_refused`` and nothing is posted. (Its evidence bundle: ``test_act_on_acp_evidence.py``.)
 """
 
 from __future__ import annotations
 
-import json
-import uuid
 from pathlib import Path
-from typing import Any
 
 import httpx
 from sqlalchemy import select
 
-from tests.helpers.acp import delegate_body
+from tests.helpers.acp_platform import Platform
 from tests.helpers.ucp_flow import milk_tea
 from tests.helpers.ucp_world import UcpWorld, ucp_world
-from trustcart.commerce.acp.platforms import register_platform
 from trustcart.core.money import Money
 from trustcart.crypto.jws import peek_payload
 from trustcart.delegation.lifecycle import Transition
@@ -30,79 +26,6 @@ from trustcart.delegation.terms import CommerceConstraints
 from trustcart.payments.ledger_store import entry_count
 from trustcart.store.commerce import ProductRow
 from trustcart.store.db import Database
-
-ADDRESS = {
-    "name": "Alice",
-    "line_one": "1 Beishan Road",
-    "city": "Hangzhou",
-    "state": "ZJ",
-    "country": "CN",
-    "postal_code": "310007",
-}
-
-
-class Platform:
-    def __init__(self, world: UcpWorld, merchant_id: str, agent_id: str) -> None:
-        d = world.deployment
-        assert d.acp is not None
-        with d.db.transaction() as session:
-            registration = register_platform(
-                session, merchant_id, "ACT platform", now=d.clock.now(), agent_id=agent_id
-            )
-        _client, self.vault_key = d.acp.vault.register_client("ACT platform")
-        self.api_key = registration.api_key
-        self.base = d.acp.base_url(merchant_id)
-        self.psp = d.endpoints.psp
-        self.merchant_id = merchant_id
-        self.world = world
-        self.http = world.client
-
-    def post(self, url: str, key: str, body: Any, **headers: str) -> httpx.Response:
-        return self.http.post(
-            url,
-            content=json.dumps(body),
-            headers={
-                "Authorization": f"Bearer {key}",
-                "API-Version": "2026-04-17",
-                "Content-Type": "application/json",
-                "Idempotency-Key": uuid.uuid4().hex,
-                **headers,
-            },
-        )
-
-    def session(self, product_id: str, iac: str) -> dict[str, Any]:
-        body = {
-            "currency": "cny",
-            "line_items": [{"id": product_id}],
-            "fulfillment_details": {"name": "Alice", "address": ADDRESS},
-        }
-        created = self.post(
-            f"{self.base}/checkout_sessions", self.api_key, body, **{"ACT-Intent-Credential": iac}
-        )
-        assert created.status_code == 201, created.text
-        session: dict[str, Any] = created.json()
-        return session
-
-    def complete(self, session: dict[str, Any]) -> httpx.Response:
-        total = next(t["amount"] for t in session["totals"] if t["type"] == "total")
-        clock = self.world.deployment.clock
-        allowance = delegate_body(clock, session["id"], Money(total, "CNY"), self.merchant_id)
-        minted = self.post(
-            f"{self.psp}/agentic_commerce/delegate_payment", self.vault_key, allowance
-        )
-        assert minted.status_code == 201, minted.text
-        payment = {
-            "payment_data": {
-                "handler_id": "trustcart_delegated_card",
-                "instrument": {
-                    "type": "card",
-                    "credential": {"type": "spt", "token": minted.json()["id"]},
-                },
-            }
-        }
-        return self.post(
-            f"{self.base}/checkout_sessions/{session['id']}/complete", self.api_key, payment
-        )
 
 
 def _entries(world: UcpWorld) -> int:
@@ -127,11 +50,11 @@ def test_an_iac_within_its_limits_pays_and_the_refusals_post_nothing(
             merchant_id = session.scalars(
                 select(ProductRow.merchant_id).where(ProductRow.product_id == product_id)
             ).one()
-        iac, _ = world.credential()
+        iac, act_token = world.credential()
         platform = Platform(world, merchant_id, iac.agent_id)
 
         before = _entries(world)
-        paid = platform.complete(platform.session(product_id, iac.token))
+        paid = platform.complete(platform.session(product_id, iac.token), act_token)
         assert paid.status_code == 200, paid.text
         body = paid.json()
         assert body["status"] == "completed"

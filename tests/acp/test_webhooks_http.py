@@ -173,9 +173,7 @@ def test_a_platform_down_for_the_whole_checkout_gets_every_event_once(
 
     receiver.start()
     clock.advance(timedelta(minutes=1))
-    transport, clients = webhook_transport(
-        deployment.db, clock, deployment.merchants.merchant_key, ucp_url=None
-    )
+    transport, clients = webhook_transport(deployment.db, clock, None, ucp_url=None)
     try:
         killed = OutboxRelay(
             deployment.db, clock, {MessageKind.WEBHOOK: KilledAfterPost(transport)}

@@ -56,7 +56,10 @@ def test_demo_end_to_end(demo_run: tuple[Path, list[tuple[str, str]], Database])
     evidence, refusals, db = demo_run
     bundles = sorted(evidence.glob("0*.json"))
     kinds = [p.name.split("-")[1] for p in bundles]
-    assert kinds == ["instant", "delegated", "delegated", "autonomous", "autonomous", "ucp"]
+    assert kinds == [
+        *("instant", "delegated", "delegated", "autonomous", "autonomous", "ucp"),
+        "acp",  # the ACP scene's checkout under an IAC (local.demo_acp)
+    ]
     codes = [code for code, _ in refusals]
     assert codes == [
         *("over-total-budget", "over-budget", "iac-revoked", "iac-revoked"),
@@ -68,6 +71,10 @@ def test_demo_end_to_end(demo_run: tuple[Path, list[tuple[str, str]], Database])
         bundle = json.loads(autonomous.read_text())
         assert bundle["approval"] is None
         assert peek_payload(bundle["receipt"])["mode"] == "L3"
+    acp = json.loads(bundles[6].read_text())  # paid on the provider's ACT path (docs/acp.md)
+    assert peek_payload(acp["receipt"])["mode"] == "L2"
+    events = {peek_payload(e["record"])["event_type"] for e in acp["events"]}
+    assert {"act:commerce:cart-confirmed", "act:payment:transaction-completed"} <= events
     with db.transaction() as session:
         check_balanced(session)
 

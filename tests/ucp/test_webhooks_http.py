@@ -23,11 +23,12 @@ from tests.helpers.ucp_schemas import validate
 from tests.helpers.ucp_world import UcpWorld, ucp_world
 from tests.helpers.webhook_receiver import Received, WebhookReceiver
 from trustcart.crypto.errors import InvalidSignature
-from trustcart.crypto.httpsig.verification import verify_request
+from trustcart.crypto.httpsig.ucp_webhook import verify_webhook
 from trustcart.crypto.keys import PublicKey
 from trustcart.crypto.nonces import InMemoryNonceCache
 from trustcart.delivery.messages import MessageKind, OutboxMessage, Outcome
 from trustcart.delivery.relay import OutboxRelay
+from trustcart.local.ucp import BUSINESS_KEY
 from trustcart.local.webhooks import webhook_transport
 from trustcart.store.db import Database
 
@@ -36,6 +37,7 @@ COVERED = (
     '"@authority"',
     '"@path"',
     '"ucp-agent"',
+    '"idempotency-key"',
     '"webhook-id"',
     '"webhook-timestamp"',
     '"content-digest"',
@@ -77,8 +79,7 @@ def business_key(world: UcpWorld, kid: str) -> PublicKey | None:
 
 
 def verify(world: UcpWorld, request: Received, url: str, body: bytes | None = None) -> str:
-    verified = verify_request(
-        "POST",
+    verified = verify_webhook(
         url,
         request.headers,
         request.body if body is None else body,
@@ -112,7 +113,7 @@ def test_a_platform_down_for_the_whole_checkout_gets_every_event_once(
         transport, clients = webhook_transport(
             deployment.db,
             deployment.clock,
-            deployment.merchants.merchant_key,
+            deployment.keys.get(BUSINESS_KEY, "ES256"),
             ucp_url=deployment.endpoints.ucp,
         )
         try:
@@ -150,6 +151,9 @@ def test_a_platform_down_for_the_whole_checkout_gets_every_event_once(
             assert int(headers["webhook-timestamp"]) > 0
             assert all(c in headers["signature-input"] for c in COVERED)
             assert verify(world, request, url) == business_key_kid(world, request)
+            # UCP's profile: ES256, the business key (not a merchant's Ed25519 cart key)
+            assert business_key_kid(world, request) == deployment.keys.get(BUSINESS_KEY).kid
+            assert headers["idempotency-key"] == headers["webhook-id"]
             tampered = request.body.replace(order_id.encode(), b"ord_forged")
             assert tampered != request.body
             with pytest.raises(InvalidSignature):

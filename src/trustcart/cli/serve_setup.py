@@ -62,6 +62,7 @@ def print_banner(console: Console, prepared: Prepared, host: str, *, workers: in
     """Every URL ``serve`` answers on, the console password, and how to stop it."""
     from trustcart.cli.web import print_web
     from trustcart.local.servers import ROLE_NAMES
+    from trustcart.local.ucp_platform import platform_profile_url
     from trustcart.web.server import web_url
 
     endpoints, acp = prepared.endpoints, prepared.deployment.acp
@@ -71,6 +72,9 @@ def print_banner(console: Console, prepared: Prepared, host: str, *, workers: in
     if acp is not None:
         console.print(f"      acp: {acp.merchant_base}/<merchant_id>  (ACP 2026-04-17)")
     console.print(f"      ucp: {endpoints.ucp}/.well-known/ucp (UCP 2026-04-08 business)")
+    console.print(
+        f" platform: {platform_profile_url(endpoints.trust)} (our agent's UCP platform profile)"
+    )
     secrets = prepared.services.secrets
     print_web(web_url(host, prepared.web_port), secrets.console_password, secrets.password_source)
     console.print("outbox relay and hold expiry running in the background")

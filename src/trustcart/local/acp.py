@@ -6,7 +6,9 @@ checkout mounted at ``/acp`` (``api.acp``), so each merchant's ACP base URL is
 ``/agentic_commerce/delegate_payment`` (``api.acp_delegate``). The checkout charges a
 delegated token through the provider's vault (``payments.vault``) in this process: the local
 installation's merchant and provider share one database, and the vault enforces the token's
-allowance in the transaction that posts the ledger entry. Order events go to each platform's
+allowance in the transaction that posts the ledger entry. A session bound to an ACT intent
+credential is paid through the provider's ACT path instead (``commerce.acp.payment``), so it
+leaves the same records and evidence bundle as any ACT purchase. Order events go to each platform's
 webhook URL from the outbox (``commerce.acp.webhooks``, staged with the order change).
 """
 
@@ -19,11 +21,13 @@ from fastapi import FastAPI
 from trustcart.api.acp import PREFIX, create_acp_app
 from trustcart.api.acp_delegate import create_delegate_app
 from trustcart.commerce.acp.handler import AcpCheckoutHandler
+from trustcart.commerce.acp.payment import AcpPaymentRouter
 from trustcart.commerce.acp.render import Seller
 from trustcart.commerce.acp.webhooks import AcpOrderWebhooks
 from trustcart.commerce.checkout_act import ActGate
 from trustcart.commerce.checkout_service import CheckoutService
 from trustcart.commerce.service import MerchantService
+from trustcart.commerce.ucp.payment import Payer, ProviderGateway
 from trustcart.core.clock import Clock
 from trustcart.delegation.status import StatusChecker
 from trustcart.payments.vault import VaultService
@@ -56,6 +60,7 @@ def install_acp(  # noqa: PLR0917
     merchant_url: str,
     psp_url: str,
     psp_id: str,
+    provider: Payer,
 ) -> AcpParts:
     """Build the ACP parts and mount them on ``apps['merchant']`` and ``apps['psp']``."""
     vault = VaultService(db, clock)
@@ -71,7 +76,9 @@ def install_acp(  # noqa: PLR0917
     webhooks = AcpOrderWebhooks(merchants._market, seller)  # order events, docs/acp.md
     webhooks.install()
     checkout = merchants.checkout_service(
-        vault, act=ActGate(directory, status), observers=[webhooks]
+        AcpPaymentRouter(vault, ProviderGateway(provider)),
+        act=ActGate(directory, status),
+        observers=[webhooks],
     )
 
     handler = AcpCheckoutHandler(db, checkout, clock, seller)

@@ -55,6 +55,8 @@ from trustcart.local.parties import AGENT_ID, LOG_ID, PSP_ID, STATUS_ID
 from trustcart.local.scheduler import Scheduler
 from trustcart.local.servers import Endpoints
 from trustcart.local.status_route import STATUS_BASE, StatusRoute
+from trustcart.local.ucp import BUSINESS_KEY as UCP_BUSINESS_KEY
+from trustcart.local.ucp_platform import mount_platform_profile
 from trustcart.local.upkeep import Upkeep
 from trustcart.local.webhooks import webhook_transport
 from trustcart.payments.notices import NoticeTransport
@@ -195,8 +197,8 @@ def build(
         clock=clock,
         log=records,
     )
-    webhooks, webhook_clients = webhook_transport(
-        db, clock, merchants.merchant_key, ucp_url=endpoints.ucp or None
+    webhooks, webhook_clients = webhook_transport(  # UCP: signed with the business key
+        db, clock, keys.get(UCP_BUSINESS_KEY, "ES256"), ucp_url=endpoints.ucp or None
     )
     relay = OutboxRelay(
         db,
@@ -246,10 +248,12 @@ def build(
         merchant_url=endpoints.merchant,
         psp_url=endpoints.psp,
         psp_id=PSP_ID,
+        provider=psp,
     )
     if endpoints.ucp:  # the UCP business beside the others (``trustcart serve``)
         from trustcart.local.ucp import create_ucp_business
 
         deployment.apps["ucp"] = create_ucp_business(deployment, status_checker)
     mount_paid_resources(deployment, PSP_ID)  # A402 pay-per-call (docs/a402.md)
+    mount_platform_profile(deployment.apps["trust"], deployment)  # UCP platform (docs/ucp.md)
     return deployment

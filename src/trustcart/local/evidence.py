@@ -10,8 +10,10 @@ directory with its party and role), so that
 
     trustcart verify FILE --trusted-keys DIR/trusted-keys.json
 
-checks it offline. ``opened_deployment`` builds the roles on the store without starting any
-server: packaging needs only the transparency log and the key directory.
+checks it offline. An ACP (or UCP) order that another agent paid under one of the person's
+IACs is packaged the same way from the merchant's checkout session and the person's delegation
+record (``local.evidence_checkout``). ``opened_deployment`` builds the roles on the store
+without starting any server: packaging needs only the transparency log and the key directory.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from trustcart.assistant.proposals import Purchase
 from trustcart.assistant.records import read_purchase
 from trustcart.local import persona
 from trustcart.local.deployment import Deployment, build
+from trustcart.local.evidence_checkout import checkout_purchase
 from trustcart.local.memory import SqlMemory
 from trustcart.local.servers import ROLE_NAMES, Endpoints
 from trustcart.store.db import Database
@@ -52,12 +55,15 @@ def opened_deployment(home: Path, database_url: str) -> Iterator[Deployment]:
 
 
 def find_purchase(deployment: Deployment, order_id: str) -> Purchase | None:
-    """The person's purchase with this order number (or the PSP's trade number)."""
+    """The person's purchase with this order number (or the PSP's trade number); else an
+    ACP/UCP checkout another agent paid under one of the person's IACs
+    (``local.evidence_checkout``)."""
     memory = SqlMemory(deployment.db, persona.IDENTITY, deployment.clock)
     for record in memory.records(RecordKind.PURCHASE):
         if order_id in (record.get("out_trade_no"), record.get("trade_no")):
             return read_purchase(record)
-    return None
+    delegations = memory.records(RecordKind.DELEGATION)
+    return checkout_purchase(deployment.db, order_id, delegations)
 
 
 def write_trusted_keys(deployment: Deployment, folder: Path) -> Path:

@@ -2,8 +2,12 @@
 
 ``add_business`` fetches and checks a business's profile (``assistant.ucp.client``) and keeps it
 in the person's records (the store; nothing is kept when any check fails). ``platform_agent``
-is the buyer agent of ``local.market`` with those businesses: its calls to them are signed by
-the agent (RFC 9421, ``Deployment.agent_client``), and checkouts use the person's buyer details
+is the buyer agent of ``local.market`` with those businesses: it names our platform profile in
+``UCP-Agent`` and signs every call to them in UCP's RFC 9421 request profile with the platform's
+ES256 key (``ucp-platform`` in the key store), which that profile publishes. The profile
+(``assistant.ucp.platform_profile``) is served by the trust app at ``PLATFORM_PROFILE_PATH``
+(``mount_platform_profile``; ``trustcart serve`` prints its URL), so a business can fetch the
+key and verify the signature (``api.ucp_gate``). Checkouts use the person's buyer details
 and delivery address below (Alice's, the demo persona's: our businesses deliver only to a full
 postal address).
 """
@@ -13,11 +17,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import httpx
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
 
 from trustcart.assistant.memory import Memory
 from trustcart.assistant.ucp.agent import UcpBuyerAgent
 from trustcart.assistant.ucp.client import PROFILE_TIMEOUT, UcpClient, fetch_profile
 from trustcart.assistant.ucp.directory import RememberedBusinesses
+from trustcart.assistant.ucp.platform_profile import UcpRequestSigner, platform_profile
 from trustcart.assistant.ucp.profile import BusinessProfile
 from trustcart.assistant.ucp.shops import UcpShops
 from trustcart.core.clock import Clock
@@ -43,6 +50,30 @@ PERSON_ADDRESS = {
     "postal_code": "310007",
 }
 UCP_TIMEOUT = 10.0
+PLATFORM_KEY = "ucp-platform"  # the ES256 key that signs our requests to UCP businesses
+PLATFORM_PROFILE_PATH = "/ucp/platform-profile"  # on the trust app
+PROFILE_MAX_AGE = 300  # seconds a business may cache the profile
+
+
+def platform_profile_url(trust_endpoint: str) -> str:
+    """Where our platform profile is served (what ``UCP-Agent`` names).
+
+    >>> platform_profile_url("http://127.0.0.1:8702")
+    'http://127.0.0.1:8702/ucp/platform-profile'
+    """
+    return f"{trust_endpoint}{PLATFORM_PROFILE_PATH}"
+
+
+def mount_platform_profile(app: FastAPI, deployment: Deployment) -> None:
+    """Serve our platform profile on ``app`` (the trust app) at ``PLATFORM_PROFILE_PATH``."""
+    key = deployment.keys.get(PLATFORM_KEY, "ES256")
+    document = platform_profile(key.public.to_jwk())
+
+    @app.get(PLATFORM_PROFILE_PATH, include_in_schema=False)
+    def ucp_platform_profile() -> JSONResponse:
+        return JSONResponse(
+            document, headers={"Cache-Control": f"public, max-age={PROFILE_MAX_AGE}"}
+        )
 
 
 def person_memory(db: Database) -> SqlMemory:
@@ -100,11 +131,15 @@ def platform_agent(
     """``local.market.buyer_agent`` that also shops the businesses kept in ``memory``."""
     endpoints = deployment.endpoints
 
+    signer = UcpRequestSigner(deployment.keys.get(PLATFORM_KEY, "ES256"), clock)
+    profile_url = platform_profile_url(endpoints.trust)
+
     def connect(business: BusinessProfile) -> UcpClient:
-        # Unsigned: our platform profile is not published, so a business could not look up the
-        # key of an RFC 9421 signature and UCP says it must then refuse the request (docs/ucp.md).
-        http = clients.keep(httpx.Client(base_url=business.endpoint, timeout=UCP_TIMEOUT))
-        return UcpClient(http, business)
+        # Signed with the key our published profile lists (module doc).
+        http = clients.keep(
+            httpx.Client(base_url=business.endpoint, timeout=UCP_TIMEOUT, auth=signer)
+        )
+        return UcpClient(http, business, platform=profile_url)
 
     shops = UcpShops(
         RememberedBusinesses(memory), connect, buyer=PERSON_BUYER, destination=PERSON_ADDRESS

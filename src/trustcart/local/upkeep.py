@@ -38,6 +38,7 @@ from trustcart.delivery.transports import HttpLogTransport, LocalLogTransport, T
 from trustcart.local import parties
 from trustcart.local.keystore import KeyStore
 from trustcart.local.scheduler import Job, Scheduler
+from trustcart.local.ucp import BUSINESS_KEY as UCP_BUSINESS_KEY
 from trustcart.local.webhooks import webhook_transport
 from trustcart.payments.notices import NoticeTransport
 from trustcart.store.db import Database
@@ -128,7 +129,9 @@ def build_upkeep(
             records = HttpLogTransport(clients[-1])
         clients.append(httpx.Client(timeout=10.0))
         notifier = parties.merchant_notifier(clients[-1], merchant_url, keys, clock)
-        webhooks, webhook_clients = webhook_transport(db, clock, merchants.get, ucp_url=ucp_url)
+        webhooks, webhook_clients = webhook_transport(
+            db, clock, keys.get(UCP_BUSINESS_KEY, "ES256"), ucp_url=ucp_url
+        )
         clients += webhook_clients
         relay = OutboxRelay(
             db,

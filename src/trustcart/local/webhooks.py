@@ -2,7 +2,8 @@
 
 Composition only. ``webhook_transport`` builds the ``delivery.webhook_transport`` of one
 installation: ACP events signed with each platform's secret from the store, UCP events signed
-with the order's merchant key and addressed from the platform's profile. Both the service
+with the UCP business's ES256 key (``ucp_key``: ``ucp-business`` of the key store, the key its
+``/.well-known/ucp`` publishes first) and addressed from the platform's profile. Both the service
 process (``local.deployment``: the relay of ``serve``, ``demo``, ``web``) and the cron shell
 (``local.upkeep.build_upkeep``: ``trustcart relay``, ``maintenance``) use it, so events are
 delivered whichever runs.
@@ -16,7 +17,6 @@ Timeouts: 5 s to connect, 10 s for the whole answer; a profile read is bounded t
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 
 import httpx
 
@@ -43,7 +43,7 @@ def receiver_policy() -> ReceiverPolicy:
 def webhook_transport(
     db: Database,
     clock: Clock,
-    merchant_key: Callable[[str], SigningKey | None],
+    ucp_key: SigningKey | None,
     *,
     ucp_url: str | None,
     policy: ReceiverPolicy | None = None,
@@ -56,7 +56,7 @@ def webhook_transport(
         WebhookProtocol.ACP: AcpWebhookSender(db),
         WebhookProtocol.UCP: UcpWebhookSender(
             HttpPlatformProfiles(profile_client, clock, lambda url: check_destination(url, policy)),
-            merchant_key,
+            ucp_key,
             f"{ucp_url or DEFAULT_UCP_URL}/.well-known/ucp",
         ),
     }

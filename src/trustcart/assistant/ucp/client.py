@@ -45,8 +45,8 @@ PROFILE_PATH = "/.well-known/ucp"
 PROFILE_TIMEOUT = 5.0
 MAX_PROFILE_BYTES = 256 * 1024
 MAX_ANSWER_BYTES = 2 * 1024 * 1024
-# Who we are to a business. Not served yet (docs/ucp-platform.md): a name the business scopes
-# sessions and orders to; no business we know fetches it.
+# Who we are to a business when no profile URL is given (tests of the client alone). The
+# installation serves its real one and passes it in (``local.ucp_platform``, docs/ucp-platform.md).
 PLATFORM_PROFILE = "https://trustcart.invalid/.well-known/ucp"
 
 

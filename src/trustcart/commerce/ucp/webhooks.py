@@ -1,5 +1,5 @@
-"""UCP order webhooks: the full order to the platform's webhook URL, RFC 9421-signed by the
-merchant, from the durable outbox.
+"""UCP order webhooks: the full order to the platform's webhook URL, RFC 9421-signed with the
+business's ES256 key, from the durable outbox.
 
 Wire format (UCP 2026-04-08: ``rest.openapi.json`` ``webhooks.orderEvent``, ``order.json``,
 the Order capability's "Events" and the signature profile): ``POST`` of the order object (the
@@ -11,11 +11,16 @@ same body as ``GET /orders/{id}``, ``render.render_order``) with
     Webhook-Timestamp: <unix seconds>   when the order changed
     Content-Digest, Signature-Input, Signature   RFC 9421 + RFC 9530, made when it is sent
 
-The signature is trustcart's RFC 9421 profile (``crypto.httpsig``): label ``sig1``, ``keyid``
-the JWK thumbprint of the order's merchant key, which the business profile publishes in
-``signing_keys``; covered ``"@method" "@authority" "@path" "ucp-agent" "webhook-id"
-"webhook-timestamp" "content-digest" "content-type"``, ``created``/``expires`` (60 s) and a
-nonce. A platform verifies it with the key its ``kid`` names in our ``/.well-known/ucp``.
+The signature is UCP's RFC 9421 signature profile (``crypto.httpsig.ucp.sign_request``), made
+with the business's **ES256** key (UCP requires ES256 of every signer), the key that signs the
+business's responses and that ``/.well-known/ucp`` publishes first in ``signing_keys``: label
+``sig1``, ``keyid`` its JWK thumbprint, covered ``"@method" "@authority" "@path" "ucp-agent"
+"idempotency-key" "content-digest" "content-type"`` (UCP's request components; a webhook is a
+state-changing POST, so it carries ``Idempotency-Key``, the event id) plus ``"webhook-id"
+"webhook-timestamp"``, ``created`` and a nonce. A platform verifies it with the key its
+``kid`` names in our ``/.well-known/ucp`` (``crypto.httpsig.ucp_webhook.verify_webhook``, which
+also refuses a ``Webhook-Id`` other than the signed ``Idempotency-Key``). Without that key the
+event waits (``webhook-signer-unavailable``, retried): it is never sent unsigned.
 
 Where the URL comes from: the platform's own profile (the URL in ``UCP-Agent`` on its
 checkout), ``ucp.capabilities["dev.ucp.shopping.order"][i].config.webhook_url``
@@ -47,7 +52,8 @@ from trustcart.core.clock import Clock
 from trustcart.core.errors import TrustcartError, ValidationError
 from trustcart.core.ids import RandomBytes
 from trustcart.crypto.httpsig.profile import new_nonce
-from trustcart.crypto.httpsig.signing import sign_request
+from trustcart.crypto.httpsig.ucp import sign_request
+from trustcart.crypto.httpsig.ucp_webhook import WEBHOOK_FIELDS
 from trustcart.crypto.keys import SigningKey
 from trustcart.delivery.errors import InvalidWebhookUrl
 from trustcart.delivery.messages import Outcome
@@ -55,6 +61,7 @@ from trustcart.delivery.webhook_transport import WebhookRequest
 from trustcart.delivery.webhooks import WebhookEnvelope, WebhookProtocol, WebhookRefusal
 
 ORDER_CAPABILITY = "dev.ucp.shopping.order"
+WEBHOOK_COMPONENTS = WEBHOOK_FIELDS  # signed beside UCP's request components
 MAX_PROFILE_BYTES = 256 * 1024
 
 
@@ -134,18 +141,21 @@ class HttpPlatformProfiles:
 
 
 class UcpWebhookSender:
-    """Prepares a UCP event: the URL from the platform's profile, signed by the merchant."""
+    """Prepares a UCP event: the URL from the platform's profile, signed by the business's
+    ES256 key (``business_key``; ``None``: not available, the event waits)."""
 
     def __init__(
         self,
         profiles: PlatformProfiles,
-        merchant_key: Callable[[str], SigningKey | None],
+        business_key: SigningKey | None,
         business_profile_url: str,
         *,
         random_bytes: RandomBytes = secrets.token_bytes,
     ) -> None:
+        if business_key is not None and business_key.alg != "ES256":
+            raise ValidationError("UCP webhooks are signed with an ES256 key")
         self._profiles = profiles
-        self._key = merchant_key
+        self._key = business_key
         self._agent = f'profile="{business_profile_url}"'
         self._random = random_bytes
 
@@ -158,19 +168,30 @@ class UcpWebhookSender:
             return Outcome.refused(
                 f"{WebhookRefusal.RECEIVER_UNKNOWN}: {envelope.receiver} names no order webhook_url"
             )
-        key = self._key(envelope.signer)
+        key = self._key
         if key is None:
-            return Outcome.retry(f"{WebhookRefusal.SIGNER_UNAVAILABLE}: no key for the merchant")
+            return Outcome.retry(f"{WebhookRefusal.SIGNER_UNAVAILABLE}: no UCP business key")
         body = envelope.body.encode("utf-8")
         headers = {
             "Content-Type": "application/json",
             "UCP-Agent": self._agent,
+            "Idempotency-Key": envelope.event_id,
             "Webhook-Id": envelope.event_id,
             "Webhook-Timestamp": str(envelope.timestamp),
         }
         try:
             headers.update(
-                sign_request("POST", url, headers, body, key, now, new_nonce(self._random))
+                sign_request(
+                    "POST",
+                    url,
+                    headers,
+                    body,
+                    key,
+                    key.kid,
+                    now,
+                    nonce=new_nonce(self._random),
+                    also=WEBHOOK_COMPONENTS,
+                )
             )
         except ValidationError as e:
             return Outcome.refused(f"{WebhookRefusal.URL_REFUSED}: cannot sign for {url}: {e}")

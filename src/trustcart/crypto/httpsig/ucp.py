@@ -34,7 +34,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -171,17 +171,20 @@ def sign_request(  # noqa: PLR0917 - the request, key, time and nonce, as the pe
     now: datetime,
     *,
     nonce: str | None = None,
+    also: Sequence[str] = (),
 ) -> dict[str, str]:
     """The headers a platform adds to sign a UCP request (``Content-Digest``, ``Signature*``).
 
     ``headers`` must already hold ``UCP-Agent`` and, for a state-changing method,
-    ``Idempotency-Key`` (both are signed); ``keyid`` is the key's ``kid`` in the signer's profile.
+    ``Idempotency-Key`` (both are signed); ``keyid`` is the key's ``kid`` in the signer's profile;
+    ``also``: more header fields to cover (a webhook's ``webhook-id``, ``webhook-timestamp``).
     """
     lines = FieldLines(headers)
     if method.upper() in STATE_CHANGING and "idempotency-key" not in lines:
         raise ValidationError("a state-changing UCP request must carry Idempotency-Key")
     added = _body_headers(lines, bytes(body))
     components = required_request_components(method, url, lines.combined(), has_body=bool(body))
+    components += [name for name in also if name not in components]
     _sign(HttpRequestView(method.upper(), url, lines), components, key, keyid, now, nonce)
     combined = lines.combined()
     return {
@@ -327,12 +330,13 @@ def verify_request(  # noqa: PLR0917 - the request, keys, time and cache, all ex
     *,
     replay_scope: str = "",
     max_age: timedelta = MAX_AGE,
+    also: Sequence[str] = (),
 ) -> UcpSignature:
     """Verify a platform's UCP request signature (see module doc); record its nonce, if any.
 
     ``url`` is the encoded absolute URL as received; ``resolve_key`` maps a ``kid`` of the
     signer's profile to its key; ``replay_scope`` (the signer's profile URL) keeps nonces of two
-    platforms that use the same ``kid`` apart.
+    platforms that use the same ``kid`` apart; ``also``: more fields that must be covered.
     """
     lines = FieldLines(headers)
     message = HttpRequestView(method.upper(), url, lines)
@@ -340,7 +344,10 @@ def verify_request(  # noqa: PLR0917 - the request, keys, time and cache, all ex
     verified = _verify(
         message,
         body,
-        lambda has_body: required_request_components(method, url, fields, has_body=has_body),
+        lambda has_body: [
+            *required_request_components(method, url, fields, has_body=has_body),
+            *also,
+        ],
         resolve_key,
         now,
         max_age,
