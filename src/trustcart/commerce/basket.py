@@ -13,9 +13,9 @@ Strategy:
 * **exact** when the number of splits (the product of each item's choices) is at most
   ``MAX_EXACT_SPLITS``: every split is priced, each distinct merchant cart once (memoised);
 * otherwise **bounded local search**: the search starts from the best of the two baselines
-  below and moves one item at a time to another product while that lowers the total (at most ``MAX_SEARCH_ROUNDS`` sweeps). Its result
-  is then never worse than either baseline, but it may miss the optimum (``BasketPlan.exact``
-  is ``False`` and says so).
+  below and moves one item at a time to another product while that lowers the total (at most
+  ``MAX_SEARCH_ROUNDS`` sweeps). Its result is then never worse than either baseline, but it
+  may miss the optimum (``BasketPlan.exact`` is ``False`` and says so).
 
 Baselines, which the optimiser never loses to (the property tests check both):
 
@@ -68,7 +68,7 @@ class BasketItem:
 
 @dataclass(frozen=True, slots=True)
 class BasketPlan:
-    """The chosen split: one priced cart per merchant, their total, and whether it is proven best."""
+    """The chosen split: one priced cart per merchant, their total, whether it is proven best."""
 
     carts: tuple[PricedCart, ...]
     assignment: Mapping[str, Product]
