@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
+from collections.abc import Callable
 from itertools import product as cartesian
 
 import pytest
@@ -102,18 +104,18 @@ def _price_split(
 def _cheapest_each(
     items: list[BasketItem], shops: dict[str, Merchant], coupons: list[Coupon]
 ) -> int:
+    def alone(chosen: Product, quantity: int) -> int:
+        merchant = shops[chosen.merchant_id]
+        return price_cart(merchant, [CartLine(chosen, quantity)], coupons, now=NOW).total.minor
+
     split = tuple(
-        min(
-            item.choices,
-            key=lambda p, item=item: (
-                price_cart(
-                    shops[p.merchant_id], [CartLine(p, item.quantity)], coupons, now=NOW
-                ).total.minor
-            ),
-        )
-        for item in items
+        min(item.choices, key=functools.partial(_swap, alone, item.quantity)) for item in items
     )
     return _price_split(items, split, shops, coupons)
+
+
+def _swap(alone: Callable[[Product, int], int], quantity: int, chosen: Product) -> int:
+    return alone(chosen, quantity)
 
 
 def _one_merchant(

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from trustcart.commerce.catalog import Coupon, CouponKind, Merchant, Product
 from trustcart.core.geo import GeoPoint
 from trustcart.core.money import Money
+from trustcart.core.typs import BASKET_APPROVAL_TYP
+from trustcart.crypto.jws import peek_payload, sign_compact
+from trustcart.crypto.keys import SigningKey
+from trustcart.delegation.basket import basket_approval_for
 
 NOW = datetime(2026, 12, 2, 12, tzinfo=UTC)
 
@@ -57,3 +62,12 @@ def coupon(
         valid_from=NOW - timedelta(days=1),
         valid_until=NOW + timedelta(days=1),
     )
+
+
+def approve_basket(
+    key: SigningKey, carts: list[str], now: datetime, *, basket_id: str = "bsk_1", **overrides: Any
+) -> str:
+    """The person's one approval over these cart tokens (fields replaced by ``overrides``)."""
+    approval = basket_approval_for([peek_payload(c) for c in carts], basket_id=basket_id, now=now)
+    payload = {**approval.payload(), **overrides}
+    return sign_compact(payload, key, typ=BASKET_APPROVAL_TYP)

@@ -82,6 +82,7 @@ class PaymentProblem(StrEnum):
     UNKNOWN_PAYMENT = "unknown-payment"
     REFUND_EXCEEDS_PAYMENT = "refund-exceeds-payment"
     NOT_PAYMENT_MERCHANT = "not-payment-merchant"
+    BASKET_INVALID = "basket-invalid"
 
 
 _P = PaymentProblem
@@ -126,6 +127,7 @@ PAYMENT_PROBLEM_STATUS: dict[PaymentProblem, int] = {
     _P.UNKNOWN_PAYMENT: 404,
     _P.REFUND_EXCEEDS_PAYMENT: 422,
     _P.NOT_PAYMENT_MERCHANT: 404,
+    _P.BASKET_INVALID: 422,
 }
 
 
