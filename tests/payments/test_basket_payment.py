@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tests.helpers.basket import approve_basket
-from tests.helpers.payments import AGENT, MERCHANT, World, make_world, sign_approval, sign_cart
+from tests.helpers.basket import MARKET, Baskets, approve_basket, basket_world
+from tests.helpers.payments import AGENT, MERCHANT, World, sign_approval
 from trustcart.core.clock import FixedClock
 from trustcart.core.money import Money
 from trustcart.crypto.jcs import jcs_digest
 from trustcart.crypto.jws import peek_payload
 from trustcart.crypto.keys import SigningKey
-from trustcart.delegation.terms import CommerceConstraints, DelegationMode
+from trustcart.delegation.terms import DelegationMode
 from trustcart.payments import ledger_store
 from trustcart.payments.errors import PaymentProblem
 from trustcart.payments.receipts import verify_receipt
@@ -25,63 +25,15 @@ from trustcart.store.db import Database
 from trustcart.store.payments import PaymentRow
 
 P = PaymentProblem
-MARKET = "m_market"
 
 
 def cny(text: str) -> Money:
     return Money.parse(text, "CNY")
 
 
-class Baskets:
-    """A PSP world with a second merchant and a BOUNDED IAC of 200.00 CNY for the hotpot."""
-
-    def __init__(self, world: World) -> None:
-        self.world = world
-        self.market_key = SigningKey.generate()
-        world.directory.register(self.market_key.public, party_id=MARKET, role="merchant")
-        self.orders = 0
-
-    def cart(self, merchant: str = MERCHANT, price: str = "60.00", **kwargs: Any) -> str:
-        self.orders += 1
-        key = self.market_key if merchant == MARKET else self.world.merchant_key
-        kwargs.setdefault("out_trade_no", f"ord_b{self.orders}")
-        return sign_cart(key, self.world.now, merchant_id=merchant, unit_price=price, **kwargs)
-
-    def hotpot(self, first: str = "120.00", second: str = "60.00") -> list[str]:
-        return [self.cart(MERCHANT, first), self.cart(MARKET, second)]
-
-    def request(
-        self, carts: list[str], approval: str | None = None, **extra: Any
-    ) -> dict[str, Any]:
-        approval = approval or approve_basket(self.world.alice, carts, self.world.now)
-        body = {
-            "payment_token": self.world.token,
-            "iac": self.world.iac.token,
-            "carts": carts,
-            "approval": approval,
-            "request_id": f"req_b{self.orders}",
-        }
-        return {**body, **extra}
-
-    def pay(self, body: dict[str, Any], key: str = "") -> Any:
-        self.orders += 1
-        return self.world.provider.submit_basket(
-            agent_id=AGENT, idempotency_key=key or f"bsk_{self.orders}", request=body
-        )
-
-    def spent(self) -> Money:
-        return self.world.provider.balance("acc_alice")
-
-
-def _world(db: Database, clock: FixedClock, **isr: Any) -> Baskets:
-    isr.setdefault("max_total", cny("200.00"))
-    isr.setdefault("commerce", CommerceConstraints())
-    return Baskets(make_world(db, clock, balance="1000.00", **isr))
-
-
 @pytest.fixture
 def baskets(db: Database, clock: FixedClock) -> Baskets:
-    return _world(db, clock)
+    return basket_world(db, clock)
 
 
 def _paid_orders(world: World) -> list[tuple[str, str, int]]:
@@ -110,14 +62,14 @@ def test_one_approval_pays_every_cart_each_with_its_own_receipt(baskets: Baskets
         )
         assert receipt["cart_digest"] == jcs_digest(peek_payload(cart))
         assert receipt["mode"] == "L2"
-    assert baskets.spent() == cny("820.00")
+    assert baskets.balance() == cny("820.00")
     with baskets.world.db.transaction() as session:
         ledger_store.check_balanced(session)
     # A retry with the same key replays the answer and pays nothing more.
     again = baskets.pay(body, key="k-hotpot")
     assert again.replayed
     assert again.body == outcome.body
-    assert baskets.spent() == cny("820.00")
+    assert baskets.balance() == cny("820.00")
 
 
 def test_the_approval_is_over_the_set_whatever_the_order_of_the_carts(baskets: Baskets) -> None:
@@ -205,7 +157,7 @@ def test_the_same_order_twice_is_not_a_basket(baskets: Baskets) -> None:
 
 
 def test_a_specified_iac_cannot_pay_a_basket(db: Database, clock: FixedClock) -> None:
-    baskets = _world(db, clock, delegation_mode=DelegationMode.SPECIFIED)
+    baskets = basket_world(db, clock, delegation_mode=DelegationMode.SPECIFIED)
     assert baskets.pay(baskets.request(baskets.hotpot("20.00", "20.00"))).code == P.MODE_NOT_ALLOWED
     assert _paid_orders(baskets.world) == []
 
@@ -264,7 +216,7 @@ def test_concurrent_baskets_and_payments_never_pass_the_iac_total(baskets: Baske
     paid = _paid_orders(baskets.world)
     total = sum(amount for _, _, amount in paid)
     assert total <= 20000
-    assert baskets.spent() == cny("1000.00") - Money(total, "CNY")
+    assert baskets.balance() == cny("1000.00") - Money(total, "CNY")
     # Each basket is paid whole or not at all.
     paid_orders = {order for _, order, _ in paid}
     for carts, (_, outcome) in zip(
