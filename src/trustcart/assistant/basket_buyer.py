@@ -1,15 +1,15 @@
 """The agent's side of a basket: one cart per merchant, one approval, one all-or-nothing payment.
 
-A basket plan (which product from which merchant; ``commerce.basket`` on the marketplace's
-side) becomes one confirmed cart per merchant: the agent negotiates the payment method and
-asks each merchant to confirm *all* of its lines in one cart (``POST /carts`` with several
-items), so the merchant's coupons apply to the combined subtotal. Each cart is checked like a
-single purchase's (the merchant's own signature, this delegation, intent and agent, exactly
-the planned lines) and the set against the IAC as if paid one after another (cumulative
-budget, quantity, per-purchase limits). Then the person's wallet approves the set once
-(``Wallet.approve_basket``) and the agent sends every cart in one ``POST /baskets``: the
-payment provider pays all of them or none. Each receipt must verify with the PSP's key and
-name its own cart's digest and order.
+A basket plan (which product from which merchant), asked of the marketplace (``POST
+/baskets/plan``; ``commerce.basket`` on its side), becomes one confirmed cart per merchant: the
+agent negotiates the payment method and asks each merchant to confirm *all* of its lines in one
+cart (``POST /carts`` with several items), so the merchant's coupons apply to the combined
+subtotal. Each cart is checked like a single purchase's (the merchant's own signature, this
+delegation, intent and agent, exactly the planned lines) and the set against the IAC as if paid
+one after another (cumulative budget, quantity, per-purchase limits). Then the person's wallet
+approves the set once (``Wallet.approve_basket``) and the agent sends every cart in one ``POST
+/baskets``: the payment provider pays all of them or none. Each receipt must verify with the
+PSP's key and name its own cart's digest and order.
 
 Every refusal is a ``PurchaseRefused`` with a stable code; nothing is paid before the last
 check.
@@ -18,7 +18,7 @@ check.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +52,50 @@ class BasketLine:
             raise ValidationError("a basket line needs a product and a quantity of 1..99")
 
 
+@dataclass(frozen=True, slots=True)
+class PlannedCart:
+    """One merchant's cart of the marketplace's plan, as the agent read it."""
+
+    merchant_id: str
+    merchant_name: str
+    lines: tuple[BasketLine, ...]
+    titles: tuple[str, ...]
+    subtotal: Money
+    discount: Money
+    coupons: tuple[str, ...]
+    shipping: Money
+    total: Money
+
+    @classmethod
+    def from_wire(cls, raw: Mapping[str, Any]) -> PlannedCart:
+        items = raw["items"]
+        return cls(
+            merchant_id=str(raw["merchant_id"]),
+            merchant_name=str(raw.get("merchant_name") or raw["merchant_id"]),
+            lines=tuple(
+                BasketLine(
+                    str(i["product_id"]), int(i["quantity"]), Money.from_json(i["unit_price"])
+                )
+                for i in items
+            ),
+            titles=tuple(str(i["title"]) for i in items),
+            subtotal=Money.from_json(raw["subtotal"]),
+            discount=Money.from_json(raw["discount"]),
+            coupons=tuple(str(c.get("description", "")) for c in raw.get("coupons", [])),
+            shipping=Money.from_json(raw["shipping"]),
+            total=Money.from_json(raw["total"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedBasket:
+    """The marketplace's split: one cart per merchant, the total, whether proven best."""
+
+    carts: tuple[PlannedCart, ...]
+    total: Money
+    exact: bool
+
+
 class BasketBuyer:
     """Confirms and pays a basket for ``agent`` through its merchant and PSP clients."""
 
@@ -69,6 +113,28 @@ class BasketBuyer:
         self._psp = psp
         self._clock = clock
         self._random = random_bytes
+
+    def plan(self, wanted: Sequence[tuple[str, str, int]]) -> PlannedBasket:
+        """Ask the marketplace to split ``(item name, product_id, quantity)`` items across its
+        merchants at the lowest delivered total (``POST /baskets/plan``)."""
+        body = {
+            "items": [
+                {"item_id": name, "product_id": product_id, "quantity": quantity}
+                for name, product_id, quantity in wanted
+            ]
+        }
+        response = self._merchants.post("/baskets/plan", json=body)
+        if response.status_code != 200:
+            raise _problem(response)
+        answer = _answer(response)
+        try:
+            carts = tuple(PlannedCart.from_wire(c) for c in answer["carts"])
+            plan = PlannedBasket(carts, Money.from_json(answer["total"]), bool(answer["exact"]))
+        except (KeyError, TypeError, ValueError, ValidationError) as e:
+            raise PurchaseRefused(AgentCode.BAD_ANSWER, "the basket plan is malformed") from e
+        if not carts or sum(c.total.minor for c in carts) != plan.total.minor:
+            raise PurchaseRefused(AgentCode.BAD_ANSWER, "the plan's total is not its carts'")
+        return plan
 
     def _method(self, merchant_id: str, iac: IAC, estimate: Money) -> str:
         body = {

@@ -10,11 +10,12 @@ confirm it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from trustcart.commerce.basket import BasketItem, BasketPlan, plan_basket
+from trustcart.commerce.basket import MAX_ITEMS, BasketItem, BasketPlan, plan_basket
 from trustcart.commerce.catalog import Coupon, Merchant
 from trustcart.commerce.compare import compare_offers
 from trustcart.commerce.repository import load_coupons
@@ -51,3 +52,35 @@ def plan_market_basket(
         for merchant_id in sorted(merchants):
             coupons.extend(load_coupons(session, merchant_id))
     return plan_basket(items, merchants, coupons, now=now, max_coupons=max_coupons)
+
+
+def wanted_from_request(body: Mapping[str, Any]) -> list[WantedItem]:
+    """``{"items": [{"item_id", "product_id", "quantity"}, ...]}``; else ``ValidationError``."""
+    items = body.get("items")
+    if not isinstance(items, list) or not 1 <= len(items) <= MAX_ITEMS:
+        raise ValidationError(f"items must be a list of 1..{MAX_ITEMS} wanted items")
+    wanted = []
+    for item in items:
+        quantity = item.get("quantity", 1) if isinstance(item, dict) else None
+        if (
+            not isinstance(item, dict)
+            or not isinstance(item.get("item_id"), str)
+            or not isinstance(item.get("product_id"), str)
+            or isinstance(quantity, bool)
+            or not isinstance(quantity, int)
+        ):
+            raise ValidationError("each item needs item_id, product_id and an integer quantity")
+        wanted.append(WantedItem(item["item_id"], item["product_id"], quantity))
+    return wanted
+
+
+def plan_to_json(plan: BasketPlan) -> dict[str, Any]:
+    """The plan as the marketplace answers it: each merchant's priced cart and the total."""
+    return {
+        "total": plan.total.to_json(),
+        "exact": plan.exact,
+        "assignment": {name: p.product_id for name, p in plan.assignment.items()},
+        "carts": [
+            {**cart.offer_json(), "merchant_name": cart.merchant.name} for cart in plan.carts
+        ],
+    }

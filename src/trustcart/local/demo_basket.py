@@ -1,15 +1,16 @@
 """``trustcart demo``'s basket scene: one BOUNDED IAC, carts at two merchants, one approval.
 
-Alice asks for drinks for the team under one total cap. The marketplace's basket planner
-(``commerce.basket_market``) chooses which shop sells which drink so that the delivered total,
-after each shop's coupons on its *combined* cart and each shop's shipping once, is the lowest;
-the agent asks each merchant to confirm its cart (``assistant.basket_buyer``); Alice's wallet
-approves the set once (``Wallet.approve_basket``: one signature over the digest of the carts);
-the payment provider pays every cart in one transaction or none (``payments.basket_payment``).
-Each order leaves its own evidence bundle (an L2 payment under the BOUNDED IAC), and the
-basket leaves a ``trustcart-basket/1`` record of the approval over the set
-(``trust.basket_record``), verified at once against the installation's anchors. A second
-basket that would pass what is left of the cap is refused by the PSP as a whole, nothing paid.
+Alice asks for drinks for the team under one total cap. The agent asks the marketplace's basket
+planner (``POST /baskets/plan``, ``commerce.basket_market``), which chooses which shop sells
+which drink so that the delivered total, after each shop's coupons on its *combined* cart and
+each shop's shipping once, is the lowest; the agent asks each merchant to confirm its cart
+(``assistant.basket_buyer``); Alice's wallet approves the set once (``Wallet.approve_basket``:
+one signature over the digest of the carts); the payment provider pays every cart in one
+transaction or none (``payments.basket_payment``). Each order leaves its own evidence bundle (an
+L2 payment under the BOUNDED IAC), and the basket leaves a ``trustcart-basket/1`` record of the
+approval over the set (``trust.basket_record``), verified at once against the installation's
+anchors. A second basket that would pass what is left of the cap is refused by the PSP as a
+whole, nothing paid.
 """
 
 from __future__ import annotations
@@ -18,11 +19,9 @@ import json
 from typing import TYPE_CHECKING
 
 from trustcart.assistant.agent_answers import PurchaseRefused
-from trustcart.assistant.basket_buyer import BasketBuyer, BasketLine, check_basket_within
+from trustcart.assistant.basket_buyer import BasketBuyer, PlannedBasket, check_basket_within
 from trustcart.assistant.offers import ConfirmedCart
 from trustcart.assistant.proposals import Purchase
-from trustcart.commerce.basket import BasketPlan
-from trustcart.commerce.basket_market import WantedItem, plan_market_basket
 from trustcart.core.payment import PaymentMode
 from trustcart.delegation.iac import IAC
 from trustcart.local import persona
@@ -52,38 +51,34 @@ class BasketScene:
             clock=demo.d.clock,
         )
 
-    def wanted(self, items: tuple[tuple[str, str, int], ...]) -> list[WantedItem]:
+    def wanted(self, items: tuple[tuple[str, str, int], ...]) -> list[tuple[str, str, int]]:
         wanted = []
         for name, title, quantity in items:
             found = self.demo.tools.compare(title)["options"]
             product = next((o["items"][0] for o in found if o["items"][0]["title"] == title), None)
             if product is None:  # pragma: no cover - the seeded catalog has each
                 raise RuntimeError(f"the demo catalog has no {title}")
-            wanted.append(WantedItem(name, str(product["product_id"]), quantity))
+            wanted.append((name, str(product["product_id"]), quantity))
         return wanted
 
-    def show(self, plan: BasketPlan) -> None:
+    def show(self, plan: PlannedBasket) -> None:
         for cart in plan.carts:
-            lines = ", ".join(f"{line.quantity} x {line.product.title}" for line in cart.lines)
-            coupons = ", ".join(a.coupon.description for a in cart.coupons.applied) or "no coupon"
+            lines = ", ".join(
+                f"{line.quantity} x {title}"
+                for line, title in zip(cart.lines, cart.titles, strict=True)
+            )
+            coupons = ", ".join(cart.coupons) or "no coupon"
             self.demo.step(
-                f"{cart.merchant.name}: {lines}; subtotal {cart.subtotal}, {coupons} "
-                f"(-{cart.coupons.discount}), shipping {cart.shipping}: {cart.total}"
+                f"{cart.merchant_name}: {lines}; subtotal {cart.subtotal}, {coupons} "
+                f"(-{cart.discount}), shipping {cart.shipping}: {cart.total}"
             )
         self.demo.step(
             f"the split with the lowest delivered total: {plan.total} over "
             f"{len(plan.carts)} merchant(s) ({'proven best' if plan.exact else 'bounded search'})"
         )
 
-    def confirm(self, plan: BasketPlan, iac: IAC) -> list[ConfirmedCart]:
-        return [
-            self.buyer.confirm(
-                cart.merchant.merchant_id,
-                [BasketLine(x.product.product_id, x.quantity, x.product.price) for x in cart.lines],
-                iac,
-            )
-            for cart in plan.carts
-        ]
+    def confirm(self, plan: PlannedBasket, iac: IAC) -> list[ConfirmedCart]:
+        return [self.buyer.confirm(cart.merchant_id, cart.lines, iac) for cart in plan.carts]
 
     def run(self) -> None:
         demo = self.demo
@@ -94,7 +89,7 @@ class BasketScene:
         delegation = demo.tools.delegations[self.delegation_id]
         iac = delegation.iac
         demo.step(f"Alice's wallet signs the {iac.delegation_mode} IAC {iac.delegation_id}")
-        plan = plan_market_basket(demo.d.db, self.wanted(BASKET_ITEMS), now=demo.d.clock.now())
+        plan = self.buyer.plan(self.wanted(BASKET_ITEMS))
         self.show(plan)
         if len(plan.carts) < 2:  # pragma: no cover - the seeded prices make it two
             raise RuntimeError("the demo basket should span two merchants")
@@ -147,7 +142,7 @@ class BasketScene:
         demo = self.demo
         delegation = demo.tools.delegations[self.delegation_id]
         demo.console.print("  [bold]a second basket[/]: more than what is left of the cap")
-        plan = plan_market_basket(demo.d.db, self.wanted(SECOND_BASKET), now=demo.d.clock.now())
+        plan = self.buyer.plan(self.wanted(SECOND_BASKET))
         self.show(plan)
         carts = self.confirm(plan, delegation.iac)
         keys = {c.merchant_id: demo.tools.agent.merchant_keys(c.merchant_id) for c in carts}
