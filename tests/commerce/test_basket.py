@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 from itertools import product as cartesian
 
 import pytest
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 
 from tests.helpers.basket import NOW, coupon, merchant, product
 from trustcart.commerce.basket import BasketItem, BasketPlan, plan_basket
+from trustcart.commerce.basket_market import WantedItem, plan_to_json, wanted_from_request
 from trustcart.commerce.cart import CartLine, price_cart
 from trustcart.commerce.catalog import Coupon, Merchant, Product
 from trustcart.commerce.errors import CommerceProblem, StockError
@@ -199,3 +201,28 @@ def test_the_bounded_search_still_beats_both_baselines(
     plan = plan_basket(items, shops, coupons, now=NOW, max_exact_splits=0)
     assert not plan.exact
     _check_plan(plan, items, shops, coupons)
+
+
+# -- the marketplace's wire shape (POST /baskets/plan) -------------------------------------------
+
+
+def test_the_plan_on_the_wire_adds_up_and_malformed_requests_are_refused() -> None:
+    items, shops, coupons = _hotpot()
+    body = plan_to_json(plan_basket(items, shops, coupons, now=NOW))
+    assert body["total"] == {"amount": "93.00", "currency": "CNY"}
+    assert [c["merchant_id"] for c in body["carts"]] == ["m_a"]
+    assert body["carts"][0]["coupons"][0]["coupon_id"] == "c_spend100"
+    wanted = wanted_from_request(
+        {"items": [{"item_id": "tofu", "product_id": "p_t", "quantity": 2}]}
+    )
+    assert wanted == [WantedItem("tofu", "p_t", 2)]
+    bad_requests: list[dict[str, Any]] = [
+        {},
+        {"items": []},
+        {"items": [{"item_id": "tofu"}]},
+        {"items": [{"item_id": "tofu", "product_id": "p_t", "quantity": True}]},
+        {"items": ["tofu"]},
+    ]
+    for bad in bad_requests:
+        with pytest.raises(ValidationError):
+            wanted_from_request(bad)
