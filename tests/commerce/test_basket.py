@@ -5,8 +5,8 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from collections.abc import Callable
-from typing import Any
 from itertools import product as cartesian
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
