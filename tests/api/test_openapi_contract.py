@@ -101,7 +101,7 @@ def test_signed_routes_document_their_headers(apps: dict[str, FastAPI]) -> None:
                 assert "401" in operation["responses"], f"{name} {path}"
                 if method == "post":
                     assert "Content-Digest" in headers, f"{name} {path}"
-            if path in ("/payments", "/refunds") and method == "post":
+            if path in ("/payments", "/refunds", "/baskets") and method == "post":
                 assert "Idempotency-Key" in headers
     merchant_doc = apps["merchant"].openapi()
     signed = {p for p, m, op in _operations(merchant_doc) if op.get("security")}
@@ -111,6 +111,7 @@ def test_signed_routes_document_their_headers(apps: dict[str, FastAPI]) -> None:
         "/intent-context",
         "/merchants/{merchant_id}/payment-negotiation",
         "/carts",
+        "/baskets/plan",
         "/orders/{out_trade_no}",
         "/payment-notifications",
     }

@@ -16,6 +16,8 @@ from trustcart.local.demo import run_demo
 from trustcart.payments.ledger_store import check_balanced
 from trustcart.store.base import Base
 from trustcart.store.db import Database
+from trustcart.trust.anchors import load_anchors_file
+from trustcart.trust.basket_record import verify_basket_record
 
 
 @pytest.fixture
@@ -59,14 +61,27 @@ def test_demo_end_to_end(demo_run: tuple[Path, list[tuple[str, str]], Database])
     assert kinds == [
         *("instant", "delegated", "delegated", "autonomous", "autonomous", "ucp"),
         "acp",  # the ACP scene's checkout under an IAC (local.demo_acp)
+        *("basket", "basket"),  # two merchants' carts under one IAC, one approval (demo_basket)
     ]
     codes = [code for code, _ in refusals]
     assert codes == [
         *("over-total-budget", "over-budget", "iac-revoked", "iac-revoked"),
         *("aup-self-check-failed", "over-budget", "aup-self-check-failed", "aup-not-bounded"),
         "payment_declined",  # the ACP scene: a one-time vault token reused (local.demo_acp)
+        "over-budget",  # the basket scene: a second basket past the cap, refused whole
     ]
-    assert "token-already-used" in refusals[-1][1]
+    assert "token-already-used" in refusals[-2][1]
+    # Each basket order is an L2 payment under the one BOUNDED IAC; the record of the whole
+    # (the approval over the set) verifies against the demo's anchors.
+    basket_bundles = [json.loads(p.read_text()) for p in bundles[7:9]]
+    assert len({peek_payload(b["receipt"])["merchant_id"] for b in basket_bundles}) == 2
+    assert len({b["iac"] for b in basket_bundles}) == 1
+    assert all(peek_payload(b["receipt"])["mode"] == "L2" for b in basket_bundles)
+    (record_path,) = evidence.glob("basket-*.json")
+    record = json.loads(record_path.read_text())
+    anchors = load_anchors_file(evidence / "trusted-keys.json")
+    assert verify_basket_record(record, anchors).ok
+    assert sorted(record["receipts"]) == sorted(b["receipt"] for b in basket_bundles)
     for autonomous in bundles[3:5]:
         bundle = json.loads(autonomous.read_text())
         assert bundle["approval"] is None

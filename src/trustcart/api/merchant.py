@@ -136,6 +136,13 @@ def create_merchant_app(service: MerchantService, request_verifier: RequestVerif
         location = None if lat is None and lon is None else GeoPoint.parse(lat, lon)
         return service.compare(product_id, location)
 
+    @app.post("/baskets/plan", **merchant_catalog.BASKET_PLAN.route())
+    def plan_basket(
+        verified: VerifiedRequest = Depends(require_signed_request),  # noqa: B008
+    ) -> dict[str, Any]:
+        _require_role(verified, AGENT_ROLE)
+        return service.plan_basket(merchant_catalog.BASKET_PLAN.check(verified.json))
+
     @app.get("/catalog/vocabulary", **merchant_catalog.VOCABULARY.route())
     def catalog_vocabulary(
         verified: VerifiedRequest = Depends(require_signed_get),  # noqa: B008

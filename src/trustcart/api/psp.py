@@ -3,6 +3,7 @@
     POST /bindings                 {"binding": "<act-payment-binding+jwt>"} -> 201
                                    (the delegator's own signed request; no RFC 9421 needed)
     POST /payments                 RFC 9421-signed by an agent, ``Idempotency-Key`` required
+    POST /baskets                  the same, for several carts under one approval: all or none
     GET  /payments/{trade_no}      signed by the paying agent or the paid merchant
     GET  /payments?merchant_id=&out_trade_no=   the same, by order number (ACT: after an
                                    unknown result, query; never pay twice)
@@ -102,6 +103,18 @@ def create_psp_app(provider: PaymentProvider, request_verifier: RequestVerifier)
             raise
         outcome = await run_in_threadpool(
             lambda: provider.submit_payment(
+                agent_id=signed.party_id, idempotency_key=key, request=body
+            )
+        )
+        return _render(outcome)
+
+    @app.post("/baskets", **contract.BASKET.route())
+    async def pay_basket(request: Request, signed: Signed) -> JSONResponse:
+        _require_role(signed, "agent")
+        key = _idempotency_key(request)
+        body = contract.BASKET.check(signed.json)
+        outcome = await run_in_threadpool(
+            lambda: provider.submit_basket(
                 agent_id=signed.party_id, idempotency_key=key, request=body
             )
         )

@@ -7,6 +7,8 @@ signs:
 * the payment binding (``act-payment-binding+jwt``) that lets the payment provider issue a
   restricted token to the agent (PSD-PMT-BND) — the agent never sees the account;
 * an L1 approval (``act-payment-approval+jwt``) of one exact merchant-confirmed cart;
+* a basket approval (``act-basket-approval+jwt``): one signature over a set of carts from
+  several merchants (``delegation.basket``);
 * lifecycle requests (``act-iac-transition+jwt``): suspend, resume, revoke.
 
 Signing functions are pure (key and time passed in); ``Wallet`` adds the HTTP calls.
@@ -14,7 +16,7 @@ Signing functions are pure (key and time passed in); ``Wallet`` adds the HTTP ca
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -27,8 +29,9 @@ from trustcart.core.json_limits import loads_bounded
 from trustcart.core.money import Money
 from trustcart.core.typs import APPROVAL_TYP, BINDING_TYP, CART_TYP
 from trustcart.crypto.jcs import jcs_digest
-from trustcart.crypto.jws import sign_compact, verify_compact
+from trustcart.crypto.jws import peek_payload, sign_compact, verify_compact
 from trustcart.crypto.keys import PublicKey, SigningKey
+from trustcart.delegation.basket import basket_approval_for, sign_basket_approval
 from trustcart.delegation.iac import IAC, issue_iac
 from trustcart.delegation.isr import ISR
 from trustcart.delegation.lifecycle import Actor, Transition, sign_transition_request
@@ -130,6 +133,18 @@ class Wallet:
         """Verify the merchant's signature on the cart, then approve exactly that cart."""
         cart = verify_compact(cart_token, merchant_keys, typ=CART_TYP).payload
         return sign_approval(cart, key=self.key, now=self._clock.now())
+
+    def approve_basket(
+        self, cart_tokens: Sequence[str], merchant_keys: Mapping[str, Mapping[str, PublicKey]]
+    ) -> str:
+        """Verify every cart with its own merchant's keys, then approve the set once."""
+        carts = []
+        for token in cart_tokens:
+            merchant_id = peek_payload(token).get("merchant_id")
+            keys = merchant_keys.get(merchant_id if isinstance(merchant_id, str) else "", {})
+            carts.append(verify_compact(token, keys, typ=CART_TYP).payload)
+        approval = basket_approval_for(carts, basket_id=new_id("bsk"), now=self._clock.now())
+        return sign_basket_approval(approval, self.key)
 
     def transition(self, delegation_id: str, transition: Transition) -> dict[str, Any]:
         request = sign_transition_request(

@@ -25,6 +25,11 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
+from trustcart.commerce.basket_market import (
+    plan_market_basket,
+    plan_to_json,
+    wanted_from_request,
+)
 from trustcart.commerce.cart_confirmation import PRICE_LOCK, CartConfirmation, ConfirmedCart
 from trustcart.commerce.catalog import Merchant
 from trustcart.commerce.catalog_search import CatalogSearch
@@ -187,6 +192,14 @@ class MerchantService:
             **comparison.to_json(),
             "generated_at": format_instant(self._market.clock.now()),
         }
+
+    def plan_basket(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        """The cheapest delivered split of several wanted items over every merchant that sells
+        them, each merchant's coupons on its combined cart (``basket_market``)."""
+        plan = plan_market_basket(
+            self._market.db, wanted_from_request(request), now=self._market.clock.now()
+        )
+        return plan_to_json(plan)
 
     def vocabulary(self) -> dict[str, Any]:
         """The catalog's categories, item names (EN, 中文) and attribute values."""

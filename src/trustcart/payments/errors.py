@@ -83,6 +83,7 @@ class PaymentProblem(StrEnum):
     REFUND_EXCEEDS_PAYMENT = "refund-exceeds-payment"
     NOT_PAYMENT_MERCHANT = "not-payment-merchant"
     AP2_MANDATE_REFUSED = "ap2-mandate-refused"  # the AP2 reason is in ``reason``
+    BASKET_INVALID = "basket-invalid"
 
 
 _P = PaymentProblem
@@ -128,6 +129,7 @@ PAYMENT_PROBLEM_STATUS: dict[PaymentProblem, int] = {
     _P.REFUND_EXCEEDS_PAYMENT: 422,
     _P.NOT_PAYMENT_MERCHANT: 404,
     _P.AP2_MANDATE_REFUSED: 403,
+    _P.BASKET_INVALID: 422,
 }
 
 

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 from trustcart.core.ids import RandomBytes, new_id
 from trustcart.core.payment import PaymentStatus
 from trustcart.crypto.keys import SigningKey
+from trustcart.delegation.constraints import SpendSoFar
 from trustcart.delivery.relay import FIRST_TRY_GRACE
 from trustcart.delivery.staging import stage_notice, stage_record
 from trustcart.payments import budget, idempotency, ledger, ledger_store, tokens
@@ -87,7 +88,7 @@ class PaymentCommit:
         self, checked: CheckedPayment, scope: str, key: str, now: datetime
     ) -> CommittedPayment:
         """Commit ``checked`` in one transaction (see module doc) with the messages it owes."""
-        cart, iac, account = checked.cart, checked.iac, checked.account
+        iac, account = checked.iac, checked.account
         try:
             with self._db.transaction() as session:
                 # Lock order everywhere: wallet, budget, token. No deadlocks between payments.
@@ -95,77 +96,7 @@ class PaymentCommit:
                 spent = budget.lock_budget(session, iac.delegation_id, iac.currency, now)
                 # The token was checked in phase 1; a revocation since then must still win.
                 tokens.lock_usable_token(session, checked.token.token_id, now)
-                paid = session.execute(
-                    select(PaymentRow.trade_no).where(
-                        PaymentRow.merchant_id == cart.merchant_id,
-                        PaymentRow.out_trade_no == cart.out_trade_no,
-                    )
-                ).first()
-                if paid is not None:
-                    raise PaymentRefused(
-                        _P.ALREADY_PAID, "this order was already paid", trade_no=paid[0]
-                    )
-                checked.check_limits(spent, now)
-                wallet = ledger.wallet_account(account.account_id)
-                if ledger_store.account_balance(session, wallet, account.currency) < cart.total:
-                    raise PaymentRefused(_P.INSUFFICIENT_FUNDS, "the balance is too low")
-                trade_no = new_id("trd", self._random)
-                entry = ledger.payment_entry(
-                    new_id("je", self._random),
-                    wallet=account.account_id,
-                    merchant=cart.merchant_id,
-                    amount=cart.total,
-                    reference=trade_no,
-                )
-                ledger_store.post_entry(session, entry, at=now)
-                after = budget.record_success(
-                    session, iac.delegation_id, cart.total, cart.quantity, now
-                )
-                receipt = sign_receipt(
-                    ReceiptFacts(
-                        trade_no=trade_no,
-                        out_trade_no=cart.out_trade_no,
-                        merchant_id=cart.merchant_id,
-                        amount=cart.total,
-                        mode=checked.mode.value,
-                        delegation_id=iac.delegation_id,
-                        agent_id=iac.agent_id,
-                        cart_digest=cart.digest,
-                        paid_at=now,
-                        spent=after,
-                        max_total=iac.max_total,
-                    ),
-                    self._key,
-                )
-                session.add(
-                    PaymentRow(
-                        trade_no=trade_no,
-                        merchant_id=cart.merchant_id,
-                        out_trade_no=cart.out_trade_no,
-                        account_id=account.account_id,
-                        agent_id=iac.agent_id,
-                        delegation_id=iac.delegation_id,
-                        token_id=checked.token.token_id,
-                        mode=checked.mode.value,
-                        amount_minor=cart.total.minor,
-                        refunded_minor=0,
-                        currency=cart.total.currency,
-                        quantity=cart.quantity,
-                        cart_digest=cart.digest,
-                        status=PaymentStatus.SUCCESS.value,
-                        receipt=receipt,
-                        entry_id=entry.entry_id,
-                        paid_at=now,
-                    )
-                )
-                session.flush()
-                # The signed status the decision relied on goes back to the agent, so that the
-                # evidence bundle can show the credential was Active at the time of use.
-                body = {
-                    **payment_body(session.get(PaymentRow, trade_no)),
-                    "credential_status": checked.status_token,
-                }
-                owed = self._stage_owed(session, checked, trade_no, body, now)
+                body, owed, _ = self.place(session, checked, spent, now)
                 outcome = PaymentOutcome(200, body)
                 idempotency.complete(
                     session, scope, key, idempotency.StoredResponse(outcome.status, outcome.body)
@@ -173,6 +104,82 @@ class PaymentCommit:
         except IntegrityError as e:  # a concurrent payment of the same order won the race
             raise PaymentRefused(_P.ALREADY_PAID, "this order was already paid") from e
         return CommittedPayment(outcome, owed)
+
+    def place(
+        self, session: Session, checked: CheckedPayment, spent: SpendSoFar, now: datetime
+    ) -> tuple[dict[str, Any], tuple[str, ...], SpendSoFar]:
+        """Inside a transaction that already holds the wallet, budget and token locks: refuse
+        or place one payment against ``spent``; its answer, the messages it owes and the spend
+        after it. A basket (``basket_payment``) places each of its carts in one transaction."""
+        cart, iac, account = checked.cart, checked.iac, checked.account
+        paid = session.execute(
+            select(PaymentRow.trade_no).where(
+                PaymentRow.merchant_id == cart.merchant_id,
+                PaymentRow.out_trade_no == cart.out_trade_no,
+            )
+        ).first()
+        if paid is not None:
+            raise PaymentRefused(_P.ALREADY_PAID, "this order was already paid", trade_no=paid[0])
+        checked.check_limits(spent, now)
+        wallet = ledger.wallet_account(account.account_id)
+        if ledger_store.account_balance(session, wallet, account.currency) < cart.total:
+            raise PaymentRefused(_P.INSUFFICIENT_FUNDS, "the balance is too low")
+        trade_no = new_id("trd", self._random)
+        entry = ledger.payment_entry(
+            new_id("je", self._random),
+            wallet=account.account_id,
+            merchant=cart.merchant_id,
+            amount=cart.total,
+            reference=trade_no,
+        )
+        ledger_store.post_entry(session, entry, at=now)
+        after = budget.record_success(session, iac.delegation_id, cart.total, cart.quantity, now)
+        receipt = sign_receipt(
+            ReceiptFacts(
+                trade_no=trade_no,
+                out_trade_no=cart.out_trade_no,
+                merchant_id=cart.merchant_id,
+                amount=cart.total,
+                mode=checked.mode.value,
+                delegation_id=iac.delegation_id,
+                agent_id=iac.agent_id,
+                cart_digest=cart.digest,
+                paid_at=now,
+                spent=after,
+                max_total=iac.max_total,
+            ),
+            self._key,
+        )
+        session.add(
+            PaymentRow(
+                trade_no=trade_no,
+                merchant_id=cart.merchant_id,
+                out_trade_no=cart.out_trade_no,
+                account_id=account.account_id,
+                agent_id=iac.agent_id,
+                delegation_id=iac.delegation_id,
+                token_id=checked.token.token_id,
+                mode=checked.mode.value,
+                amount_minor=cart.total.minor,
+                refunded_minor=0,
+                currency=cart.total.currency,
+                quantity=cart.quantity,
+                cart_digest=cart.digest,
+                status=PaymentStatus.SUCCESS.value,
+                receipt=receipt,
+                entry_id=entry.entry_id,
+                paid_at=now,
+            )
+        )
+        session.flush()
+        # The signed status the decision relied on goes back to the agent, so that the
+        # evidence bundle can show the credential was Active at the time of use.
+        body = {
+            **payment_body(session.get(PaymentRow, trade_no)),
+            "credential_status": checked.status_token,
+        }
+        owed = self._stage_owed(session, checked, trade_no, body, now)
+        return body, owed, after
 
     def _stage_owed(
         self,

@@ -42,6 +42,7 @@ from trustcart.delivery.relay import OutboxRelay
 from trustcart.delivery.transports import Transport
 from trustcart.payments import ap2_payments, aup, idempotency, ledger, ledger_store, tokens
 from trustcart.payments.accounts import Account, get_account, insert_account
+from trustcart.payments.basket_payment import BasketCommit, check_basket
 from trustcart.payments.binding import BindingResult, bind_token
 from trustcart.payments.errors import PaymentProblem, PaymentRefused
 from trustcart.payments.notices import MerchantNotifier, NoticeTransport
@@ -283,6 +284,30 @@ class PaymentProvider:
             check_status=self._check_status,
         )
         return self._commit.commit_owing(checked, scope, key, now)
+
+    def submit_basket(
+        self, *, agent_id: str, idempotency_key: str, request: Mapping[str, Any]
+    ) -> PaymentOutcome:
+        """Pay every cart of a basket the person approved once, or none (``basket_payment``)."""
+
+        def pay(scope: str, now: datetime) -> PaymentOutcome:
+            checked = check_basket(
+                self._db,
+                agent_id,
+                request,
+                now,
+                directory=self._directory,
+                psp_id=self.psp_id,
+                check_status=self._check_status,
+            )
+            committed = BasketCommit(self._db, self._commit).commit(checked, scope, key, now)
+            self._deliver_now(committed.owed)
+            return committed.outcome
+
+        key = idempotency_key
+        return run_idempotently(
+            self._db, self._clock, f"baskets:{agent_id}", key, request=request, operation=pay
+        )
 
     # -- refunds ---------------------------------------------------------------------------
 

@@ -58,6 +58,7 @@ _NOT_FOR_PAYMENTS = {
     _P.UNKNOWN_PAYMENT,
     _P.REFUND_EXCEEDS_PAYMENT,
     _P.NOT_PAYMENT_MERCHANT,
+    _P.BASKET_INVALID,
 }
 
 PAYMENT: Schema = obj(
@@ -165,6 +166,59 @@ PAY = Operation(
         ),
     ),
     problems=problems(*(code for code in _P if code not in _NOT_FOR_PAYMENTS)),
+)
+
+BASKET = Operation(
+    "submitBasket",
+    "Pay several merchant-signed carts under one BOUNDED IAC with one approval by the person "
+    "over the set: every cart paid in one transaction, or none (docs/baskets.md)",
+    body=JsonBody(
+        obj(
+            {
+                "payment_token": NON_EMPTY,
+                "iac": {**NON_EMPTY, "description": "the IAC, compact JWS"},
+                "carts": {
+                    "type": "array",
+                    "items": NON_EMPTY,
+                    "minItems": 1,
+                    "maxItems": 10,
+                    "description": "the merchant-signed carts, compact JWS each",
+                },
+                "approval": {
+                    **NON_EMPTY,
+                    "description": "the person's act-basket-approval+jwt over the set",
+                },
+                "request_id": NON_EMPTY,
+                "delegation_id": nullable({"type": "string"}),
+            },
+            ("payment_token", "iac", "carts", "approval", "request_id"),
+        ),
+        description="amounts, merchants and orders are read from the signed carts",
+        refusal=_P.REQUEST_INVALID,
+    ),
+    headers=(IDEMPOTENCY_KEY,),
+    signed=True,
+    replies=(
+        Reply(
+            200,
+            "Every cart paid (or the stored answer of this key)",
+            obj(
+                {
+                    "basket_id": NON_EMPTY,
+                    "basket_digest": NON_EMPTY,
+                    "policy": {"type": "string", "enum": ["all-or-nothing"]},
+                    "amount": MONEY,
+                    "payments": {"type": "array", "items": PAYMENT},
+                },
+                ("basket_id", "basket_digest", "policy", "amount", "payments"),
+                closed=False,
+            ),
+            headers=(REPLAYED,),
+        ),
+    ),
+    problems=problems(
+        *(code for code in _P if code not in _NOT_FOR_PAYMENTS - {_P.BASKET_INVALID})
+    ),
 )
 
 GET_PAYMENT = Operation(
