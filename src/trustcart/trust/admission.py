@@ -125,7 +125,8 @@ ADMISSION_RULES: Mapping[EventType, AdmissionRule] = MappingProxyType(
         EventType.DELEGATION_RESUMED: _LIFECYCLE,
         EventType.DELEGATION_REVOKED: _LIFECYCLE,
         EventType.DELEGATION_EXPIRED: _rule("status agent", f"{INTENT} {DELEGATION}"),
-        EventType.DECISION_LOGGED: _rule("agent", INTENT, f"{DELEGATION} {ORDER}"),
+        # The agent logs its shopping decisions; the PSP logs dispute decisions (disputes).
+        EventType.DECISION_LOGGED: _rule("agent psp", INTENT, f"{DELEGATION} {ORDER} {TRADE}"),
         EventType.CART_CONFIRMED: _rule(
             "merchant", f"{INTENT} {DELEGATION} {ORDER}", introduces=ORDER
         ),
@@ -153,6 +154,7 @@ LATE_DELIVERY: frozenset[tuple[EventType, str]] = frozenset(
         (EventType.CART_CONFIRMED, "merchant"),
         (EventType.TRANSACTION_COMPLETED, "psp"),
         (EventType.FULFILLMENT_COMPLETED, "merchant"),
+        (EventType.DECISION_LOGGED, "psp"),
         *((kind, "status") for kind in _LIFECYCLE_EVENTS),
     }
 )
