@@ -26,8 +26,10 @@ from trustcart.core.clock import parse_instant
 from trustcart.core.money import Money
 from trustcart.crypto.jws import peek_payload
 from trustcart.trust.anchors import TrustAnchors
+from trustcart.trust.bundle_checks import BundleChecks
+from trustcart.trust.bundle_format import CheckFailed
 from trustcart.trust.events import EventType
-from trustcart.trust.evidence import VerificationReport, verify_bundle
+from trustcart.trust.evidence import Check, Signer, VerificationReport
 
 # Checks whose failure is a finding about the purchase; every other check guards integrity.
 AUTHORIZATION_CHECKS = frozenset(
@@ -65,8 +67,8 @@ class Evidence:
     paid_at: datetime | None = None
     outside_iac: tuple[str, ...] = ()
     price_mismatch: str | None = None
-    revoked_at: datetime | None = None
-    revocation_record: str | None = None
+    unusable_at_payment: str | None = None
+    lifecycle_record: str | None = None
     fulfilled_at: datetime | None = None
     fulfilment_record: str | None = None
     cart_digest: str = ""
@@ -74,6 +76,41 @@ class Evidence:
     def __post_init__(self) -> None:
         if self.trusted and (self.paid is None or self.cart_total is None):
             raise ValueError("trusted evidence needs the amounts it proves")
+
+
+class _DisputeChecks(BundleChecks):
+    """The verifier's checks, except that a lifecycle event (revoked, expired) dated before
+    the payment is recorded as a finding instead of failing ``events``: every record has been
+    verified by then, and the dispute needs the signed revocation as its evidence."""
+
+    lifecycle_finding: str | None = None
+
+    def _check_lifecycle_at(self, records: Any, paid_at: datetime) -> None:  # type: ignore[override]
+        try:
+            BundleChecks._check_lifecycle_at(records, paid_at)
+        except CheckFailed as e:
+            self.lifecycle_finding = str(e)
+
+
+def _verify(bundle: Any, anchors: TrustAnchors) -> tuple[VerificationReport, str | None]:
+    """``trust.evidence.verify_bundle`` with ``_DisputeChecks``; never raises."""
+    run = _DisputeChecks(bundle, anchors)
+    checks: list[Check] = []
+    for name in BundleChecks.CHECK_ORDER:
+        try:
+            detail = getattr(run, "check_" + name.replace("-", "_"))()
+        except CheckFailed as e:
+            checks.append(Check(name, False, str(e)))
+        except Exception as e:  # fail closed on anything unexpected, as the verifier does
+            checks.append(Check(name, False, f"{type(e).__name__}: {e}".rstrip(": ")))
+        else:
+            checks.append(Check(name, True, detail))
+    signers = tuple(
+        Signer(party, role, kid, anchors.mismatch(kid, role=role, party=party) is None)
+        for kid, (role, party) in sorted(run.roles.items(), key=lambda item: item[1][::-1])
+    )
+    report = VerificationReport(tuple(checks), anchored=True, signers=signers)
+    return report, run.lifecycle_finding
 
 
 def _untrusted(
@@ -95,6 +132,26 @@ def _first_event(
     return min(found) if found else (None, None)
 
 
+_LIFECYCLE = frozenset(
+    {
+        EventType.DELEGATION_REVOKED.value,
+        EventType.DELEGATION_EXPIRED.value,
+        EventType.DELEGATION_SUSPENDED.value,
+    }
+)
+
+
+def _lifecycle_record(bundle: Mapping[str, Any], paid_at: datetime) -> str | None:
+    """The last revoked/expired/suspended record dated at or before the payment."""
+    found: list[tuple[datetime, str]] = []
+    for event in bundle["events"]:
+        payload = peek_payload(event["record"])
+        when = parse_instant(payload["event_time"])
+        if payload["event_type"] in _LIFECYCLE and when <= paid_at:
+            found.append((when, str(payload["record_id"])))
+    return max(found)[1] if found else None
+
+
 def read_evidence(
     bundle: Any, *, anchors: TrustAnchors, out_trade_no: str, trade_no: str
 ) -> Evidence:
@@ -105,7 +162,7 @@ def read_evidence(
     """
     if bundle is None:
         return _untrusted(None, "no evidence bundle could be gathered", incomplete=True)
-    report = verify_bundle(bundle, anchors=anchors)
+    report, lifecycle = _verify(bundle, anchors)
     broken = [
         check
         for check in report.checks
@@ -123,7 +180,8 @@ def read_evidence(
         cart, receipt = peek_payload(bundle["cart"]), peek_payload(bundle["receipt"])
         if cart["out_trade_no"] != out_trade_no or receipt["trade_no"] != trade_no:
             return _untrusted(report, "the bundle is about another order", incomplete=False)
-        revoked_at, revocation = _first_event(bundle, EventType.DELEGATION_REVOKED)
+        paid_at = parse_instant(receipt["paid_at"])
+        lifecycle_record = _lifecycle_record(bundle, paid_at) if lifecycle else None
         fulfilled_at, fulfilment = _first_event(bundle, EventType.FULFILLMENT_COMPLETED)
         failed = {check.name: check.detail for check in report.checks if not check.passed}
         return Evidence(
@@ -134,11 +192,11 @@ def read_evidence(
             merchant_id=str(cart["merchant_id"]),
             cart_total=Money.from_json(cart["total"]),
             paid=Money.from_json(receipt["amount"]),
-            paid_at=parse_instant(receipt["paid_at"]),
+            paid_at=paid_at,
             outside_iac=tuple(name for name in failed if name in AUTHORIZATION_CHECKS),
             price_mismatch=failed.get(PRICE_CHECK),
-            revoked_at=revoked_at,
-            revocation_record=revocation,
+            unusable_at_payment=lifecycle,
+            lifecycle_record=lifecycle_record,
             fulfilled_at=fulfilled_at,
             fulfilment_record=fulfilment,
             cart_digest=str(receipt["cart_digest"]),

@@ -9,8 +9,8 @@ The rules, first match wins (docs/disputes.md has the table):
 2. the PSP paid although an authorization check fails (status not Active at payment, outside
    the IAC's validity, merchant, items or limits, L1 approval missing) -> the PSP refunds all
    (``paid-outside-iac``): it should have refused.
-3. a ``delegation-revoked`` record dated at or before the payment -> the PSP refunds all
-   (``paid-after-revocation``).
+3. a signed ``delegation-revoked`` / ``-expired`` record dated at or before the payment, or a
+   ``-suspended`` one not resumed by then -> the PSP refunds all (``paid-after-revocation``).
 4. the receipt charged more than the merchant-signed cart total -> the merchant refunds the
    difference (``price-changed-after-cart``); any other receipt/cart disagreement -> review.
 5. delivery, against the promise (cart confirmation + the merchant's delivery time):
@@ -152,14 +152,14 @@ def decide(
             evidence=(*base, *checks),
             detail=f"the payment provider paid although {', '.join(evidence.outside_iac)} failed",
         )
-    if evidence.revoked_at is not None and evidence.revoked_at <= paid_at:
+    if evidence.unusable_at_payment is not None:
         return _refund(
             Outcome.PSP_REFUND,
             ReasonCode.PAID_AFTER_REVOCATION,
             claimed=paid,
             refundable=refundable,
-            evidence=(*base, f"record:{evidence.revocation_record}"),
-            detail="the IAC was revoked before the payment",
+            evidence=(*base, f"record:{evidence.lifecycle_record}"),
+            detail=f"the IAC was not usable when paid: {evidence.unusable_at_payment}",
         )
     if evidence.price_mismatch is not None:
         if paid.currency == cart_total.currency and paid.minor > cart_total.minor:
