@@ -34,6 +34,8 @@ def demo_run(db: Database, tmp_path: Path) -> tuple[Path, list[tuple[str, str]],
         ("aup-self-check-failed", "mode"),
         ("aup-not-bounded", "mode"),
     ]
+    # The dispute scene: delivered as confirmed, so the claim is declined from the evidence.
+    assert result.disputes == [("declined", "delivered-as-confirmed")]
     return out / "evidence", result.refusals, db
 
 
@@ -56,7 +58,15 @@ def test_demo_end_to_end(demo_run: tuple[Path, list[tuple[str, str]], Database])
     evidence, refusals, db = demo_run
     bundles = sorted(evidence.glob("0*.json"))
     kinds = [p.name.split("-")[1] for p in bundles]
-    assert kinds == ["instant", "delegated", "delegated", "autonomous", "autonomous", "ucp"]
+    assert kinds == [
+        "instant",
+        "delegated",
+        "delegated",
+        "autonomous",
+        "autonomous",
+        "ucp",
+        "dispute",
+    ]
     codes = [code for code, _ in refusals]
     assert codes == [
         *("over-total-budget", "over-budget", "iac-revoked", "iac-revoked"),
@@ -68,6 +78,13 @@ def test_demo_end_to_end(demo_run: tuple[Path, list[tuple[str, str]], Database])
         bundle = json.loads(autonomous.read_text())
         assert bundle["approval"] is None
         assert peek_payload(bundle["receipt"])["mode"] == "L3"
+    records = [peek_payload(e["record"]) for e in json.loads(bundles[-1].read_text())["events"]]
+    assert [
+        r["event_body"]["reason_code"]
+        for r in records
+        if r["event_type"] == "act:commerce:decision-logged"
+        and r["participants"][0]["role"] == "psp"
+    ] == ["delivered-as-confirmed"]  # the dispute's decision, in the bundle that verifies
     with db.transaction() as session:
         check_balanced(session)
 
