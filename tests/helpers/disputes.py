@@ -173,9 +173,9 @@ class FixedEvidence:
         self.bundle = bundle
         self.asked = 0
 
-    def gather(self, out_trade_no: str) -> Mapping[str, Any] | None:
+    def gather(self, out_trade_no: str, payer: str) -> Mapping[str, Any] | None:
         self.asked += 1
-        return self.bundle if out_trade_no == ORDER else None
+        return self.bundle if (out_trade_no, payer) == (ORDER, ALICE) else None
 
 
 def dispute_service(

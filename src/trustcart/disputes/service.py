@@ -52,9 +52,10 @@ from trustcart.trust.events import Chain, EventType, Participant
 
 
 class EvidenceSource(Protocol):
-    """Where the parties' evidence comes from: the purchase's bundle, or None if none."""
+    """Where the parties' evidence comes from: the bundle of the order ``payer`` (the
+    delegator identity whose wallet paid) holds the records of, or None if none."""
 
-    def gather(self, out_trade_no: str) -> Mapping[str, Any] | None: ...
+    def gather(self, out_trade_no: str, payer: str) -> Mapping[str, Any] | None: ...
 
 
 PAYERS = {Outcome.PSP_REFUND: RefundPayer.PSP, Outcome.MERCHANT_REFUND: RefundPayer.MERCHANT}
@@ -187,9 +188,9 @@ class DisputeService:
                 raise DisputeNotFound(DisputeProblem.NOT_FOUND, f"no dispute {dispute_id}")
             if row.state != DisputeState.OPENED.value:
                 return view(row)
-            out_trade_no = row.out_trade_no
+            out_trade_no, payer = row.out_trade_no, self._payer(session, row.trade_no)
         try:
-            bundle = self._evidence.gather(out_trade_no)
+            bundle = self._evidence.gather(out_trade_no, payer)
         except Exception:  # fail closed: evidence that cannot be gathered is incomplete
             bundle = None
         anchors = self._anchors()
@@ -307,6 +308,12 @@ class DisputeService:
         if row is None:
             raise DisputeNotFound(DisputeProblem.NOT_FOUND, f"no dispute {dispute_id}")
         return row
+
+    @staticmethod
+    def _payer(session: Session, trade_no: str) -> str:
+        payment = session.get(PaymentRow, trade_no)
+        account = session.get(PspAccount, payment.account_id) if payment is not None else None
+        return account.delegator_identity if account is not None else ""
 
     @staticmethod
     def _is_party(session: Session, payment: PaymentRow, who: Opener) -> bool:

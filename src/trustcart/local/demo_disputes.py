@@ -50,7 +50,7 @@ def dispute_scene(demo: Demo) -> None:
     appealed = service.appeal(dispute["dispute_id"], alice, "I still have no tea")
     demo.step(f"Alice appeals: the dispute is {appealed['state']}, for a person to decide")
     demo.result.disputes.append((str(decision["outcome"]), str(decision["reason_code"])))
-    bundle = PartyEvidence(demo.d).gather(order_id)
+    bundle = PartyEvidence(demo.d).gather(order_id, IDENTITY)
     if bundle is None:  # pragma: no cover - the purchase is in Alice's records
         raise RuntimeError(f"no evidence for {order_id}")
     path = demo.out / f"{len(demo.result.bundles) + 1:02d}-dispute-{order_id}.json"

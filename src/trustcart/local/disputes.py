@@ -2,11 +2,12 @@
 installation's anchors, the PSP's key for the decision records, the relay for delivery.
 
 ``PartyEvidence`` is the ``EvidenceSource``: the parties hand over what they hold (the
-person's purchase record: ISR, IAC, credential status, signed cart, approval, receipt) and
-the trust service packages it with the events and inclusion proofs
-(``trust.packaging.package_purchase``, as ``trustcart evidence`` does). An order the person's
-records do not know yields no bundle, which the rules send to review. The anchors are the
-installation's key directory (``trusted-keys.json``), never the bundle's own keys.
+paying person's purchase record, found under their delegator identity: ISR, IAC, credential
+status, signed cart, approval, receipt) and the trust service packages it with the events
+and inclusion proofs (``trust.packaging.package_purchase``, as ``trustcart evidence`` does).
+An order the person's records do not know yields no bundle, which the rules send to review.
+The anchors are the installation's key directory (``trusted-keys.json``), never the bundle's
+own keys.
 """
 
 from __future__ import annotations
@@ -15,9 +16,11 @@ import logging
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from trustcart.assistant.memory import RecordKind
+from trustcart.assistant.records import read_purchase
 from trustcart.disputes.service import DisputeService
 from trustcart.local.deployment import PSP_ID, Deployment
-from trustcart.local.evidence import find_purchase
+from trustcart.local.memory import SqlMemory
 from trustcart.trust.anchors import TrustAnchors
 from trustcart.trust.packaging import package_purchase
 
@@ -30,8 +33,16 @@ class PartyEvidence:
     def __init__(self, deployment: Deployment) -> None:
         self._d = deployment
 
-    def gather(self, out_trade_no: str) -> Mapping[str, Any] | None:
-        purchase = find_purchase(self._d, out_trade_no)
+    def gather(self, out_trade_no: str, payer: str) -> Mapping[str, Any] | None:
+        memory = SqlMemory(self._d.db, payer, self._d.clock)
+        purchase = next(
+            (
+                read_purchase(record)
+                for record in memory.records(RecordKind.PURCHASE)
+                if record.get("out_trade_no") == out_trade_no
+            ),
+            None,
+        )
         if purchase is None:
             return None
         return package_purchase(
