@@ -125,8 +125,7 @@ ADMISSION_RULES: Mapping[EventType, AdmissionRule] = MappingProxyType(
         EventType.DELEGATION_RESUMED: _LIFECYCLE,
         EventType.DELEGATION_REVOKED: _LIFECYCLE,
         EventType.DELEGATION_EXPIRED: _rule("status agent", f"{INTENT} {DELEGATION}"),
-        # The agent logs its shopping decisions; the PSP logs dispute decisions (disputes).
-        EventType.DECISION_LOGGED: _rule("agent psp", INTENT, f"{DELEGATION} {ORDER} {TRADE}"),
+        EventType.DECISION_LOGGED: _rule("agent", INTENT, f"{DELEGATION} {ORDER}"),
         EventType.CART_CONFIRMED: _rule(
             "merchant", f"{INTENT} {DELEGATION} {ORDER}", introduces=ORDER
         ),
@@ -136,6 +135,15 @@ ADMISSION_RULES: Mapping[EventType, AdmissionRule] = MappingProxyType(
         EventType.FULFILLMENT_COMPLETED: _rule(
             "merchant", f"{INTENT} {ORDER}", f"{DELEGATION} {TRADE}"
         ),
+    }
+)
+
+
+# A role with a rule of its own for a type: the PSP logs the decision of a dispute about one
+# paid order (``disputes``), with the whole chain; the agent's decisions keep the rule above.
+ROLE_RULES: Mapping[tuple[EventType, str], AdmissionRule] = MappingProxyType(
+    {
+        (EventType.DECISION_LOGGED, "psp"): _rule("psp", f"{INTENT} {DELEGATION} {ORDER} {TRADE}"),
     }
 )
 
@@ -261,8 +269,8 @@ def _refuse(code: RecordRefusal, detail: str) -> RecordRefused:
 
 def check_initiator(record: VerifiedRecord) -> None:
     """Step 1 and 3: the initiator's role and the chain's ids fit the event type."""
-    rule = ADMISSION_RULES[record.event_type]
     role = record.initiator.role
+    rule = ROLE_RULES.get((record.event_type, role), ADMISSION_RULES[record.event_type])
     if role not in rule.initiators:
         raise _refuse(
             RecordRefusal.ROLE_NOT_ALLOWED,
