@@ -7,7 +7,8 @@ import pytest
 
 from tests.helpers.clock import T0
 from trustcart.crypto.keys import SigningKey
-from trustcart.trust.admission import RecordRefused, check_initiator
+from trustcart.trust.admission import check_initiator
+from trustcart.trust.errors import RecordRefused
 from trustcart.trust.events import (
     Chain,
     EventType,
