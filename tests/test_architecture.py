@@ -38,6 +38,7 @@ DOMAIN = (
     "store",
     "conformance",
     "insights",
+    "disputes",
 )
 # The A402 wire format (trustcart.payments.a402) is a protocol both sides speak: the buyer may
 # use it; it imports only core and crypto (tests/payments/ checks that).
@@ -51,6 +52,7 @@ ASSISTANT_FORBIDDEN = (
     "trustcart.trust.log",
     "trustcart.trust.attestations",
     "trustcart.trust.local_recorder",
+    "trustcart.disputes",
     *(f"trustcart.{name}" for name in (*SHELLS, *ROOTS)),
 )
 ONLY = {"core": ("core",), "search": ("core", "search")}

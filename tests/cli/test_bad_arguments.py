@@ -195,6 +195,21 @@ def test_compare(home: Path, product: str) -> None:
     _run(["compare", product, "--json"], {0, 2})
 
 
+@given(
+    command=st.sampled_from(["open", "show", "appeal"]),
+    target=st.one_of(_text, st.sampled_from(["ord_", "x" * 500, "dsp_%00"])),
+    reason=_text,
+    merchant=st.one_of(st.none(), _text),
+)
+@FEW
+def test_disputes(home: Path, command: str, target: str, reason: str, merchant: str | None) -> None:
+    """No such order or dispute, an empty reason, any merchant: refused in one line (1 or 2)."""
+    args = ["disputes", command, target]
+    args += ["--reason", reason] if command != "show" else []
+    args += ["--as-merchant", merchant] if merchant is not None else []
+    _run([*args, "--json"], {1, 2})
+
+
 # -- chat: words -------------------------------------------------------------------------------
 
 
@@ -374,7 +389,7 @@ def test_demo_refuses_an_out_that_is_a_file(home: Path, files: Path) -> None:
 _COMMAND_NAMES = {
     "demo", "serve", "verify", "conformance", "chat", "mcp", "import", "search", "compare",
     "tryon", "tryon-samples", "bench", "web", "merchants", "roi", "orders", "delegations",
-    "revoke", "evidence", "relay", "maintenance", "feed",
+    "revoke", "evidence", "relay", "maintenance", "feed", "disputes",
 }  # fmt: skip
 
 
@@ -393,6 +408,9 @@ def test_every_command_is_exercised() -> None:
     merchants = group.commands["merchants"]
     assert isinstance(merchants, TyperGroup)
     assert set(merchants.commands) == {"add", "create", "list"}
+    disputes = group.commands["disputes"]
+    assert isinstance(disputes, TyperGroup)
+    assert set(disputes.commands) == {"open", "list", "show", "appeal"}
     bench = group.commands["bench"]
     assert isinstance(bench, TyperGroup)
     assert set(bench.commands) == {"tryon", "startup", "search", "checkout", "payments"}

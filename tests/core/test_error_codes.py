@@ -14,6 +14,8 @@ from trustcart.commerce.picture_upload import PictureProblem
 from trustcart.core.problem import CommonProblem
 from trustcart.delegation.constraints import ConstraintReason
 from trustcart.delegation.errors import DelegationProblem
+from trustcart.disputes.errors import DisputeProblem
+from trustcart.disputes.rules import Outcome, ReasonCode
 from trustcart.payments.errors import PaymentProblem
 from trustcart.payments.vault import VaultDecline
 from trustcart.trust.admission import RecordRefusal
@@ -37,6 +39,9 @@ DOC = (Path(__file__).resolve().parents[2] / "docs" / "errors.md").read_text(enc
         VaultDecline,
         SigningCode,
         PictureProblem,
+        DisputeProblem,
+        ReasonCode,
+        Outcome,
     ],
 )
 def test_every_code_is_documented(codes: type[StrEnum]) -> None:

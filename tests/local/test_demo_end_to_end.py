@@ -36,6 +36,8 @@ def demo_run(db: Database, tmp_path: Path) -> tuple[Path, list[tuple[str, str]],
         ("aup-self-check-failed", "mode"),
         ("aup-not-bounded", "mode"),
     ]
+    # The dispute scene: delivered as confirmed, so the claim is declined from the evidence.
+    assert result.disputes == [("declined", "delivered-as-confirmed")]
     return out / "evidence", result.refusals, db
 
 
@@ -54,6 +56,11 @@ def _tamper_signed_value(token: str) -> str:
     return f"{header}.{forged}.{signature}"
 
 
+def by_kind(bundles: list[Path], kind: str) -> list[Path]:
+    """The demo's bundles of one scene (``NN-<kind>-<order>.json``), in the order written."""
+    return [p for p in bundles if p.name.split("-")[1] == kind]
+
+
 def test_demo_end_to_end(demo_run: tuple[Path, list[tuple[str, str]], Database]) -> None:
     evidence, refusals, db = demo_run
     bundles = sorted(evidence.glob("0*.json"))
@@ -62,6 +69,7 @@ def test_demo_end_to_end(demo_run: tuple[Path, list[tuple[str, str]], Database])
         *("instant", "delegated", "delegated", "autonomous", "autonomous", "ucp"),
         "acp",  # the ACP scene's checkout under an IAC (local.demo_acp)
         *("basket", "basket"),  # two merchants' carts under one IAC, one approval (demo_basket)
+        "dispute",  # the first order again, with its dispute's decision (demo_disputes)
     ]
     codes = [code for code, _ in refusals]
     assert codes == [
@@ -70,10 +78,10 @@ def test_demo_end_to_end(demo_run: tuple[Path, list[tuple[str, str]], Database])
         "payment_declined",  # the ACP scene: a one-time vault token reused (local.demo_acp)
         "over-budget",  # the basket scene: a second basket past the cap, refused whole
     ]
-    assert "token-already-used" in refusals[-2][1]
+    assert "token-already-used" in refusals[codes.index("payment_declined")][1]
     # Each basket order is an L2 payment under the one BOUNDED IAC; the record of the whole
     # (the approval over the set) verifies against the demo's anchors.
-    basket_bundles = [json.loads(p.read_text()) for p in bundles[7:9]]
+    basket_bundles = [json.loads(p.read_text()) for p in by_kind(bundles, "basket")]
     assert len({peek_payload(b["receipt"])["merchant_id"] for b in basket_bundles}) == 2
     assert len({b["iac"] for b in basket_bundles}) == 1
     assert all(peek_payload(b["receipt"])["mode"] == "L2" for b in basket_bundles)
@@ -82,14 +90,23 @@ def test_demo_end_to_end(demo_run: tuple[Path, list[tuple[str, str]], Database])
     anchors = load_anchors_file(evidence / "trusted-keys.json")
     assert verify_basket_record(record, anchors).ok
     assert sorted(record["receipts"]) == sorted(b["receipt"] for b in basket_bundles)
-    for autonomous in bundles[3:5]:
+    for autonomous in by_kind(bundles, "autonomous"):
         bundle = json.loads(autonomous.read_text())
         assert bundle["approval"] is None
         assert peek_payload(bundle["receipt"])["mode"] == "L3"
-    acp = json.loads(bundles[6].read_text())  # paid on the provider's ACT path (docs/acp.md)
+    (acp_path,) = by_kind(bundles, "acp")
+    acp = json.loads(acp_path.read_text())  # paid on the provider's ACT path (docs/acp.md)
     assert peek_payload(acp["receipt"])["mode"] == "L2"
     events = {peek_payload(e["record"])["event_type"] for e in acp["events"]}
     assert {"act:commerce:cart-confirmed", "act:payment:transaction-completed"} <= events
+    (disputed,) = by_kind(bundles, "dispute")
+    records = [peek_payload(e["record"]) for e in json.loads(disputed.read_text())["events"]]
+    assert [
+        r["event_body"]["reason_code"]
+        for r in records
+        if r["event_type"] == "act:commerce:decision-logged"
+        and r["participants"][0]["role"] == "psp"
+    ] == ["delivered-as-confirmed"]  # the dispute's decision, in the bundle that verifies
     with db.transaction() as session:
         check_balanced(session)
 

@@ -9,6 +9,7 @@ from trustcart.cli import (
     chat,
     conformance,
     demo,
+    disputes,
     feed,
     mcp,
     merchants,

@@ -41,6 +41,7 @@ from trustcart.local import persona
 from trustcart.local.demo_acp import acp_checkout
 from trustcart.local.demo_autonomous import autonomous
 from trustcart.local.demo_basket import basket_scene
+from trustcart.local.demo_disputes import dispute_scene
 from trustcart.local.demo_ucp import ucp_scene
 from trustcart.local.deployment import Deployment, build
 from trustcart.local.market import Clients, buyer_agent, tools_for
@@ -63,6 +64,7 @@ class DemoResult:
     refusals: list[tuple[str, str]] = field(default_factory=list)
     stages: list[tuple[str, str]] = field(default_factory=list)  # L3 refusals: (code, stage)
     baskets: list[Path] = field(default_factory=list)  # trustcart-basket/1 records (verified)
+    disputes: list[tuple[str, str]] = field(default_factory=list)  # (outcome, reason code)
 
     @property
     def ok(self) -> bool:
@@ -302,6 +304,7 @@ def run_demo(*, home: Path, database_url: str, out: Path, console: Console) -> D
                 ucp_scene(demo)
                 acp_checkout(demo)
                 basket_scene(demo)
+                dispute_scene(demo)
             finally:
                 demo.close()
         demo.verify_all()

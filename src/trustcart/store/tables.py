@@ -9,6 +9,7 @@ import trustcart.store.checkout
 import trustcart.store.commerce
 import trustcart.store.crypto
 import trustcart.store.delegation
+import trustcart.store.disputes
 import trustcart.store.outbox
 import trustcart.store.paid_calls
 import trustcart.store.payments

@@ -139,6 +139,15 @@ ADMISSION_RULES: Mapping[EventType, AdmissionRule] = MappingProxyType(
 )
 
 
+# A role with a rule of its own for a type: the PSP logs the decision of a dispute about one
+# paid order (``disputes``), with the whole chain; the agent's decisions keep the rule above.
+ROLE_RULES: Mapping[tuple[EventType, str], AdmissionRule] = MappingProxyType(
+    {
+        (EventType.DECISION_LOGGED, "psp"): _rule("psp", f"{INTENT} {DELEGATION} {ORDER} {TRADE}"),
+    }
+)
+
+
 _LIFECYCLE_EVENTS = frozenset(
     {
         EventType.DELEGATION_SUSPENDED,
@@ -153,6 +162,7 @@ LATE_DELIVERY: frozenset[tuple[EventType, str]] = frozenset(
         (EventType.CART_CONFIRMED, "merchant"),
         (EventType.TRANSACTION_COMPLETED, "psp"),
         (EventType.FULFILLMENT_COMPLETED, "merchant"),
+        (EventType.DECISION_LOGGED, "psp"),
         *((kind, "status") for kind in _LIFECYCLE_EVENTS),
     }
 )
@@ -259,8 +269,8 @@ def _refuse(code: RecordRefusal, detail: str) -> RecordRefused:
 
 def check_initiator(record: VerifiedRecord) -> None:
     """Step 1 and 3: the initiator's role and the chain's ids fit the event type."""
-    rule = ADMISSION_RULES[record.event_type]
     role = record.initiator.role
+    rule = ROLE_RULES.get((record.event_type, role), ADMISSION_RULES[record.event_type])
     if role not in rule.initiators:
         raise _refuse(
             RecordRefusal.ROLE_NOT_ALLOWED,

@@ -35,6 +35,7 @@ from trustcart.web import (
     console_roi,
     pages,
     pictures,
+    shop_disputes,
     shop_pages,
     shop_records,
     tryon_pages,
@@ -93,6 +94,7 @@ def create_web_app(services: WebServices, *, allowed_hosts: tuple[str, ...] = ()
     app.include_router(console_roi.router)
     app.include_router(shop_pages.router)
     app.include_router(shop_records.router)
+    app.include_router(shop_disputes.router)
     app.include_router(pictures.router)
     app.include_router(tryon_pages.router)
     app.include_router(console_pictures.router)
