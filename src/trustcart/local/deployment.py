@@ -59,6 +59,7 @@ from trustcart.local.upkeep import Upkeep
 from trustcart.local.webhooks import webhook_transport
 from trustcart.payments.notices import NoticeTransport
 from trustcart.payments.provider import PaymentProvider
+from trustcart.payments.risk.config import load_risk_config
 from trustcart.search.index import CatalogIndex
 from trustcart.search.serialized import SerializedIndex
 from trustcart.store.db import Database
@@ -194,6 +195,7 @@ def build(
         notifier=notifier,
         clock=clock,
         log=records,
+        risk=load_risk_config(home),  # $TRUSTCART_HOME/risk.toml; a bad one stops the start
     )
     webhooks, webhook_clients = webhook_transport(
         db, clock, merchants.merchant_key, ucp_url=endpoints.ucp or None
