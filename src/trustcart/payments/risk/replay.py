@@ -138,7 +138,7 @@ class _Builder:
 
 
 def generate_day(
-    rng: random.Random, start: datetime, *, people: int = 300, incidents: int = 12
+    rng: random.Random, start: datetime, *, people: int = 1000, incidents: int = 12
 ) -> Day:
     """One day of traffic from ``start`` (see module doc); the same ``rng`` state, the same day."""
     b = _Builder(rng, start)
