@@ -19,6 +19,7 @@ from trustcart.payments.risk.config import (
     load_risk_config,
     parse_risk_config,
 )
+from trustcart.store.db import Database
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "risk.md"
 
@@ -99,13 +100,15 @@ def test_an_unreadable_file_is_refused(tmp_path: Path) -> None:
         load_risk_config(tmp_path)
 
 
-def test_the_deployment_does_not_start_on_a_bad_file(tmp_path: Path) -> None:
-    from trustcart.local.deployment import load_risk_config as loaded_by_deployment
+def test_the_deployment_does_not_start_on_a_bad_file(tmp_path: Path, sqlite_db: Database) -> None:
+    from trustcart.local.deployment import build
+    from trustcart.local.servers import ROLE_NAMES, Endpoints
 
-    assert loaded_by_deployment is load_risk_config  # the composition root reads the file
     (tmp_path / CONFIG_FILE).write_text("[outcomes]\nvelocity-agent = 1\n", encoding="utf-8")
-    with pytest.raises(RiskConfigError):
-        loaded_by_deployment(tmp_path)
+    endpoints = Endpoints.on_ports(dict.fromkeys(ROLE_NAMES, 9))
+    with pytest.raises(RiskConfigError, match=r"outcomes\.velocity-agent"):
+        build(sqlite_db, tmp_path, endpoints)
+    assert not (tmp_path / "keys.json").exists()  # refused before anything was set up
 
 
 def test_the_docs_table_names_every_rule_and_default() -> None:

@@ -131,6 +131,7 @@ def build(
 ) -> Deployment:
     """Construct every role against ``db``; keys live in ``home/keys.json``."""
     clock = clock or SystemClock()
+    risk = load_risk_config(home)  # first: a bad risk.toml stops the start before anything
     keys = KeyStore(home / "keys.json")
     merchant_keys = parties.merchant_keys(db, keys)
     directory: InMemoryKeyDirectory = parties.key_directory(keys, merchant_keys)
@@ -195,7 +196,7 @@ def build(
         notifier=notifier,
         clock=clock,
         log=records,
-        risk=load_risk_config(home),  # $TRUSTCART_HOME/risk.toml; a bad one stops the start
+        risk=risk,  # $TRUSTCART_HOME/risk.toml (payments.risk.config)
     )
     webhooks, webhook_clients = webhook_transport(
         db, clock, merchants.merchant_key, ucp_url=endpoints.ucp or None
