@@ -4,6 +4,7 @@ from the store (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import timedelta
 from types import MappingProxyType
@@ -228,3 +229,31 @@ def test_a_rule_set_to_allow_only_logs(
     assert pay(world).status == 200
     (body,) = decisions(world, log)
     assert (body["outcome"], body["rules"][0]["rule"]) == ("allow", "velocity-agent")
+
+
+def test_a_burst_sent_all_at_once_cannot_pass_the_agents_limit(
+    db: Database, clock: FixedClock
+) -> None:
+    config = only(RiskRule.VELOCITY_AGENT, RiskOutcome.REFUSE, max_per_agent=3)
+    world = risk_world(db, clock, config)
+    requests = [world.request(world.cart()) for _ in range(8)]
+    outcomes: list[Any] = []
+    lock = threading.Lock()
+
+    def send(index: int) -> None:
+        outcome = world.provider.submit_payment(
+            agent_id=AGENT, idempotency_key=f"burst-{index}", request=requests[index]
+        )
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=send, args=(i,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(outcomes) == 8
+    # Each request sees the others in flight or answered: never more than 3 pass (when all
+    # arrive together, none may: the rule fails closed).
+    assert sum(o.ok for o in outcomes) <= 3
+    assert {o.code for o in outcomes if not o.ok} == {P.RISK_REFUSED}

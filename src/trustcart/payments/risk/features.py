@@ -50,7 +50,9 @@ class PaymentFacts:
 class History:
     """What came before: successful payments per agent and delegation (their times), the
     person's usual amounts, when the agent and the merchant were first seen (``None``: never),
-    and how many payments of this agent were refused in a row since its last success."""
+    and how many payments of this agent were refused in a row since its last success.
+    ``agent_in_flight``: the agent's other payment requests being decided right now (claimed,
+    not answered), counted by the velocity rule so a concurrent burst cannot slip past it."""
 
     agent_payments: tuple[datetime, ...] = ()
     delegation_payments: tuple[datetime, ...] = ()
@@ -58,10 +60,11 @@ class History:
     agent_first_seen: datetime | None = None
     merchant_first_seen: datetime | None = None
     refusal_streak: int = 0
+    agent_in_flight: int = 0
 
     def __post_init__(self) -> None:
-        if self.refusal_streak < 0:
-            raise ValidationError("a refusal streak cannot be negative")
+        if self.refusal_streak < 0 or self.agent_in_flight < 0:
+            raise ValidationError("a refusal streak or an in-flight count cannot be negative")
         if len({amount.currency for amount in self.usual_amounts}) > 1:
             raise ValidationError("the usual amounts are in one currency")
 

@@ -1,12 +1,15 @@
 """The shell that reads a payment's ``History`` from the PSP's store (one short read).
 
-Strategy: six small queries, each an index range scan (``store.risk`` declares the indexes):
+Strategy: seven small queries, each an index range scan (``store.risk`` declares the indexes):
 
 * the agent's and the delegation's successful payments inside the velocity window;
 * the person's (account's) latest ``usual_history_size`` payment amounts in the payment's
   currency within ``usual_history_window``, newest first;
 * the agent's first token (when this PSP first saw the agent: its binding) and the merchant's
   first payment here;
+* the agent's payment requests in flight (claimed in ``psp_idempotency_keys`` within the
+  velocity window, not yet answered), less the one being decided: concurrent requests each
+  see the others, as claimed or as answered, so a burst sent at once cannot all pass;
 * the agent's refusal streak: its stored refused answers (``psp_idempotency_keys`` of scope
   ``payments:<agent>``, 4xx) since its last successful payment and within ``refusal_window``.
   Refusals by the risk rules themselves do not count (a step-up the person has not answered
@@ -64,6 +67,19 @@ def _refusal_streak(session: Session, agent_id: str, since: datetime, limit: int
     return streak
 
 
+def _in_flight(session: Session, agent_id: str, since: datetime) -> int:
+    claimed = session.execute(
+        select(func.count())
+        .select_from(IdempotencyKeyRow)
+        .where(
+            IdempotencyKeyRow.caller_id == f"payments:{agent_id}",
+            IdempotencyKeyRow.created_at > since,
+            IdempotencyKeyRow.state == KeyState.IN_FLIGHT.value,
+        )
+    ).scalar_one()
+    return max(int(claimed) - 1, 0)  # the request being decided holds one of the claims
+
+
 def read_history(session: Session, facts: PaymentFacts, config: RiskConfig) -> History:
     """The ``History`` of ``facts`` as the store knows it at ``facts.at`` (see module doc)."""
     now = facts.at
@@ -103,6 +119,7 @@ def read_history(session: Session, facts: PaymentFacts, config: RiskConfig) -> H
         refusal_streak=_refusal_streak(
             session, facts.agent_id, streak_since, config.max_refusal_streak + 50
         ),
+        agent_in_flight=_in_flight(session, facts.agent_id, velocity_since),
     )
 
 

@@ -7,7 +7,7 @@ the rules that fired, and every rule that fired is named, in table order:
 
 | rule | fires when |
 |---|---|
-| velocity-agent | this payment would be the agent's (max_per_agent + 1)th within the window |
+| velocity-agent | the agent's (max_per_agent + 1)th payment in the window, in-flight ones counted |
 | velocity-delegation | the same, per delegation (max_per_delegation) |
 | amount-above-usual | the amount exceeds ratio x the person's median payment (given min_history) |
 | new-agent-large | an agent first seen within new_agent_period pays at least large_amount |
@@ -85,8 +85,10 @@ def _within(times: tuple[datetime, ...], now: datetime, window: timedelta) -> in
 
 
 def velocity_agent(facts: PaymentFacts, history: History, config: RiskConfig) -> str | None:
-    """Fires when this payment would pass the agent's payments per window."""
-    count = _within(history.agent_payments, facts.at, config.velocity_window) + 1
+    """Fires when this payment would pass the agent's payments per window (its requests in
+    flight count: they may all succeed)."""
+    recent = _within(history.agent_payments, facts.at, config.velocity_window)
+    count = recent + history.agent_in_flight + 1
     if count > config.max_per_agent:
         return f"payment {count} of this agent within {config.velocity_window}"
     return None
