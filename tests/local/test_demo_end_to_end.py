@@ -56,7 +56,10 @@ def test_demo_end_to_end(demo_run: tuple[Path, list[tuple[str, str]], Database])
     evidence, refusals, db = demo_run
     bundles = sorted(evidence.glob("0*.json"))
     kinds = [p.name.split("-")[1] for p in bundles]
-    assert kinds == ["instant", "delegated", "delegated", "autonomous", "autonomous", "ucp"]
+    assert kinds == [
+        *("instant", "delegated", "delegated", "autonomous", "autonomous", "ucp"),
+        "risk",  # local.demo_risk: the PSP's step-up, answered by Alice at L1
+    ]
     codes = [code for code, _ in refusals]
     assert codes == [
         *("over-total-budget", "over-budget", "iac-revoked", "iac-revoked"),
@@ -68,6 +71,9 @@ def test_demo_end_to_end(demo_run: tuple[Path, list[tuple[str, str]], Database])
         bundle = json.loads(autonomous.read_text())
         assert bundle["approval"] is None
         assert peek_payload(bundle["receipt"])["mode"] == "L3"
+    stepped_up = json.loads(bundles[6].read_text())
+    assert stepped_up["approval"] is not None  # Alice approved exactly this cart
+    assert peek_payload(stepped_up["receipt"])["mode"] == "L1"
     with db.transaction() as session:
         check_balanced(session)
 
