@@ -341,6 +341,15 @@ _refused_before_starting = st.one_of(
             ),
         ),
     ),
+    st.tuples(
+        st.just("bench risk"),
+        st.one_of(
+            st.tuples(st.just("--seeds"), _not_an_int_within(1, 50)),
+            st.tuples(st.just("--payments"), _not_an_int_within(100, 2_000_000)),
+            st.tuples(st.just("--samples"), _not_an_int_within(10, 100_000)),
+            st.tuples(st.just("--nope")),
+        ),
+    ),
     st.tuples(st.just("web"), st.tuples(st.just("--port"), _not_an_int_within(1, 65535))),
     st.tuples(
         st.just("relay"), st.tuples(st.just("--interval"), st.sampled_from(["0", "-1", "x", "1e9"]))
@@ -366,6 +375,15 @@ def test_commands_that_start_things_refuse_bad_arguments_first(
 ) -> None:
     command, arguments = case
     _run([*command.split(), *arguments], {2})
+
+
+def test_bench_risk_refuses_a_bad_risk_config(home: Path) -> None:
+    (home / "risk.toml").write_text("[velocity]\nmax_per_agent = 0\n", encoding="utf-8")
+    try:
+        result = _run(["bench", "risk", "--seeds", "1", "--payments", "100"], {2})
+    finally:
+        (home / "risk.toml").unlink()
+    assert "max_per_agent must be a positive integer" in result.stderr
 
 
 def test_serve_on_a_port_in_use_is_one_line(home: Path, busy_port: int) -> None:
@@ -413,7 +431,7 @@ def test_every_command_is_exercised() -> None:
     assert set(disputes.commands) == {"open", "list", "show", "appeal"}
     bench = group.commands["bench"]
     assert isinstance(bench, TyperGroup)
-    assert set(bench.commands) == {"tryon", "startup", "search", "checkout", "payments"}
+    assert set(bench.commands) == {"tryon", "startup", "search", "checkout", "payments", "risk"}
 
 
 _coordinate = st.one_of(_text, st.sampled_from(["30.25", "91", "-181", "NaN", "1e309", ""]))

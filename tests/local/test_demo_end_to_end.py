@@ -69,6 +69,7 @@ def test_demo_end_to_end(demo_run: tuple[Path, list[tuple[str, str]], Database])
         *("instant", "delegated", "delegated", "autonomous", "autonomous", "ucp"),
         "acp",  # the ACP scene's checkout under an IAC (local.demo_acp)
         *("basket", "basket"),  # two merchants' carts under one IAC, one approval (demo_basket)
+        "risk",  # local.demo_risk: the PSP's step-up, answered by Alice at L1
         "dispute",  # the first order again, with its dispute's decision (demo_disputes)
     ]
     codes = [code for code, _ in refusals]
@@ -107,6 +108,10 @@ def test_demo_end_to_end(demo_run: tuple[Path, list[tuple[str, str]], Database])
         if r["event_type"] == "act:commerce:decision-logged"
         and r["participants"][0]["role"] == "psp"
     ] == ["delivered-as-confirmed"]  # the dispute's decision, in the bundle that verifies
+    (stepped_up_path,) = by_kind(bundles, "risk")
+    stepped_up = json.loads(stepped_up_path.read_text())
+    assert stepped_up["approval"] is not None  # Alice approved exactly this cart
+    assert peek_payload(stepped_up["receipt"])["mode"] == "L1"
     with db.transaction() as session:
         check_balanced(session)
 

@@ -273,7 +273,10 @@ class BuyerAgent:
         iac: IAC,
         cart: ConfirmedCart,
         approval: str | None = None,
+        key_suffix: str = "",
     ) -> Receipt:
+        """Pay ``cart`` at the PSP and check its receipt; ``key_suffix`` makes the idempotency
+        key of a second, different request for the same order (the L1 answer to a step-up)."""
         body: dict[str, Any] = {
             "mode": mode.value,
             "payment_token": payment_token,
@@ -286,7 +289,9 @@ class BuyerAgent:
             body["approval"] = approval
         # One idempotency key per order: a retry after a timeout can never pay twice.
         response = self._psp.post(
-            "/payments", json=body, headers={"Idempotency-Key": f"pay-{cart.out_trade_no}"}
+            "/payments",
+            json=body,
+            headers={"Idempotency-Key": f"pay-{cart.out_trade_no}{key_suffix}"},
         )
         if response.status_code != 200:
             raise _problem(response)

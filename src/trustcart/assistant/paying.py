@@ -7,6 +7,11 @@ confirm the cart with the merchant, check the signed cart against the line, the 
 and the credential, approve it in the person's wallet when it is a single purchase (L1), and
 pay through the PSP.
 
+A payment provider's risk step-up (``risk-step-up-required``, docs/risk.md) on an L2 payment
+reaches the person as "approve this one payment" (``ask``, the tools' approver); on yes their
+wallet approves exactly that cart and the agent pays it again at L1; on no the line is
+``declined``; with nobody to ask, the step-up code itself is the refusal.
+
 Rules kept: no credential, no payment; a single-purchase approval (SPECIFIED) covers only the
 proposal it approved; the status is asked before anything else; a proposal outside the
 credential is moved to ``refused``. Every refusal is a ``ToolRefused`` with a stable code
@@ -22,12 +27,22 @@ from trustcart.assistant.agent import BuyerAgent
 from trustcart.assistant.agent_answers import PurchaseRefused
 from trustcart.assistant.checks import cart_problems, proposal_problems
 from trustcart.assistant.errors import ToolCode, ToolRefused, WalletError
-from trustcart.assistant.offers import Offer
-from trustcart.assistant.proposals import Delegation, Proposal, ProposalStatus, Purchase
+from trustcart.assistant.offers import ConfirmedCart, Offer
+from trustcart.assistant.proposals import (
+    ApprovalKind,
+    ApprovalRequest,
+    Approver,
+    Delegation,
+    Proposal,
+    ProposalStatus,
+    Purchase,
+)
 from trustcart.assistant.ucp.agent import buy_remote_line
 from trustcart.assistant.wallet import Wallet
 from trustcart.core.payment import PaymentMode
 from trustcart.delegation.terms import DelegationMode
+
+STEP_UP_REQUIRED = "risk-step-up-required"  # payments.errors.PaymentProblem.RISK_STEP_UP_REQUIRED
 
 
 def tool_refusal(refusal: PurchaseRefused | WalletError, code: str | None = None) -> ToolRefused:
@@ -88,6 +103,17 @@ def check_proposal(
         )
 
 
+def step_up_request(line: Offer, cart: ConfirmedCart, reason: str) -> ApprovalRequest:
+    """What the person is asked when the payment provider wants their approval of one payment."""
+    return ApprovalRequest(
+        ApprovalKind.PURCHASE,
+        f"Approve this one payment: {cart.total} for {line.quantity} x {line.title} "
+        f"({line.merchant_name}), order {cart.out_trade_no}. The payment provider asks: {reason}",
+        cart.total,
+        (cart.merchant_id,),
+    )
+
+
 def buy_line(
     agent: BuyerAgent,
     wallet: Wallet,
@@ -95,14 +121,18 @@ def buy_line(
     delegation: Delegation,
     line: Offer,
     *,
-    instant: bool,
+    instant: bool | None = None,
+    ask: Approver | None = None,
 ) -> Purchase:
     """Confirm, check, approve (L1) and pay one line of ``proposal``; ``ToolRefused`` if not.
 
-    A single purchase (``instant``) is held to the total the person approved."""
+    A single purchase (``instant``; default: the credential is SPECIFIED) is held to the total
+    the person approved. ``ask``: who answers a risk step-up (see module doc)."""
     if line.business:  # a UCP business's line: through its checkout (``ucp.shops``)
         return buy_remote_line(agent, proposal.proposal_id, delegation, line)
     iac = delegation.iac
+    if instant is None:
+        instant = iac.delegation_mode is DelegationMode.SPECIFIED
     approved_total = proposal.total if instant else None
     mode = PaymentMode.L1 if instant else PaymentMode.L2
     try:
@@ -115,13 +145,33 @@ def buy_line(
         approval = None
         if instant:
             approval = wallet.approve(cart.token, agent.merchant_keys(cart.merchant_id))
-        receipt = agent.pay(
-            mode=mode,
-            payment_token=delegation.payment_token,
-            iac=iac,
-            cart=cart,
-            approval=approval,
-        )
+        try:
+            receipt = agent.pay(
+                mode=mode,
+                payment_token=delegation.payment_token,
+                iac=iac,
+                cart=cart,
+                approval=approval,
+            )
+        except PurchaseRefused as refusal:
+            if instant or refusal.code != STEP_UP_REQUIRED or ask is None:
+                raise
+            if not ask(step_up_request(line, cart, refusal.reason)):
+                raise ToolRefused(
+                    ToolCode.DECLINED,
+                    "the person did not approve this payment",
+                    reasons=(STEP_UP_REQUIRED,),
+                ) from refusal
+            mode = PaymentMode.L1
+            approval = wallet.approve(cart.token, agent.merchant_keys(cart.merchant_id))
+            receipt = agent.pay(
+                mode=mode,
+                payment_token=delegation.payment_token,
+                iac=iac,
+                cart=cart,
+                approval=approval,
+                key_suffix="-step-up",
+            )
     except (PurchaseRefused, WalletError) as refusal:
         raise tool_refusal(refusal) from refusal
     delegation.record(receipt)

@@ -61,7 +61,6 @@ from trustcart.core.money import Money
 from trustcart.delegation.constraints import SpendSoFar
 from trustcart.delegation.isr import ISR, Location
 from trustcart.delegation.lifecycle import Transition
-from trustcart.delegation.terms import DelegationMode
 
 MAX_SEARCH_RESULTS = 50
 DECISION_RULE = "the option the person chose, among 1-3 the planner ranked"
@@ -357,7 +356,6 @@ class ShoppingTools:
             self.all_delegations()  # a standing order signed in an earlier session
         delegation = covering_delegation(proposal, self.delegations, chosen)
         iac = delegation.iac
-        instant = iac.delegation_mode is DelegationMode.SPECIFIED
         check_proposal(
             self.agent,
             proposal,
@@ -370,7 +368,7 @@ class ShoppingTools:
         )
         for line in proposal.lines:
             purchase = buy_line(
-                self.agent, self.wallet, proposal, delegation, line, instant=instant
+                self.agent, self.wallet, proposal, delegation, line, ask=self.approver
             )
             proposal.purchases.append(purchase)
             self.purchases[purchase.cart.out_trade_no] = purchase

@@ -4,6 +4,7 @@
 from trustcart.cli import (
     bench,
     bench_checkout,
+    bench_risk,
     bench_search,
     catalog,
     chat,

@@ -42,6 +42,7 @@ from trustcart.local.demo_acp import acp_checkout
 from trustcart.local.demo_autonomous import autonomous
 from trustcart.local.demo_basket import basket_scene
 from trustcart.local.demo_disputes import dispute_scene
+from trustcart.local.demo_risk import risk_scene
 from trustcart.local.demo_ucp import ucp_scene
 from trustcart.local.deployment import Deployment, build
 from trustcart.local.market import Clients, buyer_agent, tools_for
@@ -87,6 +88,7 @@ class Demo:
         self.out = out
         self.console = console
         self.result = DemoResult()
+        self.approvals: list[ApprovalRequest] = []  # what Alice was asked and approved
         self.clients = Clients()
         self.tools: ShoppingTools = tools_for(
             deployment, self.clients, approver=self.alice_says_yes
@@ -105,6 +107,7 @@ class Demo:
 
     def alice_says_yes(self, request: ApprovalRequest) -> bool:
         self.step(f"Alice reads in her wallet: {request.summary!r} and approves")
+        self.approvals.append(request)
         return True
 
     def options_table(self, options: list[dict[str, Any]]) -> None:
@@ -304,6 +307,7 @@ def run_demo(*, home: Path, database_url: str, out: Path, console: Console) -> D
                 ucp_scene(demo)
                 acp_checkout(demo)
                 basket_scene(demo)
+                risk_scene(demo)  # docs/risk.md: a step-up answered by Alice at L1
                 dispute_scene(demo)
             finally:
                 demo.close()

@@ -61,6 +61,7 @@ from trustcart.local.upkeep import Upkeep
 from trustcart.local.webhooks import webhook_transport
 from trustcart.payments.notices import NoticeTransport
 from trustcart.payments.provider import PaymentProvider
+from trustcart.payments.risk.config import load_risk_config
 from trustcart.search.index import CatalogIndex
 from trustcart.search.serialized import SerializedIndex
 from trustcart.store.db import Database
@@ -132,6 +133,7 @@ def build(
 ) -> Deployment:
     """Construct every role against ``db``; keys live in ``home/keys.json``."""
     clock = clock or SystemClock()
+    risk = load_risk_config(home)  # first: a bad risk.toml stops the start before anything
     keys = KeyStore(home / "keys.json")
     merchant_keys = parties.merchant_keys(db, keys)
     directory: InMemoryKeyDirectory = parties.key_directory(keys, merchant_keys)
@@ -196,6 +198,7 @@ def build(
         notifier=notifier,
         clock=clock,
         log=records,
+        risk=risk,  # $TRUSTCART_HOME/risk.toml (payments.risk.config)
     )
     webhooks, webhook_clients = webhook_transport(  # UCP: signed with the business key
         db, clock, keys.get(UCP_BUSINESS_KEY, "ES256"), ucp_url=endpoints.ucp or None

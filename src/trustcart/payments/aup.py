@@ -88,6 +88,9 @@ STAGE_OF_PROBLEM: dict[PaymentProblem, AupStage] = {
     _P.INSUFFICIENT_FUNDS: _S.FUNDS,
     _P.ALREADY_PAID: _S.FUNDS,
     _P.UNKNOWN_ACCOUNT: _S.FUNDS,
+    # The risk rules (``payments.risk``) run last, just before the ledger transaction.
+    _P.RISK_REFUSED: _S.FUNDS,
+    _P.RISK_STEP_UP_REQUIRED: _S.FUNDS,
 }
 
 

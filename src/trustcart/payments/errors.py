@@ -2,7 +2,8 @@
 
     TrustcartError
     ├── ValidationError
-    │   └── UnbalancedEntry      a journal entry whose postings do not sum to zero per currency
+    │   ├── UnbalancedEntry      a journal entry whose postings do not sum to zero per currency
+    │   └── RiskConfigError      the deployment's risk.toml is wrong (the PSP does not start)
     └── PaymentError
         ├── LedgerError          the stored ledger is inconsistent (invariant check failed)
         ├── NotificationFailed   a merchant payment notice could not be delivered (retried later)
@@ -29,6 +30,10 @@ class PaymentError(TrustcartError):
 
 class UnbalancedEntry(ValidationError, PaymentError):
     """A journal entry does not balance; it cannot be built."""
+
+
+class RiskConfigError(ValidationError, PaymentError):
+    """The risk configuration (``risk.toml``) is invalid; the PSP refuses to start on it."""
 
 
 class LedgerError(PaymentError):
@@ -84,6 +89,8 @@ class PaymentProblem(StrEnum):
     NOT_PAYMENT_MERCHANT = "not-payment-merchant"
     AP2_MANDATE_REFUSED = "ap2-mandate-refused"  # the AP2 reason is in ``reason``
     BASKET_INVALID = "basket-invalid"
+    RISK_REFUSED = "risk-refused"
+    RISK_STEP_UP_REQUIRED = "risk-step-up-required"
 
 
 _P = PaymentProblem
@@ -130,6 +137,8 @@ PAYMENT_PROBLEM_STATUS: dict[PaymentProblem, int] = {
     _P.NOT_PAYMENT_MERCHANT: 404,
     _P.AP2_MANDATE_REFUSED: 403,
     _P.BASKET_INVALID: 422,
+    _P.RISK_REFUSED: 403,
+    _P.RISK_STEP_UP_REQUIRED: 403,
 }
 
 

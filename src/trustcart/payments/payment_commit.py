@@ -19,7 +19,7 @@ if that fails or the process dies, the relay delivers them later (docs/reliabili
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -60,7 +60,8 @@ class PaymentCommit:
     """Commits checked payments for one PSP: its store, signing key and ids.
 
     ``record_events``: stage ``transaction-completed`` for the log (off in tests of the PSP
-    alone, which run without a log).
+    alone, which run without a log). ``screen``: the risk rules (``payments.risk.gate``), run
+    before the transaction opens; it raises ``PaymentRefused`` to stop the payment.
     """
 
     def __init__(
@@ -71,8 +72,10 @@ class PaymentCommit:
         signing_key: SigningKey,
         random_bytes: RandomBytes = secrets.token_bytes,
         record_events: bool = False,
+        screen: Callable[[CheckedPayment, datetime], None] | None = None,
     ) -> None:
         self._db = db
+        self._screen = screen
         self._psp_id = psp_id
         self._key = signing_key
         self._random = random_bytes
@@ -89,6 +92,8 @@ class PaymentCommit:
     ) -> CommittedPayment:
         """Commit ``checked`` in one transaction (see module doc) with the messages it owes."""
         iac, account = checked.iac, checked.account
+        if self._screen is not None:  # the risk rules: before anything locks or writes
+            self._screen(checked, now)
         try:
             with self._db.transaction() as session:
                 # Lock order everywhere: wallet, budget, token. No deadlocks between payments.

@@ -7,6 +7,7 @@ queries by composing the modules that hold the rules:
     outcomes           every payment and refund runs once per idempotency key, then replays
     payment_admission  phase 1: every check that needs no write
     aup                phase 1 of an L3 (autonomous) payment, each refusal naming its stage
+    risk               the deployment's risk rules, between phase 1 and phase 2 (all levels)
     payment_commit     phase 2: one transaction that commits it and stages what it owes
     refunds            reversing entries, never more than paid
     payment_view       a payment as shown, to its agent or its merchant only
@@ -51,6 +52,8 @@ from trustcart.payments.payment_admission import check_credential_status, check_
 from trustcart.payments.payment_commit import CommittedPayment, PaymentCommit
 from trustcart.payments.payment_view import payment_by_order, payment_by_trade_no
 from trustcart.payments.refunds import apply_refund, parse_refund_request
+from trustcart.payments.risk.config import RiskConfig
+from trustcart.payments.risk.gate import RiskGate
 from trustcart.store.db import Database
 from trustcart.trust.directory import KeyDirectory
 
@@ -62,7 +65,8 @@ class PaymentProvider:
     """The PSP service. Shells (``api.psp``) call it; it never sees HTTP.
 
     ``log``: where its ``transaction-completed`` records go (the transparency log's transport);
-    without one no record is staged. ``notifier`` carries the merchant notices.
+    without one no record is staged. ``notifier`` carries the merchant notices. ``risk``: the
+    deployment's risk rules (``payments.risk``; ``None``: none, for tests of the PSP alone).
     """
 
     def __init__(
@@ -77,6 +81,7 @@ class PaymentProvider:
         clock: Clock,
         random_bytes: RandomBytes = secrets.token_bytes,
         log: Transport | None = None,
+        risk: RiskConfig | None = None,
     ) -> None:
         self._db = db
         self.psp_id = psp_id
@@ -85,12 +90,26 @@ class PaymentProvider:
         self._clock = clock
         self._random = random_bytes
         self._check_status = partial(check_credential_status, status_checker)
+        self.risk = (
+            None
+            if risk is None
+            else RiskGate(
+                db,
+                risk,
+                psp_id=psp_id,
+                signing_key=signing_key,
+                record_events=log is not None,
+                deliver=self._deliver_now,
+                random_bytes=random_bytes,
+            )
+        )
         self._commit = PaymentCommit(
             db,
             psp_id=psp_id,
             signing_key=signing_key,
             random_bytes=random_bytes,
             record_events=log is not None,
+            screen=None if self.risk is None else self.risk.screen,
         )
         transports: dict[MessageKind, Transport] = {MessageKind.NOTICE: NoticeTransport(notifier)}
         if log is not None:

@@ -15,19 +15,20 @@ each refusal with a stable ``RecordRefusal`` code and the log left unchanged:
    log's clock (at most 5 minutes in the past, 30 seconds in the future): no backdating. The
    records a party writes to its outbox in the transaction of the fact they report
    (``LATE_DELIVERY``: the merchant's cart-confirmed and fulfillment-completed, the PSP's
-   transaction-completed, the status service's lifecycle events) may arrive up to
-   ``SKEW.max_delay`` (7 days) late, when the log was down or the sender crashed after its
-   commit; never ahead. Such a record only adds what its party alone could say (a signed cart,
-   receipt or status already carries the same instant), except a lifecycle event, which would
-   change how a payment reads: a late lifecycle event dated at or before a payment of its
-   delegation that the log already holds is refused;
+   transaction-completed and risk decision-logged, the status service's lifecycle events) may
+   arrive up to ``SKEW.max_delay`` (7 days) late, when the log was down or the sender crashed
+   after its commit; never ahead. Such a record only adds what its party alone could say (a
+   signed cart, receipt or status already carries the same instant), except a lifecycle
+   event, which would change how a payment reads: a late lifecycle event dated at or before a
+   payment of its delegation that the log already holds is refused;
 5. **chain** (``record-chain-unknown`` / ``record-chain-mismatch``): every id except the one
    the type introduces is already known to the log, and the ids agree with what it knows (a
    delegation belongs to one intent, an order to one intent and delegation, an order is paid
    by one trade);
 6. **initiator** (``record-party-mismatch``): the initiator is the party the chain names for
    its role: the agent that created the intent, the delegator that issued the delegation, the
-   merchant that confirmed the order, the payment provider that completed the trade. The
+   merchant that confirmed the order, the payment provider that completed the trade (a PSP's
+   risk decision-logged names no trade: any payment provider may report its own decision). The
    status service (ADD-IAC-LCM) may report the lifecycle of any delegation.
 
 The facts of step 5 come from the records already in the log (``ChainFacts.from_records``):
@@ -40,7 +41,7 @@ the first record that introduces an id binds it, and nothing can rebind it later
 | delegation-suspended / -resumed | status, delegator, agent | intent, delegation | | |
 | delegation-revoked | status, delegator, agent | intent, delegation | | |
 | delegation-expired | status, agent | intent, delegation | | |
-| decision-logged | agent | intent | delegation, order | |
+| decision-logged | agent, psp | intent | delegation, order (psp: also trade) | |
 | cart-confirmed | merchant | intent, delegation, order | | order |
 | transaction-completed | psp | intent, delegation, order, trade | | trade |
 | fulfillment-completed | merchant | intent, order | delegation, trade | |
@@ -139,11 +140,13 @@ ADMISSION_RULES: Mapping[EventType, AdmissionRule] = MappingProxyType(
 )
 
 
-# A role with a rule of its own for a type: the PSP logs the decision of a dispute about one
-# paid order (``disputes``), with the whole chain; the agent's decisions keep the rule above.
+# A role with a rule of its own for a type: the PSP logs its decisions: a dispute's about one
+# paid order (``disputes``, the whole chain) and a risk rule's about a payment it screened
+# (``payments.risk.gate``: no trade yet, or none at all when refused); the agent's decisions
+# keep the rule above.
 ROLE_RULES: Mapping[tuple[EventType, str], AdmissionRule] = MappingProxyType(
     {
-        (EventType.DECISION_LOGGED, "psp"): _rule("psp", f"{INTENT} {DELEGATION} {ORDER} {TRADE}"),
+        (EventType.DECISION_LOGGED, "psp"): _rule("psp", INTENT, f"{DELEGATION} {ORDER} {TRADE}"),
     }
 )
 
@@ -162,7 +165,7 @@ LATE_DELIVERY: frozenset[tuple[EventType, str]] = frozenset(
         (EventType.CART_CONFIRMED, "merchant"),
         (EventType.TRANSACTION_COMPLETED, "psp"),
         (EventType.FULFILLMENT_COMPLETED, "merchant"),
-        (EventType.DECISION_LOGGED, "psp"),
+        (EventType.DECISION_LOGGED, "psp"),  # disputes' and the risk rules' decisions
         *((kind, "status") for kind in _LIFECYCLE_EVENTS),
     }
 )
