@@ -33,7 +33,7 @@ from trustcart.core.payment import PaymentStatus
 from trustcart.crypto.keys import SigningKey
 from trustcart.delivery.relay import FIRST_TRY_GRACE
 from trustcart.delivery.staging import stage_notice, stage_record
-from trustcart.payments import budget, idempotency, ledger, ledger_store, tokens
+from trustcart.payments import budget, idempotency, ledger, ledger_store, period_budget, tokens
 from trustcart.payments.accounts import get_account
 from trustcart.payments.errors import PaymentProblem, PaymentRefused
 from trustcart.payments.outcomes import PaymentOutcome
@@ -106,6 +106,8 @@ class PaymentCommit:
                         _P.ALREADY_PAID, "this order was already paid", trade_no=paid[0]
                     )
                 checked.check_limits(spent, now)
+                # A standing order's per-period cap, under the budget row lock taken above.
+                period_budget.check_period_cap(session, iac, cart.total, now)
                 wallet = ledger.wallet_account(account.account_id)
                 if ledger_store.account_balance(session, wallet, account.currency) < cart.total:
                     raise PaymentRefused(_P.INSUFFICIENT_FUNDS, "the balance is too low")
@@ -121,6 +123,7 @@ class PaymentCommit:
                 after = budget.record_success(
                     session, iac.delegation_id, cart.total, cart.quantity, now
                 )
+                period_budget.record_period_success(session, iac, cart.total, now)
                 receipt = sign_receipt(
                     ReceiptFacts(
                         trade_no=trade_no,

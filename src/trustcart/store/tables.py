@@ -13,5 +13,6 @@ import trustcart.store.outbox
 import trustcart.store.paid_calls
 import trustcart.store.payments
 import trustcart.store.pictures
+import trustcart.store.standing
 import trustcart.store.trust
 import trustcart.store.vault
