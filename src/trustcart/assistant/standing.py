@@ -180,6 +180,7 @@ def recurring_isr(
     )
     return replace(
         isr,
+        user_intent_raw=words.text,  # the person's own words, recurrence and all
         delegation_mode=DelegationMode.BOUNDED,
         validity_end=words.end,
         max_total=words.max_total,

@@ -53,3 +53,30 @@ def recurrence_report(
         "remaining_total": remaining_total.to_json(),
         "ends": format_instant(iac.validity_end),
     }
+
+
+def recurrence_line(recurrence: dict[str, Any], language: str) -> str:
+    """The second line of a standing order in ``trustcart delegations`` (en or zh).
+
+    >>> money = lambda a: {"amount": a, "currency": "CNY"}
+    >>> line = recurrence_line({"period": "P1M", "period_cap": money("40.00"),
+    ...     "spent_this_period": money("26.90"), "remaining_this_period": money("13.10"),
+    ...     "remaining_total": money("453.10"), "ends": "2027-12-02T14:12:26Z"}, "en")
+    >>> line.split(", ")[1:3]
+    ['spent 26.90 CNY this period', '13.10 CNY left (453.10 CNY in total)']
+    """
+
+    def money(name: str) -> str:
+        return str(Money.from_json(recurrence[name]))
+
+    if language == "zh":
+        return (
+            f"  周期 {recurrence['period']}：每期上限 {money('period_cap')}，本期已花 "
+            f"{money('spent_this_period')}，本期剩余 {money('remaining_this_period')}"
+            f"（总剩余 {money('remaining_total')}），截止 {recurrence['ends']}"
+        )
+    return (
+        f"  every {recurrence['period']}: cap {money('period_cap')}, spent "
+        f"{money('spent_this_period')} this period, {money('remaining_this_period')} left "
+        f"({money('remaining_total')} in total), ends {recurrence['ends']}"
+    )

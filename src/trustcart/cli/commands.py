@@ -15,6 +15,7 @@ from trustcart.cli import (
     records,
     relay,
     roi,
+    standing,
     tryon,
     verify,
     web,
