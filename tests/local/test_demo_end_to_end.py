@@ -56,14 +56,18 @@ def test_demo_end_to_end(demo_run: tuple[Path, list[tuple[str, str]], Database])
     evidence, refusals, db = demo_run
     bundles = sorted(evidence.glob("0*.json"))
     kinds = [p.name.split("-")[1] for p in bundles]
-    assert kinds == ["instant", "delegated", "delegated", "autonomous", "autonomous", "ucp"]
+    assert kinds == [
+        *("instant", "delegated", "delegated", "autonomous", "autonomous", "ucp"),
+        "standing",  # local.demo_standing: one standing-order period
+    ]
     codes = [code for code, _ in refusals]
     assert codes == [
         *("over-total-budget", "over-budget", "iac-revoked", "iac-revoked"),
         *("aup-self-check-failed", "over-budget", "aup-self-check-failed", "aup-not-bounded"),
         "payment_declined",  # the ACP scene: a one-time vault token reused (local.demo_acp)
+        "over-period-cap",  # the standing-order scene: a second purchase in the period
     ]
-    assert "token-already-used" in refusals[-1][1]
+    assert "token-already-used" in refusals[8][1]
     for autonomous in bundles[3:5]:
         bundle = json.loads(autonomous.read_text())
         assert bundle["approval"] is None

@@ -40,6 +40,7 @@ from trustcart.delegation.status import StatusAttestation
 from trustcart.local import persona
 from trustcart.local.demo_acp import acp_checkout
 from trustcart.local.demo_autonomous import autonomous
+from trustcart.local.demo_standing import standing_scene
 from trustcart.local.demo_ucp import ucp_scene
 from trustcart.local.deployment import Deployment, build
 from trustcart.local.market import Clients, buyer_agent, tools_for
@@ -299,6 +300,7 @@ def run_demo(*, home: Path, database_url: str, out: Path, console: Console) -> D
                 autonomous(demo)
                 ucp_scene(demo)
                 acp_checkout(demo)
+                standing_scene(demo)
             finally:
                 demo.close()
         demo.verify_all()
