@@ -407,7 +407,7 @@ def test_demo_refuses_an_out_that_is_a_file(home: Path, files: Path) -> None:
 _COMMAND_NAMES = {
     "demo", "serve", "verify", "conformance", "chat", "mcp", "import", "search", "compare",
     "tryon", "tryon-samples", "bench", "web", "merchants", "roi", "orders", "delegations",
-    "revoke", "evidence", "relay", "maintenance", "feed", "disputes",
+    "revoke", "evidence", "relay", "maintenance", "feed", "disputes", "standing",
 }  # fmt: skip
 
 
@@ -432,6 +432,23 @@ def test_every_command_is_exercised() -> None:
     bench = group.commands["bench"]
     assert isinstance(bench, TyperGroup)
     assert set(bench.commands) == {"tryon", "startup", "search", "checkout", "payments", "risk"}
+    standing = group.commands["standing"]
+    assert isinstance(standing, TyperGroup)
+    assert set(standing.commands) == {"add", "list", "run"}
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["standing", "add"],
+        ["standing", "run", "--every", "0"],
+        ["standing", "run", "--every", "soon"],
+        ["standing", "bogus"],
+        ["standing", "list", "--yes"],
+    ],
+)
+def test_standing_bad_arguments(args: list[str]) -> None:
+    _run(args, {2})  # refused before any store or server is opened
 
 
 _coordinate = st.one_of(_text, st.sampled_from(["30.25", "91", "-181", "NaN", "1e309", ""]))

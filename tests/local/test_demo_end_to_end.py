@@ -69,6 +69,7 @@ def test_demo_end_to_end(demo_run: tuple[Path, list[tuple[str, str]], Database])
         *("instant", "delegated", "delegated", "autonomous", "autonomous", "ucp"),
         "acp",  # the ACP scene's checkout under an IAC (local.demo_acp)
         *("basket", "basket"),  # two merchants' carts under one IAC, one approval (demo_basket)
+        "standing",  # local.demo_standing: one standing-order period
         "risk",  # local.demo_risk: the PSP's step-up, answered by Alice at L1
         "dispute",  # the first order again, with its dispute's decision (demo_disputes)
     ]
@@ -78,6 +79,7 @@ def test_demo_end_to_end(demo_run: tuple[Path, list[tuple[str, str]], Database])
         *("aup-self-check-failed", "over-budget", "aup-self-check-failed", "aup-not-bounded"),
         "payment_declined",  # the ACP scene: a one-time vault token reused (local.demo_acp)
         "over-budget",  # the basket scene: a second basket past the cap, refused whole
+        "over-period-cap",  # the standing-order scene: a second purchase in the period
     ]
     assert "token-already-used" in refusals[codes.index("payment_declined")][1]
     # Each basket order is an L2 payment under the one BOUNDED IAC; the record of the whole

@@ -22,6 +22,7 @@ status service's credential status.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from trustcart.assistant.agent_answers import PurchaseRefused
@@ -29,6 +30,7 @@ from trustcart.assistant.errors import ToolRefused
 from trustcart.assistant.memory import RecordKind
 from trustcart.assistant.offers import ConfirmedCart, Offer, Receipt
 from trustcart.assistant.proposals import Delegation, Purchase
+from trustcart.assistant.standing_report import recurrence_report
 from trustcart.core.clock import format_instant
 from trustcart.core.errors import ValidationError
 from trustcart.core.money import Money
@@ -170,9 +172,13 @@ def order_report(purchase: Purchase, status: str, language: str = "en") -> dict[
 
 
 def delegation_report(
-    delegation: Delegation, purchases: Sequence[Purchase], status: str
+    delegation: Delegation,
+    purchases: Sequence[Purchase],
+    status: str,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
-    """One credential as ``trustcart delegations --json`` prints it."""
+    """One credential as ``trustcart delegations --json`` prints it (``recurrence``: a standing
+    order's period figures at ``now``, ``standing_report``; null for one-off credentials)."""
     iac = delegation.iac
     mine = [p for p in purchases if p.iac.delegation_id == iac.delegation_id]
     spent = spent_by(iac.delegation_id, mine, iac.currency)
@@ -205,6 +211,7 @@ def delegation_report(
         "status": status,
         "valid_from": format_instant(iac.validity_start),
         "valid_until": format_instant(iac.validity_end),
+        "recurrence": None if now is None else recurrence_report(delegation, purchases, now),
     }
 
 
@@ -248,7 +255,7 @@ class ShopperRecords:
         """Every credential the person signed, oldest first."""
         purchases = self.purchases()
         return [
-            delegation_report(d, purchases, self.credential_status(d))
+            delegation_report(d, purchases, self.credential_status(d), self.tools.clock.now())
             for d in self.tools.all_delegations()
         ]
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from trustcart.assistant.offers import Offer
 from trustcart.assistant.planner import Option
+from trustcart.assistant.standing_report import recurrence_line
 from trustcart.core.money import Money
 
 TEXTS: dict[str, tuple[str, str]] = {
@@ -327,6 +328,8 @@ def delegations_text(delegations: Sequence[Mapping[str, Any]], language: str) ->
                 until=delegation["valid_until"],
             )
         )
+        if delegation.get("recurrence"):  # a standing order: its period's figures
+            text.append(recurrence_line(delegation["recurrence"], language))
     return "\n".join(text)
 
 

@@ -17,6 +17,7 @@ from trustcart.cli import (
     records,
     relay,
     roi,
+    standing,
     tryon,
     verify,
     web,

@@ -3,6 +3,7 @@
 
 Empty ``allowed_*`` tuples mean "no restriction of that kind"; ``forbidden_*`` always apply.
 ``max_total_quantity`` is a trustcart extension (it only narrows the grant): "up to 3 milk teas".
+So is ``recurrence`` (a standing order's period and per-period cap: ``recurrence``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from trustcart.core.categories import is_canonical_category
 from trustcart.core.money import Money
 from trustcart.delegation.errors import InvalidCredential
+from trustcart.delegation.recurrence import Recurrence
 
 
 class DelegationMode(StrEnum):
@@ -63,6 +65,7 @@ class CommerceConstraints:
     allowed_merchants: tuple[str, ...] = ()
     forbidden_merchants: tuple[str, ...] = ()
     max_total_quantity: int | None = None
+    recurrence: Recurrence | None = None
 
     def __post_init__(self) -> None:
         if (
@@ -87,6 +90,11 @@ class CommerceConstraints:
             raise InvalidCredential("max_single_amount must not exceed max_total_amount")
         if self.min_single is not None and self.min_single > total:
             raise InvalidCredential("min_single_amount must not exceed max_total_amount")
+        if self.recurrence is not None and (
+            self.recurrence.period_cap.currency != total.currency
+            or self.recurrence.period_cap > total
+        ):
+            raise InvalidCredential("recurrence period_cap must not exceed max_total_amount")
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -101,6 +109,8 @@ class CommerceConstraints:
             out["min_single_amount"] = self.min_single.amount_str()
         if self.max_total_quantity is not None:
             out["max_total_quantity"] = self.max_total_quantity
+        if self.recurrence is not None:  # absent when not recurring: older digests unchanged
+            out["recurrence"] = self.recurrence.to_json()
         return out
 
     @classmethod
@@ -117,6 +127,7 @@ class CommerceConstraints:
             "allowed_merchants",
             "forbidden_merchants",
             "max_total_quantity",
+            "recurrence",
         }
         unknown = set(obj) - known
         if unknown:
@@ -131,6 +142,9 @@ class CommerceConstraints:
             allowed_merchants=_strings(obj.get("allowed_merchants"), "allowed_merchants"),
             forbidden_merchants=_strings(obj.get("forbidden_merchants"), "forbidden_merchants"),
             max_total_quantity=quantity,
+            recurrence=None
+            if obj.get("recurrence") is None
+            else Recurrence.from_json(obj["recurrence"], currency),
         )
 
 

@@ -43,6 +43,7 @@ from trustcart.local.demo_autonomous import autonomous
 from trustcart.local.demo_basket import basket_scene
 from trustcart.local.demo_disputes import dispute_scene
 from trustcart.local.demo_risk import risk_scene
+from trustcart.local.demo_standing import standing_scene
 from trustcart.local.demo_ucp import ucp_scene
 from trustcart.local.deployment import Deployment, build
 from trustcart.local.market import Clients, buyer_agent, tools_for
@@ -307,6 +308,7 @@ def run_demo(*, home: Path, database_url: str, out: Path, console: Console) -> D
                 ucp_scene(demo)
                 acp_checkout(demo)
                 basket_scene(demo)
+                standing_scene(demo)
                 risk_scene(demo)  # docs/risk.md: a step-up answered by Alice at L1
                 dispute_scene(demo)
             finally:

@@ -66,6 +66,7 @@ class PaymentProblem(StrEnum):
     OVER_SINGLE_LIMIT = "over-single-limit"
     UNDER_SINGLE_MINIMUM = "under-single-minimum"
     OVER_QUANTITY = "over-quantity"
+    OVER_PERIOD_CAP = "over-period-cap"
     MERCHANT_NOT_ALLOWED = "merchant-not-allowed"
     CATEGORY_NOT_ALLOWED = "category-not-allowed"
     METHOD_NOT_ALLOWED = "method-not-allowed"
@@ -115,6 +116,7 @@ PAYMENT_PROBLEM_STATUS: dict[PaymentProblem, int] = {
     _P.OVER_SINGLE_LIMIT: 403,
     _P.UNDER_SINGLE_MINIMUM: 403,
     _P.OVER_QUANTITY: 403,
+    _P.OVER_PERIOD_CAP: 403,
     _P.MERCHANT_NOT_ALLOWED: 403,
     _P.CATEGORY_NOT_ALLOWED: 403,
     _P.METHOD_NOT_ALLOWED: 403,

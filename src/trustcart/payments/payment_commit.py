@@ -34,7 +34,7 @@ from trustcart.crypto.keys import SigningKey
 from trustcart.delegation.constraints import SpendSoFar
 from trustcart.delivery.relay import FIRST_TRY_GRACE
 from trustcart.delivery.staging import stage_notice, stage_record
-from trustcart.payments import budget, idempotency, ledger, ledger_store, tokens
+from trustcart.payments import budget, idempotency, ledger, ledger_store, period_budget, tokens
 from trustcart.payments.accounts import get_account
 from trustcart.payments.errors import PaymentProblem, PaymentRefused
 from trustcart.payments.outcomes import PaymentOutcome
@@ -126,6 +126,8 @@ class PaymentCommit:
         if paid is not None:
             raise PaymentRefused(_P.ALREADY_PAID, "this order was already paid", trade_no=paid[0])
         checked.check_limits(spent, now)
+        # A standing order's per-period cap, under the budget row lock the caller took.
+        period_budget.check_period_cap(session, iac, cart.total, now)
         wallet = ledger.wallet_account(account.account_id)
         if ledger_store.account_balance(session, wallet, account.currency) < cart.total:
             raise PaymentRefused(_P.INSUFFICIENT_FUNDS, "the balance is too low")
@@ -139,6 +141,7 @@ class PaymentCommit:
         )
         ledger_store.post_entry(session, entry, at=now)
         after = budget.record_success(session, iac.delegation_id, cart.total, cart.quantity, now)
+        period_budget.record_period_success(session, iac, cart.total, now)
         receipt = sign_receipt(
             ReceiptFacts(
                 trade_no=trade_no,

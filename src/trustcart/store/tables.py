@@ -15,5 +15,6 @@ import trustcart.store.paid_calls
 import trustcart.store.payments
 import trustcart.store.pictures
 import trustcart.store.risk
+import trustcart.store.standing
 import trustcart.store.trust
 import trustcart.store.vault

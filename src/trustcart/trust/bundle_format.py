@@ -40,6 +40,7 @@ COMMERCE_FIELDS = {
     "allowed_merchants",
     "forbidden_merchants",
     "max_total_quantity",
+    "recurrence",  # a standing order: this payment must fit one period's cap
 }
 # A purchase is not fully evidenced without these events, each with these chain ids.
 REQUIRED_EVENTS: dict[EventType, tuple[str, ...]] = {

@@ -8,6 +8,8 @@ from trustcart.core.money import Money
 from trustcart.core.payment import PaymentMode, PaymentStatus
 from trustcart.core.typs import APPROVAL_TYP
 from trustcart.crypto.jcs import jcs_digest
+from trustcart.delegation.errors import InvalidCredential
+from trustcart.delegation.recurrence import Recurrence
 from trustcart.trust.bundle_format import (
     CheckFailed,
     equal,
@@ -101,6 +103,14 @@ class PurchaseChecks(BundleState):
             raise CheckFailed(f"{amount} exceeds max_single_amount {max_single}")
         if min_single is not None and amount < min_single:
             raise CheckFailed(f"{amount} is below min_single_amount {min_single}")
+        recurrence = self._iac_commerce().get("recurrence")
+        if recurrence is not None:  # the period's other payments are the PSP's record, not here
+            try:
+                period_cap = Recurrence.from_json(recurrence, amount.currency).period_cap
+            except InvalidCredential as e:
+                raise CheckFailed(f"ext.commerce.recurrence: {e}") from e
+            if amount > period_cap:
+                raise CheckFailed(f"{amount} exceeds the period cap {period_cap}")
         budget = field(receipt, "budget", dict)
         spent = money(budget, "spent")
         if not amount <= spent <= max_total:
