@@ -15,3 +15,4 @@ import trustcart.store.payments
 import trustcart.store.pictures
 import trustcart.store.trust
 import trustcart.store.vault
+import trustcart.store.witness
