@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import hashlib
+import itertools
 from typing import Any
 
 import pytest
@@ -83,7 +84,8 @@ def test_anchor_payload_carries_acts_fields() -> None:
     assert payload["anchor_id"] == "log:trustcart/3"
     assert payload["hash_alg"] == "sha-256"
     header = b64url_decode(token.split(".")[0])
-    assert b'"typ":"act-anchor+jwt"' in header and LOG.kid.encode() in header
+    assert b'"typ":"act-anchor+jwt"' in header
+    assert LOG.kid.encode() in header
 
 
 def test_anchor_signed_by_another_key_is_refused() -> None:
@@ -123,7 +125,7 @@ def test_chained_anchors_link_and_a_dropped_one_breaks_the_chain(sizes: list[int
         root = hashlib.sha256(canonicalize(size)).digest()
         chain.append(anchor_for(_head(size, root), chain[-1] if chain else None, issued_at=T0))
     assert chain[0].links_to(None)
-    assert all(b.links_to(a) for a, b in zip(chain, chain[1:], strict=False))
+    assert all(b.links_to(a) for a, b in itertools.pairwise(chain))
     if len(chain) >= 3:
         assert not chain[2].links_to(chain[0])  # the witness dropped chain[1]
 
@@ -152,7 +154,8 @@ def test_old_bundle_without_anchor_still_verifies_reported_not_anchored() -> Non
 def test_require_anchor_refuses_a_bundle_without_anchor() -> None:
     report = verify_bundle(valid_bundle(), anchors=ANCHORS, require_anchor=True)
     assert not report.ok
-    assert report.first_failure is not None and report.first_failure.name == "witness-anchor"
+    assert report.first_failure is not None
+    assert report.first_failure.name == "witness-anchor"
     assert report.svf is SvfResult.ANCHOR_NOT_FOUND
 
 
