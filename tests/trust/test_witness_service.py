@@ -278,7 +278,9 @@ def test_anchorer_over_http_client(served: tuple[World, str]) -> None:
 
 
 def test_unreachable_witness_is_witness_unavailable() -> None:
-    with httpx.Client(base_url=f"http://127.0.0.1:{free_port()}") as client:
-        with pytest.raises(WitnessError) as caught:
-            HttpWitness(client, retries=0).fetch("log:trustcart/1")
+    with (
+        httpx.Client(base_url=f"http://127.0.0.1:{free_port()}") as client,
+        pytest.raises(WitnessError) as caught,
+    ):
+        HttpWitness(client, retries=0).fetch("log:trustcart/1")
     assert caught.value.code == WitnessRefusal.WITNESS_UNAVAILABLE

@@ -1,6 +1,8 @@
 """``trustcart verify FILE [--trusted-keys ANCHORS]``: check an evidence bundle offline.
 
-Prints every check and every key by party. Exit status:
+Prints every check, every key by party and TSD-ATT-SVF's result (``VERIFIED``, or the first of
+its codes that failed, in the spec's order; ``ANCHOR_NOT_FOUND`` for a bundle without witness
+anchors, which still verifies unless ``--require-anchor``). Exit status:
 
     0  verified: every check holds against trust anchors that bind each key to its party and role
     1  refused: a check failed (the first failing reason goes to stderr)
@@ -51,6 +53,7 @@ def _print_report(file: Path, report: VerificationReport) -> None:
         mark = "[green]pass[/green]" if check.passed else "[red]FAIL[/red]"
         table.add_row(check.name, mark, check.detail)
     console.print(table)
+    console.print(f"TSD-ATT-SVF result: {report.svf}")
 
 
 @app.command()
@@ -65,6 +68,14 @@ def verify(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    require_anchor: Annotated[
+        bool,
+        typer.Option(
+            "--require-anchor",
+            help="Refuse a bundle that carries no witness anchor (by default it verifies, "
+            "reported 'not anchored', TSD-ATT-SVF ANCHOR_NOT_FOUND; docs/witness.md).",
+        ),
+    ] = False,
 ) -> None:
     """Verify an evidence bundle offline: keys by party, signatures, limits, events, proofs.
 
@@ -83,7 +94,7 @@ def verify(
     except BundleFileError as e:  # AnchorsError included
         typer.echo(f"error: {e}", err=True)  # one line, never wrapped
         raise typer.Exit(EXIT_UNREADABLE) from e
-    report = verify_bundle(bundle, anchors=anchors)
+    report = verify_bundle(bundle, anchors=anchors, require_anchor=require_anchor)
     if as_json:
         typer.echo(json.dumps(report.to_json(), indent=2))
     else:

@@ -28,6 +28,7 @@ from trustcart.local import persona
 from trustcart.local.deployment import Deployment, build
 from trustcart.local.memory import SqlMemory
 from trustcart.local.servers import ROLE_NAMES, Endpoints
+from trustcart.local.witness import anchor_evidence
 from trustcart.store.db import Database
 from trustcart.trust.anchors import TrustAnchors
 from trustcart.trust.packaging import package_purchase
@@ -82,6 +83,7 @@ def write_evidence(deployment: Deployment, purchase: Purchase, path: Path) -> Pa
         receipt=purchase.receipt.token,
         now=deployment.clock.now(),
     )
+    bundle = anchor_evidence(deployment, bundle)  # the witness's anchors (docs/witness.md)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(bundle, indent=1, ensure_ascii=False), encoding="utf-8")
     return write_trusted_keys(deployment, path.parent)

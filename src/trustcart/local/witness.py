@@ -12,7 +12,7 @@ directory holds for role ``witness``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -65,3 +65,10 @@ def install_witness(deployment: Deployment) -> WitnessParts:
     )
     deployment.upkeep.anchor = anchorer.anchor
     return WitnessParts(witness, anchorer)
+
+
+def anchor_evidence(deployment: Deployment, bundle: dict[str, Any]) -> dict[str, Any]:
+    """``bundle`` with the witness's anchors of its tree head (``trust.anchoring``)."""
+    if deployment.witness is None:
+        return bundle
+    return deployment.witness.anchorer.attach(bundle, WITNESS_ID)
