@@ -8,8 +8,8 @@ resolves offline. Cases, each of which can fail:
 * ``example/<file>#<pointer>/<n>``: every ``examples`` entry a pinned schema publishes
   validates against the (sub)schema that publishes it;
 * ``codec/<document>``: what ``commerce.ucp`` renders (a business profile's ``ucp``, a
-  checkout with the discount and fulfillment extensions as UCP composes them, a cart, an order of a completed
-  checkout; ``ucp_outputs``) validates against the pinned schema;
+  checkout with the discount and fulfillment extensions as UCP composes them, a cart, an
+  order of a completed checkout; ``ucp_outputs``) validates against the pinned schema;
 * ``invalid/<document>/<mutation>``: a broken copy of each codec document (a required member
   dropped, a member of the wrong type, an unknown status) must be *refused* by the schema: an
   invalid document that is accepted counts as failed, so a schema that accepts anything cannot
