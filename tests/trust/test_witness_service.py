@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from typer.testing import CliRunner
 
+import trustcart.cli.commands  # noqa: F401  (registers every command)
 from tests.helpers.clock import T0
 from trustcart.api.witness import create_witness_app
+from trustcart.cli.app import app
 from trustcart.core.clock import FixedClock
 from trustcart.crypto.jws import peek_payload
 from trustcart.crypto.keys import PublicKey, SigningKey
@@ -26,9 +31,11 @@ from trustcart.trust.chain_anchor import (
 )
 from trustcart.trust.errors import AnchorConflict, WitnessError
 from trustcart.trust.log import TransparencyLog
+from trustcart.trust.svf import SvfResult
 from trustcart.trust.treehead import verify_tree_head
 from trustcart.trust.witness import AnchorEntry, Witness, WitnessRefusal
 from trustcart.trust.witness_client import HttpWitness
+from trustcart.trust.witness_query import query_witness
 
 LOG_KEY = SigningKey.generate()
 WITNESS_KEY = SigningKey.generate()
@@ -284,3 +291,43 @@ def test_unreachable_witness_is_witness_unavailable() -> None:
     ):
         HttpWitness(client, retries=0).fetch("log:trustcart/1")
     assert caught.value.code == WitnessRefusal.WITNESS_UNAVAILABLE
+
+
+# -- SVF step 5 online (trustcart verify --witness-url) --------------------------------------
+
+
+def test_query_witness_over_http(served: tuple[World, str], db: Database) -> None:
+    world, base = served
+    old_head = world.grow()
+    bundle = {"anchors": world.anchorer.bundle_anchors(old_head)}
+    with httpx.Client(base_url=base) as client:
+        witness = HttpWitness(client)
+        assert query_witness(bundle, witness)[0] is SvfResult.VERIFIED
+        assert query_witness({}, witness)[0] is SvfResult.ANCHOR_NOT_FOUND
+        from trustcart.store.witness import WitnessAnchorRow
+
+        other = anchor_for(
+            verify_tree_head(world.grow(), {LOG_KEY.kid: LOG_KEY.public}), None, issued_at=T0
+        )
+        with db.transaction() as session:  # the witness rewrites what it holds ...
+            row = session.get(WitnessAnchorRow, "log:trustcart/1")
+            assert row is not None
+            row.anchor_jws = sign_anchor(other, LOG_KEY)
+        assert query_witness(bundle, witness)[0] is SvfResult.CHAIN_HASH_MISMATCH
+        with db.transaction() as session:  # ... or drops it
+            session.query(WitnessAnchorRow).delete()
+        assert query_witness(bundle, witness)[0] is SvfResult.ANCHOR_NOT_FOUND
+    with httpx.Client(base_url=f"http://127.0.0.1:{free_port()}") as gone:
+        result, _ = query_witness(bundle, HttpWitness(gone, retries=0))
+    assert result is SvfResult.ANCHOR_QUERY_TIMEOUT
+
+
+def test_verify_command_asks_the_witness(served: tuple[World, str], tmp_path: Path) -> None:
+    world, base = served
+    bundle = {"anchors": world.anchorer.bundle_anchors(world.grow())}
+    path = tmp_path / "bundle.json"
+    path.write_text(json.dumps(bundle))
+    result = CliRunner().invoke(app, ["verify", str(path), "--witness-url", base, "--json"])
+    assert result.exit_code == 1  # not a purchase bundle: its checks fail ...
+    report = json.loads(result.output[: result.output.rindex("}") + 1])
+    assert report["witness_query"]["result"] == "VERIFIED"  # ... but the witness holds it
