@@ -19,6 +19,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from trustcart.api.common import create_app, read_json_object
+from trustcart.api.openapi import witness as contract
 from trustcart.core.problem import CommonProblem, ProblemError
 from trustcart.crypto.keys import jwks
 from trustcart.trust.errors import WitnessError
@@ -38,13 +39,13 @@ def create_witness_app(witness: Witness) -> FastAPI:
     """The witness service over ``witness``."""
     app = create_app("trustcart witness (TSD-ATT-OCA anchors)")
 
-    @app.get("/.well-known/jwks.json")
+    @app.get("/.well-known/jwks.json", **contract.KEYS.route())
     async def keys() -> dict[str, Any]:
         return jwks([witness.public_key])
 
-    @app.post("/anchors", status_code=201, response_model=None)
+    @app.post("/anchors", status_code=201, response_model=None, **contract.SUBMIT.route())
     async def submit(request: Request) -> dict[str, Any] | JSONResponse:
-        body = await read_json_object(request)
+        body = contract.SUBMIT.check(await read_json_object(request))
         token = body.get("anchor")
         if not isinstance(token, str) or set(body) != {"anchor"}:
             raise ProblemError(CommonProblem.INVALID_REQUEST, 400, "send exactly {'anchor': jws}")
@@ -57,7 +58,7 @@ def create_witness_app(witness: Witness) -> FastAPI:
             return JSONResponse(entry.to_json(), status_code=200)
         return entry.to_json()
 
-    @app.get("/anchors/{anchor_id:path}", response_model=None)
+    @app.get("/anchors/{anchor_id:path}", response_model=None, **contract.FETCH.route())
     def fetch(anchor_id: str) -> dict[str, Any]:
         entry = witness.fetch(anchor_id)
         if entry is None:
