@@ -278,3 +278,30 @@ def test_empty_tree_anchor_alone_cannot_cover_a_larger_head() -> None:
     bundle["anchors"] = bundle["anchors"][:1]
     assert _svf(bundle) is SvfResult.CHAIN_HASH_MISMATCH
     assert EMPTY_ROOT  # the first anchor is of the empty tree
+
+
+_ANCHORED = anchored(valid_bundle())
+
+
+@given(
+    entry=st.integers(min_value=0, max_value=1),
+    part=st.sampled_from(["anchor", "receipt"]),
+    segment=st.integers(min_value=0, max_value=2),
+    position=st.integers(min_value=0, max_value=10_000),
+    char=st.sampled_from("AQgw_-"),
+)
+def test_any_change_to_an_anchor_or_receipt_is_refused(
+    entry: int, part: str, segment: int, position: int, char: str
+) -> None:
+    bundle = copy.deepcopy(_ANCHORED)
+    pieces = bundle["anchors"][entry][part].split(".")
+    text = pieces[segment]
+    # Not the last character: its low bits may be base64url padding, which changes no byte.
+    at = position % (len(text) - 1)
+    if text[at] == char:
+        return  # not a change
+    pieces[segment] = text[:at] + char + text[at + 1 :]
+    bundle["anchors"][entry][part] = ".".join(pieces)
+    report = verify_bundle(bundle, anchors=WITNESS_ANCHORS)
+    assert not report.ok
+    assert report.svf is not SvfResult.VERIFIED
