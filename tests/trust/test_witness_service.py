@@ -331,3 +331,51 @@ def test_verify_command_asks_the_witness(served: tuple[World, str], tmp_path: Pa
     assert result.exit_code == 1  # not a purchase bundle: its checks fail ...
     report = json.loads(result.output[: result.output.rindex("}") + 1])
     assert report["witness_query"]["result"] == "VERIFIED"  # ... but the witness holds it
+
+
+def test_anchorer_rebuilds_on_top_of_a_racing_anchor(world: World) -> None:
+    world.grow()
+    other = LogAnchorer(
+        world.log.db,
+        world.log,
+        LOG_KEY,
+        world.witness,
+        witness_keys=_witness_keys,
+        clock=world.clock,
+    )
+
+    class Racing:
+        raced = False
+
+        def submit(self, anchor: str) -> AnchorEntry:
+            if not self.raced:  # another process anchors a newer head first
+                self.raced = True
+                world.grow()
+                other.anchor()
+            return world.witness.submit(anchor)
+
+        def fetch(self, anchor_id: str) -> AnchorEntry | None:
+            return world.witness.fetch(anchor_id)
+
+    racing = LogAnchorer(
+        world.log.db, world.log, LOG_KEY, Racing(), witness_keys=_witness_keys, clock=world.clock
+    )
+    entry = racing.anchor(world.log.sign_tree_head())
+    assert world.claims(entry.anchor).anchor_id == "log:trustcart/2"  # covered by the winner's
+    world.grow()
+    assert world.claims(racing.anchor().anchor).prev_anchor_id == "log:trustcart/2"
+
+
+def test_evidence_is_written_unanchored_when_the_witness_refuses(tmp_path: Path) -> None:
+    from types import SimpleNamespace
+    from typing import cast
+
+    from trustcart.local.deployment import Deployment
+    from trustcart.local.witness import anchor_evidence
+
+    def refuse(bundle: Any, witness_id: str) -> Any:
+        raise WitnessError(WitnessRefusal.WITNESS_UNAVAILABLE, "down")
+
+    fake = SimpleNamespace(witness=SimpleNamespace(anchorer=SimpleNamespace(attach=refuse)))
+    bundle = {"tree_head": "x"}
+    assert anchor_evidence(cast(Deployment, fake), bundle) == {"tree_head": "x"}

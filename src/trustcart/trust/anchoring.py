@@ -46,6 +46,8 @@ from trustcart.trust.witness import AnchorEntry, WitnessPort, WitnessRefusal, sa
 
 __all__ = ["LogAnchorer"]
 
+_ATTEMPTS = 3
+
 
 class LogAnchorer:
     """Anchors one log's tree heads into one witness."""
@@ -89,7 +91,21 @@ class LogAnchorer:
 
     def anchor(self, tree_head: str | None = None) -> AnchorEntry:
         """Anchor ``tree_head`` (default: the log's newest) unless an anchor covers it already;
-        return the entry that covers it."""
+        return the entry that covers it.
+
+        Another process of the installation anchoring at the same moment can make the witness
+        refuse this one (``anchor-chain-broken``: the other's anchor came first); the log's own
+        table then holds it, so the anchor is built again on top of it, up to 3 times.
+        """
+        for attempt in range(_ATTEMPTS):
+            try:
+                return self._anchor(tree_head)
+            except WitnessError as e:
+                if e.code != WitnessRefusal.ANCHOR_CHAIN_BROKEN or attempt == _ATTEMPTS - 1:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _anchor(self, tree_head: str | None) -> AnchorEntry:
         token = tree_head if tree_head is not None else self.log.tree_head()
         head = verify_tree_head(token, {self._key.kid: self._key.public})
         latest = self._latest()
