@@ -7,8 +7,8 @@ from pathlib import Path
 
 from trustcart.crypto.jws import peek_payload
 from trustcart.local.deployment import build
-from trustcart.local.servers import ROLE_NAMES, Endpoints
 from trustcart.local.parties import WITNESS_ID
+from trustcart.local.servers import ROLE_NAMES, Endpoints
 from trustcart.store.db import Database
 from trustcart.trust.anchors import TrustAnchors
 
