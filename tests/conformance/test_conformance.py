@@ -22,7 +22,7 @@ def _wba_vector_count() -> int:
 
 def test_all_suites_pass() -> None:
     results = {result.name: result for result in run_all()}
-    assert set(results) == {"rfc9421", "web-bot-auth", "act-tsd-crd", "act-a402", "acp"}
+    assert set(results) == {"rfc9421", "web-bot-auth", "act-tsd-crd", "act-a402", "acp", "ucp"}
     for result in results.values():
         assert result.error is None, result.error
         assert result.failed == 0, [c for c in result.cases if not c.passed]

@@ -122,6 +122,22 @@ def test_demo_end_to_end(demo_run: tuple[Path, list[tuple[str, str]], Database])
     for bundle in bundles:
         result = runner.invoke(app, ["verify", str(bundle), "--trusted-keys", trusted])
         assert result.exit_code == 0, result.output
+        # Every bundle is anchored into the witness (docs/witness.md): TSD-ATT-SVF VERIFIED.
+        anchored = runner.invoke(
+            app, ["verify", str(bundle), "--trusted-keys", trusted, "--require-anchor", "--json"]
+        )
+        assert anchored.exit_code == 0, anchored.output
+        assert json.loads(anchored.output)["svf"]["result"] == "VERIFIED"
+        assert len(json.loads(bundle.read_text())["anchors"]) in (1, 2)
+    unanchored = json.loads(bundles[0].read_text())
+    del unanchored["anchors"]
+    path = evidence / "unanchored.json"
+    path.write_text(json.dumps(unanchored))
+    result = runner.invoke(app, ["verify", str(path), "--trusted-keys", trusted, "--json"])
+    assert result.exit_code == 0, result.output  # an old bundle still verifies ...
+    assert json.loads(result.output)["svf"]["result"] == "ANCHOR_NOT_FOUND"  # ... not anchored
+    refused = ["verify", str(path), "--trusted-keys", trusted, "--require-anchor"]
+    assert runner.invoke(app, refused).exit_code == 1
 
     original = json.loads(bundles[0].read_text())
     for field in ("iac", "status", "cart", "approval", "receipt", "tree_head"):
@@ -131,6 +147,15 @@ def test_demo_end_to_end(demo_run: tuple[Path, list[tuple[str, str]], Database])
         path.write_text(json.dumps(forged))
         result = runner.invoke(app, ["verify", str(path), "--trusted-keys", trusted])
         assert result.exit_code == 1, field
+    for part in ("anchor", "receipt"):
+        forged = json.loads(json.dumps(original))
+        forged["anchors"][-1][part] = _tamper_signed_value(original["anchors"][-1][part])
+        path = evidence / f"forged-{part}.json"
+        path.write_text(json.dumps(forged))
+        result = runner.invoke(app, ["verify", str(path), "--trusted-keys", trusted, "--json"])
+        assert result.exit_code == 1, part
+        report = result.output[: result.output.rindex("}") + 1]  # stderr follows the JSON
+        assert json.loads(report)["svf"]["result"] == "SIGNATURE_INVALID"
     forged = json.loads(bundles[1].read_text())
     forged["events"][0]["record"] = _tamper_signed_value(forged["events"][0]["record"])
     path = evidence / "forged-event.json"

@@ -2,7 +2,7 @@
 
 ``serve`` (every role in this process) and ``serve --workers N`` (the roles in N processes,
 ``cli.serve_workers``) prepare the same installation: the store migrated and seeded, the ports
-P..P+5, every party's key and Alice's wallet, the web app on P+4. Both print the same URLs.
+P..P+6, every party's key and Alice's wallet, the web app on P+4. Both print the same URLs.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ def prepare(console: Console, host: str, base_port: int) -> Prepared:
     seed_if_empty(db, console.print)
     ports = {role: base_port + offset for offset, role in enumerate(ROLE_NAMES)}
     ports["ucp"] = base_port + len(ROLE_NAMES) + 1  # P+5: the UCP business (web is P+4)
+    ports["witness"] = base_port + len(ROLE_NAMES) + 2  # P+6: the witness (docs/witness.md)
     endpoints = Endpoints.on_ports(ports, host)
     deployment = build(db, home, endpoints)
     persona.ensure_account(deployment.psp, deployment.keys)
@@ -75,6 +76,7 @@ def print_banner(console: Console, prepared: Prepared, host: str, *, workers: in
     console.print(
         f" platform: {platform_profile_url(endpoints.trust)} (our agent's UCP platform profile)"
     )
+    console.print(f"  witness: {endpoints.witness}/anchors (TSD-ATT-OCA anchors of the log)")
     secrets = prepared.services.secrets
     print_web(web_url(host, prepared.web_port), secrets.console_password, secrets.password_source)
     console.print("outbox relay and hold expiry running in the background")

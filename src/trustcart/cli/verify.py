@@ -1,9 +1,13 @@
 """``trustcart verify FILE [--trusted-keys ANCHORS]``: check an evidence bundle offline.
 
-Prints every check and every key by party. Exit status:
+Prints every check, every key by party and TSD-ATT-SVF's result (``VERIFIED``, or the first of
+its codes that failed, in the spec's order; ``ANCHOR_NOT_FOUND`` for a bundle without witness
+anchors, which still verifies unless ``--require-anchor``). ``--witness-url`` also asks the
+witness whether it still holds the anchor (``trust.witness_query``). Exit status:
 
     0  verified: every check holds against trust anchors that bind each key to its party and role
-    1  refused: a check failed (the first failing reason goes to stderr)
+    1  refused: a check failed (the first failing reason goes to stderr), or the witness asked
+       with ``--witness-url`` does not hold the bundle's anchor as the bundle shows it
     2  unusable input: the bundle or the anchors file cannot be read, is larger than 8 MiB,
        is not UTF-8, nests deeper than 64 levels or is not JSON, or the anchors file is not a
        trust-anchors document (a plain JWKS names no party or role); one line on stderr
@@ -51,6 +55,20 @@ def _print_report(file: Path, report: VerificationReport) -> None:
         mark = "[green]pass[/green]" if check.passed else "[red]FAIL[/red]"
         table.add_row(check.name, mark, check.detail)
     console.print(table)
+    console.print(f"TSD-ATT-SVF result: {report.svf}")
+
+
+def _ask_witness(bundle: object, url: str) -> tuple[str, str]:
+    import httpx
+
+    from trustcart.trust.witness_client import HttpWitness
+    from trustcart.trust.witness_query import query_witness
+
+    if not isinstance(bundle, dict):
+        return "ANCHOR_NOT_FOUND", "not a bundle"
+    with httpx.Client(base_url=url) as client:
+        result, detail = query_witness(bundle, HttpWitness(client))
+    return result.value, detail
 
 
 @app.command()
@@ -65,6 +83,22 @@ def verify(
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    require_anchor: Annotated[
+        bool,
+        typer.Option(
+            "--require-anchor",
+            help="Refuse a bundle that carries no witness anchor (by default it verifies, "
+            "reported 'not anchored', TSD-ATT-SVF ANCHOR_NOT_FOUND; docs/witness.md).",
+        ),
+    ] = False,
+    witness_url: Annotated[
+        str | None,
+        typer.Option(
+            "--witness-url",
+            help="Also ask this witness (its base URL) whether it still holds the bundle's "
+            "anchor (TSD-ATT-SVF step 5 online; exit 1 unless VERIFIED).",
+        ),
+    ] = None,
 ) -> None:
     """Verify an evidence bundle offline: keys by party, signatures, limits, events, proofs.
 
@@ -83,11 +117,20 @@ def verify(
     except BundleFileError as e:  # AnchorsError included
         typer.echo(f"error: {e}", err=True)  # one line, never wrapped
         raise typer.Exit(EXIT_UNREADABLE) from e
-    report = verify_bundle(bundle, anchors=anchors)
+    report = verify_bundle(bundle, anchors=anchors, require_anchor=require_anchor)
+    online = _ask_witness(bundle, witness_url) if witness_url is not None else None
     if as_json:
-        typer.echo(json.dumps(report.to_json(), indent=2))
+        document = report.to_json()
+        if online is not None:
+            document["witness_query"] = {"result": online[0], "detail": online[1]}
+        typer.echo(json.dumps(document, indent=2))
     else:
         _print_report(file, report)
+        if online is not None:
+            Console().print(f"witness {witness_url}: {online[0]} ({online[1]})")
+    if online is not None and online[0] != "VERIFIED":
+        typer.echo(f"witness query: {online[0]}: {online[1]}", err=True)
+        raise typer.Exit(EXIT_FAILED)
     if not report.consistent:
         typer.echo(f"verification failed: {report.reason}", err=True)
         raise typer.Exit(EXIT_FAILED)

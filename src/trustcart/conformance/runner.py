@@ -15,6 +15,7 @@ from trustcart.conformance import (
     act_a402,
     act_tsd_crd,
     rfc9421,
+    ucp,
     web_bot_auth,
 )
 
@@ -24,6 +25,7 @@ SUITES: dict[str, Callable[[], SuiteResult]] = {
     act_tsd_crd.SUITE: act_tsd_crd.run,
     act_a402.SUITE: act_a402.run,
     acp.SUITE: acp.run,
+    ucp.SUITE: ucp.run,
 }
 
 

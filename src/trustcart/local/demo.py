@@ -49,6 +49,7 @@ from trustcart.local.deployment import Deployment, build
 from trustcart.local.market import Clients, buyer_agent, tools_for
 from trustcart.local.seed import seed_if_empty
 from trustcart.local.servers import ROLE_NAMES, Endpoints, Servers, free_port
+from trustcart.local.witness import anchor_evidence
 from trustcart.store.db import Database
 from trustcart.trust.anchors import TrustAnchors
 from trustcart.trust.evidence import verify_bundle
@@ -180,6 +181,7 @@ class Demo:
             receipt=receipt.token,
             now=self.d.clock.now(),
         )
+        bundle = anchor_evidence(self.d, bundle)  # the witness's anchors (docs/witness.md)
         path = self.out / f"{len(self.result.bundles) + 1:02d}-{kind}-{cart.out_trade_no}.json"
         path.write_text(json.dumps(bundle, indent=1, ensure_ascii=False), encoding="utf-8")
         self.result.bundles.append(path)
@@ -274,7 +276,10 @@ class Demo:
             report = verify_bundle(json.loads(path.read_text(encoding="utf-8")), anchors=anchors)
             if report.ok:
                 self.result.verified.append(path)
-                self.console.print(f"  [green]✓[/] {path.name}: {len(report.checks)} checks hold")
+                self.console.print(
+                    f"  [green]✓[/] {path.name}: {len(report.checks)} checks hold "
+                    f"(TSD-ATT-SVF {report.svf})"
+                )
             else:
                 self.console.print(f"  [red]✗[/] {path.name}: {report.reason}")
         if self.result.bundles:
@@ -291,7 +296,8 @@ def run_demo(*, home: Path, database_url: str, out: Path, console: Console) -> D
     db = Database(database_url)
     db.migrate()
     merchants = seed_if_empty(db, lambda message: console.print(f"[dim]{message}[/]"))
-    ports = {role: free_port() for role in (*ROLE_NAMES, "ucp")}  # ucp: demo_ucp's business
+    # ucp: demo_ucp's business; witness: the log's anchors (local.witness)
+    ports = {role: free_port() for role in (*ROLE_NAMES, "ucp", "witness")}
     deployment = build(db, home, Endpoints.on_ports(ports), SystemClock())
     persona.ensure_account(deployment.psp, deployment.keys)
     console.print(

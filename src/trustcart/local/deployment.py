@@ -59,6 +59,7 @@ from trustcart.local.ucp import BUSINESS_KEY as UCP_BUSINESS_KEY
 from trustcart.local.ucp_platform import mount_platform_profile
 from trustcart.local.upkeep import Upkeep
 from trustcart.local.webhooks import webhook_transport
+from trustcart.local.witness import WitnessParts, install_witness
 from trustcart.payments.notices import NoticeTransport
 from trustcart.payments.provider import PaymentProvider
 from trustcart.payments.risk.config import load_risk_config
@@ -92,6 +93,7 @@ class Deployment:
     clients: list[httpx.Client] = field(default_factory=list)
     catalog_index: CatalogIndex | None = None  # imports update it (local.onboarding, web)
     acp: AcpParts | None = None  # ACP checkout and delegate payment (local.acp)
+    witness: WitnessParts | None = None  # the witness and the log's anchorer (local.witness)
 
     def close(self) -> None:
         for client in self.clients:
@@ -259,4 +261,5 @@ def build(
         deployment.apps["ucp"] = create_ucp_business(deployment, status_checker)
     mount_paid_resources(deployment, PSP_ID)  # A402 pay-per-call (docs/a402.md)
     mount_platform_profile(deployment.apps["trust"], deployment)  # UCP platform (docs/ucp.md)
+    deployment.witness = install_witness(deployment)  # TSD-ATT-OCA anchors (docs/witness.md)
     return deployment

@@ -31,6 +31,7 @@ from trustcart.local.deployment import Deployment, build
 from trustcart.local.evidence_checkout import checkout_purchase
 from trustcart.local.memory import SqlMemory
 from trustcart.local.servers import ROLE_NAMES, Endpoints
+from trustcart.local.witness import anchor_evidence
 from trustcart.store.db import Database
 from trustcart.trust.anchors import TrustAnchors
 from trustcart.trust.packaging import package_purchase
@@ -88,6 +89,7 @@ def write_evidence(deployment: Deployment, purchase: Purchase, path: Path) -> Pa
         receipt=purchase.receipt.token,
         now=deployment.clock.now(),
     )
+    bundle = anchor_evidence(deployment, bundle)  # the witness's anchors (docs/witness.md)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(bundle, indent=1, ensure_ascii=False), encoding="utf-8")
     return write_trusted_keys(deployment, path.parent)

@@ -27,6 +27,7 @@ AGENT_ID = "agent:trustcart-assistant"
 PSP_ID = "psp:trustcart"
 STATUS_ID = "status:trustcart"
 LOG_ID = "log:trustcart"
+WITNESS_ID = "witness:trustcart"  # the witness of the log's anchors (local.witness)
 
 
 def merchant_keys(db: Database, keys: KeyStore) -> dict[str, SigningKey]:
@@ -44,6 +45,7 @@ def key_directory(keys: KeyStore, merchants: Mapping[str, SigningKey]) -> InMemo
         ("psp", PSP_ID, "psp"),
         ("status", STATUS_ID, "status"),
         ("log", LOG_ID, "log"),
+        ("witness", WITNESS_ID, "witness"),
         (persona.KEY_NAME, persona.IDENTITY, "delegator"),
     ):
         directory.register(keys.get(name).public, party_id=party, role=role)

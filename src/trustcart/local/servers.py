@@ -36,10 +36,11 @@ class Endpoints:
     merchant: str
     psp: str
     ucp: str = ""  # the UCP business (``local.ucp``), when this installation runs one
+    witness: str = ""  # the witness (``local.witness``), when it runs as its own server
 
     @classmethod
     def on_ports(cls, ports: dict[str, int], host: str = "127.0.0.1") -> Endpoints:
-        roles = [*ROLE_NAMES, *(["ucp"] if "ucp" in ports else [])]
+        roles = [*ROLE_NAMES, *(r for r in ("ucp", "witness") if r in ports)]
         return cls(**{role: f"http://{host}:{ports[role]}" for role in roles})
 
 

@@ -48,6 +48,7 @@ from trustcart.trust.log import TransparencyLog
 
 RELAY_EVERY = 0.5  # seconds between relay passes in the service process
 EXPIRY_EVERY = 5.0  # seconds between expiry sweeps
+ANCHOR_EVERY = 5.0  # seconds between anchors of the log's newest tree head into the witness
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,8 @@ class Upkeep:
         expire_credentials: Callable[[], list[str]],
     ) -> None:
         self.relay = relay
+        # The log's anchoring into the witness (local.witness sets it), run as its own job.
+        self.anchor: Callable[[], object] | None = None
         self._expire_holds = expire_holds
         self._expire_credentials = expire_credentials
 
@@ -92,10 +95,13 @@ class Upkeep:
     def jobs(
         self, *, relay_every: float = RELAY_EVERY, expiry_every: float = EXPIRY_EVERY
     ) -> list[Job]:
-        return [
+        jobs = [
             Job("expiry", expiry_every, self.expire),
             Job("relay", relay_every, self.relay.run_once),
         ]
+        if self.anchor is not None:
+            jobs.append(Job("anchor", ANCHOR_EVERY, self.anchor))
+        return jobs
 
     def scheduler(self, **periods: float) -> Scheduler:
         """A scheduler for these jobs (not started)."""

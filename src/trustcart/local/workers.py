@@ -59,7 +59,7 @@ SPEC_ENV = "TRUSTCART_WORKER_SPEC"
 WORKER_HEADER = "trustcart-worker"  # the worker's pid, on every response when asked for
 SERVED_APPS = "trustcart.local.workers:served_apps"
 REQUIRED_ROLES = ("status", "trust", "merchant", "psp")  # every worker builds all four
-API_ROLES = (*REQUIRED_ROLES, "ucp")  # Endpoints' fields
+API_ROLES = (*REQUIRED_ROLES, "ucp", "witness")  # Endpoints' fields
 
 
 def check_workers(workers: object) -> int:

@@ -18,3 +18,4 @@ import trustcart.store.risk
 import trustcart.store.standing
 import trustcart.store.trust
 import trustcart.store.vault
+import trustcart.store.witness

@@ -27,6 +27,7 @@ from trustcart.trust.bundle_anchors import (
 from trustcart.trust.bundle_format import (
     BUNDLE_FIELDS,
     BUNDLE_FORMAT,
+    OPTIONAL_FIELDS,
     REQUIRED_ROLES,
     ROLES,
     CheckFailed,
@@ -37,9 +38,10 @@ from trustcart.trust.bundle_format import (
 )
 from trustcart.trust.bundle_log_checks import LogChecks
 from trustcart.trust.bundle_purchase_checks import PurchaseChecks
+from trustcart.trust.bundle_witness_checks import WitnessChecks
 
 
-class BundleChecks(PurchaseChecks, LogChecks):
+class BundleChecks(PurchaseChecks, LogChecks, WitnessChecks):
     """One verification run over one bundle; ``run`` order is ``CHECK_ORDER``."""
 
     CHECK_ORDER = (
@@ -64,6 +66,7 @@ class BundleChecks(PurchaseChecks, LogChecks):
         "tree-head",
         "inclusion-proofs",
         "tree-size",
+        "witness-anchor",
     )
 
     def check_format(self) -> str:
@@ -72,7 +75,7 @@ class BundleChecks(PurchaseChecks, LogChecks):
         missing = BUNDLE_FIELDS - set(self.bundle)
         if missing:
             raise CheckFailed(f"missing fields {sorted(missing)}")
-        unknown = set(self.bundle) - BUNDLE_FIELDS
+        unknown = set(self.bundle) - BUNDLE_FIELDS - OPTIONAL_FIELDS
         if unknown:
             raise CheckFailed(f"unknown fields {sorted(unknown)} for {BUNDLE_FORMAT}")
         equal("format", self.bundle["format"], BUNDLE_FORMAT)

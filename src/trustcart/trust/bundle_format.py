@@ -16,7 +16,7 @@ from trustcart.crypto.jcs import b64url, b64url_decode
 from trustcart.trust.events import EventType
 
 BUNDLE_FORMAT = "trustcart-evidence/1"
-ROLES = ("delegator", "status", "merchant", "psp", "log", "agent")
+ROLES = ("delegator", "status", "merchant", "psp", "log", "agent", "witness")
 REQUIRED_ROLES = ("delegator", "status", "merchant", "psp", "log")
 BUNDLE_FIELDS = {
     "format",
@@ -32,6 +32,9 @@ BUNDLE_FIELDS = {
     "events",
     "tree_head",
 }
+# Optional: the witness's anchors of the tree head (trust.bundle_witness_checks); a bundle
+# written before anchoring has none and is reported "not anchored".
+OPTIONAL_FIELDS = {"anchors"}
 COMMERCE_FIELDS = {
     "max_single_amount",
     "min_single_amount",

@@ -31,7 +31,7 @@ from typing import Any, Literal, Protocol, get_args
 from trustcart.core.errors import ValidationError
 from trustcart.crypto.keys import PublicKey, jwks
 
-Role = Literal["agent", "merchant", "psp", "delegator", "status", "log"]
+Role = Literal["agent", "merchant", "psp", "delegator", "status", "log", "witness"]
 ROLES: tuple[str, ...] = get_args(Role)
 
 

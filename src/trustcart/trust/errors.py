@@ -12,6 +12,8 @@
         │   └── ProofRangeError   a proof was asked for sizes or indexes the log does not have
         ├── BundleFileError       an evidence file cannot be read or is not JSON
         │   └── AnchorsError      a trust-anchors file is not a usable anchors document
+        └── WitnessError          the witness refused or could not take an anchor (``code``)
+            └── AnchorConflict    another anchor already holds this anchor id
 
 Signature failures stay ``trustcart.crypto.errors.InvalidSignature`` (opaque on purpose).
 Bundle verification never raises for a bad bundle: it returns a report whose failed checks
@@ -73,3 +75,16 @@ class BundleFileError(TrustError):
 
 class AnchorsError(BundleFileError):
     """A trust-anchors file cannot be used: unreadable, not JSON, or keys without party and role."""
+
+
+class WitnessError(TrustError):
+    """The witness (``trust.witness``) refused an anchor; ``code`` is a stable error code."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        self.code = code
+        self.detail = detail
+        super().__init__(f"{code}: {detail}")
+
+
+class AnchorConflict(WitnessError):
+    """Another anchor holds this anchor id: anchors are never overwritten."""

@@ -50,8 +50,10 @@ from trustcart.trust.anchors import TrustAnchors
 from trustcart.trust.attestations import RecordedEvent
 from trustcart.trust.bundle_checks import BundleChecks
 from trustcart.trust.bundle_format import BUNDLE_FORMAT, ROLES, CheckFailed
+from trustcart.trust.bundle_witness_checks import NOT_ANCHORED
 from trustcart.trust.errors import BundleFileError, TrustError
 from trustcart.trust.log import TransparencyLog
+from trustcart.trust.svf import SvfResult, svf_result, svf_steps
 
 # A real bundle is tens of kilobytes; anything this large is refused before it is parsed.
 MAX_BUNDLE_FILE_BYTES = 8 * 1024 * 1024
@@ -73,6 +75,7 @@ class Check:
     name: str
     passed: bool
     detail: str
+    code: str | None = None  # a TSD-ATT-SVF result code, when the check reports one
 
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "passed": self.passed, "detail": self.detail}
@@ -138,25 +141,49 @@ class VerificationReport:
             return f"{failed.name}: {failed.detail}"
         return None if self.ok else UNANCHORED
 
+    @property
+    def witness_anchored(self) -> bool:
+        """The bundle carries witness anchors (its ``witness-anchor`` check says which)."""
+        return any(c.name == "witness-anchor" and c.detail != NOT_ANCHORED for c in self.checks)
+
+    @property
+    def svf(self) -> SvfResult:
+        """TSD-ATT-SVF's result: the first of its steps that failed, else ``VERIFIED``."""
+        failed = [(c.name, c.code, c.detail) for c in self.checks if not c.passed]
+        return svf_result(failed, anchored=self.witness_anchored)
+
+    def svf_json(self) -> dict[str, Any]:
+        failed = [(c.name, c.code, c.detail) for c in self.checks if not c.passed]
+        steps = svf_steps(failed, anchored=self.witness_anchored)
+        return {
+            "result": self.svf.value,
+            "steps": [{"step": s, "result": (c or "PASS")} for s, c in steps],
+        }
+
     def to_json(self) -> dict[str, Any]:
         return {
             "ok": self.ok,
             "verdict": self.verdict,
             "anchored": self.anchored,
+            "svf": self.svf_json(),
             "reason": self.reason,
             "signers": [signer.to_json() for signer in self.signers],
             "checks": [check.to_json() for check in self.checks],
         }
 
 
-def verify_bundle(bundle: Any, *, anchors: TrustAnchors | None = None) -> VerificationReport:
+def verify_bundle(
+    bundle: Any, *, anchors: TrustAnchors | None = None, require_anchor: bool = False
+) -> VerificationReport:
     """Run every check on ``bundle`` offline and report; never raises for a bad bundle.
 
-    Without ``anchors`` the report can at best be ``consistent-only``, never ``ok``.
+    Without ``anchors`` the report can at best be ``consistent-only``, never ``ok``. A bundle
+    without witness anchors passes as "not anchored" unless ``require_anchor``.
     """
     if anchors is not None and not isinstance(anchors, TrustAnchors):
         raise TypeError("anchors must be TrustAnchors (a bare key set names no parties)")
     run = BundleChecks(bundle, anchors)
+    run.require_anchor = require_anchor
     checks: list[Check] = []
     for name in BundleChecks.CHECK_ORDER:
         if name == "trust-anchors" and anchors is None:
@@ -165,7 +192,7 @@ def verify_bundle(bundle: Any, *, anchors: TrustAnchors | None = None) -> Verifi
         try:
             detail = method()
         except CheckFailed as e:
-            checks.append(Check(name, False, str(e)))
+            checks.append(Check(name, False, str(e), getattr(e, "code", None)))
         except Exception as e:  # fail closed on anything unexpected, whatever it is
             checks.append(Check(name, False, f"{type(e).__name__}: {e}".rstrip(": ")))
         else:
@@ -206,10 +233,10 @@ def load_bundle_file(path: str | Path, *, max_bytes: int = MAX_BUNDLE_FILE_BYTES
 
 
 def verify_bundle_file(
-    path: str | Path, *, anchors: TrustAnchors | None = None
+    path: str | Path, *, anchors: TrustAnchors | None = None, require_anchor: bool = False
 ) -> VerificationReport:
     """``verify_bundle`` on a file; raises ``BundleFileError`` only if it cannot be read."""
-    return verify_bundle(load_bundle_file(path), anchors=anchors)
+    return verify_bundle(load_bundle_file(path), anchors=anchors, require_anchor=require_anchor)
 
 
 @dataclass(frozen=True)
