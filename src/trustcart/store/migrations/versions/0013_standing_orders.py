@@ -1,7 +1,7 @@
 """standing orders: psp_period_spend, standing_orders, standing_order_runs
 
-Revision ID: 0015
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-12-02 14:10:00
 """
 
@@ -10,8 +10,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0015"
-down_revision: str | None = "0010"
+revision: str = "0013"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

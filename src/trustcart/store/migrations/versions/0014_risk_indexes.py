@@ -1,7 +1,7 @@
 """payments: composite indexes for the risk rules' history summary (payments.risk.history)
 
-Revision ID: 0016
-Revises: 0010
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-02 14:10:00
 """
 
@@ -9,8 +9,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0016"
-down_revision: str | None = "0010"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
