@@ -63,7 +63,7 @@ def by_kind(bundles: list[Path], kind: str) -> list[Path]:
 
 def test_demo_end_to_end(demo_run: tuple[Path, list[tuple[str, str]], Database]) -> None:
     evidence, refusals, db = demo_run
-    bundles = sorted(evidence.glob("0*.json"))
+    bundles = sorted(evidence.glob("[0-9][0-9]-*.json"))
     kinds = [p.name.split("-")[1] for p in bundles]
     assert kinds == [
         *("instant", "delegated", "delegated", "autonomous", "autonomous", "ucp"),

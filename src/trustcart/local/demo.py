@@ -18,7 +18,7 @@ AUP with its stage.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,7 @@ from trustcart.local.market import Clients, buyer_agent, tools_for
 from trustcart.local.seed import seed_if_empty
 from trustcart.local.servers import ROLE_NAMES, Endpoints, Servers, free_port
 from trustcart.local.witness import anchor_evidence
+from trustcart.payments.risk.config import RiskConfig, load_risk_config
 from trustcart.store.db import Database
 from trustcart.trust.anchors import TrustAnchors
 from trustcart.trust.evidence import verify_bundle
@@ -289,6 +290,16 @@ class Demo:
             )
 
 
+def demo_risk(home: Path) -> RiskConfig:
+    """The risk rules of ``home`` (docs/risk.md) with velocity limits for a compressed day.
+
+    The demo's one agent makes a day's worth of purchases for Alice in about a minute, which the
+    default velocity limits (10 a minute per agent, 5 per delegation) would rightly refuse; the
+    demo allows 100 and 50. Every other rule keeps its setting (the risk scene needs them).
+    """
+    return replace(load_risk_config(home), max_per_agent=100, max_per_delegation=50)
+
+
 def run_demo(*, home: Path, database_url: str, out: Path, console: Console) -> DemoResult:
     home.mkdir(parents=True, exist_ok=True)
     evidence = out / "evidence"
@@ -298,7 +309,7 @@ def run_demo(*, home: Path, database_url: str, out: Path, console: Console) -> D
     merchants = seed_if_empty(db, lambda message: console.print(f"[dim]{message}[/]"))
     # ucp: demo_ucp's business; witness: the log's anchors (local.witness)
     ports = {role: free_port() for role in (*ROLE_NAMES, "ucp", "witness")}
-    deployment = build(db, home, Endpoints.on_ports(ports), SystemClock())
+    deployment = build(db, home, Endpoints.on_ports(ports), SystemClock(), risk=demo_risk(home))
     persona.ensure_account(deployment.psp, deployment.keys)
     console.print(
         f"[dim]store: {database_url} ({merchants} merchants); servers on "

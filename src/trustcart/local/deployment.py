@@ -62,7 +62,7 @@ from trustcart.local.webhooks import webhook_transport
 from trustcart.local.witness import WitnessParts, install_witness
 from trustcart.payments.notices import NoticeTransport
 from trustcart.payments.provider import PaymentProvider
-from trustcart.payments.risk.config import load_risk_config
+from trustcart.payments.risk.config import RiskConfig, load_risk_config
 from trustcart.search.index import CatalogIndex
 from trustcart.search.serialized import SerializedIndex
 from trustcart.store.db import Database
@@ -132,10 +132,15 @@ def build(
     clock: Clock | None = None,
     *,
     in_process_log: bool = False,
+    risk: RiskConfig | None = None,
 ) -> Deployment:
-    """Construct every role against ``db``; keys live in ``home/keys.json``."""
+    """Construct every role against ``db``; keys live in ``home/keys.json``.
+
+    ``risk``: the payment provider's risk rules; by default ``home/risk.toml`` or the defaults.
+    """
     clock = clock or SystemClock()
-    risk = load_risk_config(home)  # first: a bad risk.toml stops the start before anything
+    if risk is None:
+        risk = load_risk_config(home)  # first: a bad risk.toml stops the start before anything
     keys = KeyStore(home / "keys.json")
     merchant_keys = parties.merchant_keys(db, keys)
     directory: InMemoryKeyDirectory = parties.key_directory(keys, merchant_keys)
