@@ -54,7 +54,7 @@ def dispute_scene(demo: Demo) -> None:
     bundle = PartyEvidence(demo.d).gather(order_id, IDENTITY)
     if bundle is None:  # pragma: no cover - the purchase is in Alice's records
         raise RuntimeError(f"no evidence for {order_id}")
-    bundle = anchor_evidence(demo.d, bundle)  # the witness's anchors, as every demo bundle
+    bundle = anchor_evidence(demo.d, dict(bundle))  # the witness's anchors, as every demo bundle
     path = demo.out / f"{len(demo.result.bundles) + 1:02d}-dispute-{order_id}.json"
     path.write_text(json.dumps(bundle, indent=1, ensure_ascii=False), encoding="utf-8")
     demo.result.bundles.append(path)

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from functools import partial
 from typing import Any
@@ -214,10 +214,48 @@ class PaymentProvider:
         >>> #              "request_id": "req_1"})
         >>> # outcome.status, outcome.body["receipt"]
         """
+        outcome = self._pay_idempotently(
+            agent_id,
+            idempotency_key,
+            request,
+            lambda scope, now: self._pay(agent_id, request, scope, idempotency_key, now),
+        )
+        return aup.name_stage(outcome) if aup.is_autonomous(request) else outcome
+
+    def submit_ap2_payment(
+        self, *, agent_id: str, idempotency_key: str, request: Mapping[str, Any]
+    ) -> PaymentOutcome:
+        """Decide one AP2 mandate payment (``ap2_payments``): same idempotency, commit, log."""
+
+        def pay(scope: str, now: datetime) -> CommittedPayment:
+            checked = ap2_payments.admit(
+                self._db,
+                agent_id,
+                request,
+                now,
+                directory=self._directory,
+                psp_id=self.psp_id,
+                check_status=self._check_status,
+                key=self._key,
+            )
+            return self._commit.commit_owing(checked, scope, idempotency_key, now)
+
+        outcome = self._pay_idempotently(agent_id, idempotency_key, request, pay)
+        return ap2_payments.with_receipt(outcome, request, key=self._key, psp_id=self.psp_id)
+
+    def _pay_idempotently(
+        self,
+        agent_id: str,
+        idempotency_key: str,
+        request: Mapping[str, Any],
+        commit: Callable[[str, datetime], CommittedPayment],
+    ) -> PaymentOutcome:
+        """One payment under ``agent_id``'s idempotency scope, then the first try of what it owes
+        (or, for a replayed success, of what its trade still owes)."""
         owed: list[str] = []
 
         def pay(scope: str, now: datetime) -> PaymentOutcome:
-            committed = self._pay(agent_id, request, scope, idempotency_key, now)
+            committed = commit(scope, now)
             owed.extend(committed.owed)
             return committed.outcome
 
@@ -235,40 +273,7 @@ class PaymentProvider:
             self._deliver_now(
                 outbox.pending_ids(self._db, subject=str(outcome.body.get("trade_no")))
             )
-        return aup.name_stage(outcome) if aup.is_autonomous(request) else outcome
-
-    def submit_ap2_payment(
-        self, *, agent_id: str, idempotency_key: str, request: Mapping[str, Any]
-    ) -> PaymentOutcome:
-        """Decide one AP2 mandate payment (``ap2_payments``): same idempotency, commit, log."""
-        owed: list[str] = []
-
-        def pay(scope: str, now: datetime) -> PaymentOutcome:
-            checked = ap2_payments.admit(
-                self._db,
-                agent_id,
-                request,
-                now,
-                directory=self._directory,
-                psp_id=self.psp_id,
-                check_status=self._check_status,
-                key=self._key,
-            )
-            committed = self._commit.commit_owing(checked, scope, idempotency_key, now)
-            owed.extend(committed.owed)
-            return committed.outcome
-
-        outcome = run_idempotently(
-            self._db,
-            self._clock,
-            f"payments:{agent_id}",
-            idempotency_key,
-            request=request,
-            operation=pay,
-        )
-        if owed:
-            self._deliver_now(owed)
-        return ap2_payments.with_receipt(outcome, request, key=self._key, psp_id=self.psp_id)
+        return outcome
 
     def _deliver_now(self, message_ids: Sequence[str]) -> None:
         """The first try of what a payment owes; never fails the payment (the relay retries)."""
