@@ -26,6 +26,7 @@ from trustcart.core.money import Money
 from trustcart.local import persona
 from trustcart.local.deployment import Deployment, build
 from trustcart.local.market import Clients, tools_for
+from trustcart.local.risk_files import write_load_run_risk_config
 from trustcart.local.seed import DEMO_SEED, seed_catalog
 from trustcart.local.servers import ROLE_NAMES, Endpoints, free_port
 from trustcart.local.worker_pool import WorkerProcesses
@@ -106,6 +107,7 @@ def worker_of(response: httpx.Response) -> str:
 def worker_installation(db: Database, home: Path, workers: int) -> Iterator[WorkerInstallation]:
     """The installation on ``db`` with its roles served by ``workers`` processes."""
     seed_catalog(db, random.Random(DEMO_SEED), product_count=PRODUCTS)
+    write_load_run_risk_config(home)  # parallel payments: velocity is not under test here
     ports = {role: free_port() for role in ROLE_NAMES}
     deployment = build(db, home, Endpoints.on_ports(ports))
     persona.ensure_account(deployment.psp, deployment.keys)

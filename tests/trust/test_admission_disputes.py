@@ -1,5 +1,6 @@
-"""The PSP may log a dispute's decision (decision-logged) with the whole chain, nothing less;
-the agent's decision records keep their own rule."""
+"""The PSP may log its decisions (decision-logged) under a delegation: a dispute's with the
+whole chain, a risk rule's with the intent and delegation; never without the delegation. The
+agent's decision records keep their own rule."""
 
 from __future__ import annotations
 
@@ -38,9 +39,12 @@ def test_the_psp_logs_a_dispute_decision_with_the_whole_chain() -> None:
     record("psp", FULL)
 
 
-@pytest.mark.parametrize(
-    "chain", [Chain("int_1"), Chain("int_1", "dlg_1"), Chain("int_1", "dlg_1", "ord_1")]
-)
+@pytest.mark.parametrize("chain", [Chain("int_1", "dlg_1"), Chain("int_1", "dlg_1", "ord_1")])
+def test_the_psp_logs_a_screened_payments_decision_under_its_delegation(chain: Chain) -> None:
+    record("psp", chain)  # payments.risk.gate: before any trade
+
+
+@pytest.mark.parametrize("chain", [Chain("int_1")])
 def test_a_psp_decision_without_the_whole_chain_is_refused(chain: Chain) -> None:
     with pytest.raises(RecordRefused) as caught:
         record("psp", chain)

@@ -198,6 +198,26 @@ REFUSALS: dict[str, tuple[str, str]] = {
     "cart-expired": ("the shop's price hold ran out; please try again", "商家的锁价已过期，请重试"),
     "amount-mismatch": ("the amount is not the confirmed total", "金额与确认的总价不一致"),
     "over-budget": ("it would go over your budget", "会超出您的预算"),
+    "over-period-cap": (
+        "it would go over this period's cap of your standing order",
+        "会超出这个长期委托本期的上限",
+    ),
+    "risk-refused": (
+        "the payment provider's risk rules refused it (too many payments too fast)",
+        "支付机构的风控规则拒绝了这笔付款（短时间内付款过多）",
+    ),
+    "risk-step-up-required": (
+        "the payment provider asks you to approve this one payment yourself",
+        "支付机构要求您亲自确认这一笔付款",
+    ),
+    "ap2-mandate-refused": (
+        "the AP2 mandate sent with it was refused",
+        "随付款提交的 AP2 授权书被拒绝了",
+    ),
+    "basket-invalid": (
+        "the basket names the same order or cart twice",
+        "这个购物篮重复包含了同一个订单或购物车",
+    ),
     "constraint-violated": ("it breaks a limit of your authorization", "违反了授权中的限制"),
     "mode-not-allowed": (
         "this authorization does not allow buying without asking",

@@ -38,6 +38,7 @@ from trustcart.core.money import Money
 from trustcart.local import persona
 from trustcart.local.deployment import AGENT_ID, Deployment, build
 from trustcart.local.market import Clients, buyer_agent, status_checker, tools_for
+from trustcart.local.risk_files import write_load_run_risk_config
 from trustcart.local.seed import seed_if_empty
 from trustcart.local.servers import ROLE_NAMES, Endpoints, Servers, free_port
 from trustcart.local.worker_pool import WorkerProcesses
@@ -159,6 +160,7 @@ def bench_market(
     with tempfile.TemporaryDirectory(prefix="trustcart-bench-") as folder:
         home = Path(folder)
         url = database_url or f"sqlite:///{home / 'bench.db'}"
+        write_load_run_risk_config(home)  # every risk rule runs; velocity cannot trip
         db = Database(url, serialize_writes=serialize_writes)
         try:
             db.migrate()

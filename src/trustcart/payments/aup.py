@@ -60,6 +60,7 @@ STAGE_OF_PROBLEM: dict[PaymentProblem, AupStage] = {
     _P.REFUND_EXCEEDS_PAYMENT: _S.REQUEST,
     _P.NOT_PAYMENT_MERCHANT: _S.REQUEST,
     _P.BASKET_INVALID: _S.REQUEST,
+    _P.AP2_MANDATE_REFUSED: _S.REQUEST,  # the AP2 mandates sent with it (payments.ap2_payments)
     _P.TOKEN_INVALID: _S.TOOL,
     _P.TOKEN_AGENT_MISMATCH: _S.TOOL,
     _P.TOKEN_DELEGATION_MISMATCH: _S.TOOL,
@@ -78,6 +79,7 @@ STAGE_OF_PROBLEM: dict[PaymentProblem, AupStage] = {
     _P.AMOUNT_MISMATCH: _S.TASK,
     _P.CURRENCY_MISMATCH: _S.BUDGET,
     _P.OVER_BUDGET: _S.BUDGET,
+    _P.OVER_PERIOD_CAP: _S.BUDGET,  # a standing order's period (payments.period_budget)
     _P.OVER_SINGLE_LIMIT: _S.BUDGET,
     _P.UNDER_SINGLE_MINIMUM: _S.BUDGET,
     _P.OVER_QUANTITY: _S.BUDGET,

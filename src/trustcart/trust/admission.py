@@ -41,7 +41,7 @@ the first record that introduces an id binds it, and nothing can rebind it later
 | delegation-suspended / -resumed | status, delegator, agent | intent, delegation | | |
 | delegation-revoked | status, delegator, agent | intent, delegation | | |
 | delegation-expired | status, agent | intent, delegation | | |
-| decision-logged | agent, psp | intent | delegation, order (psp: also trade) | |
+| decision-logged | agent, psp | intent (psp: +delegation) | delegation, order (psp: +trade) | |
 | cart-confirmed | merchant | intent, delegation, order | | order |
 | transaction-completed | psp | intent, delegation, order, trade | | trade |
 | fulfillment-completed | merchant | intent, order | delegation, trade | |
@@ -126,7 +126,7 @@ ADMISSION_RULES: Mapping[EventType, AdmissionRule] = MappingProxyType(
         EventType.DELEGATION_RESUMED: _LIFECYCLE,
         EventType.DELEGATION_REVOKED: _LIFECYCLE,
         EventType.DELEGATION_EXPIRED: _rule("status agent", f"{INTENT} {DELEGATION}"),
-        EventType.DECISION_LOGGED: _rule("agent", INTENT, f"{DELEGATION} {ORDER}"),
+        EventType.DECISION_LOGGED: _rule("agent psp", INTENT, f"{DELEGATION} {ORDER}"),
         EventType.CART_CONFIRMED: _rule(
             "merchant", f"{INTENT} {DELEGATION} {ORDER}", introduces=ORDER
         ),
@@ -140,13 +140,15 @@ ADMISSION_RULES: Mapping[EventType, AdmissionRule] = MappingProxyType(
 )
 
 
-# A role with a rule of its own for a type: the PSP logs its decisions: a dispute's about one
-# paid order (``disputes``, the whole chain) and a risk rule's about a payment it screened
-# (``payments.risk.gate``: no trade yet, or none at all when refused); the agent's decisions
-# keep the rule above.
+# A role with a rule of its own for a type: the PSP logs its decisions under a delegation: a
+# risk rule's about a payment it screened (``payments.risk.gate``: intent and delegation, no
+# order or trade yet) and a dispute's about one paid order (``disputes``: the whole chain, which
+# the chain step then checks against the log); the agent's decisions keep the rule above.
 ROLE_RULES: Mapping[tuple[EventType, str], AdmissionRule] = MappingProxyType(
     {
-        (EventType.DECISION_LOGGED, "psp"): _rule("psp", INTENT, f"{DELEGATION} {ORDER} {TRADE}"),
+        (EventType.DECISION_LOGGED, "psp"): _rule(
+            "psp", f"{INTENT} {DELEGATION}", f"{ORDER} {TRADE}"
+        ),
     }
 )
 

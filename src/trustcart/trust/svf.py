@@ -10,7 +10,7 @@ failed, else ``VERIFIED``. Checks that are not cryptographic (the IAC's limits, 
 binding, the lifecycle) map to no step: a bundle can be ``VERIFIED`` under SVF and still be
 refused, exactly as the spec says ``VERIFIED`` is "cryptographic only".
 
->>> svf_result([("keys", None, "ok")], anchored=True)
+>>> svf_result([], anchored=True)  # no check failed
 <SvfResult.VERIFIED: 'VERIFIED'>
 >>> svf_result([("tree-head", "SIGNATURE_INVALID", "x"), ("keys", "", "y")], anchored=True)
 <SvfResult.PUBLIC_KEY_UNAVAILABLE: 'PUBLIC_KEY_UNAVAILABLE'>
