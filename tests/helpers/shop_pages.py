@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from playwright.sync_api import Page
 
 STANDING = "up to 3 milk teas this week, at most 30 CNY each, 80 CNY in total"
-WAIT = 30_000
+# ms; signing then paying waits on the server, which on 2 loaded cores took over 30 s once
+WAIT = 60_000
 
 
 def open_chat(page: Page, url: str) -> None:
