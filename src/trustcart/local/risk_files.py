@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from trustcart.payments.errors import RiskConfigError
 from trustcart.payments.risk.config import CONFIG_FILE, load_risk_config
 
 LOAD_RUN_LIMIT = 1_000_000_000  # payments a minute: never reached by a load run
@@ -27,6 +28,6 @@ def write_load_run_risk_config(home: Path) -> Path:
     """Write the load run's ``risk.toml`` into ``home`` (checked by reading it back)."""
     path = home / CONFIG_FILE
     path.write_text(LOAD_RUN_TOML, encoding="utf-8")
-    config = load_risk_config(home)
-    assert config.max_per_agent == LOAD_RUN_LIMIT
+    if load_risk_config(home).max_per_agent != LOAD_RUN_LIMIT:  # read back as the PSP will
+        raise RiskConfigError(f"{path} was not read back as written")
     return path
