@@ -1,11 +1,14 @@
-"""The pinned UCP 2026-04-08 schemas, read at run time and never copied.
+"""The pinned UCP 2026-04-08 schemas, shipped with the package.
 
-Strategy: the schemas come from ``$TRUSTCART_CONFORMANCE_DIR/ucp/source/schemas`` (default
-``<repo>/../shared/conformance``), all registered under their ``$id`` base
-(``https://ucp.dev/schemas/``) so ``$ref`` resolves offline; a validator per reference is built
-once. Rules: every answer of a business is validated before anything reads it (``require``);
-a checkout is validated with the discount and fulfillment extensions, as UCP composes them; a
-missing schema folder is ``ucp-schemas-missing`` (fail closed), never a silent pass.
+Strategy: the schemas come from ``$TRUSTCART_CONFORMANCE_DIR/ucp/source/schemas`` when that is
+set, else from the package's own copy (``assistant/ucp/pinned/``: the same files, Apache-2.0,
+with UCP's LICENSE and SOURCE; ``tests/ucp/test_pinned_schemas.py`` checks it byte for byte
+against ``../shared/conformance``), so the platform works in any checkout or wheel. All are
+registered under their ``$id`` base (``https://ucp.dev/schemas/``) so ``$ref`` resolves
+offline; a validator per reference is built once. Rules: every answer of a business is
+validated before anything reads it (``require``); a checkout is validated with the discount and
+fulfillment extensions, as UCP composes them; a missing schema folder is ``ucp-schemas-missing``
+(fail closed), never a silent pass.
 """
 
 from __future__ import annotations
@@ -31,13 +34,15 @@ ERROR_RESPONSE = "shopping/types/error_response.json"
 CHECKOUT_EXTENSIONS = ("shopping/discount.json", "shopping/fulfillment.json")
 
 
+PACKAGED = Path(__file__).resolve().parent / "pinned" / "schemas"
+
+
 def schema_dir() -> Path:
-    """``$TRUSTCART_CONFORMANCE_DIR/ucp/source/schemas``, else the repository's neighbour."""
+    """``$TRUSTCART_CONFORMANCE_DIR/ucp/source/schemas`` when set, else the packaged copy."""
     configured = os.environ.get(ENV_VAR)
-    base = Path(configured) if configured else Path(__file__).resolve().parents[5] / "shared"
     if not configured:
-        base = base / "conformance"
-    return base / "ucp" / "source" / "schemas"
+        return PACKAGED
+    return Path(configured) / "ucp" / "source" / "schemas"
 
 
 @cache
