@@ -14,9 +14,8 @@ fulfillment extensions, as UCP composes them; a missing schema folder is ``ucp-s
 from __future__ import annotations
 
 import json
-import os
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from jsonschema import Draft202012Validator
@@ -24,8 +23,9 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from trustcart.assistant.ucp.errors import AnswerRejected, UcpCode
+from trustcart.core import pinned
 
-ENV_VAR = "TRUSTCART_CONFORMANCE_DIR"
+ENV_VAR = pinned.ENV_VAR
 BASE = "https://ucp.dev/schemas/"
 PROFILE = "ucp.json#/$defs/business_schema"
 SEARCH_RESPONSE = "shopping/catalog_search.json#/$defs/search_response"
@@ -39,10 +39,7 @@ PACKAGED = Path(__file__).resolve().parent / "pinned" / "schemas"
 
 def schema_dir() -> Path:
     """``$TRUSTCART_CONFORMANCE_DIR/ucp/source/schemas`` when set, else the packaged copy."""
-    configured = os.environ.get(ENV_VAR)
-    if not configured:
-        return PACKAGED
-    return Path(configured) / "ucp" / "source" / "schemas"
+    return pinned.pinned_dir(PurePosixPath("ucp/source/schemas"), PACKAGED)
 
 
 @cache

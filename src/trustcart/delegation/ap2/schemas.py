@@ -1,9 +1,11 @@
 """The pinned AP2 v0.2.0 JSON Schemas (2020-12) and validation against them.
 
-Strategy: the schemas are read, never copied: from ``$TRUSTCART_CONFORMANCE_DIR``, else
-``<repo>/../shared/conformance``, at ``ap2/schemas`` (google-agentic-commerce/AP2 tag v0.2.0,
-``code/sdk/schemas/ap2``). Each file is pinned by its SHA-256; a missing or altered file raises
-``AP2Unavailable``, so no mandate is read or issued against a schema nobody reviewed.
+Strategy: the schemas ship with the package (``delegation/ap2/pinned/schemas``: the files of
+google-agentic-commerce/AP2 tag v0.2.0, ``code/sdk/schemas/ap2``, Apache-2.0, with AP2's LICENSE
+and SOURCE; ``tests/delegation/ap2/test_pinned_schemas.py`` keeps them byte-equal to
+``../shared/conformance/ap2/schemas``), or come from ``$TRUSTCART_CONFORMANCE_DIR/ap2/schemas``
+when that is set (``core.pinned``). Each file is pinned by its SHA-256; a missing or altered file
+raises ``AP2Unavailable``, so no mandate is read or issued against a schema nobody reviewed.
 Cross-file ``$ref``s (``types/merchant.json`` ...) resolve through a ``referencing`` registry
 built from those files only: nothing is fetched.
 
@@ -16,23 +18,24 @@ with the SD-JWT's own claims (``cnf``, ``_sd_alg``, ``iss``) left in: the schema
 
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from trustcart.core import pinned
 from trustcart.delegation.ap2.errors import AP2Refusal, AP2Unavailable, MandateRefused
 
-ENV_VAR = "TRUSTCART_CONFORMANCE_DIR"
-SCHEMA_PATH = Path("ap2/schemas")
+ENV_VAR = pinned.ENV_VAR
+
+SCHEMA_PATH = PurePosixPath("ap2/schemas")
+PACKAGED = Path(__file__).resolve().parent / "pinned" / "schemas"
 
 
 class AP2Schema(StrEnum):
@@ -71,12 +74,8 @@ PINS: dict[str, str] = {
 
 
 def schema_dir() -> Path:
-    """``$TRUSTCART_CONFORMANCE_DIR/ap2/schemas``, else the repository's neighbour."""
-    configured = os.environ.get(ENV_VAR)
-    base = Path(configured) if configured else Path(__file__).resolve().parents[5] / "shared"
-    if not configured:
-        base = base / "conformance"
-    return base / SCHEMA_PATH
+    """``$TRUSTCART_CONFORMANCE_DIR/ap2/schemas`` when set, else the packaged copy."""
+    return pinned.pinned_dir(SCHEMA_PATH, PACKAGED)
 
 
 @dataclass(frozen=True)
@@ -107,16 +106,8 @@ class AP2SchemaSet:
 
 def load_schema_set(directory: Path) -> AP2SchemaSet:
     """Read, pin-check and compile the schemas in ``directory``; raise ``AP2Unavailable``."""
-    documents: dict[str, dict[str, Any]] = {}
-    for name, pin in PINS.items():
-        path = directory / name
-        try:
-            raw = path.read_bytes()
-        except OSError as e:
-            raise AP2Unavailable(f"cannot read {path} (set {ENV_VAR})") from e
-        if hashlib.sha256(raw).hexdigest() != pin:
-            raise AP2Unavailable(f"{path} differs from its pinned SHA-256")
-        documents[name] = json.loads(raw)
+    raw = pinned.read_pinned(directory, PINS, AP2Unavailable)
+    documents: dict[str, dict[str, Any]] = {name: json.loads(data) for name, data in raw.items()}
     # The files' own "$id"s are not all consistent (payment_mandate_open.json, receipt-status);
     # the relative "$ref"s resolve against a base URI per file name instead.
     base = "https://ap2-protocol.org/schemas/"

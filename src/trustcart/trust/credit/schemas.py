@@ -1,8 +1,12 @@
 """The pinned reference-v1 JSON Schemas (2020-12) and validation against them.
 
-Strategy: the schemas are read, never copied: from ``$TRUSTCART_CONFORMANCE_DIR``, else
-``<repo>/../shared/conformance``, at ``act/tsd-crd/reference-v1/schemas``. Each file is pinned
-by its SHA-256 (``PINS``); a missing, extra-less or altered file raises ``SchemaUnavailable``,
+Strategy: the schemas ship with the package (``trust/credit/pinned/schemas``: antgroup/ACT
+``code/schemas/tsd-crd/reference-v1/schemas``, Apache-2.0, SOURCE naming each file's commit;
+``tests/trust/credit/test_pinned_schemas.py`` keeps them byte-equal to
+``../shared/conformance``), or come from ``$TRUSTCART_CONFORMANCE_DIR/act/tsd-crd/reference-v1/
+schemas`` when that is set (``core.pinned``); the examples and test vectors stay in the
+conformance folder (``profile_dir``). Each file is pinned
+by its SHA-256 (``PINS``); a missing or altered file raises ``SchemaUnavailable``,
 so an object is never accepted against a schema nobody reviewed. Cross-file ``$ref``s resolve
 through a ``referencing`` registry built from those files only (nothing is fetched).
 
@@ -20,7 +24,6 @@ Rules kept here:
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -29,7 +32,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from functools import cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from jsonschema import Draft202012Validator, FormatChecker
@@ -37,10 +40,12 @@ from jsonschema.exceptions import ValidationError as SchemaError
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
+from trustcart.core.pinned import pinned_dir, read_pinned
 from trustcart.trust.credit.errors import InvalidCreditObject, SchemaUnavailable
 
 ENV_VAR = "TRUSTCART_CONFORMANCE_DIR"
 PROFILE_PATH = Path("act/tsd-crd/reference-v1")
+PACKAGED = Path(__file__).resolve().parent / "pinned" / "schemas"
 
 
 class CreditSchema(StrEnum):
@@ -210,16 +215,10 @@ def _describe(error: SchemaError) -> str:
 
 def load_schema_set(directory: Path) -> SchemaSet:
     """Read, pin-check and compile the schemas in ``directory``; raise SchemaUnavailable."""
+    raw = read_pinned(directory, {s.value: pin for s, pin in PINS.items()}, SchemaUnavailable)
     documents: dict[CreditSchema, dict[str, Any]] = {}
-    for schema, pin in PINS.items():
-        path = directory / schema.value
-        try:
-            raw = path.read_bytes()
-        except OSError as e:
-            raise SchemaUnavailable(f"cannot read {path} (set {ENV_VAR})") from e
-        if hashlib.sha256(raw).hexdigest() != pin:
-            raise SchemaUnavailable(f"{path} differs from its pinned SHA-256")
-        document = json.loads(raw)
+    for schema in PINS:
+        document = json.loads(raw[schema.value])
         unknown = set(_formats_used(document)) - FORMATS
         if unknown:
             raise SchemaUnavailable(f"{schema.value} uses unchecked formats {sorted(unknown)}")
@@ -241,9 +240,14 @@ def _cached(directory: Path) -> SchemaSet:
     return load_schema_set(directory)
 
 
+def schema_dir() -> Path:
+    """``$TRUSTCART_CONFORMANCE_DIR/act/tsd-crd/reference-v1/schemas`` when set, else the copy."""
+    return pinned_dir(PurePosixPath(PROFILE_PATH.as_posix()) / "schemas", PACKAGED)
+
+
 def default_schema_set() -> SchemaSet:
-    """The schema set from the conformance folder, loaded once per folder."""
-    return _cached((profile_dir() / "schemas").resolve())
+    """The pinned schema set (packaged, or the conformance folder's), loaded once per folder."""
+    return _cached(schema_dir().resolve())
 
 
 def validate(schema: CreditSchema, instance: Any) -> None:
