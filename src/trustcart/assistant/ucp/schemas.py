@@ -2,7 +2,7 @@
 
 Strategy: the schemas come from ``$TRUSTCART_CONFORMANCE_DIR/ucp/source/schemas`` when that is
 set, else from the package's own copy (``assistant/ucp/pinned/``: the same files, Apache-2.0,
-with UCP's LICENSE and SOURCE; ``tests/ucp/test_pinned_schemas.py`` checks it byte for byte
+with UCP's LICENSE and SOURCE; ``tests/core/test_pinned_copies.py`` checks it byte for byte
 against ``../shared/conformance``), so the platform works in any checkout or wheel. All are
 registered under their ``$id`` base (``https://ucp.dev/schemas/``) so ``$ref`` resolves
 offline; a validator per reference is built once. Rules: every answer of a business is

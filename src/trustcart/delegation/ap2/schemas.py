@@ -2,7 +2,7 @@
 
 Strategy: the schemas ship with the package (``delegation/ap2/pinned/schemas``: the files of
 google-agentic-commerce/AP2 tag v0.2.0, ``code/sdk/schemas/ap2``, Apache-2.0, with AP2's LICENSE
-and SOURCE; ``tests/delegation/ap2/test_pinned_schemas.py`` keeps them byte-equal to
+and SOURCE; ``tests/core/test_pinned_copies.py`` keeps them byte-equal to
 ``../shared/conformance/ap2/schemas``), or come from ``$TRUSTCART_CONFORMANCE_DIR/ap2/schemas``
 when that is set (``core.pinned``). Each file is pinned by its SHA-256; a missing or altered file
 raises ``AP2Unavailable``, so no mandate is read or issued against a schema nobody reviewed.

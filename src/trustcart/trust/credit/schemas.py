@@ -2,7 +2,7 @@
 
 Strategy: the schemas ship with the package (``trust/credit/pinned/schemas``: antgroup/ACT
 ``code/schemas/tsd-crd/reference-v1/schemas``, Apache-2.0, SOURCE naming each file's commit;
-``tests/trust/credit/test_pinned_schemas.py`` keeps them byte-equal to
+``tests/core/test_pinned_copies.py`` keeps them byte-equal to
 ``../shared/conformance``), or come from ``$TRUSTCART_CONFORMANCE_DIR/act/tsd-crd/reference-v1/
 schemas`` when that is set (``core.pinned``); the examples and test vectors stay in the
 conformance folder (``profile_dir``). Each file is pinned
