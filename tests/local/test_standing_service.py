@@ -189,3 +189,28 @@ def test_a_stopped_order_is_not_bought_in_later_periods(
         assert scheduler is not None
         wait_for(passes_after(scheduler, 3))
     assert [r.period.index for r in runs_of(deployment, order_id)] == [0]
+
+
+def test_a_yes_after_a_boundary_that_changed_the_terms_signs_nothing_and_shows_them_again(
+    clocked: tuple[ShoppingTools, Deployment, FixedClock],
+) -> None:
+    tools, deployment, clock = clocked
+    clock.set(T0)
+    talk = Conversation(tools)
+    talk.recurring = recurring_chat(tools, deployment.db)
+    words = "restock roasted peanuts every month under 40 until 2027-03-31"
+    shown = talk.say(words).to_json()["standing_order"]["terms"]
+    assert shown["max_total"]["amount"] == "200.00"  # 29 Nov, Dec, Jan, Feb, Mar: 5 periods
+    before = {d.iac.delegation_id for d in tools.all_delegations()}
+    clock.set(T0 + timedelta(days=31))  # 30 Dec: only 4 periods are left before the end
+    again = talk.say("yes")
+    body = again.to_json()["standing_order"]
+    assert body["action"] == "proposed"
+    assert body["terms"]["max_total"]["amount"] == "160.00"
+    assert "the terms changed" in again.message
+    assert {
+        d.iac.delegation_id for d in tools.all_delegations()
+    } == before  # the 200.00 the person saw was not signed
+    signed = talk.say("yes").to_json()["standing_order"]
+    assert signed["action"] == "signed"
+    assert signed["terms"]["max_total"]["amount"] == "160.00"

@@ -135,7 +135,7 @@ class RecurringAnswer:
 
 
 class RecurringChat:
-    """Standing orders for one person's conversations (``Conversation(recurring=...)``)."""
+    """Standing orders for one person's conversations (``Conversation.recurring``)."""
 
     def __init__(self, tools: ShoppingTools, orders: StandingOrders) -> None:
         self.tools = tools
