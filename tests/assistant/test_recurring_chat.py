@@ -60,7 +60,7 @@ def test_printer_paper_says_nothing_matches_and_still_offers(
     assert (run["outcome"], run["reason"]) == ("skipped", "nothing-found")
     assert answer["orders"] == []
     assert not signed.paid
-    assert "nothing bought for printer paper" in signed.message
+    assert "Nothing bought for printer paper" in signed.message
 
 
 def test_zh_proposal_names_the_offer_and_yes_buys_the_first_period(

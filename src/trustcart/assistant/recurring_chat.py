@@ -240,6 +240,7 @@ class RecurringChat:
             if runs
             else say("first-not-due", language)
         )
+        first = first[:1].upper() + first[1:]
         paid = [
             self.tools.purchases[r.out_trade_no].to_json()
             for r in runs
@@ -344,7 +345,7 @@ class RecurringChat:
             self.tools.revoke(str(chosen["delegation_id"]))
         except ToolRefused as refusal:
             why = refusal_sentence(refusal.code, refusal.reasons, language)
-            message = say("not-signed", language, why=why)
+            message = say("not-stopped", language, why=why)
             return RecurringAnswer(message, "not-stopped", orders=[chosen], refusal=refusal)
         chosen = {**chosen, "status": "Revoked"}
         message = say(

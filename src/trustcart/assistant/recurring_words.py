@@ -154,6 +154,7 @@ TEXTS: dict[str, tuple[str, str]] = {
         "没有签署，也没有设置定期订单。",
     ),
     "not-signed": ("Not signed: {why}.", "没有签署：{why}。"),
+    "not-stopped": ("Not stopped: {why}.", "没有停止：{why}。"),
     "changed": (
         "A period boundary passed since I asked, so the terms changed:",
         "询问之后跨过了周期边界，条件有变：",
