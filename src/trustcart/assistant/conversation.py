@@ -14,7 +14,9 @@ the intent parser, or the answer to the open question:
 * ordinals ("the second one", "第二个", "last one"), picks ("the cheapest one") and
   comparisons ("compare the first two") refer to the options shown;
 * "my orders", "我的订单", "my delegations", "revoke the standing order", "撤销授权" answer from
-  the person's records (``records.ShopperRecords``) in any state.
+  the person's records (``records.ShopperRecords``) in any state;
+* standing orders ("restock X every month under 40", "my standing orders", "stop the paper
+  order") are answered by ``recurring_chat`` first, when a shell sets ``recurring``.
 
 Every reply is in the language of the message (``replies``); refusals are sentences with their
 code kept in JSON. After each turn the state is saved in the person's ``Memory`` under the
