@@ -14,7 +14,9 @@ the intent parser, or the answer to the open question:
 * ordinals ("the second one", "第二个", "last one"), picks ("the cheapest one") and
   comparisons ("compare the first two") refer to the options shown;
 * "my orders", "我的订单", "my delegations", "revoke the standing order", "撤销授权" answer from
-  the person's records (``records.ShopperRecords``) in any state.
+  the person's records (``records.ShopperRecords``) in any state;
+* standing orders ("restock X every month under 40", "my standing orders", "stop the paper
+  order") are answered by ``recurring_chat`` first, when a shell sets ``recurring``.
 
 Every reply is in the language of the message (``replies``); refusals are sentences with their
 code kept in JSON. After each turn the state is saved in the person's ``Memory`` under the
@@ -43,6 +45,7 @@ from trustcart.assistant.planner import Option, Plan
 from trustcart.assistant.questions import Question
 from trustcart.assistant.records import ShopperRecords
 from trustcart.assistant.records_talk import answer_about_records
+from trustcart.assistant.recurring_chat import RecurringChat
 from trustcart.assistant.refinements import CannotRefine, refined, resolve
 from trustcart.assistant.refusal_words import refusal_sentence
 from trustcart.assistant.replies import compare_shown, help_text, lines_text, say
@@ -62,6 +65,8 @@ _RECORDS = (
 
 
 class Conversation:
+    recurring: RecurringChat | None = None  # standing orders (``recurring_chat``), set by a shell
+
     def __init__(
         self, tools: ShoppingTools, *, session_id: str | None = None, memory: Memory | None = None
     ) -> None:
@@ -93,9 +98,11 @@ class Conversation:
         else:
             followup = read_followup(text, category=self._focus_category(), language=self.language)
             try:
-                turn = self._dispatch(text, followup)
+                turn = self._recurring(text, followup) or self._dispatch(text, followup)
             except ToolRefused as refusal:
                 turn = self._refused("not-paid", refusal)
+        if self.recurring is not None:
+            self.recurring.tell_news(turn)  # "since we last talked: bought ..."
         if self.state is ConversationState.APPROVING and self.dialogue.pending is not None:
             turn.awaiting = self.dialogue.options[self.dialogue.pending]
             turn.awaiting_kind = "standing-order" if self._current_delegated() else "purchase"
@@ -132,6 +139,14 @@ class Conversation:
         if state is ConversationState.APPROVING and not find_items(text.lower()):
             return self._turn(say("yes-or-no", self.language))
         return self._request_turn(text)
+
+    def _recurring(self, text: str, followup: FollowUp) -> Turn | None:
+        """A standing order proposed, signed, listed or stopped (``recurring_chat``), or None."""
+        found = self.recurring.answer(text, followup, self.dialogue) if self.recurring else None
+        if found is not None and found.action == "proposed":  # what was shown is dropped
+            self._forget_options()
+            self._draft = self._intent_id = None
+        return None if found is None else self._turn(found.message, **found.turn_values())
 
     def _focus_category(self) -> str | None:
         options = self.dialogue.options

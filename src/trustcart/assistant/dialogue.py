@@ -116,6 +116,8 @@ class DialogueState:
     pending: int | None = None  # the option awaiting approval
     standing_delegation: str | None = None  # a standing order signed in this conversation
     standing_request: StandingRequest | None = None
+    # A standing order awaiting yes: its words and the terms shown (``recurring_chat``).
+    recurring: dict[str, Any] | None = None
 
     def move(self, move: Move) -> None:
         self.state = next_state(self.state, move)
@@ -133,6 +135,7 @@ class DialogueState:
             "standing_request": None
             if self.standing_request is None
             else self.standing_request.to_json(),
+            "recurring": self.recurring,
         }
 
     @classmethod
@@ -158,6 +161,7 @@ class DialogueState:
                 if obj.get("standing_delegation") is None
                 else str(obj["standing_delegation"]),
                 standing_request=None if standing is None else StandingRequest.from_json(standing),
+                recurring=None if obj.get("recurring") is None else dict(obj["recurring"]),
             )
         except DialogueError:
             raise
@@ -201,6 +205,7 @@ class Turn:
     shortfall: Shortfall | None = None
     session_id: str = ""
     paid: bool = False  # this turn paid the orders in ``orders``
+    standing_order: dict[str, Any] | None = None  # ``recurring_chat.RecurringAnswer.body``
 
     def _common(self) -> dict[str, Any]:
         return {
@@ -224,6 +229,7 @@ class Turn:
             "delegations": self.delegations,
             "shortfall": None if self.shortfall is None else self.shortfall.to_json(),
             "session": self.session_id,
+            "standing_order": self.standing_order,
         }
 
     def to_json(self) -> dict[str, Any]:

@@ -35,6 +35,7 @@ class RecordKind(StrEnum):
     DELEGATION = "delegation"  # an IAC the person signed, with its payment token
     PURCHASE = "purchase"  # an order the agent paid, with everything its evidence needs
     UCP_BUSINESS = "ucp-business"  # a UCP business the person added (``assistant.ucp``)
+    RUN_SHOWN = "run-shown"  # a standing-order run the person was told of (``recurring_chat``)
 
 
 def as_json_object(value: Mapping[str, Any]) -> dict[str, Any]:

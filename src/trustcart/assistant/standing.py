@@ -217,12 +217,22 @@ class StandingOrders:
         owner: str,
         purchases: Callable[[], Sequence[Purchase]],
         new_id: Callable[[str], str],
+        active: Callable[[Delegation], bool] = lambda _delegation: True,
     ) -> None:
         self._tools = tools
         self._book = book
         self._owner = owner
         self._purchases = purchases
         self._new_id = new_id
+        # Whether the status service says the credential is usable: a revoked (stopped) order
+        # is neither claimed nor searched; the PSP would refuse it anyway.
+        self._active = active
+
+    def orders(self) -> list[StandingOrder]:
+        return self._book.orders(self._owner)
+
+    def runs(self) -> list[StandingRun]:
+        return self._book.runs(self._owner)
 
     def create(
         self, text: str, authorize: Authorize, *, intent_id: str, agent_id: str, now: datetime
@@ -243,11 +253,14 @@ class StandingOrders:
         self._book.add(order)
         return order, delegation
 
-    def run_due(self, now: datetime) -> list[StandingRun]:
-        """Run every standing order whose current period has not run yet (see module doc)."""
+    def run_due(self, now: datetime, *, only: str | None = None) -> list[StandingRun]:
+        """Run every standing order (or the order ``only``) whose current period has not run
+        yet (see the module doc)."""
         delegations = {d.iac.delegation_id: d for d in self._tools.all_delegations()}
         done = []
         for order in self._book.orders(self._owner):
+            if only is not None and order.order_id != only:
+                continue
             delegation = delegations.get(order.delegation_id)
             rule = None if delegation is None else delegation.iac.commerce.recurrence
             if delegation is None or rule is None or not delegation.iac.in_window(now):
@@ -256,6 +269,8 @@ class StandingOrders:
                 period = rule.period_at(delegation.iac.validity_start, now)
             except PeriodError:
                 continue
+            if not self._active(delegation):
+                continue  # revoked or suspended (or the status service is silent): wait
             run_id = self._book.claim(order, period, now)
             if run_id is None:
                 continue  # this period ran (or is running) elsewhere: never buy twice

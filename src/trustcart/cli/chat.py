@@ -10,6 +10,11 @@ the chat leaves an evidence bundle in ``$TRUSTCART_HOME/evidence/`` with ``trust
 beside it. Set ``--llm-base-url`` (or ``TRUSTCART_LLM_BASE_URL``, with ``TRUSTCART_LLM_MODEL``
 and ``TRUSTCART_LLM_API_KEY``) to let an OpenAI-compatible model drive the same tools.
 
+Standing orders ("restock printer paper every month under 40") are proposed, signed on "yes",
+listed ("my standing orders") and stopped ("stop the paper order") in the chat
+(``assistant.recurring_chat``); while the chat runs, due ones are bought in the background
+every ``--standing-every`` seconds (default 60, 0: not at all), as ``trustcart serve`` does.
+
 Exit status: 0 after an answer; 2 when the words cannot be read (an amount out of range...) or
 the model endpoint cannot be used, with the reason on stderr. In the interactive loop such an
 error is shown and the conversation goes on.
@@ -28,6 +33,8 @@ import typer
 
 from trustcart.cli.app import app
 from trustcart.core.home import default_database_url, trustcart_home
+
+STANDING_EVERY = 60.0  # the default of --standing-every (local.standing_orders.STANDING_EVERY)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -72,17 +79,22 @@ def _show(console: Console, turn_json: dict[str, object]) -> None:
         console.print(f"[dim]evidence: {path}[/]")
 
 
-def _conversation(tools: ShoppingTools, session: str | None, *, resume_last: bool) -> Conversation:
+def _conversation(
+    tools: ShoppingTools, deployment: Deployment, session: str | None, *, resume_last: bool
+) -> Conversation:
     from trustcart.assistant.conversation import Conversation
     from trustcart.assistant.dialogue import DialogueError
+    from trustcart.local.standing_orders import recurring_chat
 
     if session == "last" or (session is None and resume_last):
         session = tools.memory.last_conversation() or None
     try:
-        return Conversation(tools, session_id=session)
+        conversation = Conversation(tools, session_id=session)
     except DialogueError as e:
         typer.echo(f"cannot go on with conversation {session}: {e}; starting a new one", err=True)
-        return Conversation(tools)
+        conversation = Conversation(tools)
+    conversation.recurring = recurring_chat(tools, deployment.db)  # standing orders
+    return conversation
 
 
 def _with_evidence(
@@ -117,6 +129,9 @@ def chat(  # noqa: PLR0917 - one parameter per CLI option
         None, "--session", help="go on with this conversation ('last': the most recent)"
     ),
     new: bool = typer.Option(False, "--new", help="start a new conversation"),
+    standing_every: float = typer.Option(
+        STANDING_EVERY, "--standing-every", min=0.0, help="seconds between standing-order passes"
+    ),
 ) -> None:
     """Shop in plain words: intent, questions, options, approval, verified payment."""
     from rich.console import Console
@@ -125,11 +140,15 @@ def chat(  # noqa: PLR0917 - one parameter per CLI option
     from trustcart.assistant.errors import LLMError
     from trustcart.core.errors import ValidationError
     from trustcart.local.market import local_market
+    from trustcart.local.standing_orders import standing_scheduler
 
     console = Console()
     home = trustcart_home()
     base_url = llm_base_url or os.environ.get("TRUSTCART_LLM_BASE_URL")
-    with local_market(home, default_database_url(home)) as (tools, deployment):
+    with (
+        local_market(home, default_database_url(home)) as (tools, deployment),
+        standing_scheduler(deployment, standing_every),
+    ):
         if base_url:
             from trustcart.assistant.llm.agent import LLMShopper
             from trustcart.assistant.llm.client import ChatClient
@@ -151,7 +170,9 @@ def chat(  # noqa: PLR0917 - one parameter per CLI option
                 client.close()
             return
         interactive = once is None and not jsonl  # goes on with the last conversation
-        conversation = _conversation(tools, None if new else session, resume_last=interactive)
+        conversation = _conversation(
+            tools, deployment, None if new else session, resume_last=interactive
+        )
         if jsonl:
             for line in sys.stdin:
                 if line.strip():

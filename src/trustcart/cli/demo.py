@@ -51,17 +51,21 @@ def serve(
     workers: int = typer.Option(
         1, min=1, max=64, help="worker processes for each API role (docs/workers.md)"
     ),
+    standing_every: float = typer.Option(
+        60.0, "--standing-every", min=0.0, help="seconds between standing-order passes (0: off)"
+    ),
 ) -> None:
     """Start every role as its own uvicorn server (status, trust, merchant, psp) and the web."""
     if workers > 1:  # the API roles on N processes, on the same ports and store
         from trustcart.cli.serve_workers import serve_with_workers
 
-        serve_with_workers(host, base_port, workers)
+        serve_with_workers(host, base_port, workers, standing_every)
         return
     from rich.console import Console
 
     from trustcart.cli.serve_setup import prepare, print_banner
     from trustcart.local.servers import Servers, ServerStartError
+    from trustcart.local.standing_orders import standing_scheduler
 
     console = Console()
     prepared = prepare(console, host, base_port)
@@ -78,8 +82,8 @@ def serve(
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(2) from e
     try:
-        with deployment.background():
-            print_banner(console, prepared, host)
+        with deployment.background(), standing_scheduler(deployment, standing_every):
+            print_banner(console, prepared, host, standing_every=standing_every)
             while True:
                 time.sleep(3600)
     except KeyboardInterrupt:

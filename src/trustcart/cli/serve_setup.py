@@ -59,7 +59,14 @@ def prepare(console: Console, host: str, base_port: int) -> Prepared:
     return Prepared(home, db, ports, endpoints, deployment, web_port, web_app, services)
 
 
-def print_banner(console: Console, prepared: Prepared, host: str, *, workers: int = 1) -> None:
+def print_banner(
+    console: Console,
+    prepared: Prepared,
+    host: str,
+    *,
+    workers: int = 1,
+    standing_every: float = 0.0,
+) -> None:
     """Every URL ``serve`` answers on, the console password, and how to stop it."""
     from trustcart.cli.web import print_web
     from trustcart.local.servers import ROLE_NAMES
@@ -80,6 +87,8 @@ def print_banner(console: Console, prepared: Prepared, host: str, *, workers: in
     secrets = prepared.services.secrets
     print_web(web_url(host, prepared.web_port), secrets.console_password, secrets.password_source)
     console.print("outbox relay and hold expiry running in the background")
+    if standing_every > 0:
+        console.print(f"standing orders: due ones bought every {standing_every:g} s")
     if workers > 1:
         console.print("press Ctrl+C to stop (SIGHUP replaces the workers one by one)")
     else:
