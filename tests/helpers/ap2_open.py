@@ -39,7 +39,7 @@ def hand_made_payment(
 ) -> OpenMandates:
     """``opened`` with its open payment mandate re-signed (by ``key``, the wallet's by default)
     after ``edit`` changed its revealed constraints: what another wallet could issue."""
-    _, mandate, *_ = opened.payment.split("~")
+    _, mandate, *elements = opened.payment.rstrip("~").split("~")
     content = dsdjwt.decoded(mandate)[1]
     reference = opened.checkout.split("~", maxsplit=1)[0]
     constraints = [c for c in content["constraints"] if c["type"] != "payment.reference"]
@@ -49,7 +49,9 @@ def hand_made_payment(
     }
     constraints = [*edit(constraints), bound]
     content = {**content, "constraints": constraints}
-    payment = dsdjwt.issue_open(content, [], issuer_key=key or parties.mandate_key, now=parties.now)
+    payment = dsdjwt.issue_open(
+        content, elements, issuer_key=key or parties.mandate_key, now=parties.now
+    )
     return OpenMandates(opened.checkout, payment)
 
 

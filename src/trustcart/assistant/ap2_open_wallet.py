@@ -122,7 +122,7 @@ def _checkout_content(
 def _payment_content(
     iac: IAC, reference: str, agent_key: PublicKey, iat: int, exp: int
 ) -> tuple[dict[str, Any], list[str]]:
-    commerce, disclosures = iac.commerce, []
+    commerce, disclosures = iac.commerce, list[str]()
     ceiling = (
         iac.max_total if commerce.max_single is None else min(iac.max_total, commerce.max_single)
     )
