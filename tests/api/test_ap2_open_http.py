@@ -18,8 +18,6 @@ from trustcart.core.clock import FixedClock
 from trustcart.crypto.jws import peek_payload
 from trustcart.crypto.keys import SigningKey
 from trustcart.delegation.ap2 import dsdjwt
-from trustcart.delegation.ap2.errors import MandateRefused
-from trustcart.delegation.terms import DelegationMode
 from trustcart.store.db import Database
 
 
@@ -153,11 +151,3 @@ def test_a_replayed_chain_is_refused_and_charged_once(parties: AP2Parties) -> No
     problem = _refused(parties, body, "k2")  # the same chain, a new idempotency key
     assert problem["code"] == "already-paid", problem
     assert world.provider.merchant_balance(MERCHANT, "CNY").amount_str() == "18.00"
-
-
-def test_the_wallet_issues_open_mandates_only_for_a_bounded_iac(
-    db: Database, clock: FixedClock
-) -> None:
-    parties = make_ap2_parties(make_world(db, clock, delegation_mode=DelegationMode.SPECIFIED))
-    with pytest.raises(MandateRefused, match="BOUNDED"):
-        issue_open(parties)

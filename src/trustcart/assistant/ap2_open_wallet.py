@@ -9,8 +9,8 @@ mandates signed with its ES256 mandate key, each naming the agent's ES256 key in
   person approved, each with its acceptable products) and, when the IAC lists merchants,
   ``checkout.allowed_merchants`` (each merchant a selectively disclosable element);
 * ``mandate.payment.open.1``: ``payment.amount_range`` up to the IAC's single limit (or its
-  total), ``payment.budget`` equal to the IAC's total (the PSP holds the two together:
-  ``open_mandates.check_budget_bound_by_iac``), ``payment.allowed_payees`` (the IAC's
+  total; from its ``min_single`` when set), ``payment.budget`` equal to the IAC's total (the
+  PSP holds the two together: ``open_mandates.check_budget_bound_by_iac``), ``payment.allowed_payees`` (the IAC's
   merchants) and ``payment.allowed_payment_instruments`` (its methods) when the IAC lists
   them, and ``payment.reference`` binding it to the open checkout mandate.
 
@@ -126,8 +126,15 @@ def _payment_content(
     ceiling = (
         iac.max_total if commerce.max_single is None else min(iac.max_total, commerce.max_single)
     )
+    amount_range: dict[str, Any] = {
+        "type": "payment.amount_range",
+        "currency": iac.currency,
+        "max": ceiling.minor,
+    }
+    if commerce.min_single is not None:
+        amount_range["min"] = commerce.min_single.minor
     constraints: list[dict[str, Any]] = [
-        {"type": "payment.amount_range", "currency": iac.currency, "max": ceiling.minor, "min": 1},
+        amount_range,
         {"type": "payment.budget", "currency": iac.currency, "max": iac.max_total.minor},
         {"type": "payment.reference", "conditional_transaction_id": reference},
     ]
@@ -186,7 +193,7 @@ def issue_open_mandates(
     iat, exp = int(now.timestamp()), int(min(now + lifetime, iac.validity_end).timestamp())
     checkout, checkout_disclosures = _checkout_content(iac, items, agent_key, iat, exp)
     revealed = _resolved(checkout, checkout_disclosures)
-    OpenCheckoutMandate.from_claims(revealed).check_within_iac(iac)
+    OpenCheckoutMandate.from_claims(revealed, now).check_within_iac(iac)
     open_checkout = dsdjwt.issue_open(
         checkout, checkout_disclosures, issuer_key=mandate_key, now=now
     )

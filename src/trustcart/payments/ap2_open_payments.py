@@ -150,8 +150,9 @@ def check_open_ap2_payment(
         payment, merchant_id=cart.merchant_id, total=cart.total, method_id=cart.method_id
     )
     check_payment_within_iac(payment, iac, now)
-    open_checkout = OpenCheckoutMandate.from_claims(checkout_chain.open_claims)
+    open_checkout = OpenCheckoutMandate.from_claims(checkout_chain.open_claims, now)
     open_checkout.check_within_iac(iac)
+    open_checkout.check_closed(checkout)
     open_checkout.check_checkout(
         cart.merchant_id, [(line.product_id, line.quantity) for line in cart.lines]
     )

@@ -14,21 +14,23 @@ fail). Evaluated:
 An item is matched by its ``id`` against the cart line's ``product_id`` (AP2: "will often be
 the SKU"). The merchants of ``checkout.allowed_merchants`` must fit the IAC like payees do.
 
->>> lines = (("p_tea", 2),)
->>> OpenCheckoutMandate(({"type": "checkout.line_items", "items": [
-...     {"id": "l1", "quantity": 2, "acceptable_items": [{"id": "p_tea", "title": "Tea"}]}]},),
-...     ).check_checkout("m1", lines)
+>>> from datetime import UTC, datetime
+>>> tea = {"id": "l1", "quantity": 2, "acceptable_items": [{"id": "p_tea", "title": "Tea"}]}
+>>> open_mandate = OpenCheckoutMandate(
+...     ({"type": "checkout.line_items", "items": [tea]},), datetime(2030, 1, 1, tzinfo=UTC))
+>>> open_mandate.check_checkout("m1", [("p_tea", 2)])
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from trustcart.delegation.ap2 import schemas
 from trustcart.delegation.ap2.errors import AP2Refusal, MandateRefused
-from trustcart.delegation.ap2.mandates import MandateType
+from trustcart.delegation.ap2.mandates import CheckoutMandate, MandateType, mandate_window
 from trustcart.delegation.ap2.schemas import AP2Schema
 from trustcart.delegation.iac import IAC
 
@@ -49,14 +51,21 @@ class OpenCheckoutMandate:
     """An open checkout mandate's constraints (claims verified by the caller)."""
 
     constraints: tuple[Mapping[str, Any], ...]
+    expires_at: datetime
 
     @classmethod
-    def from_claims(cls, claims: Mapping[str, Any]) -> OpenCheckoutMandate:
-        """Refuse a wrong ``vct`` or a schema violation."""
+    def from_claims(cls, claims: Mapping[str, Any], now: datetime) -> OpenCheckoutMandate:
+        """Refuse a wrong ``vct``, a schema violation, or a missing / past ``exp``."""
         if claims.get("vct") != MandateType.OPEN_CHECKOUT.value:
             raise MandateRefused(AP2Refusal.WRONG_TYPE, "expected an open checkout mandate")
         schemas.validate(AP2Schema.OPEN_CHECKOUT_MANDATE, dict(claims))
-        return cls(tuple(claims["constraints"]))
+        _, expires_at = mandate_window(claims, now)
+        return cls(tuple(claims["constraints"]), expires_at)
+
+    def check_closed(self, closed: CheckoutMandate) -> None:
+        """Refuse a closed checkout mandate that outlives this open one."""
+        if closed.expires_at > self.expires_at:
+            raise MandateRefused(_UNMET, "the closed mandate outlives its open mandate")
 
     def check_checkout(self, merchant_id: str, lines: Sequence[tuple[str, int]]) -> None:
         """Refuse unless a checkout from ``merchant_id`` with ``lines`` (product id, quantity)
@@ -88,8 +97,10 @@ class OpenCheckoutMandate:
             raise MandateRefused(_UNMET, "the checkout has items the open mandate does not name")
 
     def check_within_iac(self, iac: IAC) -> None:
-        """Refuse allowed merchants the IAC does not allow."""
+        """Refuse allowed merchants the IAC does not allow, or a mandate outliving it."""
         commerce = iac.commerce
+        if self.expires_at > iac.validity_end:
+            raise MandateRefused(_WIDER, "the open mandate outlives the IAC")
         for constraint in self.constraints:
             if constraint.get("type") != "checkout.allowed_merchants":
                 continue
