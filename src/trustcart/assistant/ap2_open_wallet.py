@@ -12,7 +12,8 @@ mandates signed with its ES256 mandate key, each naming the agent's ES256 key in
   total; from its ``min_single`` when set), ``payment.budget`` equal to the IAC's total (the
   PSP holds the two together: ``open_mandates.check_budget_bound_by_iac``),
   ``payment.allowed_payees`` (the IAC's merchants) and
-  ``payment.allowed_payment_instruments`` (its methods) when the IAC lists them, and ``payment.reference`` binding it to the open checkout mandate.
+  ``payment.allowed_payment_instruments`` (its methods) when the IAC lists them, and
+  ``payment.reference`` binding it to the open checkout mandate.
 
 Every constraint is derived from the IAC, never wider (``check_open_within_iac`` runs on the
 result before it is returned), both contents are schema-checked before they are signed, and
