@@ -10,14 +10,16 @@ import pytest
 
 from tests.api.test_ap2_http import post, registered
 from tests.helpers.ap2 import AP2Parties, make_ap2_parties
-from tests.helpers.ap2_open import hand_made_payment, issue_open, open_body
+from tests.helpers.ap2_open import TEA, hand_made_payment, issue_open, open_body
+from tests.helpers.delegation import make_iac
 from tests.helpers.error_docs import PAYMENT_PROVIDER, statuses
 from tests.helpers.payments import MERCHANT, make_world
-from trustcart.assistant.ap2_open_wallet import LineItem
+from trustcart.assistant.ap2_open_wallet import LineItem, issue_open_mandates
 from trustcart.core.clock import FixedClock
 from trustcart.crypto.jws import peek_payload
 from trustcart.crypto.keys import SigningKey
 from trustcart.delegation.ap2 import dsdjwt
+from trustcart.delegation.terms import DelegationMode
 from trustcart.store.db import Database
 
 
@@ -151,3 +153,19 @@ def test_a_replayed_chain_is_refused_and_charged_once(parties: AP2Parties) -> No
     problem = _refused(parties, body, "k2")  # the same chain, a new idempotency key
     assert problem["code"] == "already-paid", problem
     assert world.provider.merchant_balance(MERCHANT, "CNY").amount_str() == "18.00"
+
+
+def test_open_mandates_do_not_pay_under_a_specified_iac(db: Database, clock: FixedClock) -> None:
+    """A SPECIFIED IAC pays only the cart the person approved (L1): chains are L2, refused even
+    when open mandates with the same limits exist."""
+    parties = make_ap2_parties(make_world(db, clock, delegation_mode=DelegationMode.SPECIFIED))
+    bounded = make_iac(parties.now)  # the same delegation and limits, BOUNDED
+    opened = issue_open_mandates(
+        bounded,
+        (TEA,),
+        mandate_key=parties.mandate_key,
+        agent_key=parties.agent_key.public,
+        now=parties.now,
+    )
+    body = open_body(parties, opened, parties.world.cart(unit_price="18.00"), request_id="req_1")
+    assert _refused(parties, body)["code"] == "mode-not-allowed"

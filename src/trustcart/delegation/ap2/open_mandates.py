@@ -14,8 +14,10 @@ Evaluated here: ``payment.amount_range``, ``payment.allowed_payees``,
 ``payment.allowed_payment_instruments``, ``payment.reference`` and ``payment.budget`` (its
 ``max`` read as minor units, like every AP2 amount; a non-integer is unknown). Not evaluated,
 hence refused: ``payment.agent_recurrence``, ``payment.allowed_pisps``,
-``payment.execution_date``. The claims are taken as verified by the caller (the SD-JWT chain
-that carries an open mandate is not implemented: docs/ap2.md, "Not done").
+``payment.execution_date``. The claims are taken as verified by the caller (``dsdjwt``
+verifies the delegation chain that carries them). A ``payment.budget`` must be the IAC's total
+(``check_budget_bound_by_iac``), and the closed mandate must keep every claim the open one
+pre-sets (``check_open_claims_kept``).
 """
 
 from __future__ import annotations
