@@ -4,6 +4,7 @@ checks is refused (problem+json, an Error receipt) with nothing charged."""
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import pytest
@@ -169,3 +170,31 @@ def test_open_mandates_do_not_pay_under_a_specified_iac(db: Database, clock: Fix
     )
     body = open_body(parties, opened, parties.world.cart(unit_price="18.00"), request_id="req_1")
     assert _refused(parties, body)["code"] == "mode-not-allowed"
+
+
+def test_concurrent_payments_under_one_open_mandate_never_pass_its_budget(
+    parties: AP2Parties,
+) -> None:
+    """Four 30.00 chains at once under a budget of 80.00: two are paid, two refused (the budget
+    row is locked per payment, on SQLite and PostgreSQL)."""
+    opened, world = issue_open(parties), parties.world
+    bodies = [
+        open_body(parties, opened, world.cart(unit_price="30.00"), request_id=f"req_c{n}")
+        for n in range(4)
+    ]
+    results: list[Any] = []
+    lock = threading.Lock()
+
+    def pay(n: int) -> None:
+        outcome = parties.pay(bodies[n], key=f"k_c{n}")
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=pay, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    codes = sorted(str(r.body.get("code", r.status)) for r in results)
+    assert codes == ["200", "200", "over-budget", "over-budget"]
+    assert world.provider.merchant_balance(MERCHANT, "CNY").amount_str() == "60.00"
