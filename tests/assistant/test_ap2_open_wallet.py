@@ -35,8 +35,10 @@ def _wallet_key(kid: str) -> PublicKey | None:
     return WALLET.public if kid == WALLET.kid else None
 
 
-def _chains(**iac_overrides: object) -> tuple[dsdjwt.VerifiedChain, dsdjwt.VerifiedChain]:
-    iac = make_iac(NOW, **iac_overrides)
+def _chains(
+    commerce: CommerceConstraints | None = None,
+) -> tuple[dsdjwt.VerifiedChain, dsdjwt.VerifiedChain]:
+    iac = make_iac(NOW) if commerce is None else make_iac(NOW, commerce=commerce)
     opened = issue_open_mandates(iac, (TEA,), mandate_key=WALLET, agent_key=AGENT.public, now=NOW)
     cart = sign_cart(SHOP, NOW)
     closed = close_mandates(
