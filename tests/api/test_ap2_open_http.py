@@ -14,7 +14,7 @@ from tests.helpers.ap2 import AP2Parties, make_ap2_parties
 from tests.helpers.ap2_open import TEA, hand_made_payment, issue_open, open_body
 from tests.helpers.delegation import make_iac
 from tests.helpers.error_docs import PAYMENT_PROVIDER, statuses
-from tests.helpers.payments import MERCHANT, make_world
+from tests.helpers.payments import MERCHANT, PSP_ID, make_world
 from trustcart.assistant.ap2_open_wallet import LineItem, issue_open_mandates
 from trustcart.core.clock import FixedClock
 from trustcart.crypto.jws import peek_payload
@@ -198,3 +198,22 @@ def test_concurrent_payments_under_one_open_mandate_never_pass_its_budget(
     codes = sorted(str(r.body.get("code", r.status)) for r in results)
     assert codes == ["200", "200", "over-budget", "over-budget"]
     assert world.provider.merchant_balance(MERCHANT, "CNY").amount_str() == "60.00"
+
+
+def test_a_closed_mandate_without_exp_lives_as_long_as_its_open_one(parties: AP2Parties) -> None:
+    """AP2's examples close an open mandate with no ``iat`` / ``exp`` in the closed content."""
+    opened, world = issue_open(parties), parties.world
+    body = open_body(parties, opened, world.cart(unit_price="18.00"), request_id="req_1")
+    open_part, closed = body["payment_mandate"].split("~~")
+    content = dsdjwt.decoded(closed.rstrip("~").rsplit("~", maxsplit=1)[1])[1]
+    bare = {k: v for k, v in content.items() if k not in ("iat", "exp")}
+    body["payment_mandate"] = dsdjwt.close(
+        open_part + "~",
+        bare,
+        agent_key=parties.agent_key,
+        audience=PSP_ID,
+        nonce="req_1",
+        now=parties.now,
+    )
+    _paid(parties, body, "k1")
+    assert world.provider.merchant_balance(MERCHANT, "CNY").amount_str() == "18.00"

@@ -13,7 +13,7 @@ import pytest
 from jwcrypto.jwk import JWK
 from jwcrypto.jws import JWS
 
-from trustcart.crypto.jcs import b64url
+from trustcart.crypto.jcs import b64url, b64url_decode
 from trustcart.crypto.keys import PublicKey, SigningKey
 from trustcart.delegation.ap2 import dsdjwt
 from trustcart.delegation.ap2.errors import AP2Refusal, MandateRefused
@@ -169,3 +169,18 @@ def test_an_open_mandate_by_an_unknown_key_is_refused() -> None:
             _hand_made(), issuer_key=lambda kid: None, audience="psp:test", nonce="n1", now=NOW
         )
     assert refused.value.code is AP2Refusal.ISSUER_UNKNOWN
+
+
+def test_an_expired_issuer_jwt_is_refused_even_outside_the_delegate_payload() -> None:
+    content = {"vct": "x", "cnf": {"jwk": dict(AGENT.public.jwk)}}
+    issued = dsdjwt.issue_open(content, [], issuer_key=WALLET, now=NOW)
+    jwt, rest = issued.split("~", maxsplit=1)
+    header, payload, _ = jwt.split(".")
+    claims = {**json.loads(b64url_decode(payload)), "exp": int(NOW.timestamp()) - 1}
+    expired = _jws(json.loads(b64url_decode(header)), claims, WALLET) + "~" + rest
+    chain = dsdjwt.close(
+        expired, {"vct": "y"}, agent_key=AGENT, audience="psp:test", nonce="n1", now=NOW
+    )
+    with pytest.raises(MandateRefused) as refused:
+        _verify(chain)
+    assert refused.value.code is AP2Refusal.EXPIRED

@@ -63,10 +63,14 @@ _P = PaymentProblem
 
 
 def _closed(chain: dsdjwt.VerifiedChain) -> sdjwt.VerifiedPresentation:
-    """The closed mandate as the closed-mandate values read it."""
-    return sdjwt.VerifiedPresentation(
-        chain.closed_claims, chain.agent_key.kid, chain.kb_iat, chain.digest
-    )
+    """The closed mandate as the closed-mandate values read it. AP2's own examples close an
+    open mandate without ``exp``: such a closed mandate lives as long as its open one (and its
+    key binding is fresh), so it takes the open one's ``exp``; one that names its own is held
+    to it (and may not outlive the open one)."""
+    claims = dict(chain.closed_claims)
+    if "exp" not in claims and "exp" in chain.open_claims:
+        claims["exp"] = chain.open_claims["exp"]
+    return sdjwt.VerifiedPresentation(claims, chain.agent_key.kid, chain.kb_iat, chain.digest)
 
 
 def _checkout_jwt(chain: str) -> str:

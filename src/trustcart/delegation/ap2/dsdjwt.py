@@ -316,6 +316,15 @@ def _check_binding(payload: Mapping[str, Any], *, audience: str, nonce: str, now
     return iat
 
 
+def _not_expired(payload: Mapping[str, Any], now: datetime) -> None:
+    """A signed JWT's own ``exp`` (outside the delegate payload), when it has one, holds too."""
+    exp = payload.get("exp")
+    if exp is None:
+        return
+    if isinstance(exp, bool) or not isinstance(exp, int) or exp <= int(now.timestamp()):
+        raise MandateRefused(AP2Refusal.EXPIRED, "the mandate's JWT has expired")
+
+
 def verify_chain(
     chain: str, *, issuer_key: IssuerKeys, audience: str, nonce: str, now: datetime
 ) -> VerifiedChain:
@@ -336,12 +345,14 @@ def verify_chain(
     if key is None or key.alg != ALGORITHM:
         raise MandateRefused(AP2Refusal.ISSUER_UNKNOWN, "the mandate's issuer key is not trusted")
     _verified(open_part, key)
+    _not_expired(open_part.payload, now)
     open_claims = _content(open_part)
     agent_key = _cnf_key(open_claims)
     closed_header = closed_part.header
     if closed_header.get("alg") != ALGORITHM or closed_header.get("typ") != KB_SD_JWT_TYP:
         raise MandateRefused(_MALFORMED, "the closed mandate must be ES256, typ kb+sd-jwt")
     _verified(closed_part, agent_key)
+    _not_expired(closed_part.payload, now)
     if closed_part.payload.get("sd_hash") != sha256_b64url(open_text):
         raise MandateRefused(_BINDING, "the closed mandate is bound to another open mandate")
     kb_iat = _check_binding(closed_part.payload, audience=audience, nonce=nonce, now=now)
