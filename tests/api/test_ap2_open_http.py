@@ -15,7 +15,7 @@ from tests.helpers.ap2_open import TEA, hand_made_payment, issue_open, open_body
 from tests.helpers.delegation import make_iac
 from tests.helpers.error_docs import PAYMENT_PROVIDER, statuses
 from tests.helpers.payments import MERCHANT, PSP_ID, make_world
-from trustcart.assistant.ap2_open_wallet import LineItem, issue_open_mandates
+from trustcart.assistant.ap2_open_wallet import LineItem, OpenMandates, issue_open_mandates
 from trustcart.core.clock import FixedClock
 from trustcart.crypto.jws import peek_payload
 from trustcart.crypto.keys import SigningKey
@@ -78,6 +78,9 @@ def _other_wallet(parties: AP2Parties) -> SigningKey:
         ("range-wider-than-iac", "ap2-mandate-wider-than-iac"),
         ("tampered-disclosure", "ap2-mandate-malformed"),
         ("item-not-approved", "ap2-constraint-unmet"),
+        ("reference-to-another-checkout", "ap2-constraint-unmet"),
+        ("checkout-by-another-wallet-key", "ap2-mandate-key-binding-invalid"),
+        ("only-one-chained", "ap2-mandate-malformed"),
     ],
 )
 def test_a_chain_that_does_not_hold_is_refused_with_nothing_charged(
@@ -123,7 +126,22 @@ def test_a_chain_that_does_not_hold_is_refused_with_nothing_charged(
         )
     elif case == "item-not-approved":  # the person approved another product
         opened = issue_open(parties, (LineItem("line_1", (("p_other", "Other tea"),), 1),))
+    elif case == "reference-to-another-checkout":  # the payment of another open set
+        opened = OpenMandates(opened.checkout, issue_open(parties).payment)
+    elif case == "checkout-by-another-wallet-key":  # a second key of the same person
+        second = SigningKey.generate("ES256")
+        world.directory.register(second.public, party_id="user:alice", role="delegator")
+        other = issue_open_mandates(
+            world.iac,
+            (TEA,),
+            mandate_key=second,
+            agent_key=parties.agent_key.public,
+            now=parties.now,
+        )
+        opened = OpenMandates(other.checkout, opened.payment)
     body = open_body(parties, opened, cart, request_id="req_1", agent_key=agent_key)
+    if case == "only-one-chained":  # a human-present checkout mandate with an open payment one
+        body["checkout_mandate"] = parties.body(parties.issue(cart))["checkout_mandate"]
     if case == "tampered-disclosure":  # the closed mandate's amount, changed after signing
         head, disclosure = body["payment_mandate"].rstrip("~").rsplit("~", maxsplit=1)
         salt, content = dsdjwt.decoded(disclosure)
