@@ -17,7 +17,9 @@ from trustcart.delegation.ap2.errors import AP2Refusal, MandateRefused
 from trustcart.delegation.ap2.mandates import PaymentMandate
 from trustcart.delegation.ap2.open_mandates import (
     OpenPaymentMandate,
+    check_budget_bound_by_iac,
     check_closed_meets_open,
+    check_open_claims_kept,
     check_open_within_iac,
 )
 
@@ -160,3 +162,20 @@ def test_an_amount_range_fits_the_iac_exactly_when_its_max_does(high: int) -> No
         assert high > 3000
     else:
         assert high <= 3000
+
+
+@pytest.mark.parametrize(("maximum", "held"), [(8000, True), (5000, False), (7999, False)])
+def test_only_a_budget_the_iacs_ledger_holds_is_accepted(maximum: int, held: bool) -> None:
+    mandate = _open({"type": "payment.budget", "currency": "CNY", "max": maximum})
+    if held:
+        check_budget_bound_by_iac(mandate, IAC)
+    else:
+        assert _reason(lambda: check_budget_bound_by_iac(mandate, IAC)) is R.CONSTRAINT_UNKNOWN
+
+
+def test_the_claims_an_open_mandate_presets_stay_unchanged() -> None:
+    preset = {"vct": "v", "cnf": {}, "exp": 1, "payee": {"id": "m1", "name": "M"}}
+    check_open_claims_kept(preset, {"vct": "w", "payee": {"id": "m1", "name": "M"}})
+    changed = {"payee": {"id": "m2", "name": "M"}}
+    assert _reason(lambda: check_open_claims_kept(preset, changed)) is R.CONSTRAINT_UNMET
+    assert _reason(lambda: check_open_claims_kept(preset, {})) is R.CONSTRAINT_UNMET

@@ -4,6 +4,8 @@
                          {"payment_token", "iac", "request_id",
                           "checkout_mandate": "<SD-JWT+KB>", "payment_mandate": "<SD-JWT+KB>"}
                          -> the PSP's payment answer plus ``ap2_payment_receipt`` (JWS)
+                         Human not present: each mandate a chain ``<open>~~<closed>``, paid
+                         as L2 under a BOUNDED IAC (``payments.ap2_open_payments``)
 
 Refusals are problem+json like every PSP answer; an AP2 one is ``ap2-mandate-refused`` with the
 AP2 ``reason`` code and a signed Error ``ap2_payment_receipt``. Mounted by ``create_psp_app``.

@@ -40,7 +40,7 @@ from trustcart.core.clock import parse_instant
 from trustcart.core.payment import PaymentMode
 from trustcart.crypto.jws import sign_compact
 from trustcart.crypto.keys import PublicKey, SigningKey
-from trustcart.delegation.ap2 import schemas, sdjwt
+from trustcart.delegation.ap2 import dsdjwt, schemas, sdjwt
 from trustcart.delegation.ap2.errors import MandateRefused
 from trustcart.delegation.ap2.iac_fit import (
     check_payment_matches_checkout,
@@ -52,7 +52,7 @@ from trustcart.delegation.ap2.mandates import (
     bind_payment_to_checkout,
 )
 from trustcart.delegation.ap2.schemas import AP2Schema
-from trustcart.payments import checks, holds, levels
+from trustcart.payments import ap2_open_payments, checks, holds, levels
 from trustcart.payments.errors import PaymentProblem, PaymentRefused
 from trustcart.payments.modes import PaymentRequest
 from trustcart.payments.outcomes import PaymentOutcome
@@ -118,7 +118,7 @@ def refused(
     """The PSP's refusal for an AP2 refusal, carrying its reason and a signed Error receipt."""
     mandate = fields.get("payment_mandate")
     reference = (
-        sdjwt.sha256_b64url(mandate) if isinstance(mandate, str) and mandate.isascii() else ""
+        dsdjwt.chain_reference(mandate) if isinstance(mandate, str) and mandate.isascii() else ""
     )
     receipt = error_receipt(
         e, reference=reference, payment_id=str(fields.get("request_id", "")), psp_id=psp_id, now=now
@@ -137,7 +137,7 @@ def with_receipt(
     """A successful answer with its AP2 payment receipt added (refusals carry theirs)."""
     if not outcome.ok:
         return outcome
-    reference = sdjwt.sha256_b64url(str(raw["payment_mandate"]))
+    reference = dsdjwt.chain_reference(str(raw["payment_mandate"]))
     receipt = sign_payment_receipt(
         success_receipt(outcome.body, reference=reference, psp_id=psp_id), key
     )
@@ -188,6 +188,18 @@ def check_ap2_payment(
     Raises ``PaymentRefused`` for the ACT checks and ``MandateRefused`` for the AP2 ones.
     """
     fields = _strings(raw)
+    if dsdjwt.is_chain(fields["payment_mandate"]) or dsdjwt.is_chain(fields["checkout_mandate"]):
+        # Human not present: open mandates chained to the agent's closed ones (L2).
+        return ap2_open_payments.check_open_ap2_payment(
+            db,
+            agent_id,
+            fields,
+            now,
+            issuer_for=lambda identity: _delegator_keys(directory, identity, now),
+            directory=directory,
+            psp_id=psp_id,
+            check_status=check_status,
+        )
     request = PaymentRequest(
         mode=PaymentMode.L1,
         payment_token=fields["payment_token"],

@@ -78,6 +78,12 @@ def _window(claims: Mapping[str, Any], now: datetime) -> tuple[datetime | None, 
     return issued_at, expires_at
 
 
+def mandate_window(claims: Mapping[str, Any], now: datetime) -> tuple[datetime | None, datetime]:
+    """``iat`` and ``exp`` of any mandate, open or closed: ``exp`` required and in the future,
+    ``iat`` (when present) not in the future and before ``exp``."""
+    return _window(claims, now)
+
+
 def _typed(claims: Mapping[str, Any], expected: MandateType) -> None:
     if claims.get("vct") != expected.value:
         raise MandateRefused(AP2Refusal.WRONG_TYPE, f"expected a {expected.value} mandate")

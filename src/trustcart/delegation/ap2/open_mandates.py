@@ -14,8 +14,10 @@ Evaluated here: ``payment.amount_range``, ``payment.allowed_payees``,
 ``payment.allowed_payment_instruments``, ``payment.reference`` and ``payment.budget`` (its
 ``max`` read as minor units, like every AP2 amount; a non-integer is unknown). Not evaluated,
 hence refused: ``payment.agent_recurrence``, ``payment.allowed_pisps``,
-``payment.execution_date``. The claims are taken as verified by the caller (the SD-JWT chain
-that carries an open mandate is not implemented: docs/ap2.md, "Not done").
+``payment.execution_date``. The claims are taken as verified by the caller (``dsdjwt``
+verifies the delegation chain that carries them). A ``payment.budget`` must be the IAC's total
+(``check_budget_bound_by_iac``), and the closed mandate must keep every claim the open one
+pre-sets (``check_open_claims_kept``).
 """
 
 from __future__ import annotations
@@ -161,3 +163,31 @@ def check_open_within_iac(open_mandate: OpenPaymentMandate, iac: IAC) -> None:
             raise MandateRefused(_WIDER, "the open mandate allows instruments the IAC does not")
     if open_mandate.expires_at > iac.validity_end:
         raise MandateRefused(_WIDER, "the open mandate outlives the IAC")
+
+
+def check_budget_bound_by_iac(open_mandate: OpenPaymentMandate, iac: IAC) -> None:
+    """Refuse a ``payment.budget`` the PSP cannot hold to across payments.
+
+    AP2's budget counts every payment closed under the open mandate. The PSP's budget ledger
+    counts, atomically under its row lock, every success under the IAC, which includes them:
+    so a budget *equal* to the IAC's ``max_total`` is held by that ledger exactly. A narrower
+    budget would need a per-mandate count the PSP does not keep; it is refused as not
+    evaluated (``ap2-constraint-unknown``), never passed.
+    """
+    for constraint in open_mandate.of_type("payment.budget"):
+        if _budget(constraint) != iac.max_total:
+            raise MandateRefused(
+                _UNKNOWN, "a payment.budget other than the IAC's total is not tracked per mandate"
+            )
+
+
+# Claims of an open mandate that are about the mandate itself, not the payment it allows.
+_OWN_CLAIMS = frozenset({"vct", "constraints", "cnf", "iat", "exp"})
+
+
+def check_open_claims_kept(open_claims: Mapping[str, Any], closed: Mapping[str, Any]) -> None:
+    """AP2: "verify the closed Mandate Content has these values unchanged" for every claim the
+    open mandate pre-sets (``payee``, ``payment_amount``...)."""
+    for name, value in open_claims.items():
+        if name not in _OWN_CLAIMS and closed.get(name) != value:
+            raise MandateRefused(_UNMET, f"the closed mandate changes the open mandate's {name}")
