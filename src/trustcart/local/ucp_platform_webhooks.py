@@ -6,8 +6,8 @@ platform profile names, ``local.ucp_platform``) reads the body (at most ``MAX_BO
 ``body_too_large``), hands the request to the inbox off the event loop, and answers UCP's shapes:
 ``200 {"ucp": {"version", "status": "success"}}`` when the event is kept or was kept already,
 else the UCP ``error_response`` with the refusal's code (401 signature, 403 sender, 400 time or
-body). Any of 400, 401, 403 and 413 is final for the business's relay, which is right: the same
-bytes will never pass.
+body; documented in the trust app's OpenAPI, ``api.openapi.ucp_webhooks``). Any of 400, 401,
+403 and 413 is final for the business's relay, which is right: the same bytes will never pass.
 
 Where events are kept: the records holding the sending business, looked up in ``InboxMemories``
 (Alice's records in the store first; ``trustcart demo``'s UCP scene adds the memory it shops
@@ -22,6 +22,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from trustcart.api.openapi.ucp_webhooks import order_webhook_route
 from trustcart.assistant.memory import Memory
 from trustcart.assistant.ucp import VERSION
 from trustcart.assistant.ucp.errors import WebhookRefused
@@ -89,7 +90,7 @@ def mount_order_webhooks(app: FastAPI, deployment: Deployment, memories: InboxMe
         order_webhook_url(deployment.endpoints.trust), memories, SqlNonceCache(deployment.db)
     )
 
-    @app.post(ORDER_WEBHOOK_PATH, include_in_schema=False)
+    @app.post(ORDER_WEBHOOK_PATH, response_model=None, **order_webhook_route())
     async def ucp_order_webhook(request: Request) -> JSONResponse:
         body = await _bounded_body(request)
         if body is None:
