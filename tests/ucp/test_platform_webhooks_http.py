@@ -13,8 +13,10 @@ UCP error and nothing is kept. A redelivery and an exact replay answer 200 and k
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,11 +24,13 @@ from typing import Any
 
 import httpx
 import pytest
+from jsonschema import Draft202012Validator
 
 from tests.helpers.ucp_flow import complete_body, create_body, milk_tea, update_body
 from tests.helpers.ucp_schemas import validate
 from tests.helpers.ucp_shopper import MILK_TEA, remote_option
 from tests.helpers.ucp_world import UcpWorld, ucp_world
+from trustcart.api.openapi.ucp_webhooks import ORDER_OUTLINE
 from trustcart.assistant.memory import InMemoryMemory, Memory, RecordKind
 from trustcart.assistant.records import ShopperRecords
 from trustcart.assistant.ucp.order_events import latest_statuses, order_status
@@ -192,6 +196,8 @@ def refused(response: httpx.Response, status: int, code: str) -> None:
 
 def test_a_webhook_is_kept_once_and_every_forgery_is_refused(db: Database, tmp_path: Path) -> None:
     with shop(db, tmp_path) as (world, memory, order):
+        # What the route accepts (a pinned order) is inside what its OpenAPI outline says.
+        Draft202012Validator(ORDER_OUTLINE).validate(json.loads(order))
         first = webhook(world, order)
         answer = post(first)
         assert answer.status_code == 200, answer.text
@@ -267,3 +273,14 @@ def test_record_new_keeps_one_of_two_on_the_store(db: Database) -> None:
     assert memory.record_new(RecordKind.UCP_ORDER_EVENT, "k", {"n": 1})
     assert not memory.record_new(RecordKind.UCP_ORDER_EVENT, "k", {"n": 2})
     assert events(memory) == [{"n": 1}]
+    # Two deliveries of one event at once: the unique (owner, kind, record_id) keeps one.
+    start = threading.Barrier(2)
+
+    def deliver(n: int) -> bool:
+        start.wait()
+        return person_memory(db).record_new(RecordKind.UCP_ORDER_EVENT, "twice", {"n": n})
+
+    with ThreadPoolExecutor(2) as pool:
+        kept = list(pool.map(deliver, (1, 2)))
+    assert sorted(kept) == [False, True]
+    assert len(events(memory)) == 2

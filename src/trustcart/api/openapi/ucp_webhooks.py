@@ -4,7 +4,8 @@ A UCP endpoint, so its refusals are UCP ``error_response`` bodies (``application
 problem+json; only what the trust app answers for every route (429 rate limit, 408 body
 timeout, 500) stays problem+json. The body is UCP's order (``shopping/order.json``; the route
 validates it against the pinned schema, stricter than the outline here). The rules are in
-``assistant.ucp.order_events``; the codes in docs/errors.md.
+``assistant.ucp.order_events``; the codes in docs/errors.md. It is a peer protocol's route,
+so ``tests/api/test_openapi_contract.py`` holds it to UCP's shapes rather than to ``Operation``.
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ from trustcart.api.openapi.vocabulary import (
 )
 from trustcart.core.problem import PROBLEM_CONTENT_TYPE
 
+OPERATION_ID = "receiveUcpOrderWebhook"
 _VERSION: Schema = {"type": "string", "pattern": "^\\d{4}-\\d{2}-\\d{2}$"}
-_ORDER: Schema = obj(
+ORDER_OUTLINE: Schema = obj(
     {
         "ucp": {"type": "object"},
         "id": NON_EMPTY,
@@ -98,10 +100,10 @@ def order_webhook_route() -> dict[str, Any]:
         responses[status] = reply
     return {
         "summary": "Receive a UCP order webhook from a business the person added",
-        "operation_id": "receiveUcpOrderWebhook",
+        "operation_id": OPERATION_ID,
         "responses": responses,
         "openapi_extra": {
             "parameters": [header.parameter() for header in _HEADERS],
-            "requestBody": {"required": True, "content": {JSON: {"schema": _ORDER}}},
+            "requestBody": {"required": True, "content": {JSON: {"schema": ORDER_OUTLINE}}},
         },
     }
