@@ -12,7 +12,10 @@ single run and for tests; it keeps the same rules as the SQL one:
   ``last_conversation`` is the session saved most recently;
 * a record (a ``delegation`` the person signed, a ``purchase`` the agent paid) is kept by kind
   and id; recording the same id again replaces the body (a delegation's spend changes) and keeps
-  its place in the order of first recording.
+  its place in the order of first recording;
+* ``record_new`` keeps a record only if its id is not there yet, atomically, and says whether it
+  did: the receiver of UCP order webhooks de-duplicates events by it (two deliveries of one
+  event at once store it once).
 
 >>> memory = InMemoryMemory()
 >>> memory.save_conversation("cnv_1", {"state": "idle"})
@@ -36,6 +39,7 @@ class RecordKind(StrEnum):
     PURCHASE = "purchase"  # an order the agent paid, with everything its evidence needs
     UCP_BUSINESS = "ucp-business"  # a UCP business the person added (``assistant.ucp``)
     RUN_SHOWN = "run-shown"  # a standing-order run the person was told of (``recurring_chat``)
+    UCP_ORDER_EVENT = "ucp-order-event"  # an order webhook a business sent (``ucp.order_events``)
 
 
 def as_json_object(value: Mapping[str, Any]) -> dict[str, Any]:
@@ -60,6 +64,10 @@ class Memory(Protocol):
 
     def record(self, kind: str, record_id: str, body: Mapping[str, Any]) -> None:
         """Keep (or replace) the record ``record_id`` of ``kind``."""
+
+    def record_new(self, kind: str, record_id: str, body: Mapping[str, Any]) -> bool:
+        """Keep ``body`` as ``record_id`` of ``kind`` unless that id is kept already (then
+        change nothing); True when it was kept. Atomic: of two at once, one wins."""
 
     def records(self, kind: str) -> list[dict[str, Any]]:
         """Every record of ``kind``, in the order they were first recorded."""
@@ -90,6 +98,13 @@ class InMemoryMemory:
         self._records[(str(RecordKind(kind)), record_id)] = json.dumps(
             as_json_object(body), ensure_ascii=False
         )
+
+    def record_new(self, kind: str, record_id: str, body: Mapping[str, Any]) -> bool:
+        key = (str(RecordKind(kind)), record_id)
+        if key in self._records:
+            return False
+        self._records[key] = json.dumps(as_json_object(body), ensure_ascii=False)
+        return True
 
     def records(self, kind: str) -> list[dict[str, Any]]:
         wanted = str(RecordKind(kind))

@@ -16,7 +16,9 @@ Reports (``order_report``, ``delegation_report``) are the JSON shapes of ``trust
 --json`` and ``trustcart delegations --json`` (see the README). What a delegation has spent is
 what the payment provider signed in its latest receipt under it, never a local counter.
 ``ShopperRecords`` adds what only the other parties know: the merchant's order status and the
-status service's credential status.
+status service's credential status. For an order from a UCP business, the status is the one of
+the latest order webhook that business sent us (``ucp.order_events``, e.g. ``fulfilled``), and
+the merchant is asked only while it has sent none.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from trustcart.assistant.memory import RecordKind
 from trustcart.assistant.offers import ConfirmedCart, Offer, Receipt
 from trustcart.assistant.proposals import Delegation, Purchase
 from trustcart.assistant.standing_report import recurrence_report
+from trustcart.assistant.ucp.order_events import latest_statuses
 from trustcart.core.clock import format_instant
 from trustcart.core.errors import ValidationError
 from trustcart.core.money import Money
@@ -231,7 +234,18 @@ class ShopperRecords:
             None,
         )
 
-    def order_status(self, purchase: Purchase) -> str:
+    def order_status(
+        self, purchase: Purchase, told: Mapping[tuple[str, str], str] | None = None
+    ) -> str:
+        """The order's status: what its UCP business last told us (``told``, from
+        ``latest_statuses``), else the merchant's answer."""
+        line = purchase.line
+        if line is not None and line.business:
+            if told is None:
+                told = latest_statuses(self.tools.memory)
+            status = told.get((line.business, purchase.cart.out_trade_no))
+            if status is not None:
+                return status
         try:
             return str(self.tools.order_status(purchase.cart.out_trade_no).get("status", UNKNOWN))
         except ToolRefused:  # a listing shows "unknown", it never fails
@@ -239,7 +253,8 @@ class ShopperRecords:
 
     def orders(self, language: str = "en") -> list[dict[str, Any]]:
         """Every order the person's agent paid, newest last."""
-        return [order_report(p, self.order_status(p), language) for p in self.purchases()]
+        told = latest_statuses(self.tools.memory)
+        return [order_report(p, self.order_status(p, told), language) for p in self.purchases()]
 
     def credential_status(self, delegation: Delegation) -> str:
         """The status service's signed answer (Active, Suspended, Revoked, Expired)."""

@@ -7,7 +7,7 @@ JSON shapes (``--json``) are contracts, documented in the README:
     orders       a list of {order_id, trade_no, merchant_id, merchant_name, items: [{product_id,
                  title, quantity, unit_price}], amount, mode, status, paid_at, delegation_id};
                  ``status`` is the merchant's, asked over signed HTTP ("unknown" if it does
-                 not answer)
+                 not answer), or for a UCP business's order its latest verified webhook's
     delegations  a list of {delegation_id, mode, intent, limits: {max_total, max_single,
                  max_total_quantity, allowed_merchants, forbidden_merchants,
                  allowed_categories}, spent, remaining, purchases, budget_from, status,

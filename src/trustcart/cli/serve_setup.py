@@ -71,6 +71,7 @@ def print_banner(
     from trustcart.cli.web import print_web
     from trustcart.local.servers import ROLE_NAMES
     from trustcart.local.ucp_platform import platform_profile_url
+    from trustcart.local.ucp_platform_webhooks import order_webhook_url
     from trustcart.web.server import web_url
 
     endpoints, acp = prepared.endpoints, prepared.deployment.acp
@@ -83,6 +84,7 @@ def print_banner(
     console.print(
         f" platform: {platform_profile_url(endpoints.trust)} (our agent's UCP platform profile)"
     )
+    console.print(f"  webhook: {order_webhook_url(endpoints.trust)} (its UCP order webhooks)")
     console.print(f"  witness: {endpoints.witness}/anchors (TSD-ATT-OCA anchors of the log)")
     secrets = prepared.services.secrets
     print_web(web_url(host, prepared.web_port), secrets.console_password, secrets.password_source)

@@ -10,21 +10,26 @@ business confirms the ACT cart, the trustcart payment provider checks token, IAC
 budget and pays. The purchase leaves an evidence bundle like the other scenes'.
 
 The scene's businesses are kept in a memory of its own, not in Alice's records: the port is
-gone when the demo ends.
+gone when the demo ends. The platform's order webhook receiver (``local.ucp_platform_webhooks``)
+looks in that memory too for the run, so the business's signed order webhook is verified and
+kept there, and the scene shows the status it reports.
 """
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from trustcart.assistant.errors import ToolRefused
-from trustcart.assistant.memory import InMemoryMemory
+from trustcart.assistant.memory import InMemoryMemory, Memory
+from trustcart.assistant.ucp.order_events import latest_statuses
 from trustcart.local.market import tools_for
 from trustcart.local.ucp_platform import add_business
 
 if TYPE_CHECKING:
     from trustcart.local.demo import Demo
 
+WEBHOOK_WAIT = 5.0  # seconds the scene waits for the order webhook
 UCP_REQUEST = "order me a pearl milk tea under 30 CNY"
 
 
@@ -44,6 +49,8 @@ def ucp_scene(demo: Demo) -> None:
         return
     memory = InMemoryMemory()
     business = add_business(memory, url)
+    if demo.d.ucp_inbox is not None:
+        demo.d.ucp_inbox.add(memory)  # the business's order webhooks land in this memory
     demo.step(
         f"Alice adds the UCP business {business.url}: its profile speaks UCP 2026-04-08 over "
         f"REST, checkout and catalog, takes the trustcart payment handler "
@@ -73,4 +80,20 @@ def ucp_scene(demo: Demo) -> None:
     for order in paid["orders"]:
         purchase = tools.purchases[str(order["out_trade_no"])]
         demo.step("the agent completed the UCP session with its restricted payment token")
+        _show_order_webhook(demo, memory, business.url, str(order["out_trade_no"]))
         demo.finish("ucp", purchase)
+
+
+def _show_order_webhook(demo: Demo, memory: Memory, business: str, order_id: str) -> None:
+    """Wait a little for the business's order webhook (the relay sends it in the background)."""
+    deadline = time.monotonic() + WEBHOOK_WAIT
+    while time.monotonic() < deadline:
+        status = latest_statuses(memory).get((business, order_id))
+        if status is not None:
+            demo.step(
+                f"the business's signed order webhook arrived and was verified with its "
+                f"profile's key: order {order_id} is {status}"
+            )
+            return
+        time.sleep(0.1)
+    demo.console.print(f"  (no order webhook for {order_id} yet: the relay keeps trying)")

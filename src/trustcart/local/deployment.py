@@ -57,6 +57,7 @@ from trustcart.local.servers import Endpoints
 from trustcart.local.status_route import STATUS_BASE, StatusRoute
 from trustcart.local.ucp import BUSINESS_KEY as UCP_BUSINESS_KEY
 from trustcart.local.ucp_platform import mount_platform_profile
+from trustcart.local.ucp_platform_webhooks import InboxMemories
 from trustcart.local.upkeep import Upkeep
 from trustcart.local.webhooks import webhook_transport
 from trustcart.local.witness import WitnessParts, install_witness
@@ -94,6 +95,7 @@ class Deployment:
     catalog_index: CatalogIndex | None = None  # imports update it (local.onboarding, web)
     acp: AcpParts | None = None  # ACP checkout and delegate payment (local.acp)
     witness: WitnessParts | None = None  # the witness and the log's anchorer (local.witness)
+    ucp_inbox: InboxMemories | None = None  # whose records take UCP order webhooks
 
     def close(self) -> None:
         for client in self.clients:

@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from trustcart.assistant.memory import RecordKind, as_json_object
 from trustcart.core.clock import Clock, SystemClock, format_instant
@@ -104,6 +105,20 @@ class SqlMemory:
                 )
             else:
                 row.updated_at, row.body = now, text
+
+    def record_new(self, kind: str, record_id: str, body: Mapping[str, Any]) -> bool:
+        kind, text, now = str(RecordKind(kind)), _dumps(body), format_instant(self._clock.now())
+        row = ShopperRecordRow(
+            owner=self.owner, kind=kind, record_id=record_id, recorded_at=now, updated_at=now,
+            body=text,
+        )  # fmt: skip
+        try:
+            with self._db.transaction() as session:
+                session.add(row)
+                session.flush()  # the unique (owner, kind, record_id) decides, on both engines
+        except IntegrityError:
+            return False
+        return True
 
     def records(self, kind: str) -> list[dict[str, Any]]:
         with self._db.transaction() as session:

@@ -7,9 +7,10 @@ is the buyer agent of ``local.market`` with those businesses: it names our platf
 ES256 key (``ucp-platform`` in the key store), which that profile publishes. The profile
 (``assistant.ucp.platform_profile``) is served by the trust app at ``PLATFORM_PROFILE_PATH``
 (``mount_platform_profile``; ``trustcart serve`` prints its URL), so a business can fetch the
-key and verify the signature (``api.ucp_gate``). Checkouts use the person's buyer details
-and delivery address below (Alice's, the demo persona's: our businesses deliver only to a full
-postal address).
+key and verify the signature (``api.ucp_gate``), and the order ``webhook_url`` where the same
+app receives the businesses' order webhooks (``local.ucp_platform_webhooks``). Checkouts use
+the person's buyer details and delivery address below (Alice's, the demo persona's: our
+businesses deliver only to a full postal address).
 """
 
 from __future__ import annotations
@@ -32,6 +33,11 @@ from trustcart.delegation.status import StatusChecker
 from trustcart.local import persona
 from trustcart.local.memory import SqlMemory
 from trustcart.local.parties import AGENT_ID
+from trustcart.local.ucp_platform_webhooks import (
+    InboxMemories,
+    mount_order_webhooks,
+    order_webhook_url,
+)
 from trustcart.store.db import Database
 from trustcart.trust.recorder import HttpRecorder
 
@@ -65,9 +71,12 @@ def platform_profile_url(trust_endpoint: str) -> str:
 
 
 def mount_platform_profile(app: FastAPI, deployment: Deployment) -> None:
-    """Serve our platform profile on ``app`` (the trust app) at ``PLATFORM_PROFILE_PATH``."""
+    """Serve our platform profile on ``app`` (the trust app) at ``PLATFORM_PROFILE_PATH``, and
+    the order webhook receiver it names (``local.ucp_platform_webhooks``)."""
     key = deployment.keys.get(PLATFORM_KEY, "ES256")
-    document = platform_profile(key.public.to_jwk())
+    document = platform_profile(key.public.to_jwk(), order_webhook_url(deployment.endpoints.trust))
+    deployment.ucp_inbox = InboxMemories(person_memory(deployment.db))
+    mount_order_webhooks(app, deployment, deployment.ucp_inbox)
 
     @app.get(PLATFORM_PROFILE_PATH, include_in_schema=False)
     def ucp_platform_profile() -> JSONResponse:

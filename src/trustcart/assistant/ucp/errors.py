@@ -4,7 +4,9 @@
     ├── BusinessUnreachable   no answer in time, a transport failure, a redirect
     ├── ProfileRejected       the profile is not JSON, too large, invalid or lacks what we need
     ├── AnswerRejected        an answer that is not the schema's shape, or whose figures lie
-    └── BusinessRefused       the business answered a UCP error (its own code in ``reason``)
+    ├── BusinessRefused       the business answered a UCP error (its own code in ``reason``)
+    └── WebhookRefused        an order webhook our platform will not take (``order_events``):
+                              its UCP wire code and HTTP status in ``wire_code``, ``status``
 
 Every code is a ``UcpCode`` (documented in docs/errors.md); nothing is paid after any of them.
 """
@@ -29,6 +31,7 @@ class UcpCode(StrEnum):
     UNKNOWN_BUSINESS = "ucp-unknown-business"
     EVIDENCE_INVALID = "ucp-evidence-invalid"
     SCHEMAS_MISSING = "ucp-schemas-missing"
+    WEBHOOK_REFUSED = "ucp-webhook-refused"
 
 
 class UcpError(Exception):
@@ -57,3 +60,13 @@ class BusinessRefused(UcpError):
     def __init__(self, reason: str, business_code: str) -> None:
         super().__init__(UcpCode.REFUSED, reason)
         self.business_code = business_code
+
+
+class WebhookRefused(UcpError):
+    """An order webhook refused: ``wire_code`` is the UCP error code the sender gets (the
+    business's vocabulary, docs/errors.md), ``status`` the HTTP status; nothing was kept."""
+
+    def __init__(self, wire_code: str, reason: str, status: int) -> None:
+        super().__init__(UcpCode.WEBHOOK_REFUSED, reason)
+        self.wire_code = wire_code
+        self.status = status

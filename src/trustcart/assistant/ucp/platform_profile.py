@@ -8,7 +8,9 @@ find the platform's ``signing_keys``, with which it verifies the request's signa
   (``ucp.json#/$defs/platform_schema``): the shopping service over REST, the capabilities the
   assistant uses (checkout with discount and fulfillment, order, catalog search and lookup),
   each with ``spec`` and ``schema``, the one payment handler it pays with
-  (``dev.trustcart.act_token``), and ``signing_keys``: the platform's ES256 public key (UCP
+  (``dev.trustcart.act_token``), the order capability's ``config.webhook_url`` where the
+  platform receives order webhooks (``order.json#/$defs/platform_schema``; a business sends
+  none to a profile without it), and ``signing_keys``: the platform's ES256 public key (UCP
   requires ES256 of every signer), with ``kid``, ``alg`` and ``use: sig``.
 * ``UcpRequestSigner`` is the ``httpx.Auth`` that signs each request in UCP's request profile
   (``crypto.httpsig.ucp.sign_request``: ``@method``, ``@authority``, ``@path``, ``UCP-Agent``,
@@ -42,6 +44,7 @@ from trustcart.crypto.keys import SigningKey
 SPEC = f"https://ucp.dev/{VERSION}/specification"
 SCHEMAS = f"https://ucp.dev/{VERSION}/schemas"
 HANDLER = "dev.trustcart.act_token"
+ORDER = "dev.ucp.shopping.order"
 HANDLER_SPEC = "https://github.com/trustcart/trustcart/blob/main/docs/ucp.md"
 
 # name -> (spec page, schema path, parent capability or capabilities)
@@ -58,7 +61,7 @@ _CAPABILITIES: dict[str, tuple[str, str, str | list[str] | None]] = {
         "dev.ucp.shopping.checkout",
     ),
     "dev.ucp.shopping.cart": ("cart", "shopping/cart.json", None),
-    "dev.ucp.shopping.order": ("order", "shopping/order.json", None),
+    ORDER: ("order", "shopping/order.json", None),
     "dev.ucp.shopping.catalog.search": ("catalog", "shopping/catalog_search.json", None),
     "dev.ucp.shopping.catalog.lookup": ("catalog", "shopping/catalog_lookup.json", None),
 }
@@ -75,9 +78,14 @@ def _capability(page: str, schema: str, parent: str | list[str] | None) -> dict[
     return entry
 
 
-def platform_profile(signing_key: Mapping[str, str]) -> dict[str, Any]:
+def platform_profile(
+    signing_key: Mapping[str, str], order_webhook_url: str | None = None
+) -> dict[str, Any]:
     """The platform profile document that publishes ``signing_key`` (a public ES256 JWK
-    with ``kid``)."""
+    with ``kid``) and, when given, the URL that receives order webhooks."""
+    capabilities = {name: [_capability(*about)] for name, about in _CAPABILITIES.items()}
+    if order_webhook_url is not None:
+        capabilities[ORDER][0]["config"] = {"webhook_url": order_webhook_url}
     return {
         "ucp": {
             "version": VERSION,
@@ -91,7 +99,7 @@ def platform_profile(signing_key: Mapping[str, str]) -> dict[str, Any]:
                     }
                 ]
             },
-            "capabilities": {name: [_capability(*about)] for name, about in _CAPABILITIES.items()},
+            "capabilities": capabilities,
             "payment_handlers": {
                 HANDLER: [
                     {
