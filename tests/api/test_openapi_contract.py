@@ -14,7 +14,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 
-from trustcart.api.openapi import delegation, merchant, merchant_catalog, psp, trust, tryon
+from trustcart.api.openapi import (
+    delegation,
+    disputes,
+    merchant,
+    merchant_catalog,
+    psp,
+    trust,
+    tryon,
+)
 from trustcart.api.openapi.vocabulary import JsonBody, Operation
 from trustcart.api.tryon import create_tryon_app
 from trustcart.core.problem import PROBLEM_CONTENT_TYPE, ProblemError
@@ -23,7 +31,7 @@ from trustcart.local.servers import Endpoints
 from trustcart.payments.errors import PaymentProblem
 from trustcart.store.db import Database
 
-CONTRACTS = (delegation, trust, merchant, merchant_catalog, psp, tryon)
+CONTRACTS = (delegation, trust, merchant, merchant_catalog, psp, disputes, tryon)
 OPERATIONS: dict[str, Operation] = {
     value.operation_id: value
     for module in CONTRACTS
