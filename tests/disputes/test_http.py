@@ -214,7 +214,8 @@ def test_the_merchant_appeals_the_decision_once(wire: Wire) -> None:
     )
     refused(merchant.post(path, json={"reason": "again"}), "dispute-illegal-transition")
     refused(merchant.post(path, json={"reason": ""}), "dispute-request-invalid")
-    refused(merchant.post("/disputes/dsp_nothing/appeal", json={"reason": "x"}), "dispute-not-found")
+    nothing = merchant.post("/disputes/dsp_nothing/appeal", json={"reason": "x"})
+    refused(nothing, "dispute-not-found")
 
 
 def test_one_dispute_per_order_and_the_conflict_names_it(wire: Wire) -> None:
@@ -239,9 +240,7 @@ def test_concurrent_opens_make_one_dispute(wire: Wire) -> None:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sorted(a.status_code for a in answers) == [201, 409, 409, 409], [
-        a.text for a in answers
-    ]
+    assert sorted(a.status_code for a in answers) == [201, 409, 409, 409], [a.text for a in answers]
     for answer in answers:
         if answer.status_code == 409:
             refused(answer, "dispute-already-open")
