@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator
 
 from trustcart.api.openapi import (
     delegation,
+    disputes,
     merchant,
     merchant_catalog,
     psp,
@@ -31,7 +32,7 @@ from trustcart.local.servers import Endpoints
 from trustcart.payments.errors import PaymentProblem
 from trustcart.store.db import Database
 
-CONTRACTS = (delegation, trust, merchant, merchant_catalog, psp, tryon)
+CONTRACTS = (delegation, trust, merchant, merchant_catalog, psp, disputes, tryon)
 OPERATIONS: dict[str, Operation] = {
     value.operation_id: value
     for module in CONTRACTS

@@ -28,7 +28,7 @@ from trustcart.api.tryon import create_tryon_app
 from trustcart.core.clock import SystemClock
 from trustcart.local.deployment import Deployment, build
 from trustcart.local.market import Clients, tools_for
-from trustcart.local.persona import ensure_account
+from trustcart.local.persona import KEY_NAME, ensure_account
 from trustcart.local.seed import seed_if_empty
 from trustcart.local.servers import ROLE_NAMES, Endpoints, Servers, free_port
 from trustcart.store.db import Database
@@ -81,7 +81,8 @@ def _signer(deployment: Deployment, key_name: str) -> AgentRequestSigner:
 
 
 def _auth(world: World, service: str) -> SigningAuth:
-    """The key each signed route's caller holds: the agent, the PSP (notices), the merchant."""
+    """The key each signed route's caller holds: the agent, the PSP (notices), the merchant,
+    the person (disputes)."""
     deployment = world.deployment
     agent = deployment.agent_client("http://unused").auth
     assert isinstance(agent, AgentRequestSigner)
@@ -89,7 +90,11 @@ def _auth(world: World, service: str) -> SigningAuth:
     merchant_id = world.purchase["orders"][0]["merchant_id"]
     merchant = AgentRequestSigner(deployment.merchant_keys[merchant_id], clock=deployment.clock)
 
+    alice = _signer(deployment, KEY_NAME)  # the payer's wallet key signs her disputes
+
     def choose(method: str, path: str) -> AgentRequestSigner | None:
+        if service == "psp" and path.startswith("/disputes"):
+            return alice
         if service == "merchant":
             return psp if path == "/payment-notifications" else agent
         if service == "psp" and (path.startswith("/payments") or path == "/refunds"):
@@ -134,6 +139,8 @@ def _examples(world: World, service: str, document: dict[str, Any]) -> dict[str,
             "currency": "CNY",
             "estimated_amount": {"amount": "13.00", "currency": "CNY"},
         },
+        "/disputes": {"out_trade_no": order["out_trade_no"], "reason": "fuzz: never came"},
+        "/disputes/{dispute_id}/appeal": {"reason": "fuzz: contested"},
         "/refunds": {
             "trade_no": order["trade_no"],
             "amount": {"amount": "0.01", "currency": "CNY"},

@@ -145,18 +145,25 @@ def _verifier(request: Request) -> RequestVerifier:
     return verifier
 
 
-async def _verified(request: Request) -> tuple[VerifiedSignature, DirectoryEntry, bytes]:
+async def verify_signed(
+    request: Request, verifier: RequestVerifier | None = None, *, with_body: bool = True
+) -> VerifiedRequest:
+    """Verify ``request`` with ``verifier`` (default: the app's ``request_verifier``).
+
+    ``with_body``: the body must be a JSON object (``json``); otherwise there must be none.
+    A route whose callers are other roles than the app's (the PSP's dispute routes) passes
+    a verifier of its own over the same directory and replay cache.
+    """
     body = await read_body(request)
-    signature, entry = _verifier(request).verify(
+    signature, entry = (verifier or _verifier(request)).verify(
         request.method, received_url(request), _header_lines(request), body
     )
-    return signature, entry, body
-
-
-async def require_signed_request(request: Request) -> VerifiedRequest:
-    """FastAPI dependency: a signed request with a JSON object body."""
-    signature, entry, body = await _verified(request)
-    data = parse_json_object(body, request.headers.get("content-type"))
+    if with_body:
+        data = parse_json_object(body, request.headers.get("content-type"))
+    elif body:
+        raise ProblemError(CommonProblem.INVALID_REQUEST, 400, "this endpoint takes no body")
+    else:
+        data = {}
     return VerifiedRequest(
         party_id=entry.party_id,
         kid=entry.kid,
@@ -167,19 +174,14 @@ async def require_signed_request(request: Request) -> VerifiedRequest:
     )
 
 
+async def require_signed_request(request: Request) -> VerifiedRequest:
+    """FastAPI dependency: a signed request with a JSON object body."""
+    return await verify_signed(request)
+
+
 async def require_signed_get(request: Request) -> VerifiedRequest:
     """FastAPI dependency: a signed request without a body (GET, DELETE); ``json`` is empty."""
-    signature, entry, body = await _verified(request)
-    if body:
-        raise ProblemError(CommonProblem.INVALID_REQUEST, 400, "this endpoint takes no body")
-    return VerifiedRequest(
-        party_id=entry.party_id,
-        kid=entry.kid,
-        role=entry.role,
-        body=b"",
-        json={},
-        signature=signature,
-    )
+    return await verify_signed(request, with_body=False)
 
 
 class AgentRequestSigner(httpx.Auth):

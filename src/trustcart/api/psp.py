@@ -9,6 +9,9 @@
                                    unknown result, query; never pay twice)
     POST /refunds                  signed by the paid merchant, ``Idempotency-Key`` required
     GET  /.well-known/jwks.json    the PSP's receipt-signing key
+    POST /disputes, GET /disputes[/{id}], POST /disputes/{id}/appeal
+                                   signed by the paying person's wallet or the paid
+                                   merchant (``api.psp_disputes``), when given a service
 
 Answers that were stored under an idempotency key are replayed byte for byte with
 ``Idempotent-Replayed: true``. Refusals are problem+json with a ``PaymentProblem`` code; a
@@ -34,7 +37,9 @@ from trustcart.api.agent_auth import (
 from trustcart.api.common import create_app, read_json_object
 from trustcart.api.openapi import psp as contract
 from trustcart.api.psp_ap2 import add_ap2_payment_route
+from trustcart.api.psp_disputes import add_dispute_routes, dispute_verifier
 from trustcart.core.problem import PROBLEM_CONTENT_TYPE, CommonProblem, ProblemError
+from trustcart.disputes.service import DisputeService
 from trustcart.payments import aup
 from trustcart.payments.errors import PaymentProblem, PaymentRefused
 from trustcart.payments.outcomes import PaymentOutcome
@@ -72,8 +77,17 @@ def _render(outcome: PaymentOutcome) -> JSONResponse:
     )
 
 
-def create_psp_app(provider: PaymentProvider, request_verifier: RequestVerifier) -> FastAPI:
-    """The PSP's FastAPI app. ``request_verifier`` must accept the roles agent and merchant."""
+def create_psp_app(
+    provider: PaymentProvider,
+    request_verifier: RequestVerifier,
+    *,
+    disputes: DisputeService | None = None,
+) -> FastAPI:
+    """The PSP's FastAPI app. ``request_verifier`` must accept the roles agent and merchant.
+
+    ``disputes``: the installation's dispute service, whose routes are then mounted too
+    (verified over the same directory and replay cache, ``psp_disputes.dispute_verifier``).
+    """
     app = create_app("trustcart payment service provider (ACT PSD)")
     app.state.request_verifier = request_verifier
 
@@ -147,4 +161,6 @@ def create_psp_app(provider: PaymentProvider, request_verifier: RequestVerifier)
         return _render(outcome)
 
     add_ap2_payment_route(app, provider)  # POST /ap2/payments (AP2 v0.2 mandates)
+    if disputes is not None:  # TSD-ATT-DSP over HTTP (docs/disputes.md)
+        add_dispute_routes(app, disputes, dispute_verifier(request_verifier))
     return app

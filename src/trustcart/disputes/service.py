@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from trustcart.core.clock import Clock, parse_instant
@@ -142,6 +143,15 @@ class DisputeService:
         """Record the claim (``opened``) and resolve it at once; the dispute as it ends."""
         text = check_reason(reason)
         now = self._clock.now()
+        try:
+            dispute_id = self._record_claim(out_trade_no, opener, text, now)
+        except IntegrityError as e:  # two claims at once: the order's unique key kept one
+            raise DisputeConflict(
+                DisputeProblem.ALREADY_OPEN, f"order {out_trade_no} is already disputed"
+            ) from e
+        return self.resolve(dispute_id)
+
+    def _record_claim(self, out_trade_no: str, opener: Opener, text: str, now: datetime) -> str:
         with self._db.transaction() as session:
             payment = session.scalars(
                 select(PaymentRow).where(PaymentRow.out_trade_no == out_trade_no)
@@ -178,7 +188,7 @@ class DisputeService:
                     updated_at=now,
                 )
             )
-        return self.resolve(dispute_id)
+        return dispute_id
 
     def resolve(self, dispute_id: str) -> dict[str, Any]:
         """Gather, verify, decide, refund and log (once); the dispute as it stands after."""

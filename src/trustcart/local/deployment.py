@@ -49,6 +49,7 @@ from trustcart.delivery.relay import OutboxRelay
 from trustcart.delivery.transports import HttpLogTransport, LocalLogTransport, Transport
 from trustcart.local import parties
 from trustcart.local.acp import AcpParts, install_acp
+from trustcart.local.disputes import dispute_service
 from trustcart.local.keystore import KeyStore
 from trustcart.local.paid_resources import mount_paid_resources
 from trustcart.local.parties import AGENT_ID, LOG_ID, PSP_ID, STATUS_ID
@@ -246,8 +247,10 @@ def build(
         "merchant": create_merchant_app(
             merchants, RequestVerifier(directory, nonces, clock, allowed_roles=("agent", "psp"))
         ),
-        "psp": create_psp_app(
-            psp, RequestVerifier(directory, nonces, clock, allowed_roles=("agent", "merchant"))
+        "psp": create_psp_app(  # with the dispute routes (docs/disputes.md, "Over HTTP")
+            psp,
+            RequestVerifier(directory, nonces, clock, allowed_roles=("agent", "merchant")),
+            disputes=dispute_service(deployment),
         ),
     }
     deployment.acp = install_acp(

@@ -14,15 +14,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trustcart.assistant.memory import RecordKind
 from trustcart.assistant.records import read_purchase
 from trustcart.disputes.service import DisputeService
-from trustcart.local.deployment import PSP_ID, Deployment
 from trustcart.local.memory import SqlMemory
+from trustcart.local.parties import PSP_ID
 from trustcart.trust.anchors import TrustAnchors
 from trustcart.trust.packaging import package_purchase
+
+if TYPE_CHECKING:  # the deployment builds this service for the PSP's app
+    from trustcart.local.deployment import Deployment
 
 _logger = logging.getLogger(__name__)
 

@@ -14,6 +14,7 @@ body outside the documented contract can never be accepted, whatever the parser 
     trust        the transparency log (TSD-ATT)
     merchant     the marketplace (CID-*)
     psp          the payment service provider (PSD-*)
+    disputes     the PSP's dispute routes (TSD-ATT-DSP)
     tryon        virtual try-on
 
 ``tests/api/test_openapi_contract.py`` checks that every operation of every service documents
