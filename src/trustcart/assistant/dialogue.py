@@ -116,6 +116,7 @@ class DialogueState:
     pending: int | None = None  # the option awaiting approval
     standing_delegation: str | None = None  # a standing order signed in this conversation
     standing_request: StandingRequest | None = None
+    basket: dict[str, Any] | None = None  # a basket awaiting approval (``basket_talk``)
 
     def move(self, move: Move) -> None:
         self.state = next_state(self.state, move)
@@ -133,6 +134,7 @@ class DialogueState:
             "standing_request": None
             if self.standing_request is None
             else self.standing_request.to_json(),
+            "basket": self.basket,
         }
 
     @classmethod
@@ -158,6 +160,7 @@ class DialogueState:
                 if obj.get("standing_delegation") is None
                 else str(obj["standing_delegation"]),
                 standing_request=None if standing is None else StandingRequest.from_json(standing),
+                basket=dict(obj["basket"]) if isinstance(obj.get("basket"), dict) else None,
             )
         except DialogueError:
             raise
@@ -201,6 +204,7 @@ class Turn:
     shortfall: Shortfall | None = None
     session_id: str = ""
     paid: bool = False  # this turn paid the orders in ``orders``
+    basket: dict[str, Any] | None = None  # a basket's split, totals and orders (``basket_talk``)
 
     def _common(self) -> dict[str, Any]:
         return {
@@ -224,6 +228,7 @@ class Turn:
             "delegations": self.delegations,
             "shortfall": None if self.shortfall is None else self.shortfall.to_json(),
             "session": self.session_id,
+            "basket": self.basket,
         }
 
     def to_json(self) -> dict[str, Any]:
