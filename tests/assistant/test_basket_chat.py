@@ -53,7 +53,7 @@ def test_a_two_merchant_basket_is_paid_with_one_approval(
     paid = chat.say("yes")
     assert paid.paid, paid.message
     assert len(paid.orders) == 2
-    assert chat.state is ConversationState.IDLE
+    assert chat.dialogue.state is ConversationState.IDLE
     assert deployment.psp.balance(ACCOUNT_ID) == before - total
     signed = set(tools.delegations) - signed_before
     assert len(signed) == 1  # one IAC for the whole basket

@@ -24,7 +24,12 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from trustcart.assistant.agent_answers import PurchaseRefused
-from trustcart.assistant.basket_buyer import BasketBuyer, PlannedBasket, PlannedCart, check_basket_within
+from trustcart.assistant.basket_buyer import (
+    BasketBuyer,
+    PlannedBasket,
+    PlannedCart,
+    check_basket_within,
+)
 from trustcart.assistant.basket_words import BasketRequest, BasketWish
 from trustcart.assistant.context import intent_context
 from trustcart.assistant.errors import ToolRefused, WalletError
@@ -208,7 +213,12 @@ class BasketShopper:
                 )
             else:
                 found[offer.product_id] = FoundItem(
-                    name, offer.product_id, offer.title, offer.title_zh, offer.category, wish.quantity
+                    name,
+                    offer.product_id,
+                    offer.title,
+                    offer.title_zh,
+                    offer.category,
+                    wish.quantity,
                 )
         items = tuple(found.values())
         wanted = [(item.wish, item.product_id, item.quantity) for item in items]
@@ -234,7 +244,7 @@ class BasketShopper:
             raise ToolRefused("basket-over-cap", "the basket is over the cap: nothing to pay")
         tools = self.tools
         isr = self._isr(basket, plan)
-        delegation = tools._authorize(isr)  # noqa: SLF001 - the tools' own signing step
+        delegation = tools._authorize(isr)
         iac = delegation.iac
         try:
             carts = [self.buyer.confirm(c.merchant_id, c.lines, iac) for c in plan.carts]

@@ -32,7 +32,10 @@ _WORDS: dict[str, tuple[str, str]] = {
         "the basket at the lowest delivered total, {count} shop(s):",
         "送达总价最低的组合，共{count}家店：",
     ),
-    "cart": ("{merchant}: {lines}; {coupons}, shipping {shipping}: {total}.", "{merchant}：{lines}；{coupons}，运费{shipping}：{total}。"),
+    "cart": (
+        "{merchant}: {lines}; {coupons}, shipping {shipping}: {total}.",
+        "{merchant}：{lines}；{coupons}，运费{shipping}：{total}。",
+    ),
     "no-coupon": ("no coupon", "无优惠券"),
     "coupon": ("{coupons} (-{discount})", "{coupons}（-{discount}）"),
     "total": ("Delivered total {total}.", "送达总价{total}。"),

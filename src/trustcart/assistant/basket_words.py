@@ -185,24 +185,26 @@ def _capped(
     """Give each cap to what it binds (see the module's rules)."""
     item_parts = {index for index, _, _ in found}
     last_item_part = max(item_parts)
-    own = [r for r in caps if r.scope is not Scope.TOTAL and _part_of(parts, r.span[0]) in item_parts]
+    own = [
+        r for r in caps if r.scope is not Scope.TOTAL and _part_of(parts, r.span[0]) in item_parts
+    ]
     per_item = {
         _part_of(parts, r.span[0]): r.money
         for r in own
         if len(own) >= 2 or _part_of(parts, r.span[0]) != last_item_part
     }
-    each = _lowest([r for r in caps if r.scope is Scope.EACH and _part_of(parts, r.span[0]) not in per_item])
+    each = _lowest(
+        [r for r in caps if r.scope is Scope.EACH and _part_of(parts, r.span[0]) not in per_item]
+    )
     whole = [
-        r
-        for r in caps
-        if r.scope is not Scope.EACH and _part_of(parts, r.span[0]) not in per_item
+        r for r in caps if r.scope is not Scope.EACH and _part_of(parts, r.span[0]) not in per_item
     ]
     wishes = []
     for index, _, wish in found:
         cap = per_item.get(index, each)
         wishes.append(
-            wish if cap is None else BasketWish(
-                wish.description, wish.category, wish.quantity, wish.attributes, cap
-            )
+            wish
+            if cap is None
+            else BasketWish(wish.description, wish.category, wish.quantity, wish.attributes, cap)
         )
     return BasketRequest(text, _language(text), tuple(wishes), _lowest(whole))
