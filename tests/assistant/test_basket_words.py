@@ -256,3 +256,27 @@ def test_reading_never_raises(text: str) -> None:
     if basket is not None:
         assert 2 <= len(basket.wishes) <= 12 or basket.dish is not None
         assert all(w.quantity >= 1 for w in basket.wishes)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a large pearl milk tea, half sugar, less ice",  # how it is made: the single path keeps it
+        "一杯大杯珍珠奶茶，少糖去冰",
+        "a pearl milk tea, not from Leaf & Cup",
+        "不要叶与杯，来一杯珍珠奶茶",
+        "a pearl milk tea and a taro milk tea within 30 minutes",  # the planner has no clock
+        "2 large taro milk teas half sugar and a mango pomelo sago",
+    ],
+)
+def test_limits_the_planner_cannot_keep_stay_on_the_single_path(text: str) -> None:
+    assert read_basket(text) is None
+
+
+def test_a_merchant_named_is_no_item() -> None:
+    merchants = [("m_leaf_and_cup", "Leaf & Cup 叶与杯")]
+    assert (
+        read_basket("a pearl milk tea and a taro milk tea from Leaf & Cup", merchants=merchants)
+        is None
+    )
+    assert read_basket("不要叶与杯的，珍珠奶茶和芋泥奶茶", merchants=merchants) is None

@@ -141,7 +141,13 @@ class BasketTalk:
         return self._shopper
 
     def read(self, text: str) -> BasketRequest | None:
-        """``text`` as a basket request, or None (a single item, a standing order...)."""
+        """``text`` as a basket request, or None (a single item, a standing order...).
+
+        None too when the person's wallet cannot approve a set of carts at once (the web's
+        browser wallet signs one cart at a time): the request then goes the single-item way.
+        """
+        if not getattr(getattr(self.tools, "wallet", None), "approves_baskets", False):
+            return None
         return read_basket(
             text, words=self.tools.catalog_words(), merchants=self.tools.merchant_names()
         )

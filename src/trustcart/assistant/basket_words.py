@@ -29,8 +29,9 @@ from dataclasses import dataclass
 
 from trustcart.assistant.amounts import AmountReading, Bound, Scope, read_amounts
 from trustcart.assistant.catalog_words import CatalogWords
-from trustcart.assistant.intent import parse_intent
-from trustcart.assistant.intent_words import find_items, free_text_item
+from trustcart.assistant.context import PREPARATION_ATTRIBUTES
+from trustcart.assistant.intent import IntentDraft, parse_intent
+from trustcart.assistant.intent_words import attributes_in, find_items, free_text_item
 from trustcart.assistant.quantities import count_for_free_text, read_quantities
 from trustcart.assistant.recipes import find_dish, servings_in
 from trustcart.core.money import Money
@@ -42,6 +43,7 @@ _NOT_AN_ITEM = frozenset(
     ("size", "total", "max", "everything", "all", "altogether", "budget", "in", "of", "it")
 )
 _SIZE = re.compile(r"^(?:x{0,3}[sml]|xxl|xl|\d+)$")
+_NEGATED = re.compile(r"\s*(?:(?:not|no|without|except|but not)\b|不要|别|除了|不去)", re.I)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +98,10 @@ def _lowest(readings: Sequence[AmountReading]) -> Money | None:
 
 
 def _free_words(part: str) -> str | None:
-    """The words of a list part that names no catalog item, or None if it names nothing."""
+    """The words of a list part that names no catalog item, or None if it names nothing
+    (or names what is not wanted: "not from ...", "不要...")."""
+    if _NEGATED.match(part):
+        return None
     rest = part
     for reading in read_quantities(part):
         start, end = reading.span
@@ -107,6 +112,31 @@ def _free_words(part: str) -> str | None:
     kept = [w for w in words.split() if w not in _NOT_AN_ITEM and not _SIZE.match(w)]
     found = " ".join(kept)
     return found if len(found) >= 2 else None
+
+
+def _single_path(whole: IntentDraft) -> bool:
+    """Limits the marketplace's basket planner cannot keep (it plans over every merchant, by
+    price): these requests stay on the single-item path, which keeps them."""
+    preparing = any(
+        name in PREPARATION_ATTRIBUTES for item in whole.items for name, _ in item.attributes
+    )
+    return bool(
+        whole.delegated
+        or whole.questions
+        or whole.allowed_merchants
+        or whole.forbidden_merchants
+        or whole.max_delivery_minutes is not None
+        or whole.near
+        or preparing
+    )
+
+
+def _only_attributes(
+    part: str, found: Sequence[tuple[int, int, BasketWish]], words: CatalogWords | None
+) -> bool:
+    """The part reads as attributes of an item already found (its category's values)."""
+    categories = {wish.category for _, _, wish in found if wish.category}
+    return any(attributes_in(part, part, category, words) for category in categories)
 
 
 def _dish_basket(text: str, words: CatalogWords | None) -> BasketRequest | None:
@@ -148,9 +178,13 @@ def read_basket(
     if dish is not None:
         return dish
     whole = parse_intent(text, merchants=merchants, words=words)
-    if whole.delegated or whole.questions or whole.allowed_merchants or not whole.items:
+    if not whole.items or _single_path(whole):
         return None
     lowered = text.lower()
+    for _, name in merchants:  # a shop's name is no item ("Leaf & Cup")
+        for phrase in (name.lower(), *name.lower().split()):
+            if len(phrase) >= 3:
+                lowered = lowered.replace(phrase, " " * len(phrase))
     amounts = read_amounts(lowered)
     blanked = lowered
     for start, end in amounts.spans:
@@ -166,6 +200,8 @@ def read_basket(
     taken = {index for index, _, _ in found}
     for index, (start, end) in enumerate(parts):
         free = None if index in taken else _free_words(blanked[start:end])
+        if free is not None and _only_attributes(blanked[start:end], found, words):
+            free = None  # "half sugar", "size M": how the item before it is wanted
         if free is not None:
             count = count_for_free_text(read_quantities(blanked[start:end]), blanked[start:end])
             quantity = count.count if count is not None and count.count else 1
