@@ -280,3 +280,17 @@ def test_a_merchant_named_is_no_item() -> None:
         is None
     )
     assert read_basket("不要叶与杯的，珍珠奶茶和芋泥奶茶", merchants=merchants) is None
+
+
+def test_a_merchant_name_does_not_blank_item_words() -> None:
+    merchants = [
+        ("m_lakeside_tea", "Lakeside Tea 湖畔茶饮"),
+        ("m_bund_tea", "Bund Tea Bar 外滩茶吧"),
+    ]
+    basket = read_basket("2 pearl milk teas and a cheese tea, 30 max", merchants=merchants)
+    assert basket is not None
+    assert [(w.description, w.quantity) for w in basket.wishes] == [
+        ("pearl milk tea", 2),
+        ("signature cheese tea", 1),
+    ]
+    assert basket.max_total == cny("30")

@@ -181,9 +181,11 @@ def read_basket(
     if not whole.items or _single_path(whole):
         return None
     lowered = text.lower()
-    for _, name in merchants:  # a shop's name is no item ("Leaf & Cup")
-        for phrase in (name.lower(), *name.lower().split()):
-            if len(phrase) >= 3:
+    for _, name in merchants:  # a shop's name is no item ("Leaf & Cup", "叶与杯")
+        latin = re.sub(r"[\u3400-\u9fff]+", " ", name).strip().lower()
+        cjk = "".join(re.findall(r"[\u3400-\u9fff]+", name))
+        for phrase in (latin, latin.replace("&", "and"), cjk):
+            if len(phrase) >= 2:
                 lowered = lowered.replace(phrase, " " * len(phrase))
     amounts = read_amounts(lowered)
     blanked = lowered
