@@ -131,6 +131,20 @@ def test_an_edited_snapshot_cannot_lower_what_is_approved(
     assert deployment.psp.balance(ACCOUNT_ID) == before
 
 
+def test_no_drops_the_basket_and_pays_nothing(
+    tools: ShoppingTools, market: tuple[ShoppingTools, Deployment]
+) -> None:
+    deployment = market[1]
+    before = deployment.psp.balance(ACCOUNT_ID)
+    chat = Conversation(tools)
+    assert chat.say(TEAS).basket is not None
+    chat.say("no")
+    assert chat.dialogue.basket is None
+    assert chat.dialogue.state is ConversationState.IDLE
+    assert chat.say("yes").orders == []
+    assert deployment.psp.balance(ACCOUNT_ID) == before
+
+
 def test_a_resumed_conversation_pays_the_kept_basket(
     tools: ShoppingTools, market: tuple[ShoppingTools, Deployment]
 ) -> None:

@@ -294,3 +294,19 @@ def test_a_merchant_name_does_not_blank_item_words() -> None:
         ("signature cheese tea", 1),
     ]
     assert basket.max_total == cny("30")
+
+
+def test_a_wallet_that_cannot_approve_a_set_gets_no_basket() -> None:
+    """The web's browser wallet signs one cart at a time: its chat keeps the single path."""
+    from types import SimpleNamespace
+
+    from trustcart.assistant.basket_talk import BasketTalk
+    from trustcart.assistant.dialogue import DialogueState
+    from trustcart.assistant.wallet import Wallet
+    from trustcart.web.browser_wallet import BrowserWallet
+
+    assert Wallet.approves_baskets is True
+    assert BrowserWallet.approves_baskets is False
+    tools = SimpleNamespace(wallet=SimpleNamespace(approves_baskets=False))
+    talk = BasketTalk(tools, DialogueState(), "cnv_test")  # type: ignore[arg-type]
+    assert talk.read("2 pearl milk teas and a taro milk tea, under 60 in total") is None
