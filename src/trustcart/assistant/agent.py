@@ -73,6 +73,10 @@ class BuyerAgent:
         self._merchant_keys: dict[str, dict[str, PublicKey]] | None = None
         self._psp_keys: dict[str, PublicKey] | None = None
 
+    def basket_clients(self) -> tuple[httpx.Client, httpx.Client]:
+        """The agent's signed clients for the marketplace and the PSP (``basket_buyer``)."""
+        return self._merchants, self._psp
+
     @property
     def participant(self) -> Participant:
         return Participant("agent", self.agent_id, self.key.kid)

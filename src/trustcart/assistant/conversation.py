@@ -29,6 +29,7 @@ from __future__ import annotations
 import unicodedata
 
 from trustcart.assistant.answers import answered, chosen_alternative, picked
+from trustcart.assistant.basket_talk import BasketTalk
 from trustcart.assistant.dialogue import (
     ConversationState,
     DialogueState,
@@ -80,6 +81,7 @@ class Conversation:
         self._intent_id: str | None = None
         self._option_ids: dict[int, str] = {}
         self._proposal_id: str | None = None
+        self._baskets = BasketTalk(tools, self.dialogue, self.session_id)
 
     @property
     def state(self) -> ConversationState:
@@ -188,12 +190,17 @@ class Conversation:
 
     def _forget_options(self) -> None:
         self.dialogue.options, self.dialogue.focus, self.dialogue.pending = [], 0, None
-        self._option_ids, self._proposal_id = {}, None
+        self._option_ids, self._proposal_id, self.dialogue.basket = {}, None, None
 
     # -- requests, answers and refinements -----------------------------------------------------
 
     def _request_turn(self, text: str, request: StandingRequest | None = None) -> Turn:
+        basket = None if request is not None and request.changes else self._baskets.read(text)
         request = request or StandingRequest(text)
+        if basket is not None:  # several items or a dish: one basket, one approval
+            self._forget_options()
+            self.dialogue.request, self._draft = request, None
+            return self._baskets.show(basket, self.language)
         self._intent_id, draft = self._parsed(request, options_shown=bool(self.dialogue.options))
         self._draft = draft
         self.dialogue.request = request
@@ -346,6 +353,8 @@ class Conversation:
         return self._turn(text, draft=self._draft if rows else None, comparison=rows)
 
     def _approve(self) -> Turn:
+        if self.dialogue.basket is not None:
+            return self._baskets.pay(self.language)
         pending = self.dialogue.pending
         assert pending is not None  # set whenever the state is "approving"
         if self._proposal_id is None:  # a resumed conversation: propose the same option again

@@ -118,6 +118,7 @@ class DialogueState:
     standing_request: StandingRequest | None = None
     # A standing order awaiting yes: its words and the terms shown (``recurring_chat``).
     recurring: dict[str, Any] | None = None
+    basket: dict[str, Any] | None = None  # a basket awaiting approval (``basket_talk``)
 
     def move(self, move: Move) -> None:
         self.state = next_state(self.state, move)
@@ -136,6 +137,7 @@ class DialogueState:
             if self.standing_request is None
             else self.standing_request.to_json(),
             "recurring": self.recurring,
+            "basket": self.basket,
         }
 
     @classmethod
@@ -162,6 +164,7 @@ class DialogueState:
                 else str(obj["standing_delegation"]),
                 standing_request=None if standing is None else StandingRequest.from_json(standing),
                 recurring=None if obj.get("recurring") is None else dict(obj["recurring"]),
+                basket=dict(obj["basket"]) if isinstance(obj.get("basket"), dict) else None,
             )
         except DialogueError:
             raise
@@ -206,6 +209,7 @@ class Turn:
     session_id: str = ""
     paid: bool = False  # this turn paid the orders in ``orders``
     standing_order: dict[str, Any] | None = None  # ``recurring_chat.RecurringAnswer.body``
+    basket: dict[str, Any] | None = None  # a basket's split, totals and orders (``basket_talk``)
 
     def _common(self) -> dict[str, Any]:
         return {
@@ -230,6 +234,7 @@ class Turn:
             "shortfall": None if self.shortfall is None else self.shortfall.to_json(),
             "session": self.session_id,
             "standing_order": self.standing_order,
+            "basket": self.basket,
         }
 
     def to_json(self) -> dict[str, Any]:

@@ -68,6 +68,8 @@ def sign_approval(cart_payload: Mapping[str, Any], *, key: SigningKey, now: date
 class Wallet:
     """A person's wallet talking to the status service and the payment provider."""
 
+    approves_baskets = True  # signs one approval over a set of carts (``approve_basket``)
+
     def __init__(
         self,
         *,

@@ -76,7 +76,20 @@ def option_json(option: Option) -> dict[str, Any]:
     return {"items": [line.to_record() for line in option.lines], "total": option.total.to_json()}
 
 
+def basket_json(basket: Mapping[str, Any]) -> dict[str, Any]:
+    """A basket's carts as one option's lines (merchant and prices per line) and its total,
+    so that the same limits are checked on it."""
+    lines = [
+        {**line, "merchant_id": cart["merchant_id"]}
+        for cart in basket["carts"]
+        for line in cart["items"]
+    ]
+    return {"items": lines, "total": basket["total"]}
+
+
 def outcome_of(turn: Turn) -> str:
+    if turn.basket is not None and turn.basket["carts"]:
+        return "basket"
     if turn.awaiting is not None:
         return "proposal"
     if turn.comparison:
@@ -99,6 +112,8 @@ def _check_turn(
     constraints = spec.get("constraints", {})
     options = [option_json(o) for o in turn.options]
     checked = options + ([option_json(turn.awaiting)] if turn.awaiting is not None else [])
+    if turn.basket is not None and turn.basket["carts"]:
+        checked.append(basket_json(turn.basket))
     for option in checked:
         result.violations += [where + v for v in option_violations(option, constraints, shown)]
         result.wrong += [where + w for w in wrong_items(option, constraints, shown)]

@@ -37,7 +37,9 @@ from typing import Any
 
 from trustcart.core.errors import ValidationError
 
-OUTCOMES = frozenset(("options", "question", "impossible", "proposal", "comparison", "reply"))
+OUTCOMES = frozenset(
+    ("options", "question", "impossible", "proposal", "comparison", "reply", "basket")
+)
 CATALOGS = frozenset(("seed", "generated"))
 IDENTITY = frozenset(("category", "title_any", "same_as"))
 LIMITS = frozenset(

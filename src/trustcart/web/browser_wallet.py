@@ -47,6 +47,8 @@ from trustcart.web.signing_desk import SignatureKind, SigningDesk
 class BrowserWallet(Wallet):
     """The person's wallet with the key in their browser (``desk`` reaches it)."""
 
+    approves_baskets = False  # the browser signs one cart at a time: no basket approval yet
+
     def __init__(
         self,
         *,

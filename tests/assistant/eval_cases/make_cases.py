@@ -161,7 +161,7 @@ for text, items, total in [
     ("greek yogurt and free-range eggs, 60 in total", 2, "60"),
     ("一杯乌龙奶茶和一杯椰奶茶，总共60元", 2, "60"),
 ]:
-    add("multi", text, "options", items=items, max_total=total)
+    add("multi", text, "basket", items=items, max_total=total)  # one basket in the chat
 for text, unit, total in [
     ("up to 3 milk teas this week, at most 30 CNY each, 80 CNY in total", "30", "80"),
     ("every week buy me a pearl milk tea under 25, 100 in total", "25", "100"),
