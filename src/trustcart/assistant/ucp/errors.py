@@ -29,6 +29,10 @@ class UcpCode(StrEnum):
     UNKNOWN_BUSINESS = "ucp-unknown-business"
     EVIDENCE_INVALID = "ucp-evidence-invalid"
     SCHEMAS_MISSING = "ucp-schemas-missing"
+    # the AP2 mandate extension (assistant.ucp.ap2)
+    MERCHANT_AUTHORIZATION_MISSING = "ucp-merchant-authorization-missing"
+    MERCHANT_AUTHORIZATION_INVALID = "ucp-merchant-authorization-invalid"
+    MANDATE_UNAVAILABLE = "ucp-mandate-unavailable"
 
 
 class UcpError(Exception):
