@@ -30,7 +30,7 @@ ACT_FIELD = "act"  # the checkout extension field that carries an ACT IAC: {"act
 CART = "dev.ucp.shopping.cart"
 AP2_MANDATE = "dev.ucp.shopping.ap2_mandate"  # AP2 mandates on checkout (commerce.ucp.ap2)
 # the extension's business config: mandates are SD-JWTs (AP2 v0.2's dc+sd-jwt)
-AP2_CONFIG = {"vp_formats_supported": {"dc+sd-jwt": {}}}
+AP2_CONFIG: dict[str, Any] = {"vp_formats_supported": {"dc+sd-jwt": {}}}
 
 # name -> (spec page, schema path, parent capability or capabilities)
 CAPABILITIES: dict[str, tuple[str, str, str | list[str] | None]] = {
