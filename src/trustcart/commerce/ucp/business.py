@@ -230,13 +230,13 @@ class UcpBusiness:
         token = read_payment_token(body)
         iac = complete_iac(body)
         mandate = presented_mandate(body)
-        self.get(platform, session_id)
+        current = self.get(platform, session_id)
+        if ap2:  # before anything is written: a refused mandate leaves the session as it was
+            rendered = render_checkout(current, self.base_url)
+            self.mandates.check(mandate, rendered, iac or current.session.iac)
         if iac is not None:
             self._checkout.update(session_id, CheckoutChanges(iac=iac), platform_id=platform)
-        current = self.get(platform, session_id)
-        if ap2:
-            rendered = render_checkout(current, self.base_url)
-            self.mandates.check(mandate, rendered, current.session.iac)
+            current = self.get(platform, session_id)
         agent_id = None
         if current.session.iac is not None:
             # No platform authentication yet: the credential's own agent is the caller.
