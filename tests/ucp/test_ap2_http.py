@@ -147,6 +147,8 @@ def test_ap2_checkout_is_signed_and_pays_only_under_its_mandate(
 
         # 1. no mandate: AP2 was negotiated, so complete needs one
         _refused(flow.complete(sid, token, None), "mandate_required")
+        bare = flow.send("POST", f"/checkout-sessions/{sid}/complete", {})
+        _refused(bare, "mandate_required")  # asked for first, before the payment instrument
 
         # 2. a mandate over another checkout (a second session), however it is bound
         other = flow.ready(product["id"], iac)
@@ -195,6 +197,15 @@ def test_ap2_checkout_is_signed_and_pays_only_under_its_mandate(
         # 6. a mandate signed by a key that is not the person's wallet's
         impostor = flow.mandate(session, iac, now=now, wallet_key=SigningKey.generate("ES256"))
         _refused(flow.complete(sid, token, impostor), "mandate_invalid_signature")
+
+        # 7. a session bound to no IAC: no key can be resolved for any mandate
+        loose = flow.send("POST", "/checkout-sessions", create_body(product["id"], None))
+        assert loose.status_code == 201, loose.text
+        lpath = f"/checkout-sessions/{loose.json()['id']}"
+        loose = flow.send("PUT", lpath, update_body(product["id"], 1, []))
+        flow.check_authorized(loose.json())
+        unbound = flow.mandate(loose.json(), iac, now=now)
+        _refused(flow.complete(loose.json()["id"], token, unbound), "mandate_invalid_signature")
 
         # nothing was paid, the session is still open and still signed
         assert world.deployment.psp.balance(persona.ACCOUNT_ID) == before

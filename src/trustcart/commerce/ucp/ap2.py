@@ -27,8 +27,10 @@ When the platform's profile and ours both list the extension (``negotiation``), 
 
   Then complete goes on as before: the ACT checks of the IAC and the payment provider's.
 
-The mandate's signer is found through the IAC, so AP2 at this business needs an IAC too
-(``iac_required``, as the ``dev.trustcart.act_token`` handler needs anyway).
+The mandate's signer is found through the IAC, so AP2 at this business needs an IAC too (as
+the ``dev.trustcart.act_token`` handler does anyway); without one no key can be resolved and
+the mandate is ``mandate_invalid_signature``. With AP2 negotiated the mandate is checked first,
+before the payment instrument is read (UCP "Enforce Negotiation").
 """
 
 from __future__ import annotations
@@ -120,13 +122,11 @@ class MandateGate:
                 "AP2 was negotiated: complete needs ap2.checkout_mandate",
                 path="$.ap2.checkout_mandate",
             )
-        if iac is None:
-            raise UcpError(
-                UcpCode.IAC_REQUIRED,
-                "the checkout mandate's signer is the delegator of an ACT intent credential: "
-                "present act.iac",
-                status=402,
-                path="$.act.iac",
+        if iac is None:  # no key can be resolved for the mandate (UCP: "MUST return an error")
+            raise _refused(
+                UcpCode.MANDATE_INVALID_SIGNATURE,
+                "no key can be resolved for the mandate: its signer must be the delegator of "
+                "an ACT intent credential (act.iac) bound to the session",
             )
         now = self._now()
         delegator = read_iac(iac, self._directory, now).delegator_identity

@@ -227,13 +227,16 @@ class UcpBusiness:
     ) -> Answer:
         """Pay the session; with ``ap2`` (the extension negotiated) only under a checkout
         mandate for it exactly as it is (``commerce.ucp.ap2``), checked before anything pays."""
-        token = read_payment_token(body)
-        iac = complete_iac(body)
+        # UCP ap2-mandates, "Business Verification": with AP2 negotiated the mandate comes
+        # first (a complete without one is mandate_required whatever else it lacks), and
+        # before anything is written: a refused mandate leaves the session as it was.
         mandate = presented_mandate(body)
+        iac = complete_iac(body)
         current = self.get(platform, session_id)
-        if ap2:  # before anything is written: a refused mandate leaves the session as it was
+        if ap2:
             rendered = render_checkout(current, self.base_url)
             self.mandates.check(mandate, rendered, iac or current.session.iac)
+        token = read_payment_token(body)
         if iac is not None:
             self._checkout.update(session_id, CheckoutChanges(iac=iac), platform_id=platform)
             current = self.get(platform, session_id)
