@@ -22,17 +22,22 @@ from typing import Any
 
 from trustcart.commerce.ucp import VERSION
 from trustcart.commerce.ucp.negotiation import business_capabilities
+from trustcart.commerce.ucp.profile import AP2_MANDATE
 from trustcart.crypto.httpsig.ucp import sign_request
 from trustcart.crypto.keys import SigningKey
 
 PROFILE_PATH = "/.well-known/ucp"
 
 
-def platform_document(key: SigningKey, kid: str, **overrides: Any) -> dict[str, Any]:
-    """A platform profile that lists every capability of ours and publishes ``key``."""
+def platform_document(
+    key: SigningKey, kid: str, *, ap2: bool = False, **overrides: Any
+) -> dict[str, Any]:
+    """A platform profile that lists every capability of ours (the AP2 mandate extension only
+    with ``ap2``: it makes complete require a mandate) and publishes ``key``."""
     capabilities = {
         name: [{**entry, "spec": "https://ucp.dev/x", "schema": "https://ucp.dev/y"}]
         for name, entry in ((n, e[0]) for n, e in business_capabilities().items())
+        if ap2 or name != AP2_MANDATE
     }
     document: dict[str, Any] = {
         "ucp": {"version": VERSION, "services": {}, "capabilities": capabilities},

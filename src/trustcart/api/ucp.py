@@ -44,7 +44,7 @@ from trustcart.commerce.ucp.business import Answer, UcpBusiness
 from trustcart.commerce.ucp.carts import UcpCarts
 from trustcart.commerce.ucp.errors import UcpCode, UcpError, from_commerce
 from trustcart.commerce.ucp.negotiation import require, shape_response
-from trustcart.commerce.ucp.profile import CART, CHECKOUT, business_profile
+from trustcart.commerce.ucp.profile import AP2_MANDATE, CART, CHECKOUT, business_profile
 from trustcart.commerce.ucp.requests import platform_profile
 from trustcart.core.problem import ProblemError
 from trustcart.crypto.keys import SigningKey
@@ -82,6 +82,20 @@ def _parse(raw: bytes, *, empty_ok: bool = False) -> dict[str, Any]:
     return body
 
 
+def _ap2(caller: Caller) -> bool:
+    return AP2_MANDATE in caller.negotiated.capabilities
+
+
+def _is_checkout(answer: Answer, body: dict[str, Any]) -> bool:
+    meta = body.get("ucp")
+    return (
+        answer.status < 300
+        and isinstance(meta, dict)
+        and meta.get("status") != "error"
+        and "id" in body
+    )
+
+
 class _Shell:
     """What every route does around the business: admit, run once, shape the answer."""
 
@@ -99,9 +113,12 @@ class _Shell:
             return caller, {}
         return caller, _parse(raw, empty_ok=empty_ok)
 
-    @staticmethod
-    def shaped(caller: Caller, root: str, answer: Answer) -> JSONResponse:
+    def shaped(self, caller: Caller, root: str, answer: Answer) -> JSONResponse:
         body = shape_response(answer.body, caller.negotiated, root)
+        if root == CHECKOUT and _ap2(caller) and _is_checkout(answer, body):
+            # AP2 negotiated: every checkout answer carries our authorization, over the body
+            # exactly as sent (commerce.ucp.ap2)
+            body = self._business.mandates.authorize(body)
         return JSONResponse(body, status_code=answer.status)
 
     async def once(
@@ -236,7 +253,8 @@ def create_ucp_app(
     @app.post("/checkout-sessions/{session_id}/complete")
     async def complete(session_id: str, request: Request) -> JSONResponse:
         caller, body = await admit(request, CHECKOUT)
-        run = lambda: business.complete(caller.platform, session_id, body)  # noqa: E731
+        ap2 = _ap2(caller)
+        run = lambda: business.complete(caller.platform, session_id, body, ap2=ap2)  # noqa: E731
         answer = await once(request, caller, f"complete {session_id}", body, run)
         return shaped(caller, CHECKOUT, answer)
 

@@ -15,6 +15,13 @@ expire after ``lifetime``, with the cart's price lock, or with the IAC, whicheve
 The agent then presents each with a key-binding JWT (``present_mandates``): the checkout
 mandate to the merchant (nonce: the merchant's order number), the payment mandate to the PSP
 (nonce: the payment's request id). Everything is pure: keys and time are passed in.
+
+UCP's AP2 extension (``issue_ucp_checkout_mandate``): a UCP business signs the checkout
+itself (``ap2.merchant_authorization``, a detached JWS over the checkout without ``ap2``).
+The wallet verifies that signature with the business's published keys, re-attaches it to the
+checkout (``crypto.detached_jws.attach``: a compact JWS, the AP2 merchant-signed checkout JWT)
+and signs a closed checkout mandate over it, with the same lifetime rule (never past the
+IAC). The agent presents it to the business (``aud`` its endpoint, ``nonce`` the session id).
 """
 
 from __future__ import annotations
@@ -22,10 +29,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from trustcart.core.clock import parse_instant
 from trustcart.core.money import Money
 from trustcart.core.typs import CART_TYP
+from trustcart.crypto.detached_jws import attach, verify_detached
+from trustcart.crypto.errors import InvalidSignature
 from trustcart.crypto.jws import verify_compact
 from trustcart.crypto.keys import PublicKey, SigningKey
 from trustcart.delegation.ap2 import sdjwt
@@ -123,3 +133,71 @@ def present_mandates(
             mandates.payment, holder_key=agent_key, audience=psp_id, nonce=request_id, now=now
         ),
     )
+
+
+def issue_ucp_checkout_mandate(
+    checkout: Mapping[str, Any],
+    business_keys: Mapping[str, PublicKey],
+    *,
+    iac: IAC,
+    mandate_key: SigningKey,
+    agent_key: PublicKey,
+    now: datetime,
+    lifetime: timedelta = MANDATE_LIFETIME,
+) -> str:
+    """Verify ``checkout``'s ``ap2.merchant_authorization`` with ``business_keys``, then issue
+    a closed checkout mandate over that exact checkout (module doc); no key binding yet.
+
+    Raises ``InvalidSignature`` when the authorization is missing or does not verify.
+    """
+    ap2 = checkout.get("ap2")
+    authorization = ap2.get("merchant_authorization") if isinstance(ap2, Mapping) else None
+    signed = {name: value for name, value in checkout.items() if name != "ap2"}
+    if not isinstance(authorization, str):
+        raise InvalidSignature
+    verify_detached(authorization, signed, business_keys)
+    checkout_jwt = attach(authorization, signed)
+    expires_at = min(now + lifetime, iac.validity_end)
+    claims = checkout_mandate_claims(checkout_jwt, issued_at=now, expires_at=expires_at)
+    return sdjwt.issue(
+        claims,
+        disclosable=DISCLOSABLE[MandateType.CHECKOUT],
+        issuer_key=mandate_key,
+        holder=agent_key,
+    )
+
+
+@dataclass(frozen=True)
+class UcpCheckoutMandates:
+    """The wallet and agent keys that make UCP checkout mandates (``assistant.ucp.shops``):
+    the wallet's ES256 mandate key (a delegator key of the person) issues, the agent's ES256
+    key (``cnf``) presents."""
+
+    mandate_key: SigningKey
+    agent_key: SigningKey
+
+    def checkout_mandate(
+        self,
+        checkout: Mapping[str, Any],
+        business_keys: Mapping[str, PublicKey],
+        *,
+        iac: IAC,
+        audience: str,
+        now: datetime,
+    ) -> str:
+        """The SD-JWT+KB for ``checkout`` (``aud`` the business, ``nonce`` the session id)."""
+        issued = issue_ucp_checkout_mandate(
+            checkout,
+            business_keys,
+            iac=iac,
+            mandate_key=self.mandate_key,
+            agent_key=self.agent_key.public,
+            now=now,
+        )
+        return sdjwt.present(
+            issued,
+            holder_key=self.agent_key,
+            audience=audience,
+            nonce=str(checkout["id"]),
+            now=now,
+        )

@@ -28,6 +28,10 @@ PSP_ID = "psp:trustcart"
 STATUS_ID = "status:trustcart"
 LOG_ID = "log:trustcart"
 WITNESS_ID = "witness:trustcart"  # the witness of the log's anchors (local.witness)
+# AP2 is ES256 only (AP2 types/jwk.json): the person's wallet signs mandates with this key,
+# a delegator key of the person, and the agent's ES256 key is their cnf (local.ucp_platform)
+WALLET_MANDATE_KEY = "alice-ap2"
+AGENT_MANDATE_KEY = "agent-ap2"
 
 
 def merchant_keys(db: Database, keys: KeyStore) -> dict[str, SigningKey]:
@@ -49,6 +53,9 @@ def key_directory(keys: KeyStore, merchants: Mapping[str, SigningKey]) -> InMemo
         (persona.KEY_NAME, persona.IDENTITY, "delegator"),
     ):
         directory.register(keys.get(name).public, party_id=party, role=role)
+    directory.register(
+        keys.get(WALLET_MANDATE_KEY, "ES256").public, party_id=persona.IDENTITY, role="delegator"
+    )
     for mid, key in merchants.items():
         directory.register(key.public, party_id=mid, role="merchant")
     return directory

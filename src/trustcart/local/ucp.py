@@ -26,6 +26,7 @@ from trustcart.commerce.catalog_search import IndexedCatalogSearch
 from trustcart.commerce.checkout_act import ActGate
 from trustcart.commerce.checkout_service import CheckoutService
 from trustcart.commerce.service import DEFAULT_METHOD
+from trustcart.commerce.ucp.ap2 import MandateGate
 from trustcart.commerce.ucp.business import UcpBusiness
 from trustcart.commerce.ucp.carts import UcpCarts
 from trustcart.commerce.ucp.payment import ProviderGateway
@@ -55,14 +56,17 @@ def create_ucp_business(deployment: Deployment, status_checker: StatusChecker) -
         observers=[webhooks],
     )
     assert deployment.catalog_index is not None
+    response_key = deployment.keys.get(BUSINESS_KEY, "ES256")
     business = UcpBusiness(
         market,
         checkout,
         IndexedCatalogSearch(deployment.db, deployment.catalog_index),
         deployment.endpoints.ucp,
+        # AP2: the same key authorizes checkouts (the profile's first signing key)
+        mandates=MandateGate(
+            deployment.directory, response_key, deployment.endpoints.ucp, deployment.clock.now
+        ),
     )
-
-    response_key = deployment.keys.get(BUSINESS_KEY, "ES256")
 
     def signing_keys() -> list[dict[str, str]]:
         merchant_keys = [key.to_jwk() for key in merchants.merchant_public_keys().values()]

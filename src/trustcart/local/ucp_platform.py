@@ -10,7 +10,9 @@ ES256 key (``ucp-platform`` in the key store), which that profile publishes. The
 key and verify the signature (``api.ucp_gate``), and the order ``webhook_url`` where the same
 app receives the businesses' order webhooks (``local.ucp_platform_webhooks``). Checkouts use
 the person's buyer details and delivery address below (Alice's, the demo persona's: our
-businesses deliver only to a full postal address).
+businesses deliver only to a full postal address). When a business negotiates AP2 mandates, the
+person's wallet key ``alice-ap2`` (ES256, a delegator key of the person in the directory) signs
+the checkout mandate and the agent's ES256 key ``agent-ap2`` binds it (``assistant.ucp.ap2``).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import httpx
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
+from trustcart.assistant.ap2_wallet import UcpCheckoutMandates
 from trustcart.assistant.memory import Memory
 from trustcart.assistant.ucp.agent import UcpBuyerAgent
 from trustcart.assistant.ucp.client import PROFILE_TIMEOUT, UcpClient, fetch_profile
@@ -32,7 +35,7 @@ from trustcart.core.clock import Clock
 from trustcart.delegation.status import StatusChecker
 from trustcart.local import persona
 from trustcart.local.memory import SqlMemory
-from trustcart.local.parties import AGENT_ID
+from trustcart.local.parties import AGENT_ID, AGENT_MANDATE_KEY, WALLET_MANDATE_KEY
 from trustcart.local.ucp_platform_webhooks import (
     InboxMemories,
     mount_order_webhooks,
@@ -150,8 +153,19 @@ def platform_agent(
         )
         return UcpClient(http, business, platform=profile_url)
 
+    # AP2 checkout mandates: the person's wallet key (a delegator key of theirs in the
+    # directory) issues, the agent's ES256 key presents (docs/ucp-platform.md)
+    mandates = UcpCheckoutMandates(
+        deployment.keys.get(WALLET_MANDATE_KEY, "ES256"),
+        deployment.keys.get(AGENT_MANDATE_KEY, "ES256"),
+    )
     shops = UcpShops(
-        RememberedBusinesses(memory), connect, buyer=PERSON_BUYER, destination=PERSON_ADDRESS
+        RememberedBusinesses(memory),
+        connect,
+        buyer=PERSON_BUYER,
+        destination=PERSON_ADDRESS,
+        mandates=mandates,
+        now=clock.now,
     )
     events = HttpRecorder(clients.keep(httpx.Client(base_url=endpoints.trust, timeout=10.0)), clock)
     return UcpBuyerAgent(

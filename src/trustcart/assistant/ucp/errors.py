@@ -32,6 +32,10 @@ class UcpCode(StrEnum):
     EVIDENCE_INVALID = "ucp-evidence-invalid"
     SCHEMAS_MISSING = "ucp-schemas-missing"
     WEBHOOK_REFUSED = "ucp-webhook-refused"
+    # the AP2 mandate extension (assistant.ucp.ap2)
+    MERCHANT_AUTHORIZATION_MISSING = "ucp-merchant-authorization-missing"
+    MERCHANT_AUTHORIZATION_INVALID = "ucp-merchant-authorization-invalid"
+    MANDATE_UNAVAILABLE = "ucp-mandate-unavailable"
 
 
 class UcpError(Exception):

@@ -64,6 +64,12 @@ _CAPABILITIES: dict[str, tuple[str, str, str | list[str] | None]] = {
     ORDER: ("order", "shopping/order.json", None),
     "dev.ucp.shopping.catalog.search": ("catalog", "shopping/catalog_search.json", None),
     "dev.ucp.shopping.catalog.lookup": ("catalog", "shopping/catalog_lookup.json", None),
+    # AP2 mandates on checkout: we verify merchant authorizations and send checkout mandates
+    "dev.ucp.shopping.ap2_mandate": (
+        "ap2-mandates",
+        "shopping/ap2_mandate.json",
+        "dev.ucp.shopping.checkout",
+    ),
 }
 
 

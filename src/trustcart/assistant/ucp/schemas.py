@@ -6,9 +6,9 @@ with UCP's LICENSE and SOURCE; ``tests/core/test_pinned_copies.py`` checks it by
 against ``../shared/conformance``), so the platform works in any checkout or wheel. All are
 registered under their ``$id`` base (``https://ucp.dev/schemas/``) so ``$ref`` resolves
 offline; a validator per reference is built once. Rules: every answer of a business is
-validated before anything reads it (``require``); a checkout is validated with the discount and
-fulfillment extensions, as UCP composes them; a missing schema folder is ``ucp-schemas-missing``
-(fail closed), never a silent pass.
+validated before anything reads it (``require``); a checkout is validated with the discount,
+fulfillment and AP2 mandate extensions, as UCP composes them; a missing schema folder is
+``ucp-schemas-missing`` (fail closed), never a silent pass.
 """
 
 from __future__ import annotations
@@ -31,7 +31,11 @@ PROFILE = "ucp.json#/$defs/business_schema"
 SEARCH_RESPONSE = "shopping/catalog_search.json#/$defs/search_response"
 LOOKUP_RESPONSE = "shopping/catalog_lookup.json#/$defs/lookup_response"
 ERROR_RESPONSE = "shopping/types/error_response.json"
-CHECKOUT_EXTENSIONS = ("shopping/discount.json", "shopping/fulfillment.json")
+CHECKOUT_EXTENSIONS = (
+    "shopping/discount.json",
+    "shopping/fulfillment.json",
+    "shopping/ap2_mandate.json",
+)
 
 
 PACKAGED = Path(__file__).resolve().parent / "pinned" / "schemas"
@@ -76,7 +80,8 @@ def problems(instance: Any, ref: str) -> list[str]:
 
 
 def checkout_problems(instance: Any) -> list[str]:
-    """A checkout with the discount and fulfillment extensions (UCP's composition)."""
+    """A checkout with the discount, fulfillment and AP2 mandate extensions (UCP's
+    composition)."""
     found: list[str] = []
     for extension in CHECKOUT_EXTENSIONS:
         found += problems(instance, f"{extension}#/$defs/dev.ucp.shopping.checkout")

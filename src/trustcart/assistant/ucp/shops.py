@@ -11,7 +11,9 @@ Strategy, one purchase line at a time:
    quotes is what the person approves.
 3. ``buy`` (after approval): the session is read again and must still have the approved price
    and total; then ``complete`` with the trustcart payment handler the business advertises (the
-   restricted payment token bound to the IAC) and the IAC itself (``act.iac``). The business
+   restricted payment token bound to the IAC), the IAC itself (``act.iac``) and, when the
+   business negotiated AP2 mandates, the wallet's checkout mandate over the session exactly as
+   the business signed it (``ap2.checkout_mandate``; ``assistant.ucp.ap2``). The business
    confirms the ACT cart and the trustcart payment provider checks token, IAC, status, cart and
    budget before it debits anything. The merchant-signed cart is verified with the business's
    ``signing_keys``, the receipt with the provider's key, and both against the line.
@@ -26,11 +28,14 @@ from __future__ import annotations
 import dataclasses
 import secrets
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any, Protocol
 
+from trustcart.assistant.ap2_wallet import UcpCheckoutMandates
 from trustcart.assistant.checks import cart_problems
 from trustcart.assistant.offers import ConfirmedCart, Offer, Receipt
 from trustcart.assistant.proposals import Delegation, Purchase
+from trustcart.assistant.ucp.ap2 import ap2_expected, business_keys, check_authorization
 from trustcart.assistant.ucp.client import UcpClient
 from trustcart.assistant.ucp.errors import AnswerRejected, UcpCode, UcpError
 from trustcart.assistant.ucp.pricing import (
@@ -84,6 +89,8 @@ class UcpShops:
         buyer: Mapping[str, str],
         destination: Mapping[str, str],
         random_bytes: RandomBytes = secrets.token_bytes,
+        mandates: UcpCheckoutMandates | None = None,
+        now: Callable[[], datetime] | None = None,
     ) -> None:
         self._directory = directory
         self._connect = connect
@@ -92,6 +99,9 @@ class UcpShops:
         self._random = random_bytes
         self._clients: dict[str, UcpClient] = {}
         self._sessions: dict[tuple[str, str, int], str] = {}
+        self._mandates = mandates  # the wallet's AP2 checkout mandates (ap2_wallet)
+        self._now = now
+        self._presented: dict[str, str] = {}  # complete key -> mandate sent (a retry resends it)
         self.skipped: dict[str, str] = {}  # business url -> why its last search was left out
 
     def _client(self, url: str) -> UcpClient:
@@ -166,31 +176,56 @@ class UcpShops:
                 UcpCode.NOT_READY,
                 f"{client.business.name} cannot complete it yet: {', '.join(figures.messages)}",
             )
+        check_authorization(client.business, session)
         priced = quoted(line, figures)
         self._sessions[_key(priced)] = figures.session_id
         return priced
 
     # -- the purchase ---------------------------------------------------------------------------
 
-    def _ready_session(self, client: UcpClient, line: Offer) -> SessionFigures:
+    def _ready_session(
+        self, client: UcpClient, line: Offer
+    ) -> tuple[SessionFigures, dict[str, Any]]:
         session_id = self._sessions.get(_key(line))
         if session_id is None:  # quoted in another run: price it again, the same checks hold
             self.quote(line)
             session_id = self._sessions[_key(line)]
-        figures = read_session(client.get(session_id))
+        session = client.get(session_id)
+        figures = read_session(session)
         if figures.status != READY:
             raise UcpError(UcpCode.NOT_READY, f"the session is {figures.status}, not ready")
         check_same_terms(line, figures)
-        return figures
+        check_authorization(client.business, session)
+        return figures, session
+
+    def _checkout_mandate(
+        self, client: UcpClient, session: Mapping[str, Any], delegation: Delegation, key: str
+    ) -> str:
+        """The wallet's AP2 checkout mandate over ``session`` exactly as the business signed
+        it (``ap2_wallet``); the same one again for a retry under the same key."""
+        if key not in self._presented:
+            if self._mandates is None or self._now is None:
+                raise UcpError(
+                    UcpCode.MANDATE_UNAVAILABLE,
+                    f"{client.business.name} requires AP2 mandates and no wallet makes them here",
+                )
+            self._presented[key] = self._mandates.checkout_mandate(
+                session,
+                business_keys(client.business),
+                iac=delegation.iac,
+                audience=client.business.endpoint,
+                now=self._now(),
+            )
+        return self._presented[key]
 
     def buy(
         self, verifier: Verifier, proposal_id: str, delegation: Delegation, line: Offer
     ) -> Purchase:
         """Complete ``line``'s session under ``delegation`` (module docstring, step 3)."""
         client = self._client(line.business)
-        figures = self._ready_session(client, line)
+        figures, session = self._ready_session(client, line)
         iac = delegation.iac
-        body = {
+        body: dict[str, Any] = {
             "payment": {
                 "instruments": [
                     {
@@ -205,6 +240,10 @@ class UcpShops:
             "act": {"iac": iac.token},
         }
         key = f"complete-{figures.session_id}-{iac.delegation_id}"
+        if ap2_expected(client.business):
+            body["ap2"] = {
+                "checkout_mandate": self._checkout_mandate(client, session, delegation, key)
+            }
         done = client.complete(figures.session_id, body, key)
         if done.get("status") != "completed" or not isinstance(done.get("act"), Mapping):
             raise UcpError(UcpCode.NOT_READY, f"the session is {done.get('status')}, not completed")

@@ -31,6 +31,7 @@ from trustcart.commerce.checkout_store import load_products
 from trustcart.commerce.errors import CommerceError
 from trustcart.commerce.marketplace import Marketplace
 from trustcart.commerce.ucp import VERSION
+from trustcart.commerce.ucp.ap2 import MandateGate, presented_mandate
 from trustcart.commerce.ucp.errors import UcpCode, UcpError, from_commerce
 from trustcart.commerce.ucp.profile import response_meta
 from trustcart.commerce.ucp.render import render_checkout, render_order, render_product
@@ -74,11 +75,14 @@ class UcpBusiness:
         checkout: CheckoutService,
         search: CatalogSearch,
         base_url: str,
+        *,
+        mandates: MandateGate,
     ) -> None:
         self._market = market
         self._checkout = checkout
         self._search = search
         self.base_url = base_url
+        self.mandates = mandates  # the AP2 mandate extension (commerce.ucp.ap2)
 
     # -- idempotency -------------------------------------------------------------------------
 
@@ -218,13 +222,24 @@ class UcpBusiness:
             raise UcpError(UcpCode.NOT_FOUND, f"no checkout session {session_id}", status=404)
         return view
 
-    def complete(self, platform: str, session_id: str, body: dict[str, Any]) -> Answer:
-        token = read_payment_token(body)
+    def complete(
+        self, platform: str, session_id: str, body: dict[str, Any], *, ap2: bool = False
+    ) -> Answer:
+        """Pay the session; with ``ap2`` (the extension negotiated) only under a checkout
+        mandate for it exactly as it is (``commerce.ucp.ap2``), checked before anything pays."""
+        # UCP ap2-mandates, "Business Verification": with AP2 negotiated the mandate comes
+        # first (a complete without one is mandate_required whatever else it lacks), and
+        # before anything is written: a refused mandate leaves the session as it was.
+        mandate = presented_mandate(body)
         iac = complete_iac(body)
-        self.get(platform, session_id)
+        current = self.get(platform, session_id)
+        if ap2:
+            rendered = render_checkout(current, self.base_url)
+            self.mandates.check(mandate, rendered, iac or current.session.iac)
+        token = read_payment_token(body)
         if iac is not None:
             self._checkout.update(session_id, CheckoutChanges(iac=iac), platform_id=platform)
-        current = self.get(platform, session_id)
+            current = self.get(platform, session_id)
         agent_id = None
         if current.session.iac is not None:
             # No platform authentication yet: the credential's own agent is the caller.

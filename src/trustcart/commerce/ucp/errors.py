@@ -56,6 +56,14 @@ class UcpCode(StrEnum):
     ALGORITHM_UNSUPPORTED = "algorithm_unsupported"
     SIGNATURE_EXPIRED = "signature_expired"
     SIGNATURE_REPLAYED = "signature_replayed"
+    # the AP2 mandate extension (commerce.ucp.ap2; ap2_mandate.json's error_code enum)
+    MANDATE_REQUIRED = "mandate_required"
+    AGENT_MISSING_KEY = "agent_missing_key"
+    MANDATE_INVALID_SIGNATURE = "mandate_invalid_signature"
+    MANDATE_EXPIRED = "mandate_expired"
+    MANDATE_SCOPE_MISMATCH = "mandate_scope_mismatch"
+    MERCHANT_AUTHORIZATION_INVALID = "merchant_authorization_invalid"
+    MERCHANT_AUTHORIZATION_MISSING = "merchant_authorization_missing"
 
 
 _SEVERITY = {
@@ -68,6 +76,8 @@ _SEVERITY = {
     UcpCode.PAYMENT_UNAVAILABLE: "recoverable",
     UcpCode.REQUEST_IN_FLIGHT: "recoverable",
     UcpCode.PROFILE_UNREACHABLE: "recoverable",
+    UcpCode.MANDATE_REQUIRED: "requires_buyer_input",
+    UcpCode.MANDATE_EXPIRED: "requires_buyer_input",
 }
 
 _FROM_COMMERCE = {

@@ -37,12 +37,13 @@ from typing import Any
 
 from trustcart.commerce.ucp import VERSION
 from trustcart.commerce.ucp.errors import UcpCode, UcpError
-from trustcart.commerce.ucp.profile import CAPABILITIES
+from trustcart.commerce.ucp.profile import AP2_MANDATE, CAPABILITIES
 
 # the body fields an extension adds; dropped from a response when it was not negotiated
 EXTENSION_FIELDS = {
     "dev.ucp.shopping.discount": "discounts",
     "dev.ucp.shopping.fulfillment": "fulfillment",
+    AP2_MANDATE: "ap2",
 }
 
 
@@ -121,8 +122,12 @@ def negotiate(platform_version: Any, platform_capabilities: Mapping[str, Any]) -
 
 
 def fallback_negotiation() -> Negotiated:
-    """Every capability of ours: the documented fallback when a profile cannot be read."""
-    return Negotiated(VERSION, intersect(business_capabilities(), business_capabilities()), True)
+    """Every capability of ours but the AP2 mandate extension: the documented fallback when a
+    profile cannot be read. A platform whose profile we cannot read has not told us it makes
+    AP2 mandates, so none is demanded (as for a profile that does not list the extension)."""
+    ours = business_capabilities()
+    unread = {name: entries for name, entries in ours.items() if name != AP2_MANDATE}
+    return Negotiated(VERSION, intersect(ours, unread), True)
 
 
 def require(negotiated: Negotiated, root: str) -> None:

@@ -28,6 +28,9 @@ INSTRUMENT_TYPE = "act_token"
 ACT_FIELD = "act"  # the checkout extension field that carries an ACT IAC: {"act": {"iac": JWS}}
 
 CART = "dev.ucp.shopping.cart"
+AP2_MANDATE = "dev.ucp.shopping.ap2_mandate"  # AP2 mandates on checkout (commerce.ucp.ap2)
+# the extension's business config: mandates are SD-JWTs (AP2 v0.2's dc+sd-jwt)
+AP2_CONFIG: dict[str, Any] = {"vp_formats_supported": {"dc+sd-jwt": {}}}
 
 # name -> (spec page, schema path, parent capability or capabilities)
 CAPABILITIES: dict[str, tuple[str, str, str | list[str] | None]] = {
@@ -38,8 +41,14 @@ CAPABILITIES: dict[str, tuple[str, str, str | list[str] | None]] = {
     "dev.ucp.shopping.order": ("order", "shopping/order.json", None),
     "dev.ucp.shopping.catalog.search": ("catalog", "shopping/catalog_search.json", None),
     "dev.ucp.shopping.catalog.lookup": ("catalog", "shopping/catalog_lookup.json", None),
+    AP2_MANDATE: ("ap2-mandates", "shopping/ap2_mandate.json", CHECKOUT),
 }
-CHECKOUT_CAPABILITIES = (CHECKOUT, "dev.ucp.shopping.discount", "dev.ucp.shopping.fulfillment")
+CHECKOUT_CAPABILITIES = (
+    CHECKOUT,
+    "dev.ucp.shopping.discount",
+    "dev.ucp.shopping.fulfillment",
+    AP2_MANDATE,
+)
 CART_CAPABILITIES = (CART, "dev.ucp.shopping.discount")
 
 
@@ -48,6 +57,8 @@ def _capability(name: str, *, full: bool) -> dict[str, Any]:
     entry: dict[str, Any] = {"version": VERSION}
     if full:
         entry.update(spec=f"{SPEC}/{page}", schema=f"{SCHEMAS}/{schema}")
+        if name == AP2_MANDATE:
+            entry["config"] = AP2_CONFIG
     if parent is not None:
         entry["extends"] = parent
     return entry
