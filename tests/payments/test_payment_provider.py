@@ -414,12 +414,18 @@ def test_missing_or_bad_idempotency_key_is_refused(world: World) -> None:
 def test_parallel_payments_never_exceed_the_budget(world: World) -> None:
     carts = [world.cart(unit_price="30.00") for _ in range(6)]
     outcomes: list[Any] = []
+    raised: list[BaseException] = []  # a payment must answer, never raise: kept to be shown
     lock = threading.Lock()
 
     def pay(index: int) -> None:
-        outcome = world.provider.submit_payment(
-            agent_id=AGENT, idempotency_key=f"par-{index}", request=world.request(carts[index])
-        )
+        try:
+            outcome = world.provider.submit_payment(
+                agent_id=AGENT, idempotency_key=f"par-{index}", request=world.request(carts[index])
+            )
+        except BaseException as e:
+            with lock:
+                raised.append(e)
+            raise
         with lock:
             outcomes.append(outcome)
 
@@ -428,6 +434,7 @@ def test_parallel_payments_never_exceed_the_budget(world: World) -> None:
         thread.start()
     for thread in threads:
         thread.join()
+    assert not raised, [repr(e) for e in raised]
     codes = sorted(str(o.code) for o in outcomes if not o.ok)
     assert sum(o.ok for o in outcomes) == 2  # 2 x 30 <= 80 < 3 x 30
     assert codes == [P.OVER_BUDGET] * 4
