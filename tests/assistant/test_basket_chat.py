@@ -160,34 +160,42 @@ def test_a_resumed_conversation_pays_the_kept_basket(
     assert deployment.psp.balance(ACCOUNT_ID) == before - Money.from_json(shown.basket["total"])
 
 
-def test_a_dish_names_what_no_shop_sells(tools: ShoppingTools) -> None:
+def test_a_dish_is_one_basket_of_its_ingredients_within_the_cap(tools: ShoppingTools) -> None:
+    shown = Conversation(tools).say("everything for hotpot for four, under 200")
+    assert shown.basket is not None
+    assert shown.basket["unsold"] == []  # the seeded pantry sells every hotpot ingredient
+    titles = [line["title"].lower() for c in shown.basket["carts"] for line in c["items"]]
+    for ingredient in ("hotpot base", "lamb slices", "tofu", "napa cabbage", "enoki"):
+        assert any(ingredient in title for title in titles), ingredient
+    assert Money.from_json(shown.basket["total"]) <= Money.parse("200", "CNY")
+    assert shown.basket["within_cap"] is True
+    assert shown.message.startswith("For hotpot for 4")
+
+
+def test_a_basket_names_what_no_shop_sells(tools: ShoppingTools) -> None:
     chat = Conversation(tools)
-    shown = chat.say("everything for hotpot for four, under 200")
+    shown = chat.say("hotpot base, durian and saffron under 100")
     assert shown.basket is not None
     unsold = shown.basket["unsold"]
-    assert {"tofu", "lamb slices", "hotpot base"} <= set(unsold)
+    assert set(unsold) == {"durian", "saffron"}
     for name in unsold:
         assert name in shown.message
     assert "No shop sells" in shown.message
-    bought = {i["wish"] for i in shown.basket["items"]}
-    assert bought  # the seeded groceries have noodles, peanuts and soy sauce
-    assert not bought & set(unsold)
     for cart in shown.basket["carts"]:
         for line in cart["items"]:  # nothing unsold was replaced by something else
-            assert not any(word in line["title"].lower() for word in ("tofu", "lamb", "cabbage"))
-    assert shown.message.startswith("For hotpot for 4")
+            assert not any(word in line["title"].lower() for word in ("durian", "saffron"))
     chat.say("cancel")
     assert chat.dialogue.basket is None
 
 
 def test_nothing_sold_at_all_is_said_and_nothing_asked(tools: ShoppingTools) -> None:
     chat = Conversation(tools)
-    turn = chat.say("tofu and lamb slices")
+    turn = chat.say("durian and saffron")
     assert turn.basket is not None
     assert turn.basket["carts"] == []
-    assert turn.message == "No shop sells any of it: tofu, lamb slices."
+    assert turn.message == "No shop sells any of it: durian, saffron."
     assert chat.state is ConversationState.IDLE
-    zh = Conversation(tools).say("豆腐和羊肉片")
+    zh = Conversation(tools).say("榴莲和藏红花")
     assert "没有商店卖" in zh.message
 
 

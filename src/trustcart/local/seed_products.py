@@ -6,7 +6,8 @@ and 28 CNY, and Lakeside sells a fixed-price signature drink; the other drinks v
 base price. Every drink comes in medium and large, two variants of one product group per shop;
 a shop's own drink has no brand, so the same drink at five shops compares by its title. The
 bulk (apparel in sizes and colours, eyewear, hats, groceries, electronics, each with a GTIN-13
-and listed by several shops) comes from ``seed_skus``. Everything comes from the
+and listed by several shops) comes from ``seed_skus``; the recipes' pantry (hotpot base, tofu,
+...) from ``seed_pantry``, at every grocery shop. Everything comes from the
 ``random.Random`` passed in, in a fixed order, so one seed gives byte-identical products on
 every machine.
 """
@@ -19,6 +20,7 @@ from trustcart.commerce.catalog import Product
 from trustcart.core.ids import new_id
 from trustcart.core.money import Money
 from trustcart.local.seed_merchants import MERCHANTS, cny
+from trustcart.local.seed_pantry import pantry_products
 from trustcart.local.seed_skus import bulk_products, group_id, vary
 
 PEARL_MILK_TEA = ("Pearl Milk Tea", "珍珠奶茶")
@@ -83,6 +85,8 @@ def _tea_menus(rng: random.Random) -> list[Product]:
 
 
 def generate_products(rng: random.Random, *, product_count: int = 10_000) -> list[Product]:
-    """The tea menus, then the bulk's listings until there are ``product_count`` (or more)."""
+    """The tea menus, the bulk's listings until there are ``product_count`` (or more), then the
+    recipes' pantry (``seed_pantry``, drawn without advancing ``rng``)."""
     products = _tea_menus(rng)
-    return products + bulk_products(rng, product_count - len(products))
+    products += bulk_products(rng, product_count - len(products))
+    return products + pantry_products(rng)
