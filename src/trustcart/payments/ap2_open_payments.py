@@ -35,14 +35,9 @@ from datetime import datetime
 from trustcart.core.payment import PaymentMode
 from trustcart.delegation.ap2 import dsdjwt, sdjwt
 from trustcart.delegation.ap2.errors import AP2Refusal, MandateRefused
-from trustcart.delegation.ap2.iac_fit import (
-    check_payment_matches_checkout,
-    check_payment_within_iac,
-)
 from trustcart.delegation.ap2.mandates import (
     CheckoutMandate,
     PaymentMandate,
-    bind_payment_to_checkout,
 )
 from trustcart.delegation.ap2.open_checkout import OpenCheckoutMandate
 from trustcart.delegation.ap2.open_mandates import (
@@ -53,6 +48,7 @@ from trustcart.delegation.ap2.open_mandates import (
     check_open_within_iac,
 )
 from trustcart.payments import checks, holds, levels
+from trustcart.payments.ap2_fit import check_mandates_fit_cart
 from trustcart.payments.errors import PaymentProblem, PaymentRefused
 from trustcart.payments.modes import PaymentRequest
 from trustcart.payments.payment_admission import CheckedPayment, StatusCheck, bound_credential
@@ -146,14 +142,7 @@ def check_open_ap2_payment(
     _same_parties(payment_chain, checkout_chain)
     payment = PaymentMandate.from_presentation(_closed(payment_chain), now)
     checkout = CheckoutMandate.from_presentation(_closed(checkout_chain), now)
-    if checkout.checkout_jwt != cart.token:  # pragma: no cover - the same disclosure
-        raise PaymentRefused(_P.CART_INVALID, "the checkout is not the cart")
-    bind_payment_to_checkout(payment, checkout)
-    checks.check_cart_against(cart, iac, now)
-    check_payment_matches_checkout(
-        payment, merchant_id=cart.merchant_id, total=cart.total, method_id=cart.method_id
-    )
-    check_payment_within_iac(payment, iac, now)
+    check_mandates_fit_cart(payment, checkout, cart, iac, now)
     open_checkout = OpenCheckoutMandate.from_claims(checkout_chain.open_claims, now)
     open_checkout.check_within_iac(iac)
     open_checkout.check_closed(checkout)

@@ -42,17 +42,13 @@ from trustcart.crypto.jws import sign_compact
 from trustcart.crypto.keys import PublicKey, SigningKey
 from trustcart.delegation.ap2 import dsdjwt, schemas, sdjwt
 from trustcart.delegation.ap2.errors import MandateRefused
-from trustcart.delegation.ap2.iac_fit import (
-    check_payment_matches_checkout,
-    check_payment_within_iac,
-)
 from trustcart.delegation.ap2.mandates import (
     CheckoutMandate,
     PaymentMandate,
-    bind_payment_to_checkout,
 )
 from trustcart.delegation.ap2.schemas import AP2Schema
 from trustcart.payments import ap2_open_payments, checks, holds, levels
+from trustcart.payments.ap2_fit import check_mandates_fit_cart
 from trustcart.payments.errors import PaymentProblem, PaymentRefused
 from trustcart.payments.modes import PaymentRequest
 from trustcart.payments.outcomes import PaymentOutcome
@@ -237,14 +233,7 @@ def check_ap2_payment(
         ),
         now,
     )
-    if checkout.checkout_jwt != cart.token:  # pragma: no cover - the same disclosure
-        raise PaymentRefused(_P.CART_INVALID, "the checkout is not the cart")
-    bind_payment_to_checkout(payment, checkout)
-    checks.check_cart_against(cart, iac, now)
-    check_payment_matches_checkout(
-        payment, merchant_id=cart.merchant_id, total=cart.total, method_id=cart.method_id
-    )
-    check_payment_within_iac(payment, iac, now)
+    check_mandates_fit_cart(payment, checkout, cart, iac, now)
     checked = CheckedPayment(PaymentMode.L1, token, account, iac, cart, status.token)
     checked.check_limits(spent, now)  # early answer; re-checked under lock
     if status.from_cache:
