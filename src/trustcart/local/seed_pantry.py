@@ -27,12 +27,14 @@ from trustcart.local.seed_skus import group_id, gtin13
 PANTRY = (
     ("Hotpot Base", "火锅底料", "grocery/staples", 22, "200g"),
     ("Lamb Slices", "羊肉片", "grocery/produce", 42, "500g"),
-    ("Firm Tofu", "老豆腐", "grocery/produce", 6, "400g"),
-    ("Napa Cabbage", "大白菜", "grocery/produce", 7, "1kg"),
-    ("Enoki Mushrooms", "金针菇", "grocery/produce", 5, "200g"),
+    ("Firm Tofu", "老豆腐", "grocery/produce", 9, "800g"),
+    ("Napa Cabbage", "大白菜", "grocery/produce", 9, "2kg"),
+    ("Enoki Mushrooms", "金针菇", "grocery/produce", 9, "400g"),
     ("Sliced Bread", "切片面包", "grocery/staples", 12, "400g"),
-    ("Scallions", "小葱", "grocery/produce", 3, "100g"),
+    ("Scallions", "小葱", "grocery/produce", 8, "300g"),
 )
+# No pantry price is below 6.90 CNY (base 8 at the cheapest shop's 85 %), so the low price caps
+# that found nothing in the catalog before ("pearl milk tea under 5") still find nothing.
 _BRAND = "Jiangnan Farm"
 
 

@@ -2,14 +2,15 @@
 
 One profile for the whole marketplace (one host; a checkout belongs to the merchant of its
 items). It names the shopping service over REST, the capabilities with their versions (checkout
-with the discount and fulfillment extensions, order, catalog search and lookup), the one payment
-handler (``dev.trustcart.act_token``: a trustcart restricted payment token, settled by the
-trustcart payment provider) and ``signing_keys``: the public JWKs of every merchant, the keys
-that sign each merchant's ACT carts, after the business's ES256 key that signs its responses.
+with the discount, fulfillment and AP2 mandate extensions, cart, order, catalog search and
+lookup), the one payment handler (``dev.trustcart.act_token``: a trustcart restricted payment
+token, settled by the trustcart payment provider) and ``signing_keys``: the public JWKs of every
+merchant, the keys that sign each merchant's ACT carts, after the business's ES256 key that
+signs its responses.
 
 >>> p = business_profile("http://127.0.0.1:8706", [])
 >>> sorted(p["ucp"]["capabilities"])[:3]
-['dev.ucp.shopping.cart', 'dev.ucp.shopping.catalog.lookup', 'dev.ucp.shopping.catalog.search']
+['dev.ucp.shopping.ap2_mandate', 'dev.ucp.shopping.cart', 'dev.ucp.shopping.catalog.lookup']
 """
 
 from __future__ import annotations
